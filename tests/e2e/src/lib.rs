@@ -1,1 +1,220 @@
-//! Harness for the end-to-end tests.
+//! Harness for the end-to-end tests: starts tauri-driver, opens a WebDriver
+//! session on the real app binary, and finds elements by `data-testid`.
+//!
+//! The tests are `#[ignore]`d because they need a display, WebKitWebDriver and
+//! a D-Bus session; `make test` runs them under Xvfb with `--ignored`.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// Where screenshots go; kept by CI as test artifacts.
+pub fn artifacts_dir() -> PathBuf {
+    std::env::var_os("E2E_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("e2e-artifacts"))
+}
+
+fn app_binary() -> PathBuf {
+    std::env::var_os("E2E_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("debug/chatlio-setup"))
+}
+
+fn free_port() -> TestResult<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A running tauri-driver. Dropping it sends SIGTERM, not SIGKILL: only then
+/// does tauri-driver stop its WebKitWebDriver child, which would otherwise
+/// linger and be reused by the next run on a stale display.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(environment: &[(String, String)]) -> TestResult<Self> {
+        let driver = std::env::var_os("TAURI_DRIVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_root().join("node_modules/.bin/tauri-driver"));
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let child = Command::new(&driver)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .envs(environment.iter().map(|(key, value)| (key, value)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|error| format!("cannot start {}: {error}", driver.display()))?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err("tauri-driver did not open its port within 20 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(Self { child, port })
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let terminated = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        if !matches!(terminated, Ok(status) if status.success()) {
+            // Last resort; the native driver may linger, but the test must end.
+            if let Err(error) = self.child.kill() {
+                eprintln!("could not stop tauri-driver: {error}");
+            }
+        }
+        if let Err(error) = self.child.wait() {
+            eprintln!("could not reap tauri-driver: {error}");
+        }
+    }
+}
+
+/// One app instance under WebDriver.
+pub struct App {
+    pub client: Client,
+    _driver: Driver,
+    pub data_dir: PathBuf,
+}
+
+impl App {
+    /// Launches the app with its own data directory and the given extra
+    /// environment (e.g. `CHATLIO_AEP_*`).
+    pub async fn launch(name: &str, environment: &[(&str, &str)]) -> TestResult<Self> {
+        let data_dir = target_dir().join("e2e-data").join(name);
+        if data_dir.exists() {
+            std::fs::remove_dir_all(&data_dir)?;
+        }
+        std::fs::create_dir_all(&data_dir)?;
+        let mut all: Vec<(String, String)> = vec![(
+            "CHATLIO_AEP_DATA_DIR".to_owned(),
+            data_dir.display().to_string(),
+        )];
+        all.extend(
+            environment
+                .iter()
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned())),
+        );
+        let driver = Driver::start(&all)?;
+
+        let application = app_binary();
+        if !application.exists() {
+            return Err(format!(
+                "app binary {} is missing: build it first",
+                application.display()
+            )
+            .into());
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), "wry".into());
+        capabilities.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": std::fs::canonicalize(&application)? }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await?;
+        Ok(Self {
+            client,
+            _driver: driver,
+            data_dir,
+        })
+    }
+
+    /// Waits up to 15 s for the element with this `data-testid`.
+    pub async fn find(&self, test_id: &str) -> TestResult<Element> {
+        let locator = format!("[data-testid=\"{test_id}\"]");
+        let element = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(&locator))
+            .await
+            .map_err(|error| format!("no element [data-testid={test_id}]: {error}"))?;
+        Ok(element)
+    }
+
+    pub async fn text(&self, test_id: &str) -> TestResult<String> {
+        Ok(self.find(test_id).await?.text().await?)
+    }
+
+    /// Polls until the element's text satisfies `accept`, for up to 15 s.
+    pub async fn wait_for_text(
+        &self,
+        test_id: &str,
+        accept: impl Fn(&str) -> bool,
+    ) -> TestResult<String> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let text = self.text(test_id).await?;
+            if accept(&text) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("[data-testid={test_id}] still reads {text:?}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Calls a command through the same IPC the UI uses.
+    pub async fn invoke(
+        &self,
+        command: &str,
+        arguments: serde_json::Value,
+    ) -> TestResult<serde_json::Value> {
+        let script = "const done = arguments[arguments.length - 1];
+            window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+              .then(value => done({ ok: value }), error => done({ error }));";
+        let outcome = self
+            .client
+            .execute_async(script, vec![command.into(), arguments])
+            .await?;
+        match outcome.get("ok") {
+            Some(value) => Ok(value.clone()),
+            None => Err(format!("command {command} failed: {outcome}").into()),
+        }
+    }
+
+    /// Saves a screenshot of the window as `<artifacts>/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> TestResult<PathBuf> {
+        let directory = artifacts_dir();
+        std::fs::create_dir_all(&directory)?;
+        let path = directory.join(format!("{name}.png"));
+        std::fs::write(&path, self.client.screenshot().await?)?;
+        Ok(path)
+    }
+
+    pub async fn close(self) -> TestResult {
+        self.client.close().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,28 @@
+// The only module that talks to Tauri. Screens import from here, never from
+// "@tauri-apps/*", so tests can mock one seam and a future shell can replace it.
+import type { CommandError, ErrorCode } from "./bindings";
+import { ERROR_CODES } from "./bindings";
+
+export { commands, ERROR_CODES } from "./bindings";
+export type { AppInfo, CommandError, ErrorCode } from "./bindings";
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** Turns whatever a rejected command gave us into a CommandError. */
+export function toCommandError(error: unknown): CommandError {
+  if (typeof error === "object" && error !== null && "code" in error) {
+    const candidate = error as { code: unknown; message?: unknown; hint?: unknown };
+    if (isErrorCode(candidate.code)) {
+      return {
+        code: candidate.code,
+        message: typeof candidate.message === "string" ? candidate.message : "",
+        hint: typeof candidate.hint === "string" ? candidate.hint : null,
+      };
+    }
+  }
+  // Tauri itself rejects with a plain string when a command is missing or its
+  // arguments do not deserialize; that is our bug, not the user's.
+  return { code: "internal", message: String(error), hint: null };
+}

@@ -1,0 +1,88 @@
+// Per-feature catalogs: locales/<language>/<feature>.json. The back end returns
+// codes; every word the user reads comes from here.
+
+export const LANGUAGES = ["en", "sv"] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+type Catalog = Record<string, string>;
+
+const modules = import.meta.glob<Catalog>("../locales/*/*.json", {
+  eager: true,
+  import: "default",
+});
+
+/** catalogs[language]["feature.key"] = text */
+export const catalogs: Record<Language, Catalog> = { en: {}, sv: {} };
+for (const [path, catalog] of Object.entries(modules)) {
+  const match = /locales\/([a-z]+)\/([a-z-]+)\.json$/.exec(path);
+  if (!match) continue;
+  const [, language, feature] = match;
+  if (!(LANGUAGES as readonly string[]).includes(language)) continue;
+  for (const [key, text] of Object.entries(catalog)) {
+    catalogs[language as Language][`${feature}.${key}`] = text;
+  }
+}
+
+const STORAGE_KEY = "chatlio-setup.language";
+
+/** Maps a BCP 47 tag (from the OS or the web view) to a language we have. */
+export function languageFor(tag: string | null | undefined): Language {
+  const primary = (tag ?? "").toLowerCase().split(/[-_]/)[0];
+  return primary === "sv" ? "sv" : "en";
+}
+
+function savedLanguage(): Language | null {
+  try {
+    const saved = globalThis.localStorage?.getItem(STORAGE_KEY);
+    return saved && (LANGUAGES as readonly string[]).includes(saved) ? (saved as Language) : null;
+  } catch {
+    // Storage can be unavailable (private mode, tests); the OS default applies.
+    return null;
+  }
+}
+
+const state = $state<{ language: Language; chosen: boolean }>({
+  language: savedLanguage() ?? languageFor(globalThis.navigator?.language),
+  chosen: savedLanguage() !== null,
+});
+
+export function language(): Language {
+  return state.language;
+}
+
+/** The user's explicit choice; remembered across launches. */
+export function setLanguage(next: Language): void {
+  state.language = next;
+  state.chosen = true;
+  try {
+    globalThis.localStorage?.setItem(STORAGE_KEY, next);
+  } catch {
+    // Not remembered, but the switch still applies for this session.
+  }
+  if (globalThis.document) globalThis.document.documentElement.lang = next;
+}
+
+/** The OS locale wins over the web view's guess unless the user chose. */
+export function applyOsLocale(tag: string | null): void {
+  if (state.chosen || !tag) return;
+  state.language = languageFor(tag);
+  if (globalThis.document) globalThis.document.documentElement.lang = state.language;
+}
+
+/** Text for `feature.key`, with `{name}` placeholders filled from params. */
+export function t(key: string, params: Record<string, string | number> = {}): string {
+  const text = catalogs[state.language][key] ?? catalogs.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
+}
+
+/** Drops the remembered choice so the OS locale applies again. */
+export function forgetLanguageChoice(): void {
+  state.chosen = false;
+  try {
+    globalThis.localStorage?.removeItem(STORAGE_KEY);
+  } catch {
+    // Nothing remembered to forget.
+  }
+}
