@@ -69,6 +69,10 @@ fi
 stamp="node_modules/.deps-stamp"
 lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install`, not `npm ci`: the lock file can only hold the optional
+  # platform binaries (tauri CLI, tauri-driver) of registries that serve them,
+  # and `npm ci` refuses a lock without every platform's entry. With the lock
+  # present, `npm install` installs exactly the locked versions.
+  npm install --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > "$stamp"
 fi
