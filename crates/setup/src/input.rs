@@ -1,0 +1,344 @@
+//! What the user chose, parsed and validated into a typed request before any
+//! network call. Every bad field gets its own error with a stable code, so the
+//! wizard can show it next to the field and the CLI can name the flag.
+
+use serde::{Deserialize, Serialize};
+
+/// Longest names we accept. Adobe documents no limits for these names; these
+/// keep them readable in Adobe's UI and safe as file names for the journal.
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_TITLE_CHARS: usize = 200;
+
+/// The raw input, as typed in a form or given as flags.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SetupInput {
+    /// The dataflow's name; also names the setup's journal.
+    pub name: String,
+    pub sandbox: String,
+    /// Empty: create a new schema titled after the dataflow.
+    pub existing_schema_id: String,
+    pub schema_title: String,
+    /// Empty: create a new dataset named after the dataflow.
+    pub existing_dataset_id: String,
+    pub dataset_name: String,
+    pub profile_enabled: bool,
+    pub error_diagnostics: bool,
+    /// Percentage of failed records tolerated before a run fails, when
+    /// partial ingestion is on.
+    pub partial_ingestion_threshold: Option<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum SchemaChoice {
+    New { title: String },
+    Existing { id: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum DatasetChoice {
+    New { name: String },
+    Existing { id: String },
+}
+
+/// A request that passed validation: every later stage may rely on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupRequest {
+    pub name: String,
+    pub sandbox: String,
+    pub schema: SchemaChoice,
+    pub dataset: DatasetChoice,
+    pub profile_enabled: bool,
+    pub error_diagnostics: bool,
+    pub partial_ingestion_threshold: Option<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Name,
+    Sandbox,
+    SchemaTitle,
+    ExistingSchemaId,
+    DatasetName,
+    ExistingDatasetId,
+    PartialIngestionThreshold,
+}
+
+/// Why a field was refused. Stable codes: the UI words them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    Empty,
+    TooLong,
+    InvalidCharacters,
+    /// The schema id is not a Schema Registry `$id` URL.
+    NotASchemaId,
+    /// Profile needs an identity on the schema, which an existing schema may
+    /// lack; we only create ours with one.
+    ProfileNeedsNewSchema,
+    OutOfRange,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
+#[error("{field:?}: {problem:?}")]
+pub struct FieldError {
+    pub field: Field,
+    pub problem: Problem,
+}
+
+fn check_name(field: Field, value: &str, max: usize, errors: &mut Vec<FieldError>) {
+    let mut fail = |problem| errors.push(FieldError { field, problem });
+    if value.is_empty() {
+        fail(Problem::Empty);
+    } else if value.chars().count() > max {
+        fail(Problem::TooLong);
+    } else if value.starts_with('.')
+        || !value
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
+    {
+        fail(Problem::InvalidCharacters);
+    }
+}
+
+fn check_sandbox(value: &str, errors: &mut Vec<FieldError>) {
+    let mut fail = |problem| {
+        errors.push(FieldError {
+            field: Field::Sandbox,
+            problem,
+        })
+    };
+    if value.is_empty() {
+        fail(Problem::Empty);
+    } else if value.len() > 256 {
+        fail(Problem::TooLong);
+    } else if !value
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        // Sandbox names are the lowercase ids shown in the sandbox switcher,
+        // not their display titles.
+        fail(Problem::InvalidCharacters);
+    }
+}
+
+impl SetupInput {
+    /// Validates every field and reports all problems at once.
+    pub fn validate(&self) -> Result<SetupRequest, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = self.name.trim().to_owned();
+        check_name(Field::Name, &name, MAX_NAME_CHARS, &mut errors);
+        let sandbox = self.sandbox.trim().to_owned();
+        check_sandbox(&sandbox, &mut errors);
+
+        let existing_schema = self.existing_schema_id.trim();
+        let schema = if existing_schema.is_empty() {
+            let title = match self.schema_title.trim() {
+                "" => format!("{name} schema"),
+                title => title.to_owned(),
+            };
+            if title.chars().count() > MAX_TITLE_CHARS {
+                errors.push(FieldError {
+                    field: Field::SchemaTitle,
+                    problem: Problem::TooLong,
+                });
+            }
+            SchemaChoice::New { title }
+        } else {
+            if !existing_schema.starts_with("https://ns.adobe.com/") {
+                errors.push(FieldError {
+                    field: Field::ExistingSchemaId,
+                    problem: Problem::NotASchemaId,
+                });
+            }
+            if self.profile_enabled {
+                errors.push(FieldError {
+                    field: Field::ExistingSchemaId,
+                    problem: Problem::ProfileNeedsNewSchema,
+                });
+            }
+            SchemaChoice::Existing {
+                id: existing_schema.to_owned(),
+            }
+        };
+
+        let existing_dataset = self.existing_dataset_id.trim();
+        let dataset = if existing_dataset.is_empty() {
+            let dataset_name = match self.dataset_name.trim() {
+                "" => format!("{name} dataset"),
+                given => given.to_owned(),
+            };
+            if dataset_name.chars().count() > MAX_TITLE_CHARS {
+                errors.push(FieldError {
+                    field: Field::DatasetName,
+                    problem: Problem::TooLong,
+                });
+            }
+            DatasetChoice::New { name: dataset_name }
+        } else {
+            if !existing_dataset.chars().all(|c| c.is_ascii_alphanumeric()) {
+                errors.push(FieldError {
+                    field: Field::ExistingDatasetId,
+                    problem: Problem::InvalidCharacters,
+                });
+            }
+            DatasetChoice::Existing {
+                id: existing_dataset.to_owned(),
+            }
+        };
+
+        if let Some(threshold) = self.partial_ingestion_threshold {
+            if !(1..=100).contains(&threshold) {
+                errors.push(FieldError {
+                    field: Field::PartialIngestionThreshold,
+                    problem: Problem::OutOfRange,
+                });
+            }
+        }
+
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(SetupRequest {
+            name,
+            sandbox,
+            schema,
+            dataset,
+            profile_enabled: self.profile_enabled,
+            error_diagnostics: self.error_diagnostics,
+            partial_ingestion_threshold: self.partial_ingestion_threshold,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn valid() -> SetupInput {
+        SetupInput {
+            name: "Chatlio events".into(),
+            sandbox: "prod".into(),
+            ..SetupInput::default()
+        }
+    }
+
+    fn problems(input: &SetupInput) -> Vec<(Field, Problem)> {
+        input
+            .validate()
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|error| (error.field, error.problem))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_name_the_new_schema_and_dataset_after_the_dataflow() {
+        let request = valid().validate().unwrap();
+        assert_eq!(
+            request.schema,
+            SchemaChoice::New {
+                title: "Chatlio events schema".into()
+            }
+        );
+        assert_eq!(
+            request.dataset,
+            DatasetChoice::New {
+                name: "Chatlio events dataset".into()
+            }
+        );
+    }
+
+    #[test]
+    fn surrounding_whitespace_is_trimmed_not_refused() {
+        let input = SetupInput {
+            name: "  Chatlio events \n".into(),
+            sandbox: " dev ".into(),
+            ..valid()
+        };
+        let request = input.validate().unwrap();
+        assert_eq!(request.name, "Chatlio events");
+        assert_eq!(request.sandbox, "dev");
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let input = SetupInput {
+            name: String::new(),
+            sandbox: "Prod Sandbox".into(),
+            existing_schema_id: "not-a-url".into(),
+            existing_dataset_id: "abc/../x".into(),
+            partial_ingestion_threshold: Some(0),
+            ..SetupInput::default()
+        };
+        assert_eq!(
+            problems(&input),
+            vec![
+                (Field::Name, Problem::Empty),
+                (Field::Sandbox, Problem::InvalidCharacters),
+                (Field::ExistingSchemaId, Problem::NotASchemaId),
+                (Field::ExistingDatasetId, Problem::InvalidCharacters),
+                (Field::PartialIngestionThreshold, Problem::OutOfRange),
+            ]
+        );
+    }
+
+    #[test]
+    fn names_that_are_too_long_or_path_like_are_refused() {
+        let long = SetupInput {
+            name: "x".repeat(MAX_NAME_CHARS + 1),
+            ..valid()
+        };
+        assert_eq!(problems(&long), vec![(Field::Name, Problem::TooLong)]);
+        for bad in ["../journal", "a/b", ".hidden", "tab\there"] {
+            let input = SetupInput {
+                name: bad.into(),
+                ..valid()
+            };
+            assert_eq!(
+                problems(&input),
+                vec![(Field::Name, Problem::InvalidCharacters)],
+                "{bad}"
+            );
+        }
+        let unicode = SetupInput {
+            name: "Chatlio händelser".into(),
+            ..valid()
+        };
+        assert!(unicode.validate().is_ok());
+    }
+
+    #[test]
+    fn profile_with_an_existing_schema_is_refused() {
+        let input = SetupInput {
+            existing_schema_id: "https://ns.adobe.com/tenant/schemas/abc".into(),
+            profile_enabled: true,
+            ..valid()
+        };
+        assert_eq!(
+            problems(&input),
+            vec![(Field::ExistingSchemaId, Problem::ProfileNeedsNewSchema)]
+        );
+    }
+
+    proptest! {
+        // Validation is total: any input gives a request or field errors,
+        // and an accepted name is always safe as a journal file name.
+        #[test]
+        fn validation_never_panics_and_accepted_names_are_safe(name in ".{0,120}", sandbox in ".{0,20}") {
+            let input = SetupInput { name, sandbox, ..SetupInput::default() };
+            if let Ok(request) = input.validate() {
+                prop_assert!(!request.name.is_empty());
+                prop_assert!(!request.name.contains('/'));
+                prop_assert!(!request.name.starts_with('.'));
+            }
+        }
+    }
+}

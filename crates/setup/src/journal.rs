@@ -1,0 +1,368 @@
+//! The journal: one JSON file per setup, rewritten atomically after every
+//! step, so a crash at any moment leaves either the old or the new state on
+//! disk and a resume knows exactly where it stood.
+//!
+//! It records ids, ETags, states and times. It never holds a secret, a token or
+//! a whole webhook URL: the URL is rebuilt from the inlet URL and flow id when
+//! it is shown.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::step::StepId;
+
+/// Bumped when the file's shape changes incompatibly.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepState {
+    Pending,
+    Running,
+    Done,
+    Failed,
+    /// Deleted again by a rollback.
+    RolledBack,
+}
+
+/// A step's error as the journal keeps it: the stable code and Adobe's request
+/// id, enough to explain it again after a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedError {
+    pub code: String,
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepRecord {
+    pub step: StepId,
+    pub state: StepState,
+    /// The id of the resource this step made or adopted.
+    pub resource_id: Option<String>,
+    pub etag: Option<String>,
+    /// True when the resource existed before this setup (the user picked it):
+    /// a rollback must never delete it.
+    pub pre_existing: bool,
+    pub attempts: u32,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub error: Option<RecordedError>,
+}
+
+impl StepRecord {
+    fn pending(step: StepId) -> Self {
+        Self {
+            step,
+            state: StepState::Pending,
+            resource_id: None,
+            etag: None,
+            pre_existing: false,
+            attempts: 0,
+            started_at: None,
+            finished_at: None,
+            error: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Journal {
+    pub format: u32,
+    pub setup_name: String,
+    pub org_id: String,
+    pub sandbox: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub steps: Vec<StepRecord>,
+}
+
+impl Journal {
+    pub fn new(setup_name: &str, org_id: &str, sandbox: &str) -> Self {
+        let now = Utc::now();
+        Self {
+            format: FORMAT,
+            setup_name: setup_name.to_owned(),
+            org_id: org_id.to_owned(),
+            sandbox: sandbox.to_owned(),
+            created_at: now,
+            updated_at: now,
+            steps: StepId::ALL.into_iter().map(StepRecord::pending).collect(),
+        }
+    }
+
+    pub fn record(&self, step: StepId) -> Option<&StepRecord> {
+        self.steps.iter().find(|record| record.step == step)
+    }
+
+    /// The record for a step, created pending if an older journal lacks it.
+    pub fn record_mut(&mut self, step: StepId) -> &mut StepRecord {
+        match self.steps.iter().position(|record| record.step == step) {
+            Some(index) => &mut self.steps[index],
+            None => {
+                self.steps.push(StepRecord::pending(step));
+                let last = self.steps.len() - 1;
+                &mut self.steps[last]
+            }
+        }
+    }
+
+    pub fn is_complete(&self) -> bool {
+        StepId::ALL.iter().all(|step| {
+            self.record(*step)
+                .is_some_and(|record| record.state == StepState::Done)
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("cannot read or write the journal {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the journal {path} is not valid: {source}")]
+    Corrupt {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("the journal {path} was written by a newer version of the app (format {format})")]
+    TooNew { path: PathBuf, format: u32 },
+    #[error("{0:?} cannot be used as a setup name in a file name")]
+    UnsafeName(String),
+}
+
+/// Journals live as `<dir>/<setup name>.json`.
+#[derive(Debug, Clone)]
+pub struct JournalStore {
+    directory: PathBuf,
+}
+
+impl JournalStore {
+    pub fn new(directory: impl Into<PathBuf>) -> Self {
+        Self {
+            directory: directory.into(),
+        }
+    }
+
+    pub fn directory(&self) -> &Path {
+        &self.directory
+    }
+
+    fn path_for(&self, setup_name: &str) -> Result<PathBuf, JournalError> {
+        // Names are validated before a plan exists; this is the last guard
+        // against a name that could escape the directory.
+        let safe = !setup_name.is_empty()
+            && setup_name.len() <= 128
+            && !setup_name.starts_with('.')
+            && setup_name
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'));
+        if !safe {
+            return Err(JournalError::UnsafeName(setup_name.to_owned()));
+        }
+        Ok(self.directory.join(format!("{setup_name}.json")))
+    }
+
+    pub fn load(&self, setup_name: &str) -> Result<Option<Journal>, JournalError> {
+        let path = self.path_for(setup_name)?;
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(JournalError::Io { path, source }),
+        };
+        let journal: Journal =
+            serde_json::from_str(&text).map_err(|source| JournalError::Corrupt {
+                path: path.clone(),
+                source,
+            })?;
+        if journal.format > FORMAT {
+            return Err(JournalError::TooNew {
+                path,
+                format: journal.format,
+            });
+        }
+        Ok(Some(journal))
+    }
+
+    /// Writes the journal to a temporary file, flushes it to disk, then
+    /// renames it over the old one: readers see the old or the new file,
+    /// never half of one.
+    pub fn save(&self, journal: &mut Journal) -> Result<(), JournalError> {
+        let path = self.path_for(&journal.setup_name)?;
+        let io_error = |source| JournalError::Io {
+            path: path.clone(),
+            source,
+        };
+        fs::create_dir_all(&self.directory).map_err(io_error)?;
+        journal.updated_at = Utc::now();
+        let text = serde_json::to_vec_pretty(journal).map_err(|source| JournalError::Corrupt {
+            path: path.clone(),
+            source,
+        })?;
+        let temporary = path.with_extension("json.tmp");
+        {
+            let mut file = File::create(&temporary).map_err(io_error)?;
+            file.write_all(&text).map_err(io_error)?;
+            file.sync_all().map_err(io_error)?;
+        }
+        fs::rename(&temporary, &path).map_err(io_error)?;
+        // The rename itself must reach the disk too, or a power cut could
+        // bring back the old file.
+        #[cfg(unix)]
+        File::open(&self.directory)
+            .and_then(|directory| directory.sync_all())
+            .map_err(io_error)?;
+        Ok(())
+    }
+
+    pub fn remove(&self, setup_name: &str) -> Result<(), JournalError> {
+        let path = self.path_for(setup_name)?;
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(JournalError::Io { path, source }),
+        }
+    }
+
+    /// Every journal in the directory, oldest first; unreadable files are
+    /// returned as errors next to the good ones so one bad file hides nothing.
+    pub fn list(&self) -> Result<Vec<Result<Journal, JournalError>>, JournalError> {
+        let entries = match fs::read_dir(&self.directory) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(JournalError::Io {
+                    path: self.directory.clone(),
+                    source,
+                })
+            }
+        };
+        let mut journals = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|source| JournalError::Io {
+                path: self.directory.clone(),
+                source,
+            })?;
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let Some(name) = path.file_stem().and_then(|stem| stem.to_str()) else {
+                continue;
+            };
+            match self.load(name) {
+                Ok(Some(journal)) => journals.push(Ok(journal)),
+                Ok(None) => {}
+                Err(error) => journals.push(Err(error)),
+            }
+        }
+        journals.sort_by_key(|journal| journal.as_ref().map(|j| j.created_at).ok());
+        Ok(journals)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch() -> PathBuf {
+        let directory = std::env::temp_dir().join(format!(
+            "setup-journal-test-{}-{}",
+            std::process::id(),
+            rand_suffix()
+        ));
+        fs::create_dir_all(&directory).unwrap();
+        directory
+    }
+
+    fn rand_suffix() -> u128 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    }
+
+    #[test]
+    fn save_then_load_round_trips_and_leaves_no_temporary_file() {
+        let directory = scratch();
+        let store = JournalStore::new(&directory);
+        let mut journal = Journal::new("Chatlio events", "ABC@AdobeOrg", "prod");
+        let record = journal.record_mut(StepId::Schema);
+        record.state = StepState::Done;
+        record.resource_id = Some("https://ns.adobe.com/tenant/schemas/123".into());
+        store.save(&mut journal).unwrap();
+
+        let loaded = store.load("Chatlio events").unwrap().unwrap();
+        assert_eq!(loaded, journal);
+        let names: Vec<String> = fs::read_dir(&directory)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["Chatlio events.json".to_owned()]);
+        fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[test]
+    fn missing_journal_is_none_and_corrupt_one_is_an_error() {
+        let directory = scratch();
+        let store = JournalStore::new(&directory);
+        assert!(store.load("nothing").unwrap().is_none());
+        fs::write(directory.join("broken.json"), b"{\"format\": 1, \"setupN").unwrap();
+        assert!(matches!(
+            store.load("broken"),
+            Err(JournalError::Corrupt { .. })
+        ));
+        let listed = store.list().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert!(listed[0].is_err());
+        fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[test]
+    fn newer_format_is_refused_not_misread() {
+        let directory = scratch();
+        let store = JournalStore::new(&directory);
+        let mut journal = Journal::new("future", "ABC@AdobeOrg", "prod");
+        journal.format = FORMAT + 1;
+        let text = serde_json::to_string(&journal).unwrap();
+        fs::write(directory.join("future.json"), text).unwrap();
+        assert!(matches!(
+            store.load("future"),
+            Err(JournalError::TooNew { .. })
+        ));
+        fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[test]
+    fn names_that_could_escape_the_directory_are_refused() {
+        let store = JournalStore::new(std::env::temp_dir());
+        for name in ["../evil", "a/b", "", ".hidden", "nul\0byte"] {
+            assert!(
+                matches!(store.load(name), Err(JournalError::UnsafeName(_))),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_journal_has_every_step_pending_and_is_not_complete() {
+        let mut journal = Journal::new("x", "ABC@AdobeOrg", "prod");
+        assert_eq!(journal.steps.len(), StepId::ALL.len());
+        assert!(!journal.is_complete());
+        for step in StepId::ALL {
+            journal.record_mut(step).state = StepState::Done;
+        }
+        assert!(journal.is_complete());
+    }
+}

@@ -1,0 +1,152 @@
+//! The steps of a setup and the order they depend on each other in.
+
+use serde::{Deserialize, Serialize};
+
+/// One resource-producing step. The order of the variants is the order a
+/// sequential run would take; `dependencies` gives the real partial order, so
+/// independent steps can run at the same time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepId {
+    TenantId,
+    FieldGroup,
+    Schema,
+    IdentityDescriptor,
+    Dataset,
+    SourceConnection,
+    TargetConnection,
+    MappingSet,
+    Dataflow,
+    ReadBack,
+}
+
+impl StepId {
+    pub const ALL: [StepId; 10] = [
+        StepId::TenantId,
+        StepId::FieldGroup,
+        StepId::Schema,
+        StepId::IdentityDescriptor,
+        StepId::Dataset,
+        StepId::SourceConnection,
+        StepId::TargetConnection,
+        StepId::MappingSet,
+        StepId::Dataflow,
+        StepId::ReadBack,
+    ];
+
+    /// Stable name used in journals, progress events and UI test ids
+    /// (`step-<name>`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepId::TenantId => "tenant_id",
+            StepId::FieldGroup => "field_group",
+            StepId::Schema => "schema",
+            StepId::IdentityDescriptor => "identity_descriptor",
+            StepId::Dataset => "dataset",
+            StepId::SourceConnection => "source_connection",
+            StepId::TargetConnection => "target_connection",
+            StepId::MappingSet => "mapping_set",
+            StepId::Dataflow => "dataflow",
+            StepId::ReadBack => "read_back",
+        }
+    }
+
+    /// The steps whose results this one needs.
+    pub fn dependencies(self) -> &'static [StepId] {
+        match self {
+            // The source connection needs nothing from the schema side, so it
+            // runs in the first round with the tenant id.
+            StepId::TenantId | StepId::SourceConnection => &[],
+            StepId::FieldGroup => &[StepId::TenantId],
+            StepId::Schema => &[StepId::FieldGroup],
+            StepId::IdentityDescriptor | StepId::Dataset | StepId::MappingSet => &[StepId::Schema],
+            StepId::TargetConnection => &[StepId::Dataset],
+            StepId::Dataflow => &[
+                StepId::SourceConnection,
+                StepId::TargetConnection,
+                StepId::MappingSet,
+                StepId::IdentityDescriptor,
+            ],
+            StepId::ReadBack => &[StepId::Dataflow],
+        }
+    }
+
+    /// Whether rolling back deletes what this step made. Reading the tenant id
+    /// or the inlet URL creates nothing.
+    pub fn creates_resource(self) -> bool {
+        !matches!(self, StepId::TenantId | StepId::ReadBack)
+    }
+}
+
+/// Groups the steps into rounds: every step in a round depends only on steps
+/// in earlier rounds. The number of rounds is the depth of the chain a
+/// concurrent run pays for in latency.
+pub fn rounds() -> Vec<Vec<StepId>> {
+    let mut placed: Vec<StepId> = Vec::new();
+    let mut rounds = Vec::new();
+    while placed.len() < StepId::ALL.len() {
+        let round: Vec<StepId> = StepId::ALL
+            .into_iter()
+            .filter(|step| !placed.contains(step))
+            .filter(|step| {
+                step.dependencies()
+                    .iter()
+                    .all(|dependency| placed.contains(dependency))
+            })
+            .collect();
+        if round.is_empty() {
+            // Only a cycle in `dependencies` could get here; the test below
+            // keeps that from shipping.
+            break;
+        }
+        placed.extend(&round);
+        rounds.push(round);
+    }
+    rounds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_is_placed_in_a_round_after_its_dependencies() {
+        let rounds = rounds();
+        let flattened: Vec<StepId> = rounds.iter().flatten().copied().collect();
+        assert_eq!(
+            flattened.len(),
+            StepId::ALL.len(),
+            "a dependency cycle left steps out"
+        );
+        for (index, round) in rounds.iter().enumerate() {
+            for step in round {
+                for dependency in step.dependencies() {
+                    let placed_at = rounds.iter().position(|r| r.contains(dependency)).unwrap();
+                    assert!(placed_at < index, "{step:?} runs before {dependency:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_chain_is_seven_rounds_deep_after_the_token() {
+        // token; tenant id + source connection; field group; schema; dataset +
+        // mapping + descriptor; target connection; flow; read back = 8 rounds.
+        assert_eq!(rounds().len(), 7);
+        assert_eq!(
+            rounds()[0],
+            vec![StepId::TenantId, StepId::SourceConnection]
+        );
+    }
+
+    #[test]
+    fn names_are_unique_and_serde_agrees() {
+        let mut names: Vec<&str> = StepId::ALL.iter().map(|step| step.as_str()).collect();
+        for step in StepId::ALL {
+            assert_eq!(serde_json::to_value(step).unwrap(), step.as_str());
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), StepId::ALL.len());
+    }
+}
