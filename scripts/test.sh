@@ -51,9 +51,11 @@ step() {
 # embeds ui/dist.
 step ui-build npm -w ui run build || true
 step ui-check npm -w ui run check || failed=$((failed + 1))
-if step ui-test npm -w ui run test -- --reporter=default; then :; fi
-vitest_passed=$(grep -E '^\s+Tests\s+' "$logs/ui-test.log" | sed -nE 's/.* ([0-9]+) passed.*/\1/p' | tail -1)
-vitest_failed=$(grep -E '^\s+Tests\s+' "$logs/ui-test.log" | sed -nE 's/.* ([0-9]+) failed.*/\1/p' | tail -1)
+if step ui-test env NO_COLOR=1 npm -w ui run test -- --reporter=default; then :; fi
+# Vitest's summary line ("Tests  9 passed (9)"), with any colour codes removed.
+vitest_summary=$(sed 's/\x1b\[[0-9;]*m//g' "$logs/ui-test.log" | grep -E '^\s*Tests\s+' | tail -1)
+vitest_passed=$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$vitest_summary")
+vitest_failed=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$vitest_summary")
 passed=$((passed + ${vitest_passed:-0}))
 failed=$((failed + ${vitest_failed:-0}))
 if [ -z "${vitest_passed}${vitest_failed}" ] && [[ " ${failed_steps[*]} " == *" ui-test "* ]]; then failed=$((failed + 1)); fi
