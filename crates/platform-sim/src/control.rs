@@ -1,0 +1,318 @@
+//! The `/__sim/` control surface used by tests (no authentication).
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::errors::ApiError;
+use crate::faults::{FailNextRule, RandomFaults};
+use crate::state::{AppState, Credential, Secret, ALL_PERMISSIONS};
+use crate::util::{query_get, query_pairs, random_hex};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/__sim/health", get(health))
+        .route("/__sim/requests", get(requests).delete(clear_requests))
+        .route("/__sim/state", get(state))
+        .route("/__sim/datasets/{id}/records", get(records))
+        .route("/__sim/reset", post(reset))
+        .route("/__sim/credentials", post(create_credential))
+        .route("/__sim/tokens/expire", post(expire_tokens))
+        .route("/__sim/runs/close", post(close_runs))
+        .route("/__sim/faults", get(faults).delete(clear_faults))
+        .route("/__sim/faults/latency", put(set_latency))
+        .route("/__sim/faults/random", put(set_random))
+        .route("/__sim/faults/next", post(fail_next))
+        .route("/__sim/faults/next/{id}", delete(remove_fail_next))
+}
+
+fn control_error(status: StatusCode, message: &str) -> ApiError {
+    ApiError::new(
+        status,
+        json!({ "error": "invalid_control_request", "message": message }),
+    )
+}
+
+/// Parses an optional JSON body (empty = `{}`).
+fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, ApiError> {
+    let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(text).map_err(|e| control_error(StatusCode::BAD_REQUEST, &e.to_string()))
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn requests(
+    State(sim): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let pairs = query_pairs(query.as_deref());
+    let since: u64 = match query_get(&pairs, "since") {
+        Some(raw) => raw.parse().map_err(|_| {
+            control_error(StatusCode::BAD_REQUEST, "since must be a sequence number")
+        })?,
+        None => 0,
+    };
+    let log = sim.log.lock();
+    let entries: Vec<Value> = log
+        .entries
+        .iter()
+        .filter(|e| e.seq > since)
+        .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
+        .collect();
+    Ok(Json(json!({ "requests": entries })))
+}
+
+async fn clear_requests(State(sim): State<AppState>) -> StatusCode {
+    sim.log.lock().entries.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn state(State(sim): State<AppState>) -> Json<Value> {
+    let credentials: Vec<Value> = sim
+        .ims
+        .lock()
+        .credentials
+        .iter()
+        .map(|c| json!({ "clientId": c.client_id, "orgId": c.org_id, "permissions": c.permissions, "sandboxes": c.sandboxes }))
+        .collect();
+    let platform = serde_json::to_value(&*sim.platform.read()).unwrap_or(Value::Null);
+    let records: serde_json::Map<String, Value> = sim
+        .records
+        .read()
+        .iter()
+        .map(|(id, r)| {
+            let store = r.lock();
+            (
+                id.clone(),
+                json!({ "records": store.records.len(), "failed": store.failed.len() }),
+            )
+        })
+        .collect();
+    let runs: serde_json::Map<String, Value> = sim
+        .runs
+        .read()
+        .iter()
+        .map(|(id, r)| {
+            (
+                id.clone(),
+                serde_json::to_value(&r.lock().runs).unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    let faults = sim.faults.lock().to_json();
+    Json(json!({
+        "config": {
+            "baseUrl": sim.base_url(),
+            "orgId": sim.config.org_id,
+            "tenantId": sim.config.tenant_id,
+            "runWindowMs": u64::try_from(sim.config.run_window.as_millis()).unwrap_or(u64::MAX),
+            "tokenLifetimeMs": u64::try_from(sim.config.token_lifetime.as_millis()).unwrap_or(u64::MAX),
+        },
+        "credentials": credentials,
+        "platform": platform,
+        "records": records,
+        "runs": runs,
+        "faults": faults,
+    }))
+}
+
+async fn records(
+    State(sim): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let known = sim
+        .platform
+        .read()
+        .data
+        .values()
+        .any(|d| d.datasets.contains_key(&id));
+    let store = sim.records.read().get(&id).cloned();
+    match store {
+        Some(store) => {
+            let store = store.lock();
+            Ok(Json(
+                json!({ "dataSetId": id, "records": store.records, "failed": store.failed }),
+            ))
+        }
+        None if known => Ok(Json(
+            json!({ "dataSetId": id, "records": [], "failed": [] }),
+        )),
+        None => Err(control_error(
+            StatusCode::NOT_FOUND,
+            &format!("dataset {id} does not exist"),
+        )),
+    }
+}
+
+async fn reset(State(sim): State<AppState>) -> StatusCode {
+    sim.reset();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewCredential {
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    permissions: Option<Vec<String>>,
+    sandboxes: Option<Vec<String>>,
+}
+
+async fn create_credential(State(sim): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let request: NewCredential = parse(&body)?;
+    let permissions = request
+        .permissions
+        .unwrap_or_else(|| ALL_PERMISSIONS.iter().map(|p| (*p).to_string()).collect());
+    if let Some(bad) = permissions
+        .iter()
+        .find(|p| !ALL_PERMISSIONS.contains(&p.as_str()))
+    {
+        return Err(control_error(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "unknown permission {bad}; known: {}",
+                ALL_PERMISSIONS.join(", ")
+            ),
+        ));
+    }
+    let sandboxes = request
+        .sandboxes
+        .unwrap_or_else(|| vec!["prod".into(), "dev".into()]);
+    let client_id = request
+        .client_id
+        .unwrap_or_else(|| format!("practice-client-{}", random_hex(4)));
+    let client_secret = request
+        .client_secret
+        .unwrap_or_else(|| format!("p8e-{}", random_hex(16)));
+    let mut ims = sim.ims.lock();
+    if ims.credential(&client_id).is_some() {
+        return Err(control_error(
+            StatusCode::CONFLICT,
+            &format!("credential {client_id} already exists"),
+        ));
+    }
+    ims.credentials.push(Credential {
+        client_id: client_id.clone(),
+        client_secret: Secret::new(client_secret.clone()),
+        org_id: sim.config.org_id.clone(),
+        permissions: permissions.iter().cloned().collect(),
+        sandboxes: sandboxes.clone(),
+    });
+    drop(ims);
+    sim.mark_dirty();
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "clientId": client_id,
+            "clientSecret": client_secret,
+            "orgId": sim.config.org_id,
+            "permissions": permissions,
+            "sandboxes": sandboxes,
+        })),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExpireRequest {
+    client_id: Option<String>,
+}
+
+async fn expire_tokens(State(sim): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let request: ExpireRequest = parse(&body)?;
+    let expired = crate::ims::expire_tokens(&sim, request.client_id.as_deref());
+    Ok(Json(json!({ "expired": expired })))
+}
+
+async fn close_runs(State(sim): State<AppState>) -> Json<Value> {
+    Json(json!({ "closed": crate::inlet::close_runs(&sim) }))
+}
+
+async fn faults(State(sim): State<AppState>) -> Json<Value> {
+    Json(sim.faults.lock().to_json())
+}
+
+async fn clear_faults(State(sim): State<AppState>) -> StatusCode {
+    sim.faults.lock().clear(std::time::Duration::ZERO);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Debug, Deserialize)]
+struct LatencyRequest {
+    ms: u64,
+}
+
+async fn set_latency(State(sim): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let request: LatencyRequest = parse(&body)?;
+    let mut faults = sim.faults.lock();
+    faults.latency = std::time::Duration::from_millis(request.ms);
+    Ok(Json(faults.to_json()))
+}
+
+async fn set_random(State(sim): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let request: RandomFaults = parse(&body)?;
+    if !(0.0..=1.0).contains(&request.rate) {
+        return Err(control_error(
+            StatusCode::BAD_REQUEST,
+            "rate must be between 0 and 1",
+        ));
+    }
+    for kind in &request.kinds {
+        let valid = kind.eq_ignore_ascii_case("drop")
+            || kind.parse::<u16>().is_ok_and(|s| (400..600).contains(&s));
+        if !valid {
+            return Err(control_error(
+                StatusCode::BAD_REQUEST,
+                &format!("unknown fault kind {kind}"),
+            ));
+        }
+    }
+    let mut faults = sim.faults.lock();
+    faults.set_random(request);
+    Ok(Json(faults.to_json()))
+}
+
+async fn fail_next(State(sim): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let mut rule: FailNextRule = parse(&body)?;
+    if rule.count == 0 {
+        return Err(control_error(
+            StatusCode::BAD_REQUEST,
+            "count must be at least 1",
+        ));
+    }
+    if let Some(status) = rule.status {
+        if !(100..600).contains(&status) {
+            return Err(control_error(
+                StatusCode::BAD_REQUEST,
+                "status must be an HTTP status code",
+            ));
+        }
+    }
+    rule.id = random_hex(8);
+    let id = rule.id.clone();
+    sim.faults.lock().fail_next.push(rule);
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+async fn remove_fail_next(State(sim): State<AppState>, Path(id): Path<String>) -> StatusCode {
+    let mut faults = sim.faults.lock();
+    let before = faults.fail_next.len();
+    faults.fail_next.retain(|r| r.id != id);
+    if faults.fail_next.len() == before {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::NO_CONTENT
+    }
+}

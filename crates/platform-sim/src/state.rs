@@ -1,0 +1,563 @@
+//! In-memory state of the simulator, and its optional JSON persistence.
+//!
+//! Metadata (schemas, datasets, flows, ...) lives behind one `RwLock` because it changes
+//! rarely. The hot inlet path never holds that lock while it works: each flow gets an
+//! [`crate::inlet::InletRuntime`] with its compiled mapping and validator, and records and
+//! run counters sit behind small per-dataset and per-flow mutexes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::faults::Faults;
+use crate::inlet::InletRuntime;
+use crate::util::now_ms;
+use crate::{SimConfig, SimError};
+
+/// A secret string (client secret, token) with a redacted `Debug` and no `Serialize`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Permissions a credential can hold (names follow AEP's access-control permissions).
+pub const ALL_PERMISSIONS: &[&str] = &[
+    "view-sources",
+    "manage-sources",
+    "view-schemas",
+    "manage-schemas",
+    "manage-identity-metadata",
+    "view-datasets",
+    "manage-datasets",
+    "view-sandboxes",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    ViewSources,
+    ManageSources,
+    ViewSchemas,
+    ManageSchemas,
+    ManageIdentityMetadata,
+    ViewDatasets,
+    ManageDatasets,
+    ViewSandboxes,
+}
+
+impl Permission {
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::ViewSources => "view-sources",
+            Permission::ManageSources => "manage-sources",
+            Permission::ViewSchemas => "view-schemas",
+            Permission::ManageSchemas => "manage-schemas",
+            Permission::ManageIdentityMetadata => "manage-identity-metadata",
+            Permission::ViewDatasets => "view-datasets",
+            Permission::ManageDatasets => "manage-datasets",
+            Permission::ViewSandboxes => "view-sandboxes",
+        }
+    }
+
+    /// "Manage" implies "view" in AEP's permission model.
+    pub fn satisfied_by(self, granted: &BTreeSet<String>) -> bool {
+        if granted.contains(self.name()) {
+            return true;
+        }
+        match self {
+            Permission::ViewSources => granted.contains("manage-sources"),
+            Permission::ViewSchemas => granted.contains("manage-schemas"),
+            Permission::ViewDatasets => granted.contains("manage-datasets"),
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Credential {
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub org_id: String,
+    pub permissions: BTreeSet<String>,
+    pub sandboxes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub client_id: String,
+    pub user_id: String,
+    pub scope: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub revoked: bool,
+    /// `true` for tokens minted by the user (authorization code) flow.
+    pub user_flow: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeRecord {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub challenge: Option<String>,
+    pub challenge_method: String,
+    pub expires_ms: i64,
+    pub used: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct ImsState {
+    pub credentials: Vec<Credential>,
+    pub access_tokens: HashMap<Secret, TokenRecord>,
+    pub refresh_tokens: HashMap<Secret, TokenRecord>,
+    pub codes: HashMap<Secret, CodeRecord>,
+}
+
+impl ImsState {
+    pub fn credential(&self, client_id: &str) -> Option<&Credential> {
+        self.credentials.iter().find(|c| c.client_id == client_id)
+    }
+}
+
+/// One sandbox as listed by Sandbox Management.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sandbox {
+    pub id: String,
+    pub name: String,
+    pub title: String,
+    pub sandbox_type: String,
+    pub is_default: bool,
+    pub created: String,
+}
+
+impl Sandbox {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "name": self.name,
+            "title": self.title,
+            "state": "active",
+            "type": self.sandbox_type,
+            "region": "VA7",
+            "isDefault": self.is_default,
+            "eTag": 1,
+            "createdDate": self.created,
+            "lastModifiedDate": self.created,
+            "createdBy": "practice-admin@AdobeID",
+            "modifiedBy": "practice-admin@AdobeID",
+        })
+    }
+}
+
+/// Everything one sandbox holds. Entities are stored as the JSON objects the APIs return.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SandboxData {
+    pub field_groups: Vec<Value>,
+    pub schemas: Vec<Value>,
+    pub descriptors: Vec<Value>,
+    /// Catalog datasets keyed by id (insertion ordered).
+    pub datasets: Map<String, Value>,
+    /// Mapping sets keyed by id; each entry holds every version (index = version).
+    pub mapping_sets: BTreeMap<String, Vec<Value>>,
+    pub source_connections: Vec<Value>,
+    pub target_connections: Vec<Value>,
+    pub flows: Vec<Value>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PlatformState {
+    pub sandboxes: Vec<Sandbox>,
+    pub data: BTreeMap<String, SandboxData>,
+}
+
+impl PlatformState {
+    pub fn sandbox(&self, name: &str) -> Option<&Sandbox> {
+        self.sandboxes.iter().find(|s| s.name == name)
+    }
+}
+
+/// A record that failed mapping or validation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FailedRecord {
+    #[serde(rename = "flowId")]
+    pub flow_id: String,
+    #[serde(rename = "receivedTimeMs")]
+    pub received_ms: i64,
+    pub errors: Vec<RecordError>,
+    pub input: Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RecordError {
+    pub code: String,
+    pub message: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DatasetRecords {
+    pub records: Vec<Value>,
+    pub failed: Vec<FailedRecord>,
+}
+
+/// One run window of a streaming flow.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunWindow {
+    pub id: String,
+    pub batch_id: String,
+    pub etag: String,
+    pub flow_id: String,
+    pub dataset_id: String,
+    pub target_connection_id: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub window_start_ms: i64,
+    pub window_end_ms: i64,
+    pub first_record_ms: i64,
+    pub last_record_ms: i64,
+    pub input_records: u64,
+    pub output_records: u64,
+    pub failed_records: u64,
+    pub warning_records: u64,
+    pub input_bytes: u64,
+    pub output_bytes: u64,
+    /// Error code → (message, record count).
+    pub errors: BTreeMap<String, (String, u64)>,
+    pub force_closed: bool,
+}
+
+impl RunWindow {
+    pub fn is_closed(&self, now: i64) -> bool {
+        self.force_closed || now >= self.window_end_ms
+    }
+
+    pub fn status(&self, now: i64) -> &'static str {
+        if !self.is_closed(now) {
+            "inProgress"
+        } else if self.failed_records == 0 {
+            "success"
+        } else if self.output_records == 0 {
+            "failed"
+        } else {
+            "partialSuccess"
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FlowRuns {
+    pub runs: Vec<RunWindow>,
+}
+
+/// What a request-log line records.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub status: Option<u16>,
+    #[serde(rename = "startedAtMs")]
+    pub started_ms: i64,
+    #[serde(rename = "endedAtMs")]
+    pub ended_ms: Option<i64>,
+    #[serde(rename = "durationMs")]
+    pub duration_ms: Option<i64>,
+    pub fault: Option<String>,
+}
+
+/// Cap so a long benchmark cannot grow the log without bound.
+const LOG_CAPACITY: usize = 200_000;
+
+#[derive(Debug, Default)]
+pub struct RequestLog {
+    pub entries: std::collections::VecDeque<LogEntry>,
+}
+
+impl RequestLog {
+    pub fn push(&mut self, entry: LogEntry) {
+        if self.entries.len() >= LOG_CAPACITY {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
+    }
+
+    pub fn finish(&mut self, seq: u64, status: Option<u16>, fault: Option<String>) {
+        // Recent entries are at the back, so search from there.
+        if let Some(entry) = self.entries.iter_mut().rev().find(|e| e.seq == seq) {
+            let ended = now_ms();
+            entry.status = status;
+            entry.ended_ms = Some(ended);
+            entry.duration_ms = Some(ended - entry.started_ms);
+            if fault.is_some() {
+                entry.fault = fault;
+            }
+        }
+    }
+}
+
+/// The whole simulator.
+pub struct Sim {
+    pub config: SimConfig,
+    pub base_url: RwLock<String>,
+    pub ims: Mutex<ImsState>,
+    pub platform: RwLock<PlatformState>,
+    pub inlets: RwLock<HashMap<String, Arc<InletRuntime>>>,
+    pub records: RwLock<HashMap<String, Arc<Mutex<DatasetRecords>>>>,
+    pub runs: RwLock<HashMap<String, Arc<Mutex<FlowRuns>>>>,
+    pub faults: Mutex<Faults>,
+    pub log: Mutex<RequestLog>,
+    pub log_seq: AtomicU64,
+    pub dirty: AtomicBool,
+}
+
+pub type AppState = Arc<Sim>;
+
+impl Sim {
+    pub fn new(config: SimConfig) -> Self {
+        let faults = Faults::new(config.seed, config.latency);
+        let sim = Self {
+            config,
+            base_url: RwLock::new(String::new()),
+            ims: Mutex::new(ImsState::default()),
+            platform: RwLock::new(PlatformState::default()),
+            inlets: RwLock::new(HashMap::new()),
+            records: RwLock::new(HashMap::new()),
+            runs: RwLock::new(HashMap::new()),
+            faults: Mutex::new(faults),
+            log: Mutex::new(RequestLog::default()),
+            log_seq: AtomicU64::new(0),
+            dirty: AtomicBool::new(false),
+        };
+        sim.seed();
+        sim
+    }
+
+    /// Seeds one org with its credential, sandboxes `prod` and `dev`.
+    pub fn seed(&self) {
+        let mut ims = self.ims.lock();
+        *ims = ImsState::default();
+        ims.credentials.push(Credential {
+            client_id: self.config.client_id.clone(),
+            client_secret: Secret::new(self.config.client_secret.clone()),
+            org_id: self.config.org_id.clone(),
+            permissions: ALL_PERMISSIONS.iter().map(|p| (*p).to_string()).collect(),
+            sandboxes: vec!["prod".into(), "dev".into()],
+        });
+        drop(ims);
+        let mut platform = self.platform.write();
+        *platform = PlatformState::default();
+        platform.sandboxes = vec![
+            Sandbox {
+                id: "d537df80-c5d7-11e9-aafb-87c71c35cac8".into(),
+                name: "prod".into(),
+                title: "Production".into(),
+                sandbox_type: "production".into(),
+                is_default: true,
+                created: "2019-09-04 04:57:24".into(),
+            },
+            Sandbox {
+                id: "1bd86660-c5da-11e9-93d4-6d5fc3a66a8e".into(),
+                name: "dev".into(),
+                title: "Development".into(),
+                sandbox_type: "development".into(),
+                is_default: false,
+                created: "2019-09-03 22:27:48".into(),
+            },
+        ];
+        for sandbox in ["prod", "dev"] {
+            platform.data.insert(sandbox.into(), SandboxData::default());
+        }
+        drop(platform);
+        self.inlets.write().clear();
+        self.records.write().clear();
+        self.runs.write().clear();
+        self.mark_dirty();
+    }
+
+    pub fn reset(&self) {
+        self.seed();
+        self.faults.lock().clear(self.config.latency);
+        self.log.lock().entries.clear();
+    }
+
+    pub fn mark_dirty(&self) {
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    pub fn base_url(&self) -> String {
+        self.base_url.read().clone()
+    }
+
+    pub fn dataset_records(&self, dataset_id: &str) -> Arc<Mutex<DatasetRecords>> {
+        if let Some(found) = self.records.read().get(dataset_id) {
+            return Arc::clone(found);
+        }
+        let mut records = self.records.write();
+        Arc::clone(records.entry(dataset_id.to_string()).or_default())
+    }
+
+    pub fn flow_runs(&self, flow_id: &str) -> Arc<Mutex<FlowRuns>> {
+        if let Some(found) = self.runs.read().get(flow_id) {
+            return Arc::clone(found);
+        }
+        let mut runs = self.runs.write();
+        Arc::clone(runs.entry(flow_id.to_string()).or_default())
+    }
+
+    /// A snapshot of everything that persists across restarts.
+    pub fn snapshot(&self) -> PersistedState {
+        let ims = self.ims.lock();
+        let credentials = ims
+            .credentials
+            .iter()
+            .map(|c| PersistedCredential {
+                client_id: c.client_id.clone(),
+                client_secret: c.client_secret.expose().to_string(),
+                org_id: c.org_id.clone(),
+                permissions: c.permissions.iter().cloned().collect(),
+                sandboxes: c.sandboxes.clone(),
+            })
+            .collect();
+        let access_tokens = ims
+            .access_tokens
+            .iter()
+            .map(|(k, v)| (k.expose().to_string(), v.clone()))
+            .collect();
+        let refresh_tokens = ims
+            .refresh_tokens
+            .iter()
+            .map(|(k, v)| (k.expose().to_string(), v.clone()))
+            .collect();
+        drop(ims);
+        let platform = self.platform.read().clone();
+        let records = self
+            .records
+            .read()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.lock().clone()))
+            .collect();
+        let runs = self
+            .runs
+            .read()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.lock().clone()))
+            .collect();
+        PersistedState {
+            format: 1,
+            saved_at_ms: now_ms(),
+            credentials,
+            access_tokens,
+            refresh_tokens,
+            platform,
+            records,
+            runs,
+        }
+    }
+
+    pub fn restore(&self, state: PersistedState) {
+        let mut ims = self.ims.lock();
+        ims.credentials = state
+            .credentials
+            .into_iter()
+            .map(|c| Credential {
+                client_id: c.client_id,
+                client_secret: Secret::new(c.client_secret),
+                org_id: c.org_id,
+                permissions: c.permissions.into_iter().collect(),
+                sandboxes: c.sandboxes,
+            })
+            .collect();
+        ims.access_tokens = state
+            .access_tokens
+            .into_iter()
+            .map(|(k, v)| (Secret::new(k), v))
+            .collect();
+        ims.refresh_tokens = state
+            .refresh_tokens
+            .into_iter()
+            .map(|(k, v)| (Secret::new(k), v))
+            .collect();
+        drop(ims);
+        *self.platform.write() = state.platform;
+        *self.records.write() = state
+            .records
+            .into_iter()
+            .map(|(k, v)| (k, Arc::new(Mutex::new(v))))
+            .collect();
+        *self.runs.write() = state
+            .runs
+            .into_iter()
+            .map(|(k, v)| (k, Arc::new(Mutex::new(v))))
+            .collect();
+    }
+
+    pub fn save_to(&self, path: &Path) -> Result<(), SimError> {
+        let snapshot = self.snapshot();
+        let text = serde_json::to_vec_pretty(&snapshot)
+            .map_err(|source| SimError::StateEncode { source })?;
+        let temporary = path.with_extension("tmp");
+        std::fs::write(&temporary, text).map_err(|source| SimError::StateFile {
+            path: temporary.clone(),
+            source,
+        })?;
+        std::fs::rename(&temporary, path).map_err(|source| SimError::StateFile {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    pub fn next_log_seq(&self) -> u64 {
+        self.log_seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PersistedCredential {
+    pub client_id: String,
+    pub client_secret: String,
+    pub org_id: String,
+    pub permissions: Vec<String>,
+    pub sandboxes: Vec<String>,
+}
+
+/// The state file format.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PersistedState {
+    pub format: u32,
+    pub saved_at_ms: i64,
+    pub credentials: Vec<PersistedCredential>,
+    pub access_tokens: HashMap<String, TokenRecord>,
+    pub refresh_tokens: HashMap<String, TokenRecord>,
+    pub platform: PlatformState,
+    pub records: HashMap<String, DatasetRecords>,
+    pub runs: HashMap<String, FlowRuns>,
+}
+
+/// Technical-account style user id derived from a client id.
+pub fn technical_account(client_id: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(client_id.as_bytes());
+    let hex = crate::util::to_hex(&digest[..12]).to_uppercase();
+    format!("{hex}@techacct.adobe.com")
+}
+
+pub fn practice_user_id() -> String {
+    "B0DC108C5CD449CA0A494133@AdobeID".into()
+}
