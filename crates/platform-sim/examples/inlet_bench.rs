@@ -9,7 +9,10 @@ use serde_json::{json, Value};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
-async fn call(_client: &reqwest::Client, request: reqwest::RequestBuilder) -> Result<Value, Failure> {
+async fn call(
+    _client: &reqwest::Client,
+    request: reqwest::RequestBuilder,
+) -> Result<Value, Failure> {
     let response = request.send().await?;
     let status = response.status();
     let body: Value = response.json().await?;
@@ -22,12 +25,17 @@ async fn call(_client: &reqwest::Client, request: reqwest::RequestBuilder) -> Re
 #[tokio::main]
 async fn main() -> Result<(), Failure> {
     let mut arguments = std::env::args().skip(1);
-    let events: usize = arguments.next().and_then(|a| a.parse().ok()).unwrap_or(20_000);
+    let events: usize = arguments
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20_000);
     let concurrency: usize = arguments.next().and_then(|a| a.parse().ok()).unwrap_or(32);
 
     let sim = platform_sim::start(platform_sim::SimConfig::default()).await?;
     let base = sim.base_url();
-    let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
     let token = call(
         &http,
         http.post(format!("{base}/ims/token/v3")).form(&[
@@ -66,7 +74,11 @@ async fn main() -> Result<(), Failure> {
     let dataset = call(&http, platform(post.clone(), "/data/foundation/catalog/dataSets", json!({
         "name": "Bench", "schemaRef": { "id": schema["$id"], "contentType": "application/vnd.adobe.xed+json;version=1" }
     }))).await?;
-    let dataset_id = dataset[0].as_str().unwrap_or_default().trim_start_matches("@/dataSets/").to_string();
+    let dataset_id = dataset[0]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("@/dataSets/")
+        .to_string();
     let source = call(&http, platform(post.clone(), "/data/foundation/flowservice/sourceConnections", json!({
         "name": "s", "connectionSpec": { "id": "073127a3-26e3-496c-9d94-9f48fb93fba8", "version": "1.0" }, "data": { "format": "json" }
     }))).await?;
@@ -93,8 +105,21 @@ async fn main() -> Result<(), Failure> {
         "transformations": [{ "name": "Mapping", "params": { "mappingId": mapping["id"], "mappingVersion": 0 } }]
     }))).await?;
     let flow_id = flow["id"].as_str().unwrap_or_default().to_string();
-    let got = call(&http, platform(reqwest::Method::GET, &format!("/data/foundation/flowservice/flows/{flow_id}"), json!({}))).await?;
-    let inlet = format!("{}?x-adobe-flow-id={flow_id}", got["items"][0]["options"]["inletUrl"].as_str().unwrap_or_default());
+    let got = call(
+        &http,
+        platform(
+            reqwest::Method::GET,
+            &format!("/data/foundation/flowservice/flows/{flow_id}"),
+            json!({}),
+        ),
+    )
+    .await?;
+    let inlet = format!(
+        "{}?x-adobe-flow-id={flow_id}",
+        got["items"][0]["options"]["inletUrl"]
+            .as_str()
+            .unwrap_or_default()
+    );
 
     let payload = json!({
         "visitor": { "email": "Test@Example.com", "UUID": "2d3f4260-2235-903b-0a82-a23d326cc257" },
@@ -111,7 +136,12 @@ async fn main() -> Result<(), Failure> {
         workers.push(tokio::spawn(async move {
             let mut failures = 0usize;
             for _ in 0..per_worker {
-                let sent = http.post(&inlet).header("content-type", "application/json").body(payload.clone()).send().await;
+                let sent = http
+                    .post(&inlet)
+                    .header("content-type", "application/json")
+                    .body(payload.clone())
+                    .send()
+                    .await;
                 if !sent.is_ok_and(|r| r.status().is_success()) {
                     failures += 1;
                 }
@@ -125,11 +155,18 @@ async fn main() -> Result<(), Failure> {
     }
     let elapsed = started.elapsed();
     let sent = per_worker * concurrency;
-    let stored = call(&http, http.get(format!("{base}/__sim/datasets/{dataset_id}/records"))).await?;
+    let stored = call(
+        &http,
+        http.get(format!("{base}/__sim/datasets/{dataset_id}/records")),
+    )
+    .await?;
     let stored_count = stored["records"].as_array().map_or(0, Vec::len);
     let rate = sent as f64 / elapsed.as_secs_f64();
     println!("events sent: {sent}, HTTP failures: {failures}, records stored: {stored_count}");
-    println!("elapsed: {:.2} s, throughput: {rate:.0} events/s (concurrency {concurrency})", elapsed.as_secs_f64());
+    println!(
+        "elapsed: {:.2} s, throughput: {rate:.0} events/s (concurrency {concurrency})",
+        elapsed.as_secs_f64()
+    );
     sim.shutdown().await;
     if stored_count != sent || failures > 0 {
         return Err("not every event was stored".into());

@@ -1,5 +1,7 @@
 //! The `/__sim/` control surface: request log, fault injection, reset, persistence.
 
+#![allow(clippy::unwrap_used, clippy::type_complexity)]
+
 mod common;
 
 use std::time::{Duration, Instant};
@@ -23,12 +25,34 @@ async fn fail_next_with_status_and_drop_then_recover() {
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()["retry-after"], "3");
     }
-    assert_eq!(h.platform(Method::GET, FLOWS).send().await.unwrap().status(), 200);
+    assert_eq!(
+        h.platform(Method::GET, FLOWS)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
-    h.control(Method::POST, "/__sim/faults/next", Some(json!({ "path": FLOWS, "drop": true }))).await;
+    h.control(
+        Method::POST,
+        "/__sim/faults/next",
+        Some(json!({ "path": FLOWS, "drop": true })),
+    )
+    .await;
     let dropped = h.platform(Method::GET, FLOWS).send().await;
-    assert!(dropped.is_err(), "a dropped connection is a transport error");
-    assert_eq!(h.platform(Method::GET, FLOWS).send().await.unwrap().status(), 200);
+    assert!(
+        dropped.is_err(),
+        "a dropped connection is a transport error"
+    );
+    assert_eq!(
+        h.platform(Method::GET, FLOWS)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     let (_, log) = h.control(Method::GET, "/__sim/requests", None).await;
     let entries = log["requests"].as_array().unwrap();
@@ -37,7 +61,9 @@ async fn fail_next_with_status_and_drop_then_recover() {
     assert_eq!(flows[0]["status"], 503);
     assert_eq!(flows[3]["status"], serde_json::Value::Null);
     assert_eq!(flows[3]["fault"], "drop");
-    assert!(flows.iter().all(|e| e["startedAtMs"].is_i64() && e["method"] == "GET"));
+    assert!(flows
+        .iter()
+        .all(|e| e["startedAtMs"].is_i64() && e["method"] == "GET"));
     h.sim.shutdown().await;
 }
 
@@ -54,9 +80,21 @@ async fn random_faults_are_seeded_and_latency_is_applied() {
     assert_eq!(common::read(response).await.1["error_code"], "429050");
     h.control(Method::DELETE, "/__sim/faults", None).await;
 
-    h.control(Method::PUT, "/__sim/faults/latency", Some(json!({ "ms": 150 }))).await;
+    h.control(
+        Method::PUT,
+        "/__sim/faults/latency",
+        Some(json!({ "ms": 150 })),
+    )
+    .await;
     let started = Instant::now();
-    assert_eq!(h.platform(Method::GET, FLOWS).send().await.unwrap().status(), 200);
+    assert_eq!(
+        h.platform(Method::GET, FLOWS)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     assert!(started.elapsed() >= Duration::from_millis(150));
     h.control(Method::DELETE, "/__sim/faults", None).await;
 
@@ -65,9 +103,17 @@ async fn random_faults_are_seeded_and_latency_is_applied() {
     let last = log["requests"].as_array().unwrap().last().unwrap().clone();
     assert!(last["durationMs"].as_i64().unwrap() >= 150);
     let seq = last["seq"].as_u64().unwrap();
-    let (_, later) = h.control(Method::GET, &format!("/__sim/requests?since={seq}"), None).await;
+    let (_, later) = h
+        .control(Method::GET, &format!("/__sim/requests?since={seq}"), None)
+        .await;
     assert_eq!(later["requests"].as_array().unwrap().len(), 0);
-    let (status, _) = h.control(Method::PUT, "/__sim/faults/random", Some(json!({ "rate": 2.0 }))).await;
+    let (status, _) = h
+        .control(
+            Method::PUT,
+            "/__sim/faults/random",
+            Some(json!({ "rate": 2.0 })),
+        )
+        .await;
     assert_eq!(status, 400);
     h.sim.shutdown().await;
 }
@@ -77,24 +123,55 @@ async fn reset_state_dump_and_close_runs() {
     let h = common::start_default().await;
     let (schema_id, dataset_id) = h.chatlio_schema_and_dataset("Reset Events").await;
     let (flow_id, inlet) = h.chatlio_flow(&schema_id, &dataset_id).await;
-    h.http.post(format!("{inlet}?x-adobe-flow-id={flow_id}")).json(&common::chatlio_event()).send().await.unwrap();
+    h.http
+        .post(format!("{inlet}?x-adobe-flow-id={flow_id}"))
+        .json(&common::chatlio_event())
+        .send()
+        .await
+        .unwrap();
     let (_, closed) = h.control(Method::POST, "/__sim/runs/close", None).await;
     assert_eq!(closed["closed"], 1);
-    let (_, runs) = h.json(Method::GET, &format!("/data/foundation/flowservice/runs?property=flowId=={flow_id}"), None).await;
-    assert_eq!(runs["items"][0]["metrics"]["statusSummary"]["status"], "success");
+    let (_, runs) = h
+        .json(
+            Method::GET,
+            &format!("/data/foundation/flowservice/runs?property=flowId=={flow_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        runs["items"][0]["metrics"]["statusSummary"]["status"],
+        "success"
+    );
     let (status, state) = h.control(Method::GET, "/__sim/state", None).await;
     assert_eq!(status, 200);
-    assert_eq!(state["platform"]["data"]["prod"]["flows"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        state["platform"]["data"]["prod"]["flows"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(state["records"][&dataset_id]["records"], 1);
-    assert!(!state.to_string().contains("practice-secret"), "secrets are not dumped");
+    assert!(
+        !state.to_string().contains("practice-secret"),
+        "secrets are not dumped"
+    );
     let (status, _) = h.control(Method::POST, "/__sim/reset", None).await;
     assert_eq!(status, 204);
     let (_, state) = h.control(Method::GET, "/__sim/state", None).await;
-    assert_eq!(state["platform"]["data"]["prod"]["flows"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        state["platform"]["data"]["prod"]["flows"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     // Tokens are cleared by a reset.
     let (status, _) = h.json(Method::GET, FLOWS, None).await;
     assert_eq!(status, 401);
-    let (status, _) = h.control(Method::GET, "/__sim/datasets/unknown/records", None).await;
+    let (status, _) = h
+        .control(Method::GET, "/__sim/datasets/unknown/records", None)
+        .await;
     assert_eq!(status, 404);
     h.sim.shutdown().await;
 }
@@ -107,23 +184,48 @@ async fn state_file_survives_a_restart() {
     if file.exists() {
         std::fs::remove_file(&file).unwrap();
     }
-    let config = SimConfig { state_file: Some(file.clone()), ..SimConfig::default() };
+    let config = SimConfig {
+        state_file: Some(file.clone()),
+        ..SimConfig::default()
+    };
     let h = common::start(config.clone()).await;
     let (schema_id, dataset_id) = h.chatlio_schema_and_dataset("Persisted Events").await;
     let (flow_id, inlet) = h.chatlio_flow(&schema_id, &dataset_id).await;
-    h.http.post(format!("{inlet}?x-adobe-flow-id={flow_id}")).json(&common::chatlio_event()).send().await.unwrap();
+    h.http
+        .post(format!("{inlet}?x-adobe-flow-id={flow_id}"))
+        .json(&common::chatlio_event())
+        .send()
+        .await
+        .unwrap();
     let token = h.token.clone();
     h.sim.shutdown().await;
     assert!(file.exists());
 
     let mut again = common::start(config).await;
     again.token = token;
-    let (status, flow) = again.json(Method::GET, &format!("{FLOWS}/{flow_id}"), None).await;
+    let (status, flow) = again
+        .json(Method::GET, &format!("{FLOWS}/{flow_id}"), None)
+        .await;
     assert_eq!(status, 200, "the old token and the flow survive");
-    let new_inlet = flow["items"][0]["options"]["inletUrl"].as_str().unwrap().to_string();
-    let response = again.http.post(format!("{new_inlet}?x-adobe-flow-id={flow_id}")).json(&common::chatlio_event()).send().await.unwrap();
+    let new_inlet = flow["items"][0]["options"]["inletUrl"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let response = again
+        .http
+        .post(format!("{new_inlet}?x-adobe-flow-id={flow_id}"))
+        .json(&common::chatlio_event())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
-    let (_, stored) = again.control(Method::GET, &format!("/__sim/datasets/{dataset_id}/records"), None).await;
+    let (_, stored) = again
+        .control(
+            Method::GET,
+            &format!("/__sim/datasets/{dataset_id}/records"),
+            None,
+        )
+        .await;
     assert_eq!(stored["records"].as_array().unwrap().len(), 2);
     again.sim.shutdown().await;
     std::fs::remove_dir_all(&directory).unwrap();

@@ -1,6 +1,8 @@
 //! Platform contract tests, written from Adobe's documentation: gateway rules, Sandbox
 //! Management, Schema Registry, Catalog, Data Prep, Flow Service, runs and the inlet.
 
+#![allow(clippy::unwrap_used, clippy::type_complexity)]
+
 mod common;
 
 use std::time::Duration;
@@ -15,34 +17,125 @@ const FLOWS: &str = "/data/foundation/flowservice/flows";
 async fn gateway_rejects_missing_or_wrong_headers_with_documented_bodies() {
     let h = common::start_default().await;
     let url = format!("{}/data/foundation/flowservice/flows", h.base);
-    let send = |builder: reqwest::RequestBuilder| async move { common::read(builder.send().await.unwrap()).await };
+    let send = |builder: reqwest::RequestBuilder| async move {
+        common::read(builder.send().await.unwrap()).await
+    };
 
-    let (status, body) = send(h.http.get(&url).header("x-api-key", &h.client_id).header("x-gw-ims-org-id", &h.org_id)).await;
-    assert_eq!((status, body.clone()), (403, json!({"error_code": "403010", "message": "Oauth token is missing."})));
+    let (status, body) = send(
+        h.http
+            .get(&url)
+            .header("x-api-key", &h.client_id)
+            .header("x-gw-ims-org-id", &h.org_id),
+    )
+    .await;
+    assert_eq!(
+        (status, body.clone()),
+        (
+            403,
+            json!({"error_code": "403010", "message": "Oauth token is missing."})
+        )
+    );
 
-    let (status, body) = send(h.http.get(&url).bearer_auth("not-a-token").header("x-api-key", &h.client_id).header("x-gw-ims-org-id", &h.org_id)).await;
+    let (status, body) = send(
+        h.http
+            .get(&url)
+            .bearer_auth("not-a-token")
+            .header("x-api-key", &h.client_id)
+            .header("x-gw-ims-org-id", &h.org_id),
+    )
+    .await;
     assert_eq!((status, body["error_code"].as_str()), (401, Some("401013")));
 
-    let (status, body) = send(h.http.get(&url).bearer_auth(&h.token).header("x-gw-ims-org-id", &h.org_id)).await;
-    assert_eq!((status, body), (403, json!({"error_code": "403000", "message": "Api Key is required"})));
+    let (status, body) = send(
+        h.http
+            .get(&url)
+            .bearer_auth(&h.token)
+            .header("x-gw-ims-org-id", &h.org_id),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (
+            403,
+            json!({"error_code": "403000", "message": "Api Key is required"})
+        )
+    );
 
-    let (status, body) = send(h.http.get(&url).bearer_auth(&h.token).header("x-api-key", "other").header("x-gw-ims-org-id", &h.org_id)).await;
-    assert_eq!((status, body), (403, json!({"error_code": "403003", "message": "Api Key is invalid"})));
+    let (status, body) = send(
+        h.http
+            .get(&url)
+            .bearer_auth(&h.token)
+            .header("x-api-key", "other")
+            .header("x-gw-ims-org-id", &h.org_id),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (
+            403,
+            json!({"error_code": "403003", "message": "Api Key is invalid"})
+        )
+    );
 
-    let (status, body) = send(h.http.get(&url).bearer_auth(&h.token).header("x-api-key", &h.client_id)).await;
-    assert_eq!((status, body), (400, json!({"error_code": "400003", "message": "Missing header"})));
+    let (status, body) = send(
+        h.http
+            .get(&url)
+            .bearer_auth(&h.token)
+            .header("x-api-key", &h.client_id),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (
+            400,
+            json!({"error_code": "400003", "message": "Missing header"})
+        )
+    );
 
-    let (status, body) = send(h.http.get(&url).bearer_auth(&h.token).header("x-api-key", &h.client_id).header("x-gw-ims-org-id", "not an org")).await;
+    let (status, body) = send(
+        h.http
+            .get(&url)
+            .bearer_auth(&h.token)
+            .header("x-api-key", &h.client_id)
+            .header("x-gw-ims-org-id", "not an org"),
+    )
+    .await;
     assert_eq!((status, body["error_code"].as_str()), (403, Some("403027")));
 
-    let (status, body) = send(h.http.get(&url).bearer_auth(&h.token).header("x-api-key", &h.client_id).header("x-gw-ims-org-id", "5C1328435BF324E90A49402A@AdobeOrg")).await;
-    assert_eq!((status, body), (403, json!({"error_code": "403025", "message": "Profile is not valid"})));
+    let (status, body) = send(
+        h.http
+            .get(&url)
+            .bearer_auth(&h.token)
+            .header("x-api-key", &h.client_id)
+            .header("x-gw-ims-org-id", "5C1328435BF324E90A49402A@AdobeOrg"),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (
+            403,
+            json!({"error_code": "403025", "message": "Profile is not valid"})
+        )
+    );
 
-    let (status, body) = send(h.http.get(&url).bearer_auth(&h.token).header("x-api-key", &h.client_id).header("x-gw-ims-org-id", &h.org_id).header("x-sandbox-name", "nosuchsandbox")).await;
+    let (status, body) = send(
+        h.http
+            .get(&url)
+            .bearer_auth(&h.token)
+            .header("x-api-key", &h.client_id)
+            .header("x-gw-ims-org-id", &h.org_id)
+            .header("x-sandbox-name", "nosuchsandbox"),
+    )
+    .await;
     assert_eq!((status, body["error_code"].as_str()), (403, Some("403025")));
 
     // Wrong content type on a create.
-    let (status, body) = send(h.platform(Method::POST, FLOWS).header("content-type", "text/plain").body("{}")).await;
+    let (status, body) = send(
+        h.platform(Method::POST, FLOWS)
+            .header("content-type", "text/plain")
+            .body("{}"),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(body["detail"], "A valid content-type must be specified");
 
@@ -57,16 +150,29 @@ async fn gateway_rejects_missing_or_wrong_headers_with_documented_bodies() {
 #[tokio::test]
 async fn sandboxes_available_to_the_caller() {
     let h = common::start_default().await;
-    let (status, body) = h.json(Method::GET, "/data/foundation/sandbox-management/", None).await;
+    let (status, body) = h
+        .json(Method::GET, "/data/foundation/sandbox-management/", None)
+        .await;
     assert_eq!(status, 200);
-    let names: Vec<&str> = body["sandboxes"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = body["sandboxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["prod", "dev"]);
     let prod = &body["sandboxes"][0];
     assert_eq!(prod["state"], "active");
     assert_eq!(prod["type"], "production");
     assert_eq!(prod["isDefault"], true);
     assert!(body["_page"]["count"].is_u64());
-    let (status, limited) = h.json(Method::GET, "/data/foundation/sandbox-management/?limit=1&offset=1", None).await;
+    let (status, limited) = h
+        .json(
+            Method::GET,
+            "/data/foundation/sandbox-management/?limit=1&offset=1",
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(limited["sandboxes"][0]["name"], "dev");
     h.sim.shutdown().await;
@@ -83,20 +189,33 @@ async fn schema_registry_contract() {
     let (status, body) = h.json(Method::GET, &path, None).await;
     assert_eq!(status, 400);
     assert!(body["type"].as_str().unwrap().ends_with("XDM-1006-400"));
-    let (status, raw) = common::read(h.platform(Method::GET, &path).header("accept", "application/vnd.adobe.xed+json; version=1").send().await.unwrap()).await;
+    let (status, raw) = common::read(
+        h.platform(Method::GET, &path)
+            .header("accept", "application/vnd.adobe.xed+json; version=1")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
-    assert_eq!(raw["meta:class"], "https://ns.adobe.com/xdm/context/experienceevent");
+    assert_eq!(
+        raw["meta:class"],
+        "https://ns.adobe.com/xdm/context/experienceevent"
+    );
     assert_eq!(raw["meta:resourceType"], "schemas");
     assert_eq!(raw["meta:containerId"], "tenant");
     assert!(raw["allOf"].is_array());
     let alt = raw["meta:altId"].as_str().unwrap();
     assert!(alt.starts_with("_practice.schemas."));
     let (status, full) = common::read(
-        h.platform(Method::GET, &format!("/data/foundation/schemaregistry/tenant/schemas/{alt}"))
-            .header("accept", "application/vnd.adobe.xed-full+json; version=1")
-            .send()
-            .await
-            .unwrap(),
+        h.platform(
+            Method::GET,
+            &format!("/data/foundation/schemaregistry/tenant/schemas/{alt}"),
+        )
+        .header("accept", "application/vnd.adobe.xed-full+json; version=1")
+        .send()
+        .await
+        .unwrap(),
     )
     .await;
     assert_eq!(status, 200);
@@ -105,11 +224,15 @@ async fn schema_registry_contract() {
 
     // Lists: id form and property filters.
     let list = |query: &str| {
-        h.platform(Method::GET, &format!("/data/foundation/schemaregistry/tenant/schemas{query}"))
-            .header("accept", "application/vnd.adobe.xed-id+json")
-            .send()
+        h.platform(
+            Method::GET,
+            &format!("/data/foundation/schemaregistry/tenant/schemas{query}"),
+        )
+        .header("accept", "application/vnd.adobe.xed-id+json")
+        .send()
     };
-    let (status, listed) = common::read(list("?property=title==Chatlio%20Events").await.unwrap()).await;
+    let (status, listed) =
+        common::read(list("?property=title==Chatlio%20Events").await.unwrap()).await;
     assert_eq!(status, 200);
     assert_eq!(listed["results"].as_array().unwrap().len(), 1);
     assert_eq!(listed["results"][0]["$id"], json!(schema_id));
@@ -129,37 +252,49 @@ async fn schema_registry_contract() {
 
     // Titles are unique across resource types.
     let (status, body) = h
-        .json(Method::POST, "/data/foundation/schemaregistry/tenant/schemas", Some(json!({
-            "title": "Chatlio Events fields",
-            "allOf": [{ "$ref": "https://ns.adobe.com/xdm/context/experienceevent" }]
-        })))
+        .json(
+            Method::POST,
+            "/data/foundation/schemaregistry/tenant/schemas",
+            Some(json!({
+                "title": "Chatlio Events fields",
+                "allOf": [{ "$ref": "https://ns.adobe.com/xdm/context/experienceevent" }]
+            })),
+        )
         .await;
     assert_eq!(status, 400);
     assert!(body["type"].as_str().unwrap().ends_with("XDM-1521-400"));
 
     // Custom fields outside the tenant namespace.
     let (status, body) = h
-        .json(Method::POST, "/data/foundation/schemaregistry/tenant/fieldgroups", Some(json!({
-            "title": "Bad namespace",
-            "meta:intendedToExtend": ["https://ns.adobe.com/xdm/context/experienceevent"],
-            "definitions": { "x": { "properties": { "loose": { "type": "string" } } } },
-            "allOf": [{ "$ref": "#/definitions/x" }]
-        })))
+        .json(
+            Method::POST,
+            "/data/foundation/schemaregistry/tenant/fieldgroups",
+            Some(json!({
+                "title": "Bad namespace",
+                "meta:intendedToExtend": ["https://ns.adobe.com/xdm/context/experienceevent"],
+                "definitions": { "x": { "properties": { "loose": { "type": "string" } } } },
+                "allOf": [{ "$ref": "#/definitions/x" }]
+            })),
+        )
         .await;
     assert_eq!(status, 400);
     assert!(body["type"].as_str().unwrap().ends_with("XDM-1020-400"));
 
     // Identity descriptor.
     let (status, descriptor) = h
-        .json(Method::POST, "/data/foundation/schemaregistry/tenant/descriptors", Some(json!({
-            "@type": "xdm:descriptorIdentity",
-            "xdm:sourceSchema": schema_id,
-            "xdm:sourceVersion": 1,
-            "xdm:sourceProperty": "/_practice/chatlio_email",
-            "xdm:namespace": "Email",
-            "xdm:property": "xdm:code",
-            "xdm:isPrimary": false
-        })))
+        .json(
+            Method::POST,
+            "/data/foundation/schemaregistry/tenant/descriptors",
+            Some(json!({
+                "@type": "xdm:descriptorIdentity",
+                "xdm:sourceSchema": schema_id,
+                "xdm:sourceVersion": 1,
+                "xdm:sourceProperty": "/_practice/chatlio_email",
+                "xdm:namespace": "Email",
+                "xdm:property": "xdm:code",
+                "xdm:isPrimary": false
+            })),
+        )
         .await;
     assert_eq!(status, 201, "{descriptor}");
     assert_eq!(descriptor["@id"].as_str().unwrap().len(), 40);
@@ -174,11 +309,14 @@ async fn schema_registry_contract() {
 
     // Unknown ids give 404 problems; deleting a schema used by a dataset is refused.
     let (status, body) = common::read(
-        h.platform(Method::GET, "/data/foundation/schemaregistry/tenant/schemas/_practice.schemas.missing")
-            .header("accept", "application/vnd.adobe.xed+json; version=1")
-            .send()
-            .await
-            .unwrap(),
+        h.platform(
+            Method::GET,
+            "/data/foundation/schemaregistry/tenant/schemas/_practice.schemas.missing",
+        )
+        .header("accept", "application/vnd.adobe.xed+json; version=1")
+        .send()
+        .await
+        .unwrap(),
     )
     .await;
     assert_eq!(status, 404);
@@ -188,7 +326,11 @@ async fn schema_registry_contract() {
 
     // PATCH adds to allOf and bumps the minor version.
     let (status, patched) = h
-        .json(Method::PATCH, &path, Some(json!([{ "op": "replace", "path": "/description", "value": "changed" }])))
+        .json(
+            Method::PATCH,
+            &path,
+            Some(json!([{ "op": "replace", "path": "/description", "value": "changed" }])),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(patched["version"], "1.1");
@@ -200,14 +342,24 @@ async fn catalog_contract() {
     let h = common::start_default().await;
     let (_, dataset_id) = h.chatlio_schema_and_dataset("Catalog Events").await;
     assert_eq!(dataset_id.len(), 24);
-    let (status, got) = h.json(Method::GET, &format!("/data/foundation/catalog/dataSets/{dataset_id}"), None).await;
+    let (status, got) = h
+        .json(
+            Method::GET,
+            &format!("/data/foundation/catalog/dataSets/{dataset_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     let dataset = &got[&dataset_id];
     assert_eq!(dataset["name"], "Catalog Events dataset");
     assert_eq!(dataset["imsOrg"], json!(h.org_id));
     assert!(dataset["created"].is_i64());
     let (_, projected) = h
-        .json(Method::GET, &format!("/data/foundation/catalog/dataSets/{dataset_id}?properties=name,schemaRef"), None)
+        .json(
+            Method::GET,
+            &format!("/data/foundation/catalog/dataSets/{dataset_id}?properties=name,schemaRef"),
+            None,
+        )
         .await;
     assert_eq!(projected[&dataset_id].as_object().unwrap().len(), 2);
     let (status, listed) = h
@@ -215,20 +367,50 @@ async fn catalog_contract() {
         .await;
     assert_eq!(status, 200);
     assert!(listed.get(&dataset_id).is_some());
-    let (_, filtered) = h.json(Method::GET, "/data/foundation/catalog/dataSets?name=other", None).await;
+    let (_, filtered) = h
+        .json(
+            Method::GET,
+            "/data/foundation/catalog/dataSets?name=other",
+            None,
+        )
+        .await;
     assert_eq!(filtered, json!({}));
-    let (status, _) = h.json(Method::GET, "/data/foundation/catalog/dataSets?limit=0", None).await;
+    let (status, _) = h
+        .json(
+            Method::GET,
+            "/data/foundation/catalog/dataSets?limit=0",
+            None,
+        )
+        .await;
     assert_eq!(status, 400);
     let (status, body) = h
         .json(Method::POST, "/data/foundation/catalog/dataSets", Some(json!({ "name": "x", "schemaRef": { "id": "https://ns.adobe.com/practice/schemas/none" } })))
         .await;
     assert_eq!(status, 400, "{body}");
-    let (status, _) = h.json(Method::GET, "/data/foundation/catalog/dataSets/000000000000000000000000", None).await;
+    let (status, _) = h
+        .json(
+            Method::GET,
+            "/data/foundation/catalog/dataSets/000000000000000000000000",
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
-    let (status, deleted) = h.json(Method::DELETE, &format!("/data/foundation/catalog/dataSets/{dataset_id}"), None).await;
+    let (status, deleted) = h
+        .json(
+            Method::DELETE,
+            &format!("/data/foundation/catalog/dataSets/{dataset_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(deleted, json!([format!("@/dataSets/{dataset_id}")]));
-    let (status, _) = h.json(Method::GET, &format!("/data/foundation/catalog/dataSets/{dataset_id}"), None).await;
+    let (status, _) = h
+        .json(
+            Method::GET,
+            &format!("/data/foundation/catalog/dataSets/{dataset_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
     h.sim.shutdown().await;
 }
@@ -256,7 +438,13 @@ async fn data_prep_contract() {
     let id = created["id"].as_str().unwrap();
     assert_eq!(id.len(), 32);
     assert_eq!(created["version"], 0);
-    let (status, got) = h.json(Method::GET, &format!("/data/foundation/conversion/mappingSets/{id}"), None).await;
+    let (status, got) = h
+        .json(
+            Method::GET,
+            &format!("/data/foundation/conversion/mappingSets/{id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(got["mappings"][0]["sourceType"], "text/x.schema-path");
     assert_eq!(got["mappings"][0]["sourceAttribute"], "visitor.UUID");
@@ -282,13 +470,31 @@ async fn data_prep_contract() {
         json!([{ "sourceType": "ATTRIBUTE", "source": "message", "destination": "_practice.notInSchema" }]),
         json!([{ "sourceType": "EXPRESSION", "source": "concat(message", "destination": "_practice.message" }]),
     ] {
-        let (status, error) = h.json(Method::POST, "/data/foundation/conversion/mappingSets", Some(body(mappings))).await;
+        let (status, error) = h
+            .json(
+                Method::POST,
+                "/data/foundation/conversion/mappingSets",
+                Some(body(mappings)),
+            )
+            .await;
         assert_eq!(status, 400, "{error}");
         assert_eq!(error["status"], 400);
     }
-    let (status, _) = h.json(Method::GET, "/data/foundation/conversion/mappingSets/ffffffffffffffffffffffffffffffff", None).await;
+    let (status, _) = h
+        .json(
+            Method::GET,
+            "/data/foundation/conversion/mappingSets/ffffffffffffffffffffffffffffffff",
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
-    let (status, listed) = h.json(Method::GET, "/data/foundation/conversion/mappingSets?limit=10&start=0", None).await;
+    let (status, listed) = h
+        .json(
+            Method::GET,
+            "/data/foundation/conversion/mappingSets?limit=10&start=0",
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(listed["data"].as_array().unwrap().len(), 1);
     h.sim.shutdown().await;
@@ -300,68 +506,166 @@ async fn flow_service_contract() {
     let (schema_id, dataset_id) = h.chatlio_schema_and_dataset("Flow Events").await;
     let (flow_id, _) = h.chatlio_flow(&schema_id, &dataset_id).await;
 
-    let (status, spec) = h.json(Method::GET, &format!("/data/foundation/flowservice/connectionSpecs/{}", common::CHATLIO_SPEC), None).await;
+    let (status, spec) = h
+        .json(
+            Method::GET,
+            &format!(
+                "/data/foundation/flowservice/connectionSpecs/{}",
+                common::CHATLIO_SPEC
+            ),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(spec["items"][0]["id"], common::CHATLIO_SPEC);
-    let (status, flow_spec) = h.json(Method::GET, &format!("/data/foundation/flowservice/flowSpecs/{}", common::FLOW_SPEC), None).await;
+    let (status, flow_spec) = h
+        .json(
+            Method::GET,
+            &format!(
+                "/data/foundation/flowservice/flowSpecs/{}",
+                common::FLOW_SPEC
+            ),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(flow_spec["items"][0]["name"], "GenericStreamingAEP");
 
     // Filters.
-    let query = format!("{FLOWS}?property=inheritedAttributes.sourceConnections[].connectionSpec.id=={}", common::CHATLIO_SPEC);
+    let query = format!(
+        "{FLOWS}?property=inheritedAttributes.sourceConnections[].connectionSpec.id=={}",
+        common::CHATLIO_SPEC
+    );
     let (status, found) = h.json(Method::GET, &query, None).await;
     assert_eq!(status, 200);
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
-    let (_, none) = h.json(Method::GET, &format!("{FLOWS}?property=name==other"), None).await;
+    let (_, none) = h
+        .json(Method::GET, &format!("{FLOWS}?property=name==other"), None)
+        .await;
     assert_eq!(none["items"].as_array().unwrap().len(), 0);
-    let (_, count) = h.json(Method::GET, &format!("{FLOWS}?property=state==enabled&count=true"), None).await;
+    let (_, count) = h
+        .json(
+            Method::GET,
+            &format!("{FLOWS}?property=state==enabled&count=true"),
+            None,
+        )
+        .await;
     assert_eq!(count, json!({ "count": 1 }));
 
     // PATCH needs the current etag; a stale one gives 412.
-    let (_, got) = h.json(Method::GET, &format!("{FLOWS}/{flow_id}"), None).await;
+    let (_, got) = h
+        .json(Method::GET, &format!("{FLOWS}/{flow_id}"), None)
+        .await;
     let etag = got["items"][0]["etag"].as_str().unwrap().to_string();
     let patch = json!([{ "op": "replace", "path": "/name", "value": "Renamed" }]);
-    let (status, _) = h.json(Method::PATCH, &format!("{FLOWS}/{flow_id}"), Some(patch.clone())).await;
+    let (status, _) = h
+        .json(
+            Method::PATCH,
+            &format!("{FLOWS}/{flow_id}"),
+            Some(patch.clone()),
+        )
+        .await;
     assert_eq!(status, 400, "If-Match is required");
     let (status, updated) = common::read(
-        h.platform(Method::PATCH, &format!("{FLOWS}/{flow_id}")).header("if-match", &etag).json(&patch).send().await.unwrap(),
+        h.platform(Method::PATCH, &format!("{FLOWS}/{flow_id}"))
+            .header("if-match", &etag)
+            .json(&patch)
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(status, 200);
     assert_eq!(updated["id"], json!(flow_id));
     assert_ne!(updated["etag"], json!(etag));
     let (status, stale) = common::read(
-        h.platform(Method::PATCH, &format!("{FLOWS}/{flow_id}")).header("if-match", &etag).json(&patch).send().await.unwrap(),
+        h.platform(Method::PATCH, &format!("{FLOWS}/{flow_id}"))
+            .header("if-match", &etag)
+            .json(&patch)
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(status, 412);
-    assert!(stale["errorMessage"].as_str().unwrap().starts_with("Supplied version="));
+    assert!(stale["errorMessage"]
+        .as_str()
+        .unwrap()
+        .starts_with("Supplied version="));
 
     // Disable, and the inlet refuses; enable again.
-    let (status, action) = h.json(Method::POST, &format!("{FLOWS}/{flow_id}/action?op=disable"), None).await;
+    let (status, action) = h
+        .json(
+            Method::POST,
+            &format!("{FLOWS}/{flow_id}/action?op=disable"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(action["etag"].is_string());
-    let (_, got) = h.json(Method::GET, &format!("{FLOWS}/{flow_id}"), None).await;
+    let (_, got) = h
+        .json(Method::GET, &format!("{FLOWS}/{flow_id}"), None)
+        .await;
     assert_eq!(got["items"][0]["state"], "disabled");
-    let inlet = got["items"][0]["options"]["inletUrl"].as_str().unwrap().to_string();
-    let response = h.http.post(format!("{inlet}?x-adobe-flow-id={flow_id}")).json(&common::chatlio_event()).send().await.unwrap();
+    let inlet = got["items"][0]["options"]["inletUrl"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let response = h
+        .http
+        .post(format!("{inlet}?x-adobe-flow-id={flow_id}"))
+        .json(&common::chatlio_event())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
-    let (status, _) = h.json(Method::POST, &format!("{FLOWS}/{flow_id}/action?op=enable"), None).await;
+    let (status, _) = h
+        .json(
+            Method::POST,
+            &format!("{FLOWS}/{flow_id}/action?op=enable"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, _) = h.json(Method::POST, &format!("{FLOWS}/{flow_id}/action?op=explode"), None).await;
+    let (status, _) = h
+        .json(
+            Method::POST,
+            &format!("{FLOWS}/{flow_id}/action?op=explode"),
+            None,
+        )
+        .await;
     assert_eq!(status, 400);
 
     // Connections in use cannot be deleted; delete the flow, then 404.
-    let source_id = got["items"][0]["sourceConnectionIds"][0].as_str().unwrap().to_string();
-    let (status, _) = h.json(Method::DELETE, &format!("/data/foundation/flowservice/sourceConnections/{source_id}"), None).await;
+    let source_id = got["items"][0]["sourceConnectionIds"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, _) = h
+        .json(
+            Method::DELETE,
+            &format!("/data/foundation/flowservice/sourceConnections/{source_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 400);
-    let (status, body) = h.json(Method::DELETE, &format!("{FLOWS}/{flow_id}"), None).await;
+    let (status, body) = h
+        .json(Method::DELETE, &format!("{FLOWS}/{flow_id}"), None)
+        .await;
     assert_eq!((status, body), (204, Value::Null));
-    let (status, missing) = h.json(Method::GET, &format!("{FLOWS}/{flow_id}"), None).await;
+    let (status, missing) = h
+        .json(Method::GET, &format!("{FLOWS}/{flow_id}"), None)
+        .await;
     assert_eq!(status, 404);
     assert!(missing["type"].as_str().unwrap().ends_with("FLOW-1439-404"));
     assert_eq!(missing["report"]["id"], json!(flow_id));
-    let (status, _) = h.json(Method::DELETE, &format!("/data/foundation/flowservice/sourceConnections/{source_id}"), None).await;
+    let (status, _) = h
+        .json(
+            Method::DELETE,
+            &format!("/data/foundation/flowservice/sourceConnections/{source_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
 
     // Bad creates.
@@ -378,35 +682,60 @@ async fn flow_service_contract() {
 
 #[tokio::test]
 async fn runs_close_after_the_configured_window() {
-    let h = common::start(SimConfig { run_window: Duration::from_millis(400), ..SimConfig::default() }).await;
+    let h = common::start(SimConfig {
+        run_window: Duration::from_millis(400),
+        ..SimConfig::default()
+    })
+    .await;
     let (schema_id, dataset_id) = h.chatlio_schema_and_dataset("Window Events").await;
     let (flow_id, inlet) = h.chatlio_flow(&schema_id, &dataset_id).await;
-    let post = |body: Value| h.http.post(format!("{inlet}?x-adobe-flow-id={flow_id}")).json(&body).send();
+    let post = |body: Value| {
+        h.http
+            .post(format!("{inlet}?x-adobe-flow-id={flow_id}"))
+            .json(&body)
+            .send()
+    };
     assert_eq!(post(common::chatlio_event()).await.unwrap().status(), 200);
     // Missing the field group's required UUID: a failed record.
-    assert_eq!(post(json!({ "message": "no visitor" })).await.unwrap().status(), 200);
+    assert_eq!(
+        post(json!({ "message": "no visitor" }))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     let runs_path = format!("/data/foundation/flowservice/runs?property=flowId=={flow_id}");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     let run = loop {
         let (_, runs) = h.json(Method::GET, &runs_path, None).await;
         let run = runs["items"][0].clone();
-        if run["metrics"]["statusSummary"]["status"] != "inProgress" || tokio::time::Instant::now() > deadline {
+        if run["metrics"]["statusSummary"]["status"] != "inProgress"
+            || tokio::time::Instant::now() > deadline
+        {
             break run;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let metrics = &run["metrics"];
-    assert_eq!(metrics["statusSummary"]["status"], "partialSuccess", "{run}");
+    assert_eq!(
+        metrics["statusSummary"]["status"], "partialSuccess",
+        "{run}"
+    );
     assert_eq!(metrics["recordSummary"]["inputRecordCount"], 2);
     assert_eq!(metrics["recordSummary"]["outputRecordCount"], 1);
     assert_eq!(metrics["recordSummary"]["failedRecordCount"], 1);
-    assert_eq!(metrics["statusSummary"]["errors"][0]["code"], "DCVS-1111-400");
+    assert_eq!(
+        metrics["statusSummary"]["errors"][0]["code"],
+        "DCVS-1111-400"
+    );
     assert!(metrics["durationSummary"]["completedAtUTC"].is_i64());
     // The next event opens a new run.
     assert_eq!(post(common::chatlio_event()).await.unwrap().status(), 200);
     let (_, runs) = h.json(Method::GET, &runs_path, None).await;
     assert_eq!(runs["items"].as_array().unwrap().len(), 2);
-    let (_, flow) = h.json(Method::GET, &format!("{FLOWS}/{flow_id}"), None).await;
+    let (_, flow) = h
+        .json(Method::GET, &format!("{FLOWS}/{flow_id}"), None)
+        .await;
     assert!(flow["items"][0]["lastRunDetails"]["id"].is_string());
     h.sim.shutdown().await;
 }
@@ -419,25 +748,83 @@ async fn inlet_documented_errors() {
     let url = format!("{inlet}?x-adobe-flow-id={flow_id}");
 
     let big = format!("{{\"message\":\"{}\"}}", "x".repeat(1024 * 1024 + 10));
-    let (status, body) = common::read(h.http.post(&url).header("content-type", "application/json").body(big).send().await.unwrap()).await;
+    let (status, body) = common::read(
+        h.http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(big)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 413);
-    assert_eq!(body["report"]["message"], "The payload is larger than 1 MB.");
+    assert_eq!(
+        body["report"]["message"],
+        "The payload is larger than 1 MB."
+    );
 
-    let (status, body) = common::read(h.http.post(&url).header("content-type", "application/json").body("{not json").send().await.unwrap()).await;
+    let (status, body) = common::read(
+        h.http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400);
-    assert_eq!(body["type"], "http://ns.adobe.com/adobecloud/problem/data-collection-service/inlet");
+    assert_eq!(
+        body["type"],
+        "http://ns.adobe.com/adobecloud/problem/data-collection-service/inlet"
+    );
 
-    let (status, _) = common::read(h.http.post(format!("{}/collection/{}", h.base, "0".repeat(64))).json(&json!({})).send().await.unwrap()).await;
+    let (status, _) = common::read(
+        h.http
+            .post(format!("{}/collection/{}", h.base, "0".repeat(64)))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 404);
-    let (status, _) = common::read(h.http.post(&inlet).json(&common::chatlio_event()).send().await.unwrap()).await;
+    let (status, _) = common::read(
+        h.http
+            .post(&inlet)
+            .json(&common::chatlio_event())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400, "flow id missing");
-    let (status, _) = common::read(h.http.post(&url).header("content-type", "text/plain").body("{}").send().await.unwrap()).await;
+    let (status, _) = common::read(
+        h.http
+            .post(&url)
+            .header("content-type", "text/plain")
+            .body("{}")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 415);
-    let (status, _) = common::read(h.http.post(&url).json(&json!([1, 2])).send().await.unwrap()).await;
+    let (status, _) =
+        common::read(h.http.post(&url).json(&json!([1, 2])).send().await.unwrap()).await;
     assert_eq!(status, 400);
 
     // Synchronous validation reports violations in the documented shape.
-    let (status, body) = common::read(h.http.post(format!("{url}&syncValidation=true")).json(&json!({ "message": "x" })).send().await.unwrap()).await;
+    let (status, body) = common::read(
+        h.http
+            .post(format!("{url}&syncValidation=true"))
+            .json(&json!({ "message": "x" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(body["title"], "Invalid XDM Message Format");
     assert!(body["report"]["cause"]["_streamingValidation"].is_array());
@@ -473,11 +860,28 @@ async fn credentials_without_manage_sources_get_permission_errors() {
     .await;
     assert_eq!(status, 403);
     assert!(body["type"].as_str().unwrap().ends_with("FLOW-2120-403"));
-    let (status, _) = common::read(request(Method::POST, "/data/foundation/schemaregistry/tenant/schemas").json(&json!({})).send().await.unwrap()).await;
+    let (status, _) = common::read(
+        request(
+            Method::POST,
+            "/data/foundation/schemaregistry/tenant/schemas",
+        )
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
     assert_eq!(status, 403);
     // The seeded key's token cannot be used with this credential's api key.
     let (status, body) = common::read(
-        h.http.get(format!("{}{FLOWS}", h.base)).bearer_auth(&h.token).header("x-api-key", "reader").header("x-gw-ims-org-id", &h.org_id).send().await.unwrap(),
+        h.http
+            .get(format!("{}{FLOWS}", h.base))
+            .bearer_auth(&h.token)
+            .header("x-api-key", "reader")
+            .header("x-gw-ims-org-id", &h.org_id)
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!((status, body["error_code"].as_str()), (403, Some("403003")));

@@ -1,6 +1,8 @@
 //! Bad input never panics or hangs: random bodies, content types and methods against every
 //! write endpoint get a clear 4xx (or a 2xx for a valid body), always within a deadline.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use proptest::prelude::*;
@@ -48,7 +50,10 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("POST", "/data/foundation/flowservice/targetConnections"),
     ("POST", "/data/foundation/flowservice/flows"),
     ("PATCH", "/data/foundation/flowservice/flows/FLOW"),
-    ("PATCH", "/data/foundation/schemaregistry/tenant/schemas/SCHEMA"),
+    (
+        "PATCH",
+        "/data/foundation/schemaregistry/tenant/schemas/SCHEMA",
+    ),
     ("PUT", "/data/foundation/flowservice/flows"),
     ("DELETE", "/data/foundation/catalog/dataSets/nope"),
     ("POST", "/ims/token/v3"),
@@ -117,6 +122,15 @@ async fn harness() -> Prepared {
     let inner = common::start_default().await;
     let (schema_id, dataset_id) = inner.chatlio_schema_and_dataset("Robust Events").await;
     let (flow_id, inlet) = inner.chatlio_flow(&schema_id, &dataset_id).await;
-    let schema_alt = schema_id.rsplit('/').next().map(|hex| format!("_practice.schemas.{hex}")).unwrap();
-    Prepared { inner, flow_id, inlet, schema_alt }
+    let schema_alt = schema_id
+        .rsplit('/')
+        .next()
+        .map(|hex| format!("_practice.schemas.{hex}"))
+        .unwrap();
+    Prepared {
+        inner,
+        flow_id,
+        inlet,
+        schema_alt,
+    }
 }

@@ -2,6 +2,8 @@
 //! (help/sources/tutorials/api/create/marketing-automation/chatlio-webhook.md) with plain
 //! HTTP calls, ending with the posted event readable from the dataset.
 
+#![allow(clippy::unwrap_used, clippy::type_complexity)]
+
 mod common;
 
 use reqwest::Method;
@@ -13,7 +15,9 @@ async fn chatlio_tutorial_walk_ingests_the_sample_event() {
     let tenant = h.tenant();
 
     // Tenant id, as the wizard learns it.
-    let (status, stats) = h.json(Method::GET, "/data/foundation/schemaregistry/stats", None).await;
+    let (status, stats) = h
+        .json(Method::GET, "/data/foundation/schemaregistry/stats", None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(stats["tenantId"], json!(tenant));
     assert_eq!(stats["imsOrg"], json!(h.org_id));
@@ -22,17 +26,35 @@ async fn chatlio_tutorial_walk_ingests_the_sample_event() {
     let (flow_id, inlet_url) = h.chatlio_flow(&schema_id, &dataset_id).await;
 
     // GET /flows/{id}: the documented shape.
-    let (_, flow) = h.json(Method::GET, &format!("/data/foundation/flowservice/flows/{flow_id}"), None).await;
+    let (_, flow) = h
+        .json(
+            Method::GET,
+            &format!("/data/foundation/flowservice/flows/{flow_id}"),
+            None,
+        )
+        .await;
     let item = &flow["items"][0];
     assert_eq!(item["state"], "enabled");
     assert_eq!(item["flowSpec"]["id"], common::FLOW_SPEC);
-    assert_eq!(item["inheritedAttributes"]["sourceConnections"][0]["connectionSpec"]["id"], common::CHATLIO_SPEC);
-    assert_eq!(item["inheritedAttributes"]["targetConnections"][0]["connectionSpec"]["id"], common::DATA_LAKE_SPEC);
-    assert_eq!(item["inheritedAttributes"]["properties"]["isSourceFlow"], true);
+    assert_eq!(
+        item["inheritedAttributes"]["sourceConnections"][0]["connectionSpec"]["id"],
+        common::CHATLIO_SPEC
+    );
+    assert_eq!(
+        item["inheritedAttributes"]["targetConnections"][0]["connectionSpec"]["id"],
+        common::DATA_LAKE_SPEC
+    );
+    assert_eq!(
+        item["inheritedAttributes"]["properties"]["isSourceFlow"],
+        true
+    );
     assert_eq!(item["transformations"][0]["params"]["mappingVersion"], 0);
     assert!(item["etag"].as_str().unwrap().starts_with('"'));
     assert_eq!(item["etag"], item["version"]);
-    assert_eq!(item["runs"], json!(format!("/runs?property=flowId=={flow_id}")));
+    assert_eq!(
+        item["runs"],
+        json!(format!("/runs?property=flowId=={flow_id}"))
+    );
     assert!(inlet_url.starts_with(&format!("{}/collection/", h.base)));
 
     // The webhook URL pattern from the UI guide: {inletUrl}?x-adobe-flow-id={flowId}.
@@ -51,7 +73,11 @@ async fn chatlio_tutorial_walk_ingests_the_sample_event() {
 
     // Runs for the flow count the record.
     let (status, runs) = h
-        .json(Method::GET, &format!("/data/foundation/flowservice/runs?property=flowId=={flow_id}"), None)
+        .json(
+            Method::GET,
+            &format!("/data/foundation/flowservice/runs?property=flowId=={flow_id}"),
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     let run = &runs["items"][0];
@@ -63,7 +89,11 @@ async fn chatlio_tutorial_walk_ingests_the_sample_event() {
 
     // The mapped record is in the dataset.
     let (status, stored) = h
-        .control(Method::GET, &format!("/__sim/datasets/{dataset_id}/records"), None)
+        .control(
+            Method::GET,
+            &format!("/__sim/datasets/{dataset_id}/records"),
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     let records = stored["records"].as_array().unwrap();
@@ -80,7 +110,11 @@ async fn chatlio_tutorial_walk_ingests_the_sample_event() {
 
     // Catalog shows the streaming batch for the dataset.
     let (status, batches) = h
-        .json(Method::GET, &format!("/data/foundation/catalog/batches?dataSet={dataset_id}"), None)
+        .json(
+            Method::GET,
+            &format!("/data/foundation/catalog/batches?dataSet={dataset_id}"),
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     let batch: &Value = batches.as_object().unwrap().values().next().unwrap();
@@ -143,7 +177,13 @@ async fn the_tutorial_mapping_without_id_and_timestamp_fails_records_with_a_requ
         )
         .await;
     let flow_id = flow["id"].as_str().unwrap();
-    let (_, got) = h.json(Method::GET, &format!("/data/foundation/flowservice/flows/{flow_id}"), None).await;
+    let (_, got) = h
+        .json(
+            Method::GET,
+            &format!("/data/foundation/flowservice/flows/{flow_id}"),
+            None,
+        )
+        .await;
     let inlet = got["items"][0]["options"]["inletUrl"].as_str().unwrap();
     // The header form of x-adobe-flow-id.
     let response = h
@@ -154,19 +194,43 @@ async fn the_tutorial_mapping_without_id_and_timestamp_fails_records_with_a_requ
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200, "asynchronous validation accepts the message");
-    let (_, stored) = h.control(Method::GET, &format!("/__sim/datasets/{dataset_id}/records"), None).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "asynchronous validation accepts the message"
+    );
+    let (_, stored) = h
+        .control(
+            Method::GET,
+            &format!("/__sim/datasets/{dataset_id}/records"),
+            None,
+        )
+        .await;
     assert_eq!(stored["records"].as_array().unwrap().len(), 0);
     let failed = &stored["failed"][0];
-    let codes: Vec<&str> = failed["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = failed["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
     assert!(codes.contains(&"DCVS-1111-400"), "{failed}");
-    assert!(failed["errors"].to_string().contains("required key [_id] not found"));
+    assert!(failed["errors"]
+        .to_string()
+        .contains("required key [_id] not found"));
 
     let (_, runs) = h
-        .json(Method::GET, &format!("/data/foundation/flowservice/runs?property=flowId=={flow_id}"), None)
+        .json(
+            Method::GET,
+            &format!("/data/foundation/flowservice/runs?property=flowId=={flow_id}"),
+            None,
+        )
         .await;
     let summary = &runs["items"][0]["metrics"];
     assert_eq!(summary["recordSummary"]["failedRecordCount"], 1);
-    assert_eq!(summary["statusSummary"]["errors"][0]["code"], "DCVS-1111-400");
+    assert_eq!(
+        summary["statusSummary"]["errors"][0]["code"],
+        "DCVS-1111-400"
+    );
     h.sim.shutdown().await;
 }

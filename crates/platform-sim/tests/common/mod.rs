@@ -1,6 +1,6 @@
 //! Shared helpers for the integration tests: start a simulator, get a token, and call the
 //! Platform APIs with the documented headers.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::time::Duration;
 
@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 pub const CHATLIO_SPEC: &str = "073127a3-26e3-496c-9d94-9f48fb93fba8";
 pub const DATA_LAKE_SPEC: &str = "c604ff05-7f1a-43c0-8e18-33bf874cb11c";
 pub const FLOW_SPEC: &str = "e77fde5a-22a8-11ed-861d-0242ac120002";
-pub const SCOPES: &str = "openid,AdobeID,read_organizations,additional_info.projectedProductContext,session";
+pub const SCOPES: &str =
+    "openid,AdobeID,read_organizations,additional_info.projectedProductContext,session";
 
 pub struct Harness {
     pub sim: RunningSim,
@@ -196,9 +197,7 @@ impl Harness {
             )
             .await;
         assert_eq!(status, 201, "{target}");
-        let field = |name: &str, source: &str| {
-            json!({ "destinationXdmPath": format!("_{tenant}.{name}"), "sourceAttribute": source, "identity": false, "version": 0 })
-        };
+        let field = |name: &str, source: &str| json!({ "destinationXdmPath": format!("_{tenant}.{name}"), "sourceAttribute": source, "identity": false, "version": 0 });
         let (status, mapping) = self
             .json(
                 Method::POST,
@@ -236,10 +235,17 @@ impl Harness {
         assert_eq!(status, 201, "{flow}");
         let flow_id = flow["id"].as_str().unwrap().to_string();
         let (status, got) = self
-            .json(Method::GET, &format!("/data/foundation/flowservice/flows/{flow_id}"), None)
+            .json(
+                Method::GET,
+                &format!("/data/foundation/flowservice/flows/{flow_id}"),
+                None,
+            )
             .await;
         assert_eq!(status, 200);
-        let inlet = got["items"][0]["options"]["inletUrl"].as_str().unwrap().to_string();
+        let inlet = got["items"][0]["options"]["inletUrl"]
+            .as_str()
+            .unwrap()
+            .to_string();
         (flow_id, inlet)
     }
 }
@@ -247,7 +253,11 @@ impl Harness {
 pub async fn read(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
     (status, body)
 }
 
