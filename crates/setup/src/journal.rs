@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::input::SetupRequest;
 use crate::step::StepId;
 
 /// Bumped when the file's shape changes incompatibly.
@@ -57,7 +58,7 @@ pub struct StepRecord {
 }
 
 impl StepRecord {
-    fn pending(step: StepId) -> Self {
+    pub fn pending(step: StepId) -> Self {
         Self {
             step,
             state: StepState::Pending,
@@ -82,6 +83,9 @@ pub struct Journal {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub steps: Vec<StepRecord>,
+    /// What was asked for, so `resume` needs only the setup's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<SetupRequest>,
 }
 
 impl Journal {
@@ -95,6 +99,7 @@ impl Journal {
             created_at: now,
             updated_at: now,
             steps: StepId::ALL.into_iter().map(StepRecord::pending).collect(),
+            request: None,
         }
     }
 

@@ -4,6 +4,22 @@
 //! This crate never depends on Tauri; the CLI and the desktop app are two
 //! front ends over it.
 
+pub mod engine;
+pub mod error;
 pub mod input;
 pub mod journal;
+pub mod lookup;
+pub mod names;
+pub mod plan;
+pub mod preflight;
+pub mod status;
 pub mod step;
+
+pub use engine::{
+    Engine, FailPoint, KeptReason, ProgressEvent, ProgressKind, ProgressSink, RollbackOutcome,
+    SetupOutcome,
+};
+pub use error::{ErrorView, SetupError, SetupErrorCode};
+pub use input::{SetupInput, SetupRequest};
+pub use journal::{Journal, JournalStore};
+pub use step::StepId;

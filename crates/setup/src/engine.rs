@@ -1,0 +1,970 @@
+//! Carrying out a setup: steps run as soon as their dependencies are done (so
+//! the request chain is as deep as `step::rounds()`, not as long as the step
+//! list), the journal is saved after every step, every step looks for what an
+//! interrupted run made before creating, and rollback deletes what this setup
+//! made in reverse order.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::stream::{FuturesUnordered, StreamExt as _};
+use platform::models::catalog::DatasetRequest;
+use platform::models::dataprep::MappingSetRequest;
+use platform::models::flow::{FlowRequest, SourceConnectionRequest, TargetConnectionRequest};
+use platform::models::schema::{FieldGroupRequest, IdentityDescriptorRequest, SchemaRequest};
+use platform::models::{
+    DatasetId, DescriptorId, FlowId, MappingSetId, SchemaId, SourceConnectionId, TargetConnectionId,
+};
+use platform::{Client, ErrorCode, PlatformError, WebhookUrl};
+use serde::Serialize;
+use tokio::task::JoinHandle;
+
+use crate::error::{ErrorView, Result, SetupError};
+use crate::input::{DatasetChoice, SchemaChoice, SetupRequest};
+use crate::journal::{Journal, JournalStore, RecordedError, StepRecord, StepState};
+use crate::lookup::{can_look_up, dataset_schema, look_up, Found};
+use crate::names::{has_marker, Names};
+use crate::step::StepId;
+
+/// A simulated crash, for tests and (in debug builds) the CLI's
+/// `CHATLIO_AEP_FAIL_POINT`: the run stops as if the process died there, so
+/// the journal does not learn about that step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailPoint {
+    /// Before the step sends anything.
+    BeforeStep(StepId),
+    /// After Adobe created the step's resource, before the journal records
+    /// it: the case that needs adoption by marker.
+    AfterCreate(StepId),
+}
+
+impl FailPoint {
+    /// Parses `before:<step>` or `after_create:<step>`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (when, step) = text.split_once(':')?;
+        let step = StepId::ALL.into_iter().find(|s| s.as_str() == step)?;
+        match when {
+            "before" => Some(Self::BeforeStep(step)),
+            "after_create" => Some(Self::AfterCreate(step)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ProgressKind {
+    Started,
+    Done {
+        /// Ids only; the inlet URL of the read-back step is never sent here.
+        resource_id: Option<String>,
+        adopted: bool,
+        pre_existing: bool,
+    },
+    Skipped,
+    Failed {
+        error: ErrorView,
+    },
+    RolledBack {
+        resource_id: String,
+    },
+    Kept {
+        reason: KeptReason,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgressEvent {
+    pub setup_name: String,
+    pub step: StepId,
+    #[serde(flatten)]
+    pub kind: ProgressKind,
+    pub at: DateTime<Utc>,
+}
+
+/// Where progress goes: the CLI prints it, the desktop app emits it to the UI.
+pub type ProgressSink = Arc<dyn Fn(&ProgressEvent) + Send + Sync>;
+
+/// The result of `apply`, `resume` or `retry_step`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupOutcome {
+    pub setup_name: String,
+    pub complete: bool,
+    pub flow_id: Option<String>,
+    pub dataset_id: Option<String>,
+    pub schema_id: Option<String>,
+    /// `{inletUrl}?x-adobe-flow-id={flowId}`, rebuilt, never stored.
+    pub webhook_url: Option<WebhookUrl>,
+    pub steps: Vec<StepRecord>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeptReason {
+    /// The user picked it, or it existed before (shared field group).
+    PreExisting,
+    /// Adobe offers no delete for it (mapping sets).
+    NotDeletable,
+    /// Another resource still uses it (a field group in another schema).
+    InUse,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeptResource {
+    pub step: StepId,
+    pub resource_id: Option<String>,
+    pub reason: KeptReason,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RollbackOutcome {
+    pub setup_name: String,
+    pub deleted: Vec<(StepId, String)>,
+    pub kept: Vec<KeptResource>,
+}
+
+/// How long the read-back step waits for a new flow's inlet URL.
+const INLET_DEADLINE: Duration = Duration::from_secs(20);
+const INLET_POLL: Duration = Duration::from_millis(250);
+
+pub struct Engine {
+    client: Client,
+    store: JournalStore,
+    progress: Option<ProgressSink>,
+    fail_point: Option<FailPoint>,
+}
+
+/// What a step produced.
+struct StepOutput {
+    resource_id: Option<String>,
+    etag: Option<String>,
+    pre_existing: bool,
+    adopted: bool,
+}
+
+impl StepOutput {
+    fn created(id: impl Into<String>, etag: Option<String>) -> Self {
+        Self {
+            resource_id: Some(id.into()),
+            etag,
+            pre_existing: false,
+            adopted: false,
+        }
+    }
+
+    fn adopted(found: Found) -> Self {
+        Self {
+            resource_id: Some(found.id),
+            etag: found.etag,
+            pre_existing: !found.ours,
+            adopted: true,
+        }
+    }
+
+    fn pre_existing(id: impl Into<String>) -> Self {
+        Self {
+            resource_id: Some(id.into()),
+            etag: None,
+            pre_existing: true,
+            adopted: false,
+        }
+    }
+}
+
+type LookupTask = JoinHandle<std::result::Result<Option<Found>, PlatformError>>;
+
+/// State shared by the steps of one run.
+struct Run {
+    request: SetupRequest,
+    names: Names,
+    journal: Mutex<Journal>,
+    lookups: Mutex<HashMap<StepId, LookupTask>>,
+}
+
+impl Run {
+    fn journal(&self) -> MutexGuard<'_, Journal> {
+        // A panic while holding the lock cannot leave the journal half
+        // written (saves are atomic), so a poisoned lock is still usable.
+        self.journal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn resource(&self, step: StepId) -> Result<String> {
+        self.journal()
+            .record(step)
+            .filter(|record| record.state == StepState::Done)
+            .and_then(|record| record.resource_id.clone())
+            .ok_or(SetupError::DependencyNotDone {
+                step,
+                missing: step,
+            })
+    }
+
+    fn is_done(&self, step: StepId) -> bool {
+        self.journal()
+            .record(step)
+            .is_some_and(|record| record.state == StepState::Done)
+    }
+
+    async fn found(&self, step: StepId) -> Result<Option<Found>> {
+        let task = self
+            .lookups
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&step);
+        match task {
+            None => Ok(None),
+            Some(task) => match task.await {
+                Ok(result) => result.map_err(|error| SetupError::Step { step, error }),
+                // The lookup task only panics on a bug; treat it as "not
+                // looked", the create below then reports any conflict.
+                Err(_) => Ok(None),
+            },
+        }
+    }
+}
+
+impl Engine {
+    pub fn new(client: Client, store: JournalStore) -> Self {
+        Self {
+            client,
+            store,
+            progress: None,
+            fail_point: None,
+        }
+    }
+
+    pub fn with_progress(mut self, sink: ProgressSink) -> Self {
+        self.progress = Some(sink);
+        self
+    }
+
+    pub fn with_fail_point(mut self, fail_point: Option<FailPoint>) -> Self {
+        self.fail_point = fail_point;
+        self
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn store(&self) -> &JournalStore {
+        &self.store
+    }
+
+    fn emit(&self, setup_name: &str, step: StepId, kind: ProgressKind) {
+        if let Some(sink) = &self.progress {
+            sink(&ProgressEvent {
+                setup_name: setup_name.to_owned(),
+                step,
+                kind,
+                at: Utc::now(),
+            });
+        }
+    }
+
+    fn check_target(&self, journal: &Journal) -> Result<()> {
+        if journal.org_id != self.client.org_id().as_str()
+            || journal.sandbox != self.client.sandbox().as_str()
+        {
+            return Err(SetupError::WrongTarget {
+                journal_org: journal.org_id.clone(),
+                journal_sandbox: journal.sandbox.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Creates everything for `request`, or finishes what an earlier run of
+    /// the same setup left (the journal and the markers say what exists).
+    pub async fn apply(&self, request: &SetupRequest) -> Result<SetupOutcome> {
+        let journal = match self.store.load(&request.name)? {
+            Some(journal) => {
+                self.check_target(&journal)?;
+                journal
+            }
+            None => Journal::new(
+                &request.name,
+                self.client.org_id().as_str(),
+                self.client.sandbox().as_str(),
+            ),
+        };
+        self.run(request.clone(), journal, None).await
+    }
+
+    /// Finishes an interrupted setup; only its name is needed.
+    pub async fn resume(&self, setup_name: &str) -> Result<SetupOutcome> {
+        let (request, journal) = self.load(setup_name)?;
+        self.run(request, journal, None).await
+    }
+
+    /// Runs one step again (after its error was fixed), if its dependencies
+    /// are done.
+    pub async fn retry_step(&self, setup_name: &str, step: StepId) -> Result<SetupOutcome> {
+        let (request, journal) = self.load(setup_name)?;
+        self.run(request, journal, Some(step)).await
+    }
+
+    /// The journal's view, without any network call.
+    pub fn status(&self, setup_name: &str) -> Result<SetupOutcome> {
+        let (request, journal) = self.load(setup_name)?;
+        let run = Run {
+            names: Names::new(&request),
+            request,
+            journal: Mutex::new(journal),
+            lookups: Mutex::new(HashMap::new()),
+        };
+        Ok(outcome(&run))
+    }
+
+    fn load(&self, setup_name: &str) -> Result<(SetupRequest, Journal)> {
+        let journal = self
+            .store
+            .load(setup_name)?
+            .ok_or_else(|| SetupError::UnknownSetup(setup_name.to_owned()))?;
+        self.check_target(&journal)?;
+        let request = journal
+            .request
+            .clone()
+            .ok_or_else(|| SetupError::UnknownSetup(setup_name.to_owned()))?;
+        Ok((request, journal))
+    }
+
+    async fn run(
+        &self,
+        request: SetupRequest,
+        mut journal: Journal,
+        only: Option<StepId>,
+    ) -> Result<SetupOutcome> {
+        journal.request = Some(request.clone());
+        let names = Names::new(&request);
+        // Start every lookup at once, next to the tenant id: they need only
+        // names, so they add no round to the chain.
+        let mut lookups = HashMap::new();
+        for step in StepId::ALL {
+            let wanted = only.is_none_or(|only| only == step);
+            let done = journal
+                .record(step)
+                .is_some_and(|record| record.state == StepState::Done);
+            if wanted && !done && can_look_up(step) {
+                let client = self.client.clone();
+                let names = names.clone();
+                lookups.insert(
+                    step,
+                    tokio::spawn(async move { look_up(&client, &names, step).await }),
+                );
+            }
+        }
+        let run = Run {
+            request,
+            names,
+            journal: Mutex::new(journal),
+            lookups: Mutex::new(lookups),
+        };
+        {
+            let mut journal = run.journal();
+            self.store.save(&mut journal)?;
+        }
+        if let Some(step) = only {
+            for dependency in step.dependencies() {
+                if !run.is_done(*dependency) {
+                    return Err(SetupError::DependencyNotDone {
+                        step,
+                        missing: *dependency,
+                    });
+                }
+            }
+        }
+
+        let mut started: BTreeSet<StepId> = BTreeSet::new();
+        let mut running = FuturesUnordered::new();
+        let mut first_error: Option<SetupError> = None;
+        loop {
+            if first_error.is_none() {
+                for step in StepId::ALL {
+                    let wanted = only.is_none_or(|only| only == step);
+                    if !wanted || started.contains(&step) || run.is_done(step) {
+                        continue;
+                    }
+                    if step
+                        .dependencies()
+                        .iter()
+                        .all(|dependency| run.is_done(*dependency))
+                    {
+                        started.insert(step);
+                        running.push(self.execute(&run, step));
+                    }
+                }
+            }
+            match running.next().await {
+                None => break,
+                Some(Err(error)) => {
+                    if first_error.is_none() {
+                        first_error = Some(error);
+                    }
+                }
+                Some(Ok(())) => {}
+            }
+        }
+        for (_, task) in run
+            .lookups
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .drain()
+        {
+            task.abort();
+        }
+        if let Some(error) = first_error {
+            return Err(error);
+        }
+        Ok(outcome(&run))
+    }
+
+    async fn execute(&self, run: &Run, step: StepId) -> Result<()> {
+        let setup_name = run.names.setup.clone();
+        self.emit(&setup_name, step, ProgressKind::Started);
+        {
+            let mut journal = run.journal();
+            let record = journal.record_mut(step);
+            record.state = StepState::Running;
+            record.attempts += 1;
+            record.started_at = Some(Utc::now());
+        }
+        let result = self.perform(run, step).await;
+        match result {
+            Ok(output) => {
+                {
+                    let mut journal = run.journal();
+                    let record = journal.record_mut(step);
+                    record.state = StepState::Done;
+                    record.resource_id = output.resource_id.clone();
+                    record.etag = output.etag;
+                    record.pre_existing = output.pre_existing;
+                    record.finished_at = Some(Utc::now());
+                    record.error = None;
+                    self.store.save(&mut journal)?;
+                }
+                let shown_id = if step == StepId::ReadBack {
+                    None
+                } else {
+                    output.resource_id
+                };
+                self.emit(
+                    &setup_name,
+                    step,
+                    ProgressKind::Done {
+                        resource_id: shown_id,
+                        adopted: output.adopted,
+                        pre_existing: output.pre_existing,
+                    },
+                );
+                Ok(())
+            }
+            Err(error) => {
+                if !matches!(error, SetupError::Interrupted { .. }) {
+                    let mut journal = run.journal();
+                    let record = journal.record_mut(step);
+                    record.state = StepState::Failed;
+                    record.finished_at = Some(Utc::now());
+                    let platform = error.platform_error();
+                    record.error = Some(RecordedError {
+                        code: platform.map_or_else(
+                            || format!("{:?}", error.code()),
+                            |platform| platform.code().as_str().to_owned(),
+                        ),
+                        message: error.to_string(),
+                        request_id: platform
+                            .and_then(PlatformError::request_id)
+                            .map(str::to_owned),
+                    });
+                    self.store.save(&mut journal)?;
+                }
+                self.emit(
+                    &setup_name,
+                    step,
+                    ProgressKind::Failed {
+                        error: ErrorView::from(&error),
+                    },
+                );
+                Err(error)
+            }
+        }
+    }
+
+    fn check_fail_point(&self, wanted: FailPoint) -> Result<()> {
+        if self.fail_point == Some(wanted) {
+            let step = match wanted {
+                FailPoint::BeforeStep(step) | FailPoint::AfterCreate(step) => step,
+            };
+            return Err(SetupError::Interrupted { step });
+        }
+        Ok(())
+    }
+
+    async fn perform(&self, run: &Run, step: StepId) -> Result<StepOutput> {
+        self.check_fail_point(FailPoint::BeforeStep(step))?;
+        let output = self.perform_step(run, step).await?;
+        self.check_fail_point(FailPoint::AfterCreate(step))?;
+        Ok(output)
+    }
+
+    async fn perform_step(&self, run: &Run, step: StepId) -> Result<StepOutput> {
+        let on = |error: PlatformError| SetupError::Step { step, error };
+        let names = &run.names;
+        let client = &self.client;
+        let output = match step {
+            StepId::TenantId => {
+                let tenant = client.schema_registry().tenant_id().await.map_err(on)?;
+                return Ok(StepOutput::created(tenant, None));
+            }
+            StepId::FieldGroup => {
+                if let SchemaChoice::Existing { .. } = run.request.schema {
+                    // The chosen schema brings its own fields.
+                    return Ok(StepOutput {
+                        resource_id: None,
+                        etag: None,
+                        pre_existing: true,
+                        adopted: false,
+                    });
+                }
+                if let Some(found) = run.found(step).await? {
+                    // Shared by all Chatlio setups of the sandbox: adopt
+                    // whatever has the title.
+                    return Ok(StepOutput::adopted(found));
+                }
+                let tenant = run.resource(StepId::TenantId)?;
+                let mut body: FieldGroupRequest =
+                    serde_json::from_value(chatlio::field_group_body(&tenant))?;
+                body.description = Some(
+                    names.description(
+                        step,
+                        body.description
+                            .as_deref()
+                            .unwrap_or("Chatlio webhook fields."),
+                    ),
+                );
+                let created = client
+                    .schema_registry()
+                    .create_field_group(&body)
+                    .await
+                    .map_err(on)?;
+                StepOutput::created(created.id.into_inner(), None)
+            }
+            StepId::Schema => {
+                let title = match &run.request.schema {
+                    SchemaChoice::Existing { id } => {
+                        client
+                            .schema_registry()
+                            .get_schema(&SchemaId::new(id.as_str()))
+                            .await
+                            .map_err(on)?;
+                        return Ok(StepOutput::pre_existing(id.as_str()));
+                    }
+                    SchemaChoice::New { title } => title,
+                };
+                if let Some(found) = run.found(step).await? {
+                    if !found.ours {
+                        return Err(SetupError::NameTaken {
+                            what: "a schema titled",
+                            name: title.clone(),
+                        });
+                    }
+                    return Ok(StepOutput::adopted(found));
+                }
+                let tenant = run.resource(StepId::TenantId)?;
+                let field_group = run.resource(StepId::FieldGroup)?;
+                let mut body: SchemaRequest =
+                    serde_json::from_value(chatlio::schema_body(&tenant, &field_group, title))?;
+                body.description = Some(
+                    names.description(
+                        step,
+                        body.description
+                            .as_deref()
+                            .unwrap_or("Chatlio webhook events."),
+                    ),
+                );
+                let created = client
+                    .schema_registry()
+                    .create_schema(&body)
+                    .await
+                    .map_err(on)?;
+                StepOutput::created(created.id.into_inner(), None)
+            }
+            StepId::IdentityDescriptor => {
+                let schema_pre_existing = run
+                    .journal()
+                    .record(StepId::Schema)
+                    .is_some_and(|record| record.pre_existing);
+                if schema_pre_existing {
+                    // Never add identities to a schema the user owns.
+                    return Ok(StepOutput {
+                        resource_id: None,
+                        etag: None,
+                        pre_existing: true,
+                        adopted: false,
+                    });
+                }
+                let tenant = run.resource(StepId::TenantId)?;
+                let schema = run.resource(StepId::Schema)?;
+                let body: IdentityDescriptorRequest =
+                    serde_json::from_value(chatlio::identity_descriptor_body(&schema, &tenant))?;
+                match client
+                    .schema_registry()
+                    .create_identity_descriptor(&body)
+                    .await
+                {
+                    Ok(created) => StepOutput::created(created.id.into_inner(), None),
+                    // An interrupted run already added it to our schema: the
+                    // schema's deletion removes it, so no id is needed.
+                    Err(error)
+                        if error.code() == ErrorCode::InvalidRequest
+                            && error.message().contains("already has a primary identity") =>
+                    {
+                        StepOutput {
+                            resource_id: None,
+                            etag: None,
+                            pre_existing: false,
+                            adopted: true,
+                        }
+                    }
+                    Err(error) => return Err(on(error)),
+                }
+            }
+            StepId::Dataset => {
+                let schema = run.resource(StepId::Schema)?;
+                let name = match &run.request.dataset {
+                    DatasetChoice::Existing { id } => {
+                        let found = dataset_schema(client, id).await.map_err(on)?;
+                        let found = found.map(SchemaId::into_inner).unwrap_or_default();
+                        if found != schema {
+                            return Err(SetupError::DatasetSchemaMismatch {
+                                expected: schema,
+                                found,
+                            });
+                        }
+                        return Ok(StepOutput::pre_existing(id.as_str()));
+                    }
+                    DatasetChoice::New { name } => name,
+                };
+                if let Some(found) = run.found(step).await? {
+                    if !found.ours {
+                        return Err(SetupError::NameTaken {
+                            what: "a dataset named",
+                            name: name.clone(),
+                        });
+                    }
+                    return Ok(StepOutput::adopted(found));
+                }
+                let mut body = DatasetRequest::new(name.clone(), SchemaId::new(schema));
+                body.description = Some(names.description(step, "Chatlio webhook events."));
+                if run.request.profile_enabled {
+                    body.tags = Some(
+                        [("unifiedProfile".to_owned(), vec!["enabled:true".to_owned()])]
+                            .into_iter()
+                            .collect(),
+                    );
+                }
+                if run.request.error_diagnostics {
+                    body.enable_error_diagnostics = Some(true);
+                }
+                let created = client.catalog().create_dataset(&body).await.map_err(on)?;
+                StepOutput::created(created.into_inner(), None)
+            }
+            StepId::SourceConnection => {
+                if let Some(found) = run.found(step).await? {
+                    if found.ours {
+                        return Ok(StepOutput::adopted(found));
+                    }
+                }
+                let body = SourceConnectionRequest::chatlio(
+                    names.source_connection.clone(),
+                    Some(names.description(step, "Chatlio webhook source.")),
+                );
+                let created = client
+                    .flow_service()
+                    .create_source_connection(&body)
+                    .await
+                    .map_err(on)?;
+                StepOutput::created(
+                    created.id.into_inner(),
+                    created.etag.map(|etag| etag.as_str().to_owned()),
+                )
+            }
+            StepId::TargetConnection => {
+                if let Some(found) = run.found(step).await? {
+                    if found.ours {
+                        return Ok(StepOutput::adopted(found));
+                    }
+                }
+                let schema = run.resource(StepId::Schema)?;
+                let dataset = run.resource(StepId::Dataset)?;
+                let body = TargetConnectionRequest::data_lake(
+                    names.target_connection.clone(),
+                    Some(names.description(step, "Chatlio events into the data lake.")),
+                    SchemaId::new(schema),
+                    DatasetId::new(dataset),
+                );
+                let created = client
+                    .flow_service()
+                    .create_target_connection(&body)
+                    .await
+                    .map_err(on)?;
+                StepOutput::created(
+                    created.id.into_inner(),
+                    created.etag.map(|etag| etag.as_str().to_owned()),
+                )
+            }
+            StepId::MappingSet => {
+                let tenant = run.resource(StepId::TenantId)?;
+                let schema = run.resource(StepId::Schema)?;
+                let body: MappingSetRequest =
+                    serde_json::from_value(chatlio::mapping_set_body(&tenant, &schema, None))?;
+                let created = client
+                    .data_prep()
+                    .create_mapping_set(&body)
+                    .await
+                    .map_err(on)?;
+                StepOutput::created(created.id.into_inner(), None)
+            }
+            StepId::Dataflow => {
+                if let Some(found) = run.found(step).await? {
+                    if !found.ours {
+                        return Err(SetupError::NameTaken {
+                            what: "a dataflow named",
+                            name: names.dataflow.clone(),
+                        });
+                    }
+                    return Ok(StepOutput::adopted(found));
+                }
+                let source = run.resource(StepId::SourceConnection)?;
+                let target = run.resource(StepId::TargetConnection)?;
+                let mapping = run.resource(StepId::MappingSet)?;
+                let mut body = FlowRequest::streaming(
+                    names.dataflow.clone(),
+                    Some(names.description(step, "Chatlio webhook dataflow.")),
+                    SourceConnectionId::new(source),
+                    TargetConnectionId::new(target),
+                    &MappingSetId::new(mapping),
+                    0,
+                );
+                let mut options = serde_json::Map::new();
+                if run.request.error_diagnostics {
+                    options.insert("errorDiagnosticsEnabled".into(), true.into());
+                }
+                if let Some(threshold) = run.request.partial_ingestion_threshold {
+                    options.insert("partialIngestionPercent".into(), threshold.into());
+                }
+                if !options.is_empty() {
+                    body.options = Some(serde_json::Value::Object(options));
+                }
+                let created = client.flow_service().create_flow(&body).await.map_err(on)?;
+                StepOutput::created(
+                    created.id.into_inner(),
+                    created.etag.map(|etag| etag.as_str().to_owned()),
+                )
+            }
+            StepId::ReadBack => {
+                let flow_id = FlowId::new(run.resource(StepId::Dataflow)?);
+                let deadline = tokio::time::Instant::now() + INLET_DEADLINE;
+                loop {
+                    let flow = client.flow_service().get_flow(&flow_id).await.map_err(on)?;
+                    if let Some(inlet) = flow.inlet_url() {
+                        // Checked now so a bad URL fails here, not on screen.
+                        WebhookUrl::new(inlet, &flow_id).map_err(on)?;
+                        break StepOutput::created(
+                            inlet.to_owned(),
+                            flow.etag.map(|etag| etag.as_str().to_owned()),
+                        );
+                    }
+                    if tokio::time::Instant::now() >= deadline {
+                        return Err(SetupError::InletUrlMissing);
+                    }
+                    tokio::time::sleep(INLET_POLL).await;
+                }
+            }
+        };
+        Ok(output)
+    }
+
+    /// Deletes what this setup made, newest first; never what existed before.
+    /// Resources an interrupted run made without recording them are found by
+    /// their marker. Safe to run again after a failure.
+    pub async fn rollback(&self, setup_name: &str) -> Result<RollbackOutcome> {
+        let (request, mut journal) = self.load(setup_name)?;
+        let names = Names::new(&request);
+        let mut deleted = Vec::new();
+        let mut kept = Vec::new();
+        for step in StepId::ALL.into_iter().rev() {
+            if !step.creates_resource() {
+                continue;
+            }
+            let record = journal
+                .record(step)
+                .cloned()
+                .unwrap_or_else(|| StepRecord::pending(step));
+            if record.state == StepState::RolledBack {
+                continue;
+            }
+            if record.pre_existing {
+                if record.resource_id.is_some() {
+                    kept.push(KeptResource {
+                        step,
+                        resource_id: record.resource_id.clone(),
+                        reason: KeptReason::PreExisting,
+                    });
+                    self.emit(
+                        setup_name,
+                        step,
+                        ProgressKind::Kept {
+                            reason: KeptReason::PreExisting,
+                        },
+                    );
+                }
+                continue;
+            }
+            let resource_id = match record.resource_id.clone() {
+                Some(id) => Some(id),
+                None if can_look_up(step) => look_up(&self.client, &names, step)
+                    .await
+                    .map_err(|error| SetupError::Step { step, error })?
+                    .filter(|found| found.ours)
+                    .map(|found| found.id),
+                None => None,
+            };
+            let Some(resource_id) = resource_id else {
+                continue;
+            };
+            match self.delete(step, &resource_id).await {
+                Ok(()) => {
+                    deleted.push((step, resource_id.clone()));
+                    self.emit(
+                        setup_name,
+                        step,
+                        ProgressKind::RolledBack {
+                            resource_id: resource_id.clone(),
+                        },
+                    );
+                }
+                Err(DeleteFailure::Kept(reason)) => {
+                    kept.push(KeptResource {
+                        step,
+                        resource_id: Some(resource_id.clone()),
+                        reason,
+                    });
+                    self.emit(setup_name, step, ProgressKind::Kept { reason });
+                    if reason == KeptReason::NotDeletable {
+                        continue;
+                    }
+                }
+                Err(DeleteFailure::Error(error)) => {
+                    let error = SetupError::Step { step, error };
+                    self.emit(
+                        setup_name,
+                        step,
+                        ProgressKind::Failed {
+                            error: ErrorView::from(&error),
+                        },
+                    );
+                    self.store.save(&mut journal)?;
+                    return Err(error);
+                }
+            }
+            let record = journal.record_mut(step);
+            record.state = StepState::RolledBack;
+            record.resource_id = Some(resource_id);
+            record.finished_at = Some(Utc::now());
+            self.store.save(&mut journal)?;
+        }
+        for step in [StepId::TenantId, StepId::ReadBack] {
+            journal.record_mut(step).state = StepState::Pending;
+        }
+        self.store.save(&mut journal)?;
+        Ok(RollbackOutcome {
+            setup_name: setup_name.to_owned(),
+            deleted,
+            kept,
+        })
+    }
+
+    async fn delete(&self, step: StepId, id: &str) -> std::result::Result<(), DeleteFailure> {
+        let flows = self.client.flow_service();
+        let registry = self.client.schema_registry();
+        let result = match step {
+            StepId::Dataflow => flows.delete_flow(&FlowId::new(id)).await,
+            StepId::TargetConnection => {
+                flows
+                    .delete_target_connection(&TargetConnectionId::new(id))
+                    .await
+            }
+            StepId::SourceConnection => {
+                flows
+                    .delete_source_connection(&SourceConnectionId::new(id))
+                    .await
+            }
+            StepId::MappingSet => return Err(DeleteFailure::Kept(KeptReason::NotDeletable)),
+            StepId::Dataset => {
+                self.client
+                    .catalog()
+                    .delete_dataset(&DatasetId::new(id))
+                    .await
+            }
+            StepId::IdentityDescriptor => registry.delete_descriptor(&DescriptorId::new(id)).await,
+            StepId::Schema => registry.delete_schema(&SchemaId::new(id)).await,
+            StepId::FieldGroup => match registry.delete_field_group(&SchemaId::new(id)).await {
+                // Another setup's schema still uses the shared field group.
+                Err(error) if error.code() == ErrorCode::InvalidRequest => {
+                    return Err(DeleteFailure::Kept(KeptReason::InUse))
+                }
+                other => other,
+            },
+            StepId::TenantId | StepId::ReadBack => Ok(()),
+        };
+        match result {
+            Ok(()) => Ok(()),
+            // Already gone (deleted by hand, or with its schema).
+            Err(error) if error.code() == ErrorCode::NotFound => Ok(()),
+            Err(error) => Err(DeleteFailure::Error(error)),
+        }
+    }
+}
+
+enum DeleteFailure {
+    Kept(KeptReason),
+    Error(PlatformError),
+}
+
+fn outcome(run: &Run) -> SetupOutcome {
+    let journal = run.journal();
+    let done = |step: StepId| {
+        journal
+            .record(step)
+            .filter(|record| record.state == StepState::Done)
+            .and_then(|record| record.resource_id.clone())
+    };
+    let flow_id = done(StepId::Dataflow);
+    let webhook_url = match (done(StepId::ReadBack), &flow_id) {
+        (Some(inlet), Some(flow)) => WebhookUrl::new(&inlet, &FlowId::new(flow.as_str())).ok(),
+        _ => None,
+    };
+    SetupOutcome {
+        setup_name: journal.setup_name.clone(),
+        complete: journal.is_complete(),
+        flow_id,
+        dataset_id: done(StepId::Dataset),
+        schema_id: done(StepId::Schema),
+        webhook_url,
+        steps: journal.steps.clone(),
+    }
+}
+
+/// Exposed for tests: whether a description carries a setup's marker.
+pub fn is_marked(description: Option<&str>, setup_name: &str, step: StepId) -> bool {
+    has_marker(description, setup_name, step)
+}

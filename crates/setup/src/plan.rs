@@ -1,0 +1,387 @@
+//! The plan: every resource and every API call a setup will make, with bodies
+//! (no secret is ever part of one), for the review screen, `chatlio-aep plan`
+//! and `plan --curl`, which writes them as a runnable shell script.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::input::{DatasetChoice, SchemaChoice, SetupRequest};
+use crate::names::Names;
+use crate::step::StepId;
+
+/// Stands in for a value known only while the setup runs; in the script it
+/// becomes the shell variable of the same name.
+fn placeholder(variable: &str) -> String {
+    format!("@@{variable}@@")
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedCall {
+    /// `None` for the token request that precedes everything.
+    pub step: Option<StepId>,
+    pub method: &'static str,
+    /// Relative to the Platform (or IMS) base URL; may hold placeholders.
+    pub path: String,
+    pub body: Option<Value>,
+    /// Shell variable the script stores the result in, and the jq filter.
+    pub captures: Option<(&'static str, &'static str)>,
+    pub note: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceAction {
+    Create,
+    /// Created unless one with this title exists (shared field group).
+    CreateOrReuse,
+    UseExisting,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedResource {
+    pub step: StepId,
+    pub kind: &'static str,
+    pub name: String,
+    pub action: ResourceAction,
+    pub marker: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub request: SetupRequest,
+    pub resources: Vec<PlannedResource>,
+    pub calls: Vec<PlannedCall>,
+}
+
+const REGISTRY: &str = "/data/foundation/schemaregistry";
+const FLOWS: &str = "/data/foundation/flowservice";
+
+impl Plan {
+    pub fn new(request: &SetupRequest) -> Result<Self, serde_json::Error> {
+        let names = Names::new(request);
+        let tenant = placeholder("TENANT_ID");
+        let schema_id = match &request.schema {
+            SchemaChoice::New { .. } => placeholder("SCHEMA_ID"),
+            SchemaChoice::Existing { id } => id.clone(),
+        };
+        let dataset_id = match &request.dataset {
+            DatasetChoice::New { .. } => placeholder("DATASET_ID"),
+            DatasetChoice::Existing { id } => id.clone(),
+        };
+        let mut resources = Vec::new();
+        let mut calls = vec![
+            PlannedCall {
+                step: None,
+                method: "POST",
+                path: "/ims/token/v3".into(),
+                body: Some(
+                    json!({"grant_type": "client_credentials", "client_id": "$API_KEY", "client_secret": "[redacted]", "scope": "openid,AdobeID,read_organizations,additional_info.projectedProductContext,session"}),
+                ),
+                captures: None,
+                note: "access token (the script expects ACCESS_TOKEN to be set already)",
+            },
+            PlannedCall {
+                step: Some(StepId::TenantId),
+                method: "GET",
+                path: format!("{REGISTRY}/stats"),
+                body: None,
+                captures: Some(("TENANT_ID", ".tenantId")),
+                note: "tenant id",
+            },
+        ];
+        let mut resource = |step, kind, name: &str, action| {
+            resources.push(PlannedResource {
+                step,
+                kind,
+                name: name.to_owned(),
+                action,
+                marker: names.marker(step),
+            });
+        };
+        if let SchemaChoice::New { title } = &request.schema {
+            resource(
+                StepId::FieldGroup,
+                "field_group",
+                &names.field_group_title,
+                ResourceAction::CreateOrReuse,
+            );
+            resource(StepId::Schema, "schema", title, ResourceAction::Create);
+            resource(
+                StepId::IdentityDescriptor,
+                "identity_descriptor",
+                "visitor email (Email namespace, primary)",
+                ResourceAction::Create,
+            );
+            let mut field_group = chatlio::field_group_body(&tenant);
+            field_group["description"] =
+                json!(names.description(StepId::FieldGroup, "Chatlio webhook fields."));
+            calls.push(PlannedCall {
+                step: Some(StepId::FieldGroup),
+                method: "POST",
+                path: format!("{REGISTRY}/tenant/fieldgroups"),
+                body: Some(field_group),
+                captures: Some(("FIELD_GROUP_ID", ".\"$id\"")),
+                note: "field group (reused if one with this title exists)",
+            });
+            let mut schema = chatlio::schema_body(&tenant, &placeholder("FIELD_GROUP_ID"), title);
+            schema["description"] =
+                json!(names.description(StepId::Schema, "Chatlio webhook events."));
+            calls.push(PlannedCall {
+                step: Some(StepId::Schema),
+                method: "POST",
+                path: format!("{REGISTRY}/tenant/schemas"),
+                body: Some(schema),
+                captures: Some(("SCHEMA_ID", ".\"$id\"")),
+                note: "ExperienceEvent schema with the Chatlio field group",
+            });
+            calls.push(PlannedCall {
+                step: Some(StepId::IdentityDescriptor),
+                method: "POST",
+                path: format!("{REGISTRY}/tenant/descriptors"),
+                body: Some(chatlio::identity_descriptor_body(&schema_id, &tenant)),
+                captures: Some(("DESCRIPTOR_ID", ".\"@id\"")),
+                note: "primary identity: visitor email",
+            });
+        } else {
+            resource(
+                StepId::Schema,
+                "schema",
+                &schema_id,
+                ResourceAction::UseExisting,
+            );
+        }
+        match &request.dataset {
+            DatasetChoice::New { name } => {
+                resource(StepId::Dataset, "dataset", name, ResourceAction::Create);
+                let mut body = json!({
+                    "name": name,
+                    "description": names.description(StepId::Dataset, "Chatlio webhook events."),
+                    "schemaRef": {"id": schema_id, "contentType": platform::models::XED_V1},
+                });
+                if request.profile_enabled {
+                    body["tags"] = json!({"unifiedProfile": ["enabled:true"]});
+                }
+                if request.error_diagnostics {
+                    body["enableErrorDiagnostics"] = json!(true);
+                }
+                calls.push(PlannedCall {
+                    step: Some(StepId::Dataset),
+                    method: "POST",
+                    path: "/data/foundation/catalog/dataSets?requestDataSource=true".into(),
+                    body: Some(body),
+                    captures: Some(("DATASET_ID", ".[0] | split(\"/\") | last")),
+                    note: "dataset",
+                });
+            }
+            DatasetChoice::Existing { id } => {
+                resource(StepId::Dataset, "dataset", id, ResourceAction::UseExisting);
+            }
+        }
+        resource(
+            StepId::SourceConnection,
+            "source_connection",
+            &names.source_connection,
+            ResourceAction::Create,
+        );
+        resource(
+            StepId::TargetConnection,
+            "target_connection",
+            &names.target_connection,
+            ResourceAction::Create,
+        );
+        resource(
+            StepId::MappingSet,
+            "mapping_set",
+            "Chatlio mapping (all five events)",
+            ResourceAction::Create,
+        );
+        resource(
+            StepId::Dataflow,
+            "dataflow",
+            &names.dataflow,
+            ResourceAction::Create,
+        );
+        calls.push(PlannedCall {
+            step: Some(StepId::SourceConnection),
+            method: "POST",
+            path: format!("{FLOWS}/sourceConnections"),
+            body: Some(serde_json::to_value(
+                platform::models::flow::SourceConnectionRequest::chatlio(
+                    names.source_connection.clone(),
+                    Some(names.description(StepId::SourceConnection, "Chatlio webhook source.")),
+                ),
+            )?),
+            captures: Some(("SOURCE_CONNECTION_ID", ".id")),
+            note: "Chatlio streaming source connection",
+        });
+        calls.push(PlannedCall {
+            step: Some(StepId::TargetConnection),
+            method: "POST",
+            path: format!("{FLOWS}/targetConnections"),
+            body: Some(serde_json::to_value(
+                platform::models::flow::TargetConnectionRequest::data_lake(
+                    names.target_connection.clone(),
+                    Some(names.description(
+                        StepId::TargetConnection,
+                        "Chatlio events into the data lake.",
+                    )),
+                    platform::models::SchemaId::new(schema_id.clone()),
+                    platform::models::DatasetId::new(dataset_id),
+                ),
+            )?),
+            captures: Some(("TARGET_CONNECTION_ID", ".id")),
+            note: "data lake target connection",
+        });
+        calls.push(PlannedCall {
+            step: Some(StepId::MappingSet),
+            method: "POST",
+            path: "/data/foundation/conversion/mappingSets".into(),
+            body: Some(chatlio::mapping_set_body(&tenant, &schema_id, None)),
+            captures: Some(("MAPPING_SET_ID", ".id")),
+            note: "Data Prep mapping for all five Chatlio events",
+        });
+        let mut flow = serde_json::to_value(platform::models::flow::FlowRequest::streaming(
+            names.dataflow.clone(),
+            Some(names.description(StepId::Dataflow, "Chatlio webhook dataflow.")),
+            placeholder("SOURCE_CONNECTION_ID").into(),
+            placeholder("TARGET_CONNECTION_ID").into(),
+            &placeholder("MAPPING_SET_ID").into(),
+            0,
+        ))?;
+        if request.error_diagnostics {
+            flow["options"]["errorDiagnosticsEnabled"] = json!(true);
+        }
+        if let Some(threshold) = request.partial_ingestion_threshold {
+            flow["options"]["partialIngestionPercent"] = json!(threshold);
+        }
+        calls.push(PlannedCall {
+            step: Some(StepId::Dataflow),
+            method: "POST",
+            path: format!("{FLOWS}/flows"),
+            body: Some(flow),
+            captures: Some(("FLOW_ID", ".id")),
+            note: "streaming dataflow",
+        });
+        calls.push(PlannedCall {
+            step: Some(StepId::ReadBack),
+            method: "GET",
+            path: format!("{FLOWS}/flows/{}", placeholder("FLOW_ID")),
+            body: None,
+            captures: Some(("INLET_URL", ".items[0].options.inletUrl")),
+            note: "read back the inlet URL",
+        });
+        Ok(Plan {
+            request: request.clone(),
+            resources,
+            calls,
+        })
+    }
+
+    /// A POSIX shell script doing the same calls with curl and jq. It reads
+    /// ACCESS_TOKEN, API_KEY, ORG_ID and SANDBOX from the environment and
+    /// contains no secret.
+    pub fn to_curl_script(&self) -> String {
+        let mut script = String::from("#!/bin/sh\n");
+        script.push_str(&format!(
+            "# Chatlio -> Adobe Experience Platform setup {:?}, exported by chatlio-aep plan --curl.\n",
+            self.request.name
+        ));
+        script.push_str(
+            "# Needs curl and jq. Set ACCESS_TOKEN, API_KEY, ORG_ID and SANDBOX first.\n",
+        );
+        script.push_str("set -eu\n");
+        for variable in ["ACCESS_TOKEN", "API_KEY", "ORG_ID", "SANDBOX"] {
+            script.push_str(&format!(": \"${{{variable}:?set {variable}}}\"\n"));
+        }
+        script.push_str("PLATFORM_URL=\"${PLATFORM_URL:-https://platform.adobe.io}\"\n\n");
+        script.push_str("call() {\n  method=$1; path=$2; shift 2\n  curl -sS --fail-with-body -X \"$method\" \"$PLATFORM_URL$path\" \\\n    -H \"Authorization: Bearer $ACCESS_TOKEN\" -H \"x-api-key: $API_KEY\" \\\n    -H \"x-gw-ims-org-id: $ORG_ID\" -H \"x-sandbox-name: $SANDBOX\" \\\n    -H \"Content-Type: application/json\" \"$@\"\n}\n\n");
+        for call in &self.calls {
+            if call.step.is_none() {
+                continue;
+            }
+            script.push_str(&format!("# {}\n", call.note));
+            let path = shell_text(&call.path);
+            let (prefix, suffix) = match call.captures {
+                Some((variable, filter)) => {
+                    (format!("{variable}=$("), format!(" | jq -r '{filter}')"))
+                }
+                None => (String::new(), String::new()),
+            };
+            match &call.body {
+                Some(body) => {
+                    let text = serde_json::to_string_pretty(body).unwrap_or_default();
+                    script.push_str(&format!(
+                        "{prefix}call {} \"{path}\" --data-binary @- <<CHATLIO_BODY_END{suffix}\n",
+                        call.method
+                    ));
+                    // Unquoted delimiter: the placeholders become "${NAME}"
+                    // and expand; every other "$" (as in "$id") is escaped.
+                    script.push_str(&heredoc_text(&text));
+                    script.push_str("\nCHATLIO_BODY_END\n");
+                }
+                None => {
+                    script.push_str(&format!(
+                        "{prefix}call {} \"{path}\"{suffix}\n",
+                        call.method
+                    ));
+                }
+            }
+            if call.captures.is_some() {
+                script.push_str(")\n");
+            }
+            if let Some((variable, _)) = call.captures {
+                script.push_str(&format!("echo \"{variable}=${variable}\" >&2\n\n"));
+            }
+        }
+        script.push_str("echo \"Webhook URL for Chatlio: $INLET_URL?x-adobe-flow-id=$FLOW_ID\"\n");
+        script
+    }
+}
+
+/// A path with placeholders as shell text inside double quotes.
+fn shell_text(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('$', "\\$")
+        .replace('`', "\\`");
+    substitute(&escaped)
+}
+
+/// JSON as the body of an unquoted heredoc, placeholders expanded.
+fn heredoc_text(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('$', "\\$")
+        .replace('`', "\\`");
+    substitute(&escaped)
+}
+
+/// `@@NAME@@` → `${NAME}`.
+fn substitute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("@@") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find("@@") {
+            Some(end)
+                if after[..end]
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_') =>
+            {
+                out.push_str(&format!("${{{}}}", &after[..end]));
+                rest = &after[end + 2..];
+            }
+            _ => {
+                out.push_str("@@");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}

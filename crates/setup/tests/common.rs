@@ -1,0 +1,166 @@
+//! Test glue: a simulator, a client and an engine pointed at it.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use platform::{Client, ClientConfig, Credential, RetryPolicy, Secret, Url};
+use platform_sim::{RunningSim, SimConfig};
+use serde_json::Value;
+use setup::{Engine, JournalStore, ProgressEvent, SetupInput, SetupRequest};
+
+pub struct Harness {
+    pub sim: RunningSim,
+    pub base: String,
+    pub directory: PathBuf,
+    pub http: reqwest::Client,
+    pub events: Arc<Mutex<Vec<ProgressEvent>>>,
+}
+
+pub fn scratch(tag: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let directory =
+        std::env::temp_dir().join(format!("setup-it-{tag}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    directory
+}
+
+impl Harness {
+    pub async fn start(tag: &str, latency: Duration) -> Harness {
+        let sim = platform_sim::start(SimConfig {
+            port: 0,
+            latency,
+            run_window: Duration::from_millis(500),
+            ..Default::default()
+        })
+        .await
+        .expect("sim starts");
+        let base = sim.base_url();
+        Harness {
+            sim,
+            base,
+            directory: scratch(tag),
+            http: reqwest::Client::new(),
+            events: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    pub fn client_with(&self, retry: RetryPolicy) -> Client {
+        let config = self.sim.config();
+        let base = Url::parse(&self.base).unwrap();
+        let mut client_config = ClientConfig::new(
+            base.clone(),
+            base,
+            config.org_id.as_str(),
+            "prod",
+            Credential::server_to_server(
+                config.client_id.as_str(),
+                Secret::from(config.client_secret.as_str()),
+            ),
+        );
+        client_config.retry = retry;
+        Client::new(client_config).unwrap()
+    }
+
+    pub fn client(&self) -> Client {
+        self.client_with(RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+            max_retry_after: Duration::from_secs(2),
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        let events = Arc::clone(&self.events);
+        Engine::new(self.client(), JournalStore::new(&self.directory)).with_progress(Arc::new(
+            move |event: &ProgressEvent| {
+                events.lock().unwrap().push(event.clone());
+            },
+        ))
+    }
+
+    pub async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let text = response.text().await.unwrap();
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    pub async fn state(&self) -> Value {
+        self.control(reqwest::Method::GET, "/__sim/state", None)
+            .await
+    }
+
+    pub async fn requests(&self) -> Vec<Value> {
+        self.control(reqwest::Method::GET, "/__sim/requests", None)
+            .await["requests"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub async fn shutdown(self) {
+        std::fs::remove_dir_all(&self.directory).ok();
+        self.sim.shutdown().await;
+    }
+}
+
+pub fn request(name: &str) -> SetupRequest {
+    SetupInput {
+        name: name.into(),
+        sandbox: "prod".into(),
+        ..SetupInput::default()
+    }
+    .validate()
+    .unwrap()
+}
+
+/// Counts of each resource kind in the prod sandbox, from the sim's state.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub field_groups: usize,
+    pub schemas: usize,
+    pub descriptors: usize,
+    pub datasets: usize,
+    pub source_connections: usize,
+    pub target_connections: usize,
+    pub flows: usize,
+}
+
+pub fn counts(state: &Value) -> Counts {
+    let data = &state["platform"]["data"]["prod"];
+    let length = |key: &str| match &data[key] {
+        Value::Array(items) => items.len(),
+        Value::Object(items) => items.len(),
+        _ => 0,
+    };
+    Counts {
+        field_groups: length("field_groups").max(length("fieldGroups")),
+        schemas: length("schemas"),
+        descriptors: length("descriptors"),
+        datasets: length("datasets"),
+        source_connections: length("source_connections").max(length("sourceConnections")),
+        target_connections: length("target_connections").max(length("targetConnections")),
+        flows: length("flows"),
+    }
+}
+
+pub fn one_of_each() -> Counts {
+    Counts {
+        field_groups: 1,
+        schemas: 1,
+        descriptors: 1,
+        datasets: 1,
+        source_connections: 1,
+        target_connections: 1,
+        flows: 1,
+    }
+}
