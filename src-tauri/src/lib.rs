@@ -23,6 +23,57 @@ pub fn run() -> Result<(), tauri::Error> {
                 }
             },
         ))
+        .plugin(navigation_guard())
         .invoke_handler(tauri::generate_handler![commands::app::app_info])
         .run(tauri::generate_context!())
+}
+
+/// Only the app's own pages may load in the window. A link to Adobe or
+/// Chatlio must open in the system browser, never inside the app, where it
+/// would run with access to the app's commands.
+fn navigation_guard<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("navigation-guard")
+        .on_navigation(|_webview, url| {
+            let allowed = is_app_url(url, tauri::is_dev());
+            if !allowed {
+                tracing::warn!(
+                    scheme = url.scheme(),
+                    "blocked navigation away from the app"
+                );
+            }
+            allowed
+        })
+        .build()
+}
+
+fn is_app_url(url: &tauri::Url, development: bool) -> bool {
+    match (url.scheme(), url.host_str()) {
+        ("tauri", _) => true,
+        // Windows and Android serve the bundled UI from this host.
+        ("http" | "https", Some("tauri.localhost")) => true,
+        // `tauri dev` serves the UI from Vite (see tauri.conf.json's devUrl).
+        ("http", Some("localhost")) => development && url.port() == Some(1420),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_app_url;
+
+    fn url(text: &str) -> tauri::Url {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn only_the_apps_own_pages_may_load() {
+        assert!(is_app_url(&url("tauri://localhost/index.html"), false));
+        assert!(is_app_url(&url("http://tauri.localhost/"), false));
+        assert!(!is_app_url(&url("https://experience.adobe.com/"), false));
+        assert!(!is_app_url(&url("https://www.chatlio.com/app"), false));
+        assert!(!is_app_url(&url("http://localhost:1420/"), false));
+        assert!(is_app_url(&url("http://localhost:1420/"), true));
+        assert!(!is_app_url(&url("http://localhost:8080/"), true));
+        assert!(!is_app_url(&url("file:///etc/passwd"), false));
+    }
 }
