@@ -27,9 +27,32 @@ impl CommandSignature {
 }
 
 /// The TypeScript name of an argument's type, for `CommandSignature::new`.
-#[allow(dead_code)] // Used as soon as a command takes arguments.
 pub fn argument<T: TS>(name: &'static str) -> (&'static str, String) {
     (name, T::name(&Config::new()))
+}
+
+/// An argument whose TypeScript type is written out: Tauri's `Channel`, and
+/// types declared below from library crates that do not derive `TS`.
+pub fn raw(name: &'static str, typescript: &str) -> (&'static str, String) {
+    (name, typescript.to_owned())
+}
+
+/// `setup::SetupInput` as TypeScript. The setup crate stays free of binding
+/// machinery; a test checks this mirror has exactly the crate's fields.
+#[derive(TS, serde::Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename = "SetupInput")]
+#[allow(dead_code)] // Only its TypeScript declaration is used.
+struct SetupInputMirror {
+    name: String,
+    sandbox: String,
+    existing_schema_id: String,
+    schema_title: String,
+    existing_dataset_id: String,
+    dataset_name: String,
+    profile_enabled: bool,
+    error_diagnostics: bool,
+    partial_ingestion_threshold: Option<u8>,
 }
 
 fn declaration<T: TS>() -> String {
@@ -56,12 +79,35 @@ fn camel_case(snake: &str) -> String {
 pub fn typescript() -> String {
     let mut out = String::from(
         "// Generated from src-tauri/src/bindings.rs by `make bindings`. Do not edit by hand.\n\
-         import { invoke } from \"@tauri-apps/api/core\";\n\n",
+         import { Channel, invoke } from \"@tauri-apps/api/core\";\n\n",
     );
     for declaration in [
         declaration::<ErrorCode>(),
         declaration::<CommandError>(),
+        declaration::<crate::error::FieldProblem>(),
         declaration::<commands::app::AppInfo>(),
+        declaration::<SetupInputMirror>(),
+        declaration::<commands::connection::ConnectionDefaults>(),
+        declaration::<commands::connection::ConnectInput>(),
+        declaration::<commands::connection::SandboxView>(),
+        declaration::<commands::connection::ConnectionView>(),
+        declaration::<commands::connection::ConnectionSummary>(),
+        declaration::<commands::connection::CheckView>(),
+        declaration::<commands::connection::PreflightView>(),
+        declaration::<commands::setup::PlannedResourceView>(),
+        declaration::<commands::setup::PlannedCallView>(),
+        declaration::<commands::setup::PlanView>(),
+        declaration::<commands::setup::StepEvent>(),
+        declaration::<commands::setup::StepView>(),
+        declaration::<commands::setup::SetupView>(),
+        declaration::<commands::setup::RollbackView>(),
+        declaration::<commands::handover::Link>(),
+        declaration::<commands::handover::StatementView>(),
+        declaration::<commands::handover::EventInstructionsView>(),
+        declaration::<commands::handover::ChatlioInstructionsView>(),
+        declaration::<commands::handover::TestEventView>(),
+        declaration::<commands::wizard::ConnectForm>(),
+        declaration::<commands::wizard::WizardState>(),
     ] {
         out.push_str(&declaration);
     }
@@ -104,7 +150,17 @@ pub fn typescript() -> String {
             arguments
         ));
     }
-    out.push_str("};\n");
+    out.push_str("};\n\n");
+    out.push_str("/** The wizard's screens, in order (also the `screen-<name>` test ids). */\n");
+    let screens: Vec<String> = commands::wizard::SCREENS
+        .iter()
+        .map(|screen| format!("\"{screen}\""))
+        .collect();
+    out.push_str(&format!(
+        "export const SCREENS = [{}] as const;\n",
+        screens.join(", ")
+    ));
+    out.push_str("export { Channel };\n");
     out
 }
 
@@ -125,6 +181,17 @@ mod tests {
         assert!(
             actual == expected,
             "ui/src/backend/bindings.ts is stale: run `make bindings` and commit the result"
+        );
+    }
+
+    #[test]
+    fn the_setup_input_mirror_has_the_crates_fields() {
+        let keys = |value: serde_json::Value| -> Vec<String> {
+            value.as_object().unwrap().keys().cloned().collect()
+        };
+        assert_eq!(
+            keys(serde_json::to_value(setup::SetupInput::default()).unwrap()),
+            keys(serde_json::to_value(SetupInputMirror::default()).unwrap())
         );
     }
 

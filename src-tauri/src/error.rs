@@ -8,22 +8,80 @@ use serde::Serialize;
 use ts_rs::TS;
 
 /// Stable error codes. Renaming a variant is a breaking change for the UI's
-/// catalogs, so add new ones instead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+/// catalogs, so add new ones instead. The Adobe ones mirror
+/// `platform::ErrorCode`, the setup ones `setup::SetupErrorCode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Something inside the app went wrong that the user cannot fix.
     Internal,
     /// The request from the UI was malformed or named something unknown.
     InvalidInput,
+    /// Form fields were refused; `fields` says which and why.
+    FieldsInvalid,
+    /// A command needs a connection and there is none.
+    NotConnected,
+    /// A command needs a sandbox and none was picked.
+    NoSandbox,
+    /// That setup is already running.
+    SetupBusy,
+    /// The built-in simulator of practice mode could not start.
+    PracticeFailed,
+    /// The clipboard could not be written.
+    ClipboardFailed,
+    /// The system browser could not be opened.
+    OpenFailed,
+    /// The dataflow has no inlet URL (yet).
+    NoWebhook,
+    // Adobe's answers (see platform::ErrorCode).
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    PreconditionFailed,
+    RateLimited,
+    InvalidRequest,
+    ServerError,
+    Network,
+    Timeout,
+    UnexpectedResponse,
+    InvalidConfiguration,
+    // The setup engine's (see setup::SetupErrorCode).
+    NameTaken,
+    DatasetSchemaMismatch,
+    Journal,
+    UnknownSetup,
+    WrongTarget,
+    DependencyNotDone,
+    Interrupted,
+    InletUrlMissing,
+}
+
+/// A refused form field: `field` and `problem` are the stable codes of the
+/// library that validated it (e.g. `setup::input::Field`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldProblem {
+    pub field: String,
+    pub problem: String,
 }
 
 #[derive(Debug, Clone, Serialize, TS, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
 #[error("{message}")]
 pub struct CommandError {
     pub code: ErrorCode,
+    /// English, for logs and the "technical details" disclosure.
     pub message: String,
+    /// English advice; the UI words the fix from `code` in its own catalogs.
     pub hint: Option<String>,
+    /// The setup step that failed, e.g. `schema`.
+    pub step: Option<String>,
+    /// True when resume can finish the job as things stand.
+    pub resumable: bool,
+    /// Adobe's request id, for a support ticket.
+    pub request_id: Option<String>,
+    pub fields: Vec<FieldProblem>,
 }
 
 impl CommandError {
@@ -32,12 +90,106 @@ impl CommandError {
             code,
             message: message.into(),
             hint: None,
+            step: None,
+            resumable: false,
+            request_id: None,
+            fields: Vec::new(),
         }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        Self::new(ErrorCode::Internal, message.to_string())
+    }
+
+    pub fn from_platform(error: &platform::PlatformError) -> Self {
+        let mut out = Self::new(platform_code(error.code()), error.to_string())
+            .with_hint(error.hint().to_owned());
+        out.resumable = error.is_retryable() || error.is_outcome_unknown();
+        out.request_id = error.request_id().map(str::to_owned);
+        out
+    }
+
+    pub fn from_fields<F: Serialize, P: Serialize>(
+        problems: impl IntoIterator<Item = (F, P)>,
+    ) -> Self {
+        let mut out = Self::new(ErrorCode::FieldsInvalid, "some fields were refused");
+        out.fields = problems
+            .into_iter()
+            .map(|(field, problem)| FieldProblem {
+                field: code_name(&field),
+                problem: code_name(&problem),
+            })
+            .collect();
+        out
+    }
+
+    pub fn from_setup(error: &setup::SetupError) -> Self {
+        use setup::SetupError;
+        if let SetupError::Invalid(problems) = error {
+            return Self::from_fields(problems.iter().map(|p| (p.field, p.problem)));
+        }
+        Self::from_view(&setup::ErrorView::from(error))
+    }
+
+    /// From the setup engine's serializable view (what progress events carry).
+    pub fn from_view(view: &setup::ErrorView) -> Self {
+        use setup::SetupErrorCode as S;
+        let mut out = match &view.platform {
+            Some(platform) => Self::from_platform(platform),
+            None => Self::new(
+                match view.code {
+                    S::NameTaken => ErrorCode::NameTaken,
+                    S::DatasetSchemaMismatch => ErrorCode::DatasetSchemaMismatch,
+                    S::Journal => ErrorCode::Journal,
+                    S::UnknownSetup => ErrorCode::UnknownSetup,
+                    S::WrongTarget => ErrorCode::WrongTarget,
+                    S::DependencyNotDone => ErrorCode::DependencyNotDone,
+                    S::Interrupted => ErrorCode::Interrupted,
+                    S::InletUrlMissing => ErrorCode::InletUrlMissing,
+                    S::UnexpectedResponse => ErrorCode::UnexpectedResponse,
+                    S::InvalidRequest => ErrorCode::FieldsInvalid,
+                    S::StepFailed | S::Platform => ErrorCode::Internal,
+                },
+                view.message.clone(),
+            ),
+        };
+        out.message = view.message.clone();
+        out.hint = Some(view.hint.clone());
+        out.resumable = view.resumable;
+        out.step = view.step.map(|step| step.as_str().to_owned());
+        out
+    }
+}
+
+/// The serialized name of a unit enum variant (its stable code).
+fn code_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        Ok(other) => other.to_string(),
+        Err(error) => format!("unknown ({error})"),
+    }
+}
+
+fn platform_code(code: platform::ErrorCode) -> ErrorCode {
+    use platform::ErrorCode as P;
+    match code {
+        P::Unauthenticated => ErrorCode::Unauthenticated,
+        P::Forbidden => ErrorCode::Forbidden,
+        P::NotFound => ErrorCode::NotFound,
+        P::Conflict => ErrorCode::Conflict,
+        P::PreconditionFailed => ErrorCode::PreconditionFailed,
+        P::RateLimited => ErrorCode::RateLimited,
+        P::InvalidRequest => ErrorCode::InvalidRequest,
+        P::ServerError => ErrorCode::ServerError,
+        P::Network => ErrorCode::Network,
+        P::Timeout => ErrorCode::Timeout,
+        P::UnexpectedResponse => ErrorCode::UnexpectedResponse,
+        P::InvalidConfiguration => ErrorCode::InvalidConfiguration,
     }
 }
 
@@ -52,16 +204,48 @@ mod tests {
         let error = CommandError::new(ErrorCode::InvalidInput, "bad language tag")
             .with_hint("use en or sv");
         let json = serde_json::to_value(&error).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"code": "invalid_input", "message": "bad language tag", "hint": "use en or sv"})
-        );
+        assert_eq!(json["code"], "invalid_input");
+        assert_eq!(json["message"], "bad language tag");
+        assert_eq!(json["hint"], "use en or sv");
+        assert_eq!(json["resumable"], false);
+        assert!(json["fields"].as_array().unwrap().is_empty());
     }
 }
 
 impl ErrorCode {
     /// Every code, for the generated bindings and the UI's catalog test.
-    pub const ALL: &'static [ErrorCode] = &[ErrorCode::Internal, ErrorCode::InvalidInput];
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::Internal,
+        ErrorCode::InvalidInput,
+        ErrorCode::FieldsInvalid,
+        ErrorCode::NotConnected,
+        ErrorCode::NoSandbox,
+        ErrorCode::SetupBusy,
+        ErrorCode::PracticeFailed,
+        ErrorCode::ClipboardFailed,
+        ErrorCode::OpenFailed,
+        ErrorCode::NoWebhook,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::PreconditionFailed,
+        ErrorCode::RateLimited,
+        ErrorCode::InvalidRequest,
+        ErrorCode::ServerError,
+        ErrorCode::Network,
+        ErrorCode::Timeout,
+        ErrorCode::UnexpectedResponse,
+        ErrorCode::InvalidConfiguration,
+        ErrorCode::NameTaken,
+        ErrorCode::DatasetSchemaMismatch,
+        ErrorCode::Journal,
+        ErrorCode::UnknownSetup,
+        ErrorCode::WrongTarget,
+        ErrorCode::DependencyNotDone,
+        ErrorCode::Interrupted,
+        ErrorCode::InletUrlMissing,
+    ];
 
     pub fn as_str(self) -> &'static str {
         // A match, not a table, so adding a variant fails to compile until it
@@ -69,6 +253,34 @@ impl ErrorCode {
         match self {
             ErrorCode::Internal => "internal",
             ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::FieldsInvalid => "fields_invalid",
+            ErrorCode::NotConnected => "not_connected",
+            ErrorCode::NoSandbox => "no_sandbox",
+            ErrorCode::SetupBusy => "setup_busy",
+            ErrorCode::PracticeFailed => "practice_failed",
+            ErrorCode::ClipboardFailed => "clipboard_failed",
+            ErrorCode::OpenFailed => "open_failed",
+            ErrorCode::NoWebhook => "no_webhook",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::PreconditionFailed => "precondition_failed",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::ServerError => "server_error",
+            ErrorCode::Network => "network",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::UnexpectedResponse => "unexpected_response",
+            ErrorCode::InvalidConfiguration => "invalid_configuration",
+            ErrorCode::NameTaken => "name_taken",
+            ErrorCode::DatasetSchemaMismatch => "dataset_schema_mismatch",
+            ErrorCode::Journal => "journal",
+            ErrorCode::UnknownSetup => "unknown_setup",
+            ErrorCode::WrongTarget => "wrong_target",
+            ErrorCode::DependencyNotDone => "dependency_not_done",
+            ErrorCode::Interrupted => "interrupted",
+            ErrorCode::InletUrlMissing => "inlet_url_missing",
         }
     }
 }
@@ -82,5 +294,24 @@ mod code_tests {
         for code in ErrorCode::ALL {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
+        let unique: std::collections::HashSet<_> = ErrorCode::ALL.iter().collect();
+        assert_eq!(unique.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn setup_field_errors_keep_their_codes() {
+        let error = setup::SetupError::Invalid(vec![setup::input::FieldError {
+            field: setup::input::Field::Name,
+            problem: setup::input::Problem::TooLong,
+        }]);
+        let view = CommandError::from_setup(&error);
+        assert_eq!(view.code, ErrorCode::FieldsInvalid);
+        assert_eq!(
+            view.fields,
+            vec![FieldProblem {
+                field: "name".into(),
+                problem: "too_long".into()
+            }]
+        );
     }
 }

@@ -6,6 +6,10 @@
 pub mod bindings;
 mod commands;
 pub mod error;
+mod state;
+
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use tauri::Manager;
 
@@ -24,8 +28,50 @@ pub fn run() -> Result<(), tauri::Error> {
             },
         ))
         .plugin(navigation_guard())
-        .invoke_handler(tauri::generate_handler![commands::app::app_info])
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .setup(|app| {
+            let data_dir = data_dir(app.handle())?;
+            tracing::info!("data directory ready");
+            app.manage::<state::Shared>(Arc::new(state::AppState::new(data_dir)));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::connection::connection_defaults,
+            commands::connection::start_practice,
+            commands::connection::connect,
+            commands::connection::disconnect,
+            commands::connection::current_connection,
+            commands::connection::choose_sandbox,
+            commands::connection::preflight,
+            commands::setup::validate_setup,
+            commands::setup::plan_setup,
+            commands::setup::run_setup,
+            commands::setup::resume_setup,
+            commands::setup::retry_step,
+            commands::setup::rollback_setup,
+            commands::setup::setup_state,
+            commands::handover::reveal_webhook_url,
+            commands::handover::copy_webhook_url,
+            commands::handover::open_link,
+            commands::handover::chatlio_instructions,
+            commands::handover::send_test_event,
+            commands::wizard::load_wizard,
+            commands::wizard::save_wizard,
+        ])
         .run(tauri::generate_context!())
+}
+
+/// `CHATLIO_AEP_DATA_DIR` (shared with the CLI, and how tests isolate runs),
+/// else the OS's per-app data directory.
+fn data_dir(app: &tauri::AppHandle) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let directory = match std::env::var_os("CHATLIO_AEP_DATA_DIR") {
+        Some(directory) if !directory.is_empty() => PathBuf::from(directory),
+        _ => app.path().app_data_dir()?,
+    };
+    std::fs::create_dir_all(&directory)?;
+    Ok(directory)
 }
 
 /// Only the app's own pages may load in the window. A link to Adobe or

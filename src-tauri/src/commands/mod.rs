@@ -2,11 +2,55 @@
 //! crate: it converts arguments, calls the library and maps errors.
 
 pub mod app;
+pub mod connection;
+pub mod handover;
+pub mod setup;
+pub mod wizard;
 
 /// Every command the UI may call, with its TypeScript signature. The list is
 /// the source for `ui/src/backend/bindings.ts`; keep it next to
 /// `generate_handler!` in `lib.rs` so the two never drift.
 pub fn signatures() -> Vec<crate::bindings::CommandSignature> {
-    use crate::bindings::CommandSignature as Command;
-    vec![Command::new::<app::AppInfo>("app_info", &[])]
+    use crate::bindings::{argument as arg, raw, CommandSignature as Command};
+    let progress = || raw("on_progress", "Channel<StepEvent>");
+    vec![
+        Command::new::<app::AppInfo>("app_info", &[]),
+        Command::new::<connection::ConnectionDefaults>("connection_defaults", &[]),
+        Command::new::<connection::ConnectionView>("start_practice", &[]),
+        Command::new::<connection::ConnectionView>(
+            "connect",
+            &[arg::<connection::ConnectInput>("input")],
+        ),
+        Command::new::<()>("disconnect", &[]),
+        Command::new::<Option<connection::ConnectionSummary>>("current_connection", &[]),
+        Command::new::<()>("choose_sandbox", &[arg::<String>("sandbox")]),
+        Command::new::<connection::PreflightView>("preflight", &[raw("input", "SetupInput")]),
+        Command::new::<Vec<crate::error::FieldProblem>>(
+            "validate_setup",
+            &[raw("input", "SetupInput")],
+        ),
+        Command::new::<setup::PlanView>("plan_setup", &[raw("input", "SetupInput")]),
+        Command::new::<setup::SetupView>("run_setup", &[raw("input", "SetupInput"), progress()]),
+        Command::new::<setup::SetupView>("resume_setup", &[arg::<String>("name"), progress()]),
+        Command::new::<setup::SetupView>(
+            "retry_step",
+            &[arg::<String>("name"), arg::<String>("step"), progress()],
+        ),
+        Command::new::<setup::RollbackView>("rollback_setup", &[arg::<String>("name"), progress()]),
+        Command::new::<setup::SetupView>("setup_state", &[arg::<String>("name")]),
+        Command::new::<String>("reveal_webhook_url", &[arg::<String>("name")]),
+        Command::new::<()>("copy_webhook_url", &[arg::<String>("name")]),
+        Command::new::<()>("open_link", &[arg::<handover::Link>("link")]),
+        Command::new::<handover::ChatlioInstructionsView>("chatlio_instructions", &[]),
+        Command::new::<handover::TestEventView>(
+            "send_test_event",
+            &[
+                arg::<String>("name"),
+                arg::<String>("kind"),
+                raw("on_phase", "Channel<string>"),
+            ],
+        ),
+        Command::new::<Option<wizard::WizardState>>("load_wizard", &[]),
+        Command::new::<()>("save_wizard", &[arg::<wizard::WizardState>("wizard")]),
+    ]
 }

@@ -1,8 +1,29 @@
 // Generated from src-tauri/src/bindings.rs by `make bindings`. Do not edit by hand.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 
-export type ErrorCode = "internal" | "invalid_input";
-export type CommandError = { code: ErrorCode, message: string, hint: string | null, };
+export type ErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "precondition_failed" | "rate_limited" | "invalid_request" | "server_error" | "network" | "timeout" | "unexpected_response" | "invalid_configuration" | "name_taken" | "dataset_schema_mismatch" | "journal" | "unknown_setup" | "wrong_target" | "dependency_not_done" | "interrupted" | "inlet_url_missing";
+export type CommandError = { code: ErrorCode, 
+/**
+ * English, for logs and the "technical details" disclosure.
+ */
+message: string, 
+/**
+ * English advice; the UI words the fix from `code` in its own catalogs.
+ */
+hint: string | null, 
+/**
+ * The setup step that failed, e.g. `schema`.
+ */
+step: string | null, 
+/**
+ * True when resume can finish the job as things stand.
+ */
+resumable: boolean, 
+/**
+ * Adobe's request id, for a support ticket.
+ */
+requestId: string | null, fields: Array<FieldProblem>, };
+export type FieldProblem = { field: string, problem: string, };
 export type AppInfo = { 
 /**
  * The app's version, from Cargo.
@@ -17,11 +38,152 @@ osLocale: string | null,
  * Operating system family, e.g. "linux", for platform-specific wording.
  */
 os: string, };
+export type SetupInput = { name: string, sandbox: string, existingSchemaId: string, schemaTitle: string, existingDatasetId: string, datasetName: string, profileEnabled: boolean, errorDiagnostics: boolean, partialIngestionThreshold: number | null, };
+export type ConnectionDefaults = { imsUrl: string, platformUrl: string, clientId: string, orgId: string, sandbox: string, 
+/**
+ * `CHATLIO_AEP_CLIENT_SECRET` is set: an empty secret field uses it.
+ * The value itself never reaches the UI.
+ */
+secretFromEnvironment: boolean, };
+export type ConnectInput = { imsUrl: string, platformUrl: string, clientId: string, 
+/**
+ * Empty: use `CHATLIO_AEP_CLIENT_SECRET` when it is set.
+ */
+clientSecret: string, orgId: string, };
+export type SandboxView = { name: string, title: string, 
+/**
+ * `production` or `development`.
+ */
+sandboxType: string | null, region: string | null, isDefault: boolean, };
+export type ConnectionView = { practice: boolean, orgId: string, clientId: string, 
+/**
+ * The secret, masked: the last four characters at most.
+ */
+maskedSecret: string, sandboxes: Array<SandboxView>, sandbox: string | null, };
+export type ConnectionSummary = { practice: boolean, orgId: string, sandbox: string | null, };
+export type CheckView = { 
+/**
+ * Stable id, e.g. `token`, `sandbox`, `permission_sources`.
+ */
+id: string, 
+/**
+ * `passed`, `failed`, `warning` or `skipped`.
+ */
+state: string, message: string, hint: string | null, };
+export type PreflightView = { ok: boolean, tenantId: string | null, checks: Array<CheckView>, };
+export type PlannedResourceView = { step: string, 
+/**
+ * `field_group`, `schema`, `dataset`, ...
+ */
+kind: string, name: string, 
+/**
+ * `create`, `create_or_reuse` or `use_existing`.
+ */
+action: string, };
+export type PlannedCallView = { step: string | null, method: string, path: string, 
+/**
+ * Pretty-printed JSON; never holds a secret.
+ */
+body: string | null, };
+export type PlanView = { name: string, sandbox: string, resources: Array<PlannedResourceView>, calls: Array<PlannedCallView>, 
+/**
+ * The same calls as a runnable shell script.
+ */
+curl: string, };
+export type StepEvent = { setupName: string, step: string, 
+/**
+ * `started`, `done`, `skipped`, `failed`, `rolled_back` or `kept`.
+ */
+kind: string, resourceId: string | null, adopted: boolean, error: CommandError | null, };
+export type StepView = { step: string, 
+/**
+ * `pending`, `running`, `done`, `failed` or `rolled_back`.
+ */
+state: string, resourceId: string | null, preExisting: boolean, attempts: number, 
+/**
+ * The recorded error's code and English message, after a restart.
+ */
+errorCode: string | null, errorMessage: string | null, };
+export type SetupView = { name: string, practice: boolean, sandbox: string, complete: boolean, flowId: string | null, datasetId: string | null, schemaId: string | null, 
+/**
+ * The webhook URL exists; it is only sent on request (`reveal_webhook_url`).
+ */
+hasWebhook: boolean, steps: Array<StepView>, };
+export type RollbackView = { name: string, 
+/**
+ * Step and resource id of every deleted resource.
+ */
+deleted: Array<[string, string]>, 
+/**
+ * Step and reason (`pre_existing`, `not_deletable`, `in_use`) of what stayed.
+ */
+kept: Array<[string, string]>, };
+export type Link = "developer_console" | "adobe_auth_guide" | "adobe_permissions" | "adobe_sandboxes" | "adobe_chatlio_source" | "chatlio_dashboard" | "chatlio_webhooks" | "chatlio_pricing" | "adobe_dataflows";
+export type StatementView = { 
+/**
+ * Key in the UI's `chatlio` catalog.
+ */
+code: string, 
+/**
+ * `documented`, `inferred`, `unknown` or `app`.
+ */
+certainty: string, };
+export type EventInstructionsView = { 
+/**
+ * `new_conversation`, `unanswered_visitor`, ...: also the `event-<kind>` test id.
+ */
+kind: string, title: string, location: Array<StatementView>, trigger: Array<StatementView>, test: Array<StatementView>, };
+export type ChatlioInstructionsView = { general: Array<StatementView>, mode: StatementView, events: Array<EventInstructionsView>, };
+export type TestEventView = { kind: string, 
+/**
+ * `counted` (ingested or failed), or `sent` when the deadline passed
+ * before Adobe counted it.
+ */
+state: string, ingested: boolean, failed: boolean, elapsedMs: bigint, };
+export type ConnectForm = { imsUrl: string, platformUrl: string, clientId: string, orgId: string, };
+export type WizardState = { screen: string, 
+/**
+ * `practice` or `adobe`, once chosen on the welcome screen.
+ */
+mode: string | null, 
+/**
+ * Ticked prerequisite ids.
+ */
+checked: Array<string>, connect: ConnectForm, setup: SetupInput, 
+/**
+ * The setup started on the Create screen.
+ */
+setupName: string | null, };
 
 /** Every error code the back end can return; the UI has words for each. */
-export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input"];
+export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing"];
 
 /** Typed wrappers over `invoke`; a rejected promise carries a CommandError. */
 export const commands = {
   appInfo: (): Promise<AppInfo> => invoke<AppInfo>("app_info"),
+  connectionDefaults: (): Promise<ConnectionDefaults> => invoke<ConnectionDefaults>("connection_defaults"),
+  startPractice: (): Promise<ConnectionView> => invoke<ConnectionView>("start_practice"),
+  connect: (input: ConnectInput): Promise<ConnectionView> => invoke<ConnectionView>("connect", { input }),
+  disconnect: (): Promise<null> => invoke<null>("disconnect"),
+  currentConnection: (): Promise<ConnectionSummary | null> => invoke<ConnectionSummary | null>("current_connection"),
+  chooseSandbox: (sandbox: string): Promise<null> => invoke<null>("choose_sandbox", { sandbox }),
+  preflight: (input: SetupInput): Promise<PreflightView> => invoke<PreflightView>("preflight", { input }),
+  validateSetup: (input: SetupInput): Promise<Array<FieldProblem>> => invoke<Array<FieldProblem>>("validate_setup", { input }),
+  planSetup: (input: SetupInput): Promise<PlanView> => invoke<PlanView>("plan_setup", { input }),
+  runSetup: (input: SetupInput, onProgress: Channel<StepEvent>): Promise<SetupView> => invoke<SetupView>("run_setup", { input, onProgress }),
+  resumeSetup: (name: string, onProgress: Channel<StepEvent>): Promise<SetupView> => invoke<SetupView>("resume_setup", { name, onProgress }),
+  retryStep: (name: string, step: string, onProgress: Channel<StepEvent>): Promise<SetupView> => invoke<SetupView>("retry_step", { name, step, onProgress }),
+  rollbackSetup: (name: string, onProgress: Channel<StepEvent>): Promise<RollbackView> => invoke<RollbackView>("rollback_setup", { name, onProgress }),
+  setupState: (name: string): Promise<SetupView> => invoke<SetupView>("setup_state", { name }),
+  revealWebhookUrl: (name: string): Promise<string> => invoke<string>("reveal_webhook_url", { name }),
+  copyWebhookUrl: (name: string): Promise<null> => invoke<null>("copy_webhook_url", { name }),
+  openLink: (link: Link): Promise<null> => invoke<null>("open_link", { link }),
+  chatlioInstructions: (): Promise<ChatlioInstructionsView> => invoke<ChatlioInstructionsView>("chatlio_instructions"),
+  sendTestEvent: (name: string, kind: string, onPhase: Channel<string>): Promise<TestEventView> => invoke<TestEventView>("send_test_event", { name, kind, onPhase }),
+  loadWizard: (): Promise<WizardState | null> => invoke<WizardState | null>("load_wizard"),
+  saveWizard: (wizard: WizardState): Promise<null> => invoke<null>("save_wizard", { wizard }),
 };
+
+/** The wizard's screens, in order (also the `screen-<name>` test ids). */
+export const SCREENS = ["welcome", "prerequisites", "connect", "dataflow", "review", "create", "chatlio", "verify", "dashboard"] as const;
+export { Channel };

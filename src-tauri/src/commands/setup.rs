@@ -1,0 +1,421 @@
+//! Dataflow, Review and Create screens: validate, plan, run, resume, retry,
+//! roll back. All work is the `setup` crate's; progress reaches the UI over
+//! a channel the screen passes in.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use setup::{Engine, JournalStore, ProgressEvent, ProgressKind, SetupInput, StepId};
+use tauri::ipc::Channel;
+use tauri::State;
+use ts_rs::TS;
+
+use crate::error::{CommandError, CommandResult, ErrorCode, FieldProblem};
+use crate::state::{Session, Shared};
+
+/// Field problems as the user types; no network.
+#[tauri::command]
+pub async fn validate_setup(input: SetupInput) -> CommandResult<Vec<FieldProblem>> {
+    Ok(match input.validate() {
+        Ok(_) => Vec::new(),
+        Err(errors) => {
+            CommandError::from_fields(errors.into_iter().map(|e| (e.field, e.problem))).fields
+        }
+    })
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedResourceView {
+    pub step: String,
+    /// `field_group`, `schema`, `dataset`, ...
+    pub kind: String,
+    pub name: String,
+    /// `create`, `create_or_reuse` or `use_existing`.
+    pub action: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedCallView {
+    pub step: Option<String>,
+    pub method: String,
+    pub path: String,
+    /// Pretty-printed JSON; never holds a secret.
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanView {
+    pub name: String,
+    pub sandbox: String,
+    pub resources: Vec<PlannedResourceView>,
+    pub calls: Vec<PlannedCallView>,
+    /// The same calls as a runnable shell script.
+    pub curl: String,
+}
+
+fn code_of<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => text,
+        Ok(other) => other.to_string(),
+        Err(error) => format!("unknown ({error})"),
+    }
+}
+
+fn validated(input: &SetupInput) -> CommandResult<setup::SetupRequest> {
+    input.validate().map_err(|errors| {
+        CommandError::from_fields(errors.into_iter().map(|e| (e.field, e.problem)))
+    })
+}
+
+/// The review screen's plan.
+#[tauri::command]
+pub async fn plan_setup(input: SetupInput) -> CommandResult<PlanView> {
+    let request = validated(&input)?;
+    let plan = setup::plan::Plan::new(&request).map_err(CommandError::internal)?;
+    let curl = plan.to_curl_script();
+    Ok(PlanView {
+        name: request.name.clone(),
+        sandbox: request.sandbox.clone(),
+        resources: plan
+            .resources
+            .iter()
+            .map(|resource| PlannedResourceView {
+                step: resource.step.as_str().to_owned(),
+                kind: resource.kind.to_owned(),
+                name: resource.name.clone(),
+                action: code_of(&resource.action),
+            })
+            .collect(),
+        calls: plan
+            .calls
+            .iter()
+            .map(|call| PlannedCallView {
+                step: call.step.map(|step| step.as_str().to_owned()),
+                method: call.method.to_owned(),
+                path: call.path.clone(),
+                body: call
+                    .body
+                    .as_ref()
+                    .and_then(|body| serde_json::to_string_pretty(body).ok()),
+            })
+            .collect(),
+        curl,
+    })
+}
+
+/// One step's progress, as the Create screen shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StepEvent {
+    pub setup_name: String,
+    pub step: String,
+    /// `started`, `done`, `skipped`, `failed`, `rolled_back` or `kept`.
+    pub kind: String,
+    pub resource_id: Option<String>,
+    pub adopted: bool,
+    pub error: Option<CommandError>,
+}
+
+fn step_event(event: &ProgressEvent) -> StepEvent {
+    let mut out = StepEvent {
+        setup_name: event.setup_name.clone(),
+        step: event.step.as_str().to_owned(),
+        kind: String::new(),
+        resource_id: None,
+        adopted: false,
+        error: None,
+    };
+    out.kind = match &event.kind {
+        ProgressKind::Started => "started",
+        ProgressKind::Done {
+            resource_id,
+            adopted,
+            ..
+        } => {
+            out.resource_id = resource_id.clone();
+            out.adopted = *adopted;
+            "done"
+        }
+        ProgressKind::Skipped => "skipped",
+        ProgressKind::Failed { error } => {
+            out.error = Some(CommandError::from_view(error));
+            "failed"
+        }
+        ProgressKind::RolledBack { resource_id } => {
+            out.resource_id = Some(resource_id.clone());
+            "rolled_back"
+        }
+        ProgressKind::Kept { .. } => "kept",
+    }
+    .to_owned();
+    out
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StepView {
+    pub step: String,
+    /// `pending`, `running`, `done`, `failed` or `rolled_back`.
+    pub state: String,
+    pub resource_id: Option<String>,
+    pub pre_existing: bool,
+    pub attempts: u32,
+    /// The recorded error's code and English message, after a restart.
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupView {
+    pub name: String,
+    pub practice: bool,
+    pub sandbox: String,
+    pub complete: bool,
+    pub flow_id: Option<String>,
+    pub dataset_id: Option<String>,
+    pub schema_id: Option<String>,
+    /// The webhook URL exists; it is only sent on request (`reveal_webhook_url`).
+    pub has_webhook: bool,
+    pub steps: Vec<StepView>,
+}
+
+fn setup_view(outcome: &setup::SetupOutcome, practice: bool, sandbox: &str) -> SetupView {
+    SetupView {
+        name: outcome.setup_name.clone(),
+        practice,
+        sandbox: sandbox.to_owned(),
+        complete: outcome.complete,
+        flow_id: outcome.flow_id.clone(),
+        dataset_id: outcome.dataset_id.clone(),
+        schema_id: outcome.schema_id.clone(),
+        has_webhook: outcome.webhook_url.is_some(),
+        steps: outcome
+            .steps
+            .iter()
+            .map(|record| StepView {
+                step: record.step.as_str().to_owned(),
+                state: code_of(&record.state),
+                resource_id: record.resource_id.clone(),
+                pre_existing: record.pre_existing,
+                attempts: record.attempts,
+                error_code: record.error.as_ref().map(|error| error.code.clone()),
+                error_message: record.error.as_ref().map(|error| error.message.clone()),
+            })
+            .collect(),
+    }
+}
+
+pub fn engine_for(
+    state: &Shared,
+    session: &Session,
+    sandbox: &str,
+    progress: Option<Channel<StepEvent>>,
+) -> CommandResult<Engine> {
+    let client = session.client(sandbox)?;
+    let store = JournalStore::new(state.journal_dir(session.practice));
+    let mut engine = Engine::new(client, store);
+    if let Some(channel) = progress {
+        engine = engine.with_progress(Arc::new(move |event: &ProgressEvent| {
+            // A closed window stops listening; the run itself goes on and the
+            // journal records it.
+            if let Err(error) = channel.send(step_event(event)) {
+                tracing::debug!(%error, "progress channel closed");
+            }
+        }));
+    }
+    Ok(engine)
+}
+
+/// Creates everything for `input`, reporting each step on `on_progress`.
+#[tauri::command]
+pub async fn run_setup(
+    state: State<'_, Shared>,
+    input: SetupInput,
+    on_progress: Channel<StepEvent>,
+) -> CommandResult<SetupView> {
+    let request = validated(&input)?;
+    let session = state.session().await?;
+    let _busy = state.claim(&request.name)?;
+    let engine = engine_for(&state, &session, &request.sandbox, Some(on_progress))?;
+    let outcome = engine
+        .apply(&request)
+        .await
+        .map_err(|error| CommandError::from_setup(&error))?;
+    Ok(setup_view(&outcome, session.practice, &request.sandbox))
+}
+
+/// The sandbox a setup's journal was made in.
+fn journal_sandbox(state: &Shared, session: &Session, name: &str) -> CommandResult<String> {
+    let store = JournalStore::new(state.journal_dir(session.practice));
+    match store.load(name) {
+        Ok(Some(journal)) => Ok(journal.sandbox),
+        Ok(None) => Err(CommandError::new(
+            ErrorCode::UnknownSetup,
+            format!("no setup named {name:?}"),
+        )),
+        Err(error) => Err(CommandError::new(ErrorCode::Journal, error.to_string())),
+    }
+}
+
+/// Finishes an interrupted setup.
+#[tauri::command]
+pub async fn resume_setup(
+    state: State<'_, Shared>,
+    name: String,
+    on_progress: Channel<StepEvent>,
+) -> CommandResult<SetupView> {
+    let session = state.session().await?;
+    let sandbox = journal_sandbox(&state, &session, &name)?;
+    let _busy = state.claim(&name)?;
+    let engine = engine_for(&state, &session, &sandbox, Some(on_progress))?;
+    let outcome = engine
+        .resume(&name)
+        .await
+        .map_err(|error| CommandError::from_setup(&error))?;
+    Ok(setup_view(&outcome, session.practice, &sandbox))
+}
+
+fn parse_step(step: &str) -> CommandResult<StepId> {
+    StepId::ALL
+        .into_iter()
+        .find(|candidate| candidate.as_str() == step)
+        .ok_or_else(|| CommandError::new(ErrorCode::InvalidInput, format!("unknown step {step:?}")))
+}
+
+/// Runs one failed step again, then whatever depends on it.
+#[tauri::command]
+pub async fn retry_step(
+    state: State<'_, Shared>,
+    name: String,
+    step: String,
+    on_progress: Channel<StepEvent>,
+) -> CommandResult<SetupView> {
+    let step = parse_step(&step)?;
+    let session = state.session().await?;
+    let sandbox = journal_sandbox(&state, &session, &name)?;
+    let _busy = state.claim(&name)?;
+    let engine = engine_for(&state, &session, &sandbox, Some(on_progress.clone()))?;
+    engine
+        .retry_step(&name, step)
+        .await
+        .map_err(|error| CommandError::from_setup(&error))?;
+    // The retried step may unblock the rest.
+    let outcome = engine
+        .resume(&name)
+        .await
+        .map_err(|error| CommandError::from_setup(&error))?;
+    Ok(setup_view(&outcome, session.practice, &sandbox))
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RollbackView {
+    pub name: String,
+    /// Step and resource id of every deleted resource.
+    pub deleted: Vec<(String, String)>,
+    /// Step and reason (`pre_existing`, `not_deletable`, `in_use`) of what stayed.
+    pub kept: Vec<(String, String)>,
+}
+
+/// Deletes what this setup created, newest first, and forgets the setup.
+#[tauri::command]
+pub async fn rollback_setup(
+    state: State<'_, Shared>,
+    name: String,
+    on_progress: Channel<StepEvent>,
+) -> CommandResult<RollbackView> {
+    let session = state.session().await?;
+    let sandbox = journal_sandbox(&state, &session, &name)?;
+    let _busy = state.claim(&name)?;
+    let engine = engine_for(&state, &session, &sandbox, Some(on_progress))?;
+    let outcome = engine
+        .rollback(&name)
+        .await
+        .map_err(|error| CommandError::from_setup(&error))?;
+    Ok(RollbackView {
+        name: outcome.setup_name,
+        deleted: outcome
+            .deleted
+            .into_iter()
+            .map(|(step, id)| (step.as_str().to_owned(), id))
+            .collect(),
+        kept: outcome
+            .kept
+            .into_iter()
+            .map(|kept| (kept.step.as_str().to_owned(), code_of(&kept.reason)))
+            .collect(),
+    })
+}
+
+/// A setup as its journal records it; no network.
+#[tauri::command]
+pub async fn setup_state(state: State<'_, Shared>, name: String) -> CommandResult<SetupView> {
+    let session = state.session().await?;
+    let sandbox = journal_sandbox(&state, &session, &name)?;
+    let engine = engine_for(&state, &session, &sandbox, None)?;
+    let outcome = engine
+        .status(&name)
+        .map_err(|error| CommandError::from_setup(&error))?;
+    Ok(setup_view(&outcome, session.practice, &sandbox))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_events_carry_codes_not_words() {
+        let event = ProgressEvent {
+            setup_name: "Chatlio".into(),
+            step: StepId::Schema,
+            kind: ProgressKind::Done {
+                resource_id: Some("https://ns.adobe.com/practice/schemas/1".into()),
+                adopted: true,
+                pre_existing: false,
+            },
+            at: chrono::Utc::now(),
+        };
+        let view = step_event(&event);
+        assert_eq!(view.step, "schema");
+        assert_eq!(view.kind, "done");
+        assert!(view.adopted);
+    }
+
+    #[test]
+    fn unknown_steps_are_refused() {
+        assert_eq!(parse_step("dataflow").unwrap(), StepId::Dataflow);
+        assert_eq!(
+            parse_step("everything").unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+    }
+
+    #[tokio::test]
+    async fn the_plan_lists_resources_and_a_script_without_secrets() {
+        let input = SetupInput {
+            name: "Chatlio events".into(),
+            sandbox: "prod".into(),
+            ..SetupInput::default()
+        };
+        let plan = plan_setup(input).await.unwrap();
+        let kinds: Vec<&str> = plan.resources.iter().map(|r| r.kind.as_str()).collect();
+        for kind in ["schema", "dataset", "dataflow"] {
+            assert!(kinds.iter().any(|k| k.contains(kind)), "{kinds:?}");
+        }
+        assert!(plan.calls.len() > 8);
+        assert!(plan.curl.starts_with("#!"));
+        assert!(!plan.curl.contains("practice-secret"));
+    }
+
+    #[tokio::test]
+    async fn bad_input_names_every_field() {
+        let problems = validate_setup(SetupInput::default()).await.unwrap();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert!(fields.contains(&"name"), "{fields:?}");
+        assert!(fields.contains(&"sandbox"), "{fields:?}");
+    }
+}
