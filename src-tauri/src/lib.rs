@@ -47,6 +47,7 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::connection::preflight,
             commands::setup::validate_setup,
             commands::setup::plan_setup,
+            commands::setup::copy_plan_script,
             commands::setup::run_setup,
             commands::setup::resume_setup,
             commands::setup::retry_step,

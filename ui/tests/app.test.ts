@@ -19,17 +19,21 @@ describe("App", () => {
     mockIPC((command) => {
       calls.push(command);
       if (command === "app_info") return { version: "9.8.7", osLocale: "en-US", os: "linux" };
+      if (command === "load_wizard") return null;
       throw new Error(`unexpected command ${command}`);
     });
     render(App);
-    expect(screen.getByTestId("screen-welcome")).toBeTruthy();
+    expect(await screen.findByTestId("screen-welcome")).toBeTruthy();
     expect((await screen.findByTestId("app-version")).textContent).toBe("Version 9.8.7");
-    expect(calls).toEqual(["app_info"]);
+    expect(calls).toEqual(["app_info", "load_wizard"]);
   });
 
   it("switches to Swedish when the user picks it", async () => {
-    mockIPC(() => ({ version: "1.0.0", osLocale: "en-US", os: "linux" }));
+    mockIPC((command) =>
+      command === "app_info" ? { version: "1.0.0", osLocale: "en-US", os: "linux" } : null,
+    );
     render(App);
+    await screen.findByTestId("screen-welcome");
     const select = screen.getByTestId("lang-select") as HTMLSelectElement;
     await fireEvent.change(select, { target: { value: "sv" } });
     expect(screen.getByTestId("welcome-title").textContent).toBe(
@@ -40,17 +44,23 @@ describe("App", () => {
 
   it("follows the OS locale when the user has not chosen", async () => {
     forgetLanguageChoice();
-    mockIPC(() => ({ version: "1.0.0", osLocale: "sv-SE", os: "linux" }));
+    mockIPC((command) =>
+      command === "app_info" ? { version: "1.0.0", osLocale: "sv-SE", os: "linux" } : null,
+    );
     render(App);
     await screen.findByTestId("app-version");
+    await screen.findByTestId("welcome-title");
     expect(screen.getByTestId("welcome-title").textContent).toContain("Strömma");
   });
 
   it("keeps the user's choice over the OS locale", async () => {
     setLanguage("en");
-    mockIPC(() => ({ version: "1.0.0", osLocale: "sv-SE", os: "linux" }));
+    mockIPC((command) =>
+      command === "app_info" ? { version: "1.0.0", osLocale: "sv-SE", os: "linux" } : null,
+    );
     render(App);
     await screen.findByTestId("app-version");
+    await screen.findByTestId("welcome-title");
     expect(screen.getByTestId("welcome-title").textContent).toContain("Stream Chatlio");
   });
 

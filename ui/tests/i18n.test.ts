@@ -20,9 +20,16 @@ describe("catalogs", () => {
 
   it("have words for every error code the back end can return", () => {
     for (const code of ERROR_CODES) {
-      expect(catalogs.en[`common.error.${code}`], code).toBeTruthy();
-      expect(catalogs.sv[`common.error.${code}`], code).toBeTruthy();
+      expect(catalogs.en[`errors.code.${code}`], code).toBeTruthy();
+      expect(catalogs.sv[`errors.code.${code}`], code).toBeTruthy();
+      expect(catalogs.en[`errors.fix.${code}`], code).toBeTruthy();
+      expect(catalogs.sv[`errors.fix.${code}`], code).toBeTruthy();
     }
+  });
+
+  it("include the Chatlio instructions from the chatlio crate", () => {
+    expect(catalogs.en["chatlio.event.chat_transcript.title"]).toBeTruthy();
+    expect(catalogs.sv["chatlio.event.chat_transcript.title"]).toBeTruthy();
   });
 });
 

@@ -192,6 +192,7 @@ pub struct TestEventView {
     pub state: String,
     pub ingested: bool,
     pub failed: bool,
+    #[ts(type = "number")]
     pub elapsed_ms: u64,
 }
 

@@ -30,6 +30,7 @@ pub fn signatures() -> Vec<crate::bindings::CommandSignature> {
             &[raw("input", "SetupInput")],
         ),
         Command::new::<setup::PlanView>("plan_setup", &[raw("input", "SetupInput")]),
+        Command::new::<()>("copy_plan_script", &[raw("input", "SetupInput")]),
         Command::new::<setup::SetupView>("run_setup", &[raw("input", "SetupInput"), progress()]),
         Command::new::<setup::SetupView>("resume_setup", &[arg::<String>("name"), progress()]),
         Command::new::<setup::SetupView>(

@@ -106,6 +106,18 @@ pub async fn plan_setup(input: SetupInput) -> CommandResult<PlanView> {
     })
 }
 
+/// Copies the plan as a runnable curl script (it holds no secret: the script
+/// reads the token from the environment).
+#[tauri::command]
+pub async fn copy_plan_script(app: tauri::AppHandle, input: SetupInput) -> CommandResult<()> {
+    use tauri_plugin_clipboard_manager::ClipboardExt;
+    let plan = plan_setup(input).await?;
+    app.clipboard().write_text(plan.curl).map_err(|error| {
+        CommandError::new(ErrorCode::ClipboardFailed, error.to_string())
+            .with_hint("Run `chatlio-aep plan --curl` to get the script instead.")
+    })
+}
+
 /// One step's progress, as the Create screen shows it.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -139,7 +139,7 @@ export type TestEventView = { kind: string,
  * `counted` (ingested or failed), or `sent` when the deadline passed
  * before Adobe counted it.
  */
-state: string, ingested: boolean, failed: boolean, elapsedMs: bigint, };
+state: string, ingested: boolean, failed: boolean, elapsedMs: number, };
 export type ConnectForm = { imsUrl: string, platformUrl: string, clientId: string, orgId: string, };
 export type WizardState = { screen: string, 
 /**
@@ -170,6 +170,7 @@ export const commands = {
   preflight: (input: SetupInput): Promise<PreflightView> => invoke<PreflightView>("preflight", { input }),
   validateSetup: (input: SetupInput): Promise<Array<FieldProblem>> => invoke<Array<FieldProblem>>("validate_setup", { input }),
   planSetup: (input: SetupInput): Promise<PlanView> => invoke<PlanView>("plan_setup", { input }),
+  copyPlanScript: (input: SetupInput): Promise<null> => invoke<null>("copy_plan_script", { input }),
   runSetup: (input: SetupInput, onProgress: Channel<StepEvent>): Promise<SetupView> => invoke<SetupView>("run_setup", { input, onProgress }),
   resumeSetup: (name: string, onProgress: Channel<StepEvent>): Promise<SetupView> => invoke<SetupView>("resume_setup", { name, onProgress }),
   retryStep: (name: string, step: string, onProgress: Channel<StepEvent>): Promise<SetupView> => invoke<SetupView>("retry_step", { name, step, onProgress }),

@@ -3,8 +3,8 @@
 import type { CommandError, ErrorCode } from "./bindings";
 import { ERROR_CODES } from "./bindings";
 
-export { commands, ERROR_CODES } from "./bindings";
-export type { AppInfo, CommandError, ErrorCode } from "./bindings";
+export { Channel, commands, ERROR_CODES, SCREENS } from "./bindings";
+export type * from "./bindings";
 
 function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === "string" && (ERROR_CODES as readonly string[]).includes(value);
@@ -13,16 +13,36 @@ function isErrorCode(value: unknown): value is ErrorCode {
 /** Turns whatever a rejected command gave us into a CommandError. */
 export function toCommandError(error: unknown): CommandError {
   if (typeof error === "object" && error !== null && "code" in error) {
-    const candidate = error as { code: unknown; message?: unknown; hint?: unknown };
+    const candidate = error as {
+      code: unknown;
+      message?: unknown;
+      hint?: unknown;
+      step?: unknown;
+      resumable?: unknown;
+      requestId?: unknown;
+      fields?: unknown;
+    };
     if (isErrorCode(candidate.code)) {
       return {
         code: candidate.code,
         message: typeof candidate.message === "string" ? candidate.message : "",
         hint: typeof candidate.hint === "string" ? candidate.hint : null,
+        step: typeof candidate.step === "string" ? candidate.step : null,
+        resumable: candidate.resumable === true,
+        requestId: typeof candidate.requestId === "string" ? candidate.requestId : null,
+        fields: Array.isArray(candidate.fields) ? candidate.fields : [],
       };
     }
   }
   // Tauri itself rejects with a plain string when a command is missing or its
   // arguments do not deserialize; that is our bug, not the user's.
-  return { code: "internal", message: String(error), hint: null };
+  return {
+    code: "internal",
+    message: String(error),
+    hint: null,
+    step: null,
+    resumable: false,
+    requestId: null,
+    fields: [],
+  };
 }

@@ -11,16 +11,29 @@ const modules = import.meta.glob<Catalog>("../locales/*/*.json", {
   import: "default",
 });
 
+// The Chatlio instructions' words live with the crate that decides which
+// statements to show (crates/chatlio); their catalogs are nested objects.
+type Nested = { [key: string]: string | Nested };
+const chatlioModules = import.meta.glob<Nested>("../../../crates/chatlio/locales/*/chatlio.json", {
+  eager: true,
+  import: "default",
+});
+
+function flatten(into: Catalog, prefix: string, tree: Nested): void {
+  for (const [key, value] of Object.entries(tree)) {
+    if (typeof value === "string") into[`${prefix}.${key}`] = value;
+    else flatten(into, `${prefix}.${key}`, value);
+  }
+}
+
 /** catalogs[language]["feature.key"] = text */
 export const catalogs: Record<Language, Catalog> = { en: {}, sv: {} };
-for (const [path, catalog] of Object.entries(modules)) {
+for (const [path, catalog] of Object.entries({ ...modules, ...chatlioModules })) {
   const match = /locales\/([a-z]+)\/([a-z-]+)\.json$/.exec(path);
   if (!match) continue;
   const [, language, feature] = match;
   if (!(LANGUAGES as readonly string[]).includes(language)) continue;
-  for (const [key, text] of Object.entries(catalog)) {
-    catalogs[language as Language][`${feature}.${key}`] = text;
-  }
+  flatten(catalogs[language as Language], feature, catalog as Nested);
 }
 
 const STORAGE_KEY = "chatlio-setup.language";

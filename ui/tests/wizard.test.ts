@@ -1,0 +1,284 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import App from "../src/App.svelte";
+import { setLanguage } from "../src/i18n/index.svelte";
+import { restart } from "../src/wizard/store.svelte";
+
+type Args = Record<string, unknown>;
+type Handler = (args: Args) => unknown;
+
+const STEPS = [
+  "tenant_id",
+  "source_connection",
+  "field_group",
+  "schema",
+  "identity_descriptor",
+  "dataset",
+  "mapping_set",
+  "target_connection",
+  "dataflow",
+  "read_back",
+];
+
+const connection = {
+  practice: true,
+  orgId: "PRACTICE0000000000000000@AdobeOrg",
+  clientId: "practice-client",
+  maskedSecret: "••••••••",
+  sandboxes: [{ name: "prod", title: "Production", sandboxType: "production", region: "VA7", isDefault: true }],
+  sandbox: "prod",
+};
+
+const preflightOk = {
+  ok: true,
+  tenantId: "practice",
+  checks: [
+    { id: "token", state: "passed", message: "ok", hint: null },
+    { id: "sandbox", state: "passed", message: "ok", hint: null },
+  ],
+};
+
+function setupView(complete: boolean) {
+  return {
+    name: "Chatlio events",
+    practice: true,
+    sandbox: "prod",
+    complete,
+    flowId: complete ? "flow-1" : null,
+    datasetId: null,
+    schemaId: null,
+    hasWebhook: complete,
+    steps: STEPS.map((step) => ({
+      step,
+      state: complete ? "done" : "pending",
+      resourceId: null,
+      preExisting: false,
+      attempts: 1,
+      errorCode: null,
+      errorMessage: null,
+    })),
+  };
+}
+
+/** A fake back end: per-command handlers, and a log of what was called. */
+function backend(overrides: Record<string, Handler> = {}) {
+  const calls: { command: string; args: Args }[] = [];
+  const handlers: Record<string, Handler> = {
+    app_info: () => ({ version: "1.0.0", osLocale: "en-US", os: "linux" }),
+    load_wizard: () => null,
+    save_wizard: () => null,
+    start_practice: () => connection,
+    choose_sandbox: () => null,
+    connection_defaults: () => ({
+      imsUrl: "https://ims-na1.adobelogin.com",
+      platformUrl: "https://platform.adobe.io",
+      clientId: "",
+      orgId: "",
+      sandbox: "",
+      secretFromEnvironment: false,
+    }),
+    preflight: () => preflightOk,
+    validate_setup: (args) =>
+      (args.input as { name: string }).name.trim() === "" ? [{ field: "name", problem: "empty" }] : [],
+    plan_setup: () => ({
+      name: "Chatlio events",
+      sandbox: "prod",
+      resources: [{ step: "schema", kind: "schema", name: "Chatlio events", action: "create" }],
+      calls: [{ step: "schema", method: "POST", path: "/data/foundation/schemaregistry/tenant/schemas", body: "{}" }],
+      curl: "#!/bin/sh",
+    }),
+    setup_state: () => {
+      throw { code: "unknown_setup", message: "no setup", hint: null };
+    },
+    run_setup: (args) => {
+      const channel = args.onProgress as { onmessage: (event: unknown) => void };
+      for (const step of STEPS) {
+        channel.onmessage({ setupName: "Chatlio events", step, kind: "started", resourceId: null, adopted: false, error: null });
+        channel.onmessage({ setupName: "Chatlio events", step, kind: "done", resourceId: "id", adopted: false, error: null });
+      }
+      return setupView(true);
+    },
+    chatlio_instructions: () => ({
+      general: [{ code: "general.open_settings", certainty: "documented" }],
+      mode: { code: "mode.single_url", certainty: "app" },
+      events: ["new_conversation", "unanswered_visitor", "visitor_feedback", "offline_message", "chat_transcript"].map(
+        (kind) => ({
+          kind,
+          title: `event.${kind}.title`,
+          location: [{ code: `event.${kind}.where`, certainty: "documented" }],
+          trigger: [],
+          test: [],
+        }),
+      ),
+    }),
+    reveal_webhook_url: () => "http://127.0.0.1:1/collection/abc?x-adobe-flow-id=flow-1",
+    copy_webhook_url: () => null,
+    send_test_event: (args) => {
+      const phases = args.onPhase as { onmessage: (phase: string) => void };
+      phases.onmessage("sent");
+      phases.onmessage("accepted");
+      phases.onmessage("counted");
+      return { kind: args.kind, state: "counted", ingested: true, failed: false, elapsedMs: 420 };
+    },
+    ...overrides,
+  };
+  mockIPC((command, args) => {
+    calls.push({ command, args: (args ?? {}) as Args });
+    const handler = handlers[command];
+    if (!handler) throw new Error(`unexpected command ${command}`);
+    return handler((args ?? {}) as Args);
+  });
+  return calls;
+}
+
+async function click(testId: string) {
+  const element = await screen.findByTestId(testId);
+  await waitFor(() => expect((element as HTMLButtonElement).disabled).toBe(false));
+  await fireEvent.click(element);
+}
+
+describe("wizard", () => {
+  beforeEach(() => {
+    localStorage.clear();
+    setLanguage("en");
+    restart();
+  });
+  afterEach(() => {
+    cleanup();
+    clearMocks();
+  });
+
+  it("walks the practice path from welcome to a counted test event", async () => {
+    const calls = backend();
+    render(App);
+    await click("start-practice");
+    await screen.findByTestId("screen-prerequisites");
+    expect(screen.getByTestId("practice-badge")).toBeTruthy();
+    await click("next");
+    await screen.findByTestId("screen-connect");
+    await screen.findByTestId("check-token");
+    await click("next");
+    await screen.findByTestId("screen-dataflow");
+    await click("next");
+    await screen.findByTestId("screen-review");
+    await screen.findByTestId("plan-schema");
+    await click("create");
+    await screen.findByTestId("screen-create");
+    await waitFor(() => expect(screen.getByTestId("step-read_back").getAttribute("data-state")).toBe("done"));
+    for (const step of STEPS) expect(screen.getByTestId(`step-${step}`).getAttribute("data-state")).toBe("done");
+    await click("next");
+    await screen.findByTestId("screen-chatlio");
+    expect(screen.getByTestId("webhook-url").textContent).not.toContain("http");
+    await click("reveal-webhook-url");
+    await waitFor(() => expect(screen.getByTestId("webhook-url").textContent).toContain("x-adobe-flow-id=flow-1"));
+    await click("copy-webhook-url");
+    await screen.findByTestId("copied");
+    expect(screen.getAllByTestId(/^event-/)).toHaveLength(5);
+    await click("next");
+    await screen.findByTestId("screen-verify");
+    const kind = screen.getByTestId("test-event-kind") as HTMLSelectElement;
+    for (const option of Array.from(kind.options)) option.selected = option.value === "chat_transcript";
+    await fireEvent.change(kind);
+    await click("send-test-event");
+    await waitFor(() => expect(screen.getByTestId("test-event-result").getAttribute("data-state")).toBe("counted"));
+    const sent = calls.find((call) => call.command === "send_test_event");
+    expect(sent?.args.kind).toBe("chat_transcript");
+    await click("finish");
+    await screen.findByTestId("screen-dashboard");
+    // The wizard state was saved along the way, and never with a secret.
+    const saved = calls.filter((call) => call.command === "save_wizard");
+    expect(saved.length).toBeGreaterThan(3);
+    expect(JSON.stringify(saved)).not.toMatch(/secret/i);
+  });
+
+  it("shows each refused connect field next to it", async () => {
+    backend({
+      connect: () => {
+        throw {
+          code: "fields_invalid",
+          message: "refused",
+          hint: null,
+          step: null,
+          resumable: false,
+          requestId: null,
+          fields: [
+            { field: "client_id", problem: "empty" },
+            { field: "org_id", problem: "wrong_format" },
+          ],
+        };
+      },
+    });
+    render(App);
+    await click("start-adobe");
+    await click("next");
+    await screen.findByTestId("screen-connect");
+    await fireEvent.input(screen.getByTestId("org-id"), { target: { value: "not-an-org" } });
+    await click("connect");
+    expect((await screen.findByTestId("client-id-problem")).textContent).toBe("This field is required.");
+    expect(screen.getByTestId("org-id-problem").textContent).toContain("@AdobeOrg");
+    expect((screen.getByTestId("next") as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("blocks the dataflow screen while the name is refused", async () => {
+    backend();
+    render(App);
+    await click("start-practice");
+    await click("next");
+    await screen.findByTestId("check-token");
+    await click("next");
+    const name = await screen.findByTestId("dataflow-name");
+    await fireEvent.input(name, { target: { value: "   " } });
+    expect((await screen.findByTestId("dataflow-name-problem")).textContent).toBe("This field is required.");
+    expect((screen.getByTestId("next") as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("resumes an interrupted setup when reopened on the create screen", async () => {
+    const calls = backend({
+      load_wizard: () => ({
+        screen: "create",
+        mode: "practice",
+        checked: [],
+        connect: { imsUrl: "", platformUrl: "", clientId: "", orgId: "" },
+        setup: { name: "Chatlio events", sandbox: "prod" },
+        setupName: "Chatlio events",
+      }),
+      setup_state: () => setupView(false),
+      resume_setup: () => setupView(true),
+    });
+    render(App);
+    await screen.findByTestId("screen-create");
+    await waitFor(() => expect(calls.some((call) => call.command === "resume_setup")).toBe(true));
+    expect(calls.some((call) => call.command === "run_setup")).toBe(false);
+    await waitFor(() => expect(screen.getByTestId("step-dataflow").getAttribute("data-state")).toBe("done"));
+  });
+
+  it("offers retry and rollback when a step fails, with the error in words", async () => {
+    const calls = backend({
+      run_setup: () => {
+        throw {
+          code: "forbidden",
+          message: "403",
+          hint: null,
+          step: "dataset",
+          resumable: false,
+          requestId: "req-1",
+          fields: [],
+        };
+      },
+      rollback_setup: () => ({ name: "Chatlio events", deleted: [], kept: [] }),
+    });
+    render(App);
+    await click("start-practice");
+    await click("next");
+    await screen.findByTestId("check-token");
+    await click("next");
+    await click("next");
+    await click("create");
+    await waitFor(() => expect(screen.getByTestId("step-dataset").getAttribute("data-state")).toBe("failed"));
+    expect(screen.getByTestId("retry")).toBeTruthy();
+    await click("rollback");
+    await screen.findByTestId("rolled-back");
+    expect(calls.some((call) => call.command === "rollback_setup")).toBe(true);
+  });
+});
