@@ -15,7 +15,7 @@ build_packages=(
 # dbus-x11 is left out on purpose: with it, a keyring call made with DISPLAY
 # set and no session bus autolaunches a bus and hangs on a GUI unlock prompt.
 test_packages=(
-  xvfb xauth webkit2gtk-driver gnome-keyring libsecret-tools keyutils imagemagick
+  xvfb xauth webkit2gtk-driver gnome-keyring libsecret-tools keyutils imagemagick xclip
 )
 
 packages=("${build_packages[@]}")

@@ -51,7 +51,7 @@ struct Driver {
 }
 
 impl Driver {
-    fn start(environment: &[(String, String)]) -> TestResult<Self> {
+    fn start(environment: &[(String, String)], log: &Path) -> TestResult<Self> {
         let driver = std::env::var_os("TAURI_DRIVER")
             .map(PathBuf::from)
             .unwrap_or_else(|| workspace_root().join("node_modules/.bin/tauri-driver"));
@@ -66,7 +66,14 @@ impl Driver {
             ])
             .envs(environment.iter().map(|(key, value)| (key, value)))
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            // The app inherits this: its log lands in the artifacts, where
+            // tests scan it for secrets.
+            .stderr(Stdio::from(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(log)?,
+            ))
             .spawn()
             .map_err(|error| format!("cannot start {}: {error}", driver.display()))?;
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -105,14 +112,31 @@ pub struct App {
 }
 
 impl App {
-    /// Launches the app with its own data directory and the given extra
-    /// environment (e.g. `CHATLIO_AEP_*`).
+    /// Launches the app with a fresh data directory of its own and the given
+    /// extra environment (e.g. `CHATLIO_AEP_*`).
     pub async fn launch(name: &str, environment: &[(&str, &str)]) -> TestResult<Self> {
         let data_dir = target_dir().join("e2e-data").join(name);
         if data_dir.exists() {
             std::fs::remove_dir_all(&data_dir)?;
         }
+        let log = Self::log_path(name);
+        if log.exists() {
+            std::fs::remove_file(&log)?;
+        }
+        Self::relaunch(name, environment).await
+    }
+
+    /// Where the app's log (stderr) of test `name` is kept.
+    pub fn log_path(name: &str) -> PathBuf {
+        artifacts_dir().join(format!("{name}.log"))
+    }
+
+    /// Launches the app again on the data directory an earlier `launch` of
+    /// `name` used, as a user reopening it would.
+    pub async fn relaunch(name: &str, environment: &[(&str, &str)]) -> TestResult<Self> {
+        let data_dir = target_dir().join("e2e-data").join(name);
         std::fs::create_dir_all(&data_dir)?;
+        std::fs::create_dir_all(artifacts_dir())?;
         let mut all: Vec<(String, String)> = vec![(
             "CHATLIO_AEP_DATA_DIR".to_owned(),
             data_dir.display().to_string(),
@@ -122,7 +146,7 @@ impl App {
                 .iter()
                 .map(|(key, value)| ((*key).to_owned(), (*value).to_owned())),
         );
-        let driver = Driver::start(&all)?;
+        let driver = Driver::start(&all, &Self::log_path(name))?;
 
         let application = app_binary();
         if !application.exists() {
@@ -160,6 +184,82 @@ impl App {
             .await
             .map_err(|error| format!("no element [data-testid={test_id}]: {error}"))?;
         Ok(element)
+    }
+
+    /// Waits until the element is enabled, then clicks it.
+    pub async fn click(&self, test_id: &str) -> TestResult {
+        let element = self.find(test_id).await?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !element.is_enabled().await? {
+            if Instant::now() > deadline {
+                return Err(format!("[data-testid={test_id}] stayed disabled").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        element.click().await?;
+        Ok(())
+    }
+
+    /// Polls an attribute until `accept` holds, for up to `timeout`.
+    pub async fn wait_for_attribute(
+        &self,
+        test_id: &str,
+        attribute: &str,
+        timeout: Duration,
+        accept: impl Fn(&str) -> bool,
+    ) -> TestResult<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self
+                .find(test_id)
+                .await?
+                .attr(attribute)
+                .await?
+                .unwrap_or_default();
+            if accept(&value) {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                return Err(
+                    format!("[data-testid={test_id}] {attribute} is still {value:?}").into(),
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The text of the whole page.
+    pub async fn page_text(&self) -> TestResult<String> {
+        Ok(self.client.find(Locator::Css("body")).await?.text().await?)
+    }
+
+    /// Kills the app process with SIGKILL, as a crash or a power cut would.
+    pub fn kill_app(&self) -> TestResult<usize> {
+        let binary = std::fs::canonicalize(app_binary())?;
+        let mut killed = 0;
+        for entry in std::fs::read_dir("/proc")? {
+            let entry = entry?;
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            // Processes of other users or already gone: not ours.
+            let Ok(executable) = std::fs::read_link(entry.path().join("exe")) else {
+                continue;
+            };
+            if executable == binary {
+                let status = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status()?;
+                if status.success() {
+                    killed += 1;
+                }
+            }
+        }
+        Ok(killed)
     }
 
     pub async fn text(&self, test_id: &str) -> TestResult<String> {
