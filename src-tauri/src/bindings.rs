@@ -106,6 +106,12 @@ pub fn typescript() -> String {
         declaration::<commands::handover::EventInstructionsView>(),
         declaration::<commands::handover::ChatlioInstructionsView>(),
         declaration::<commands::handover::TestEventView>(),
+        declaration::<commands::dashboard::RunView>(),
+        declaration::<commands::dashboard::FlowErrorView>(),
+        declaration::<commands::dashboard::Totals>(),
+        declaration::<commands::dashboard::FlowView>(),
+        declaration::<commands::dashboard::DashboardView>(),
+        declaration::<commands::dashboard::DeletedView>(),
         declaration::<commands::wizard::ConnectForm>(),
         declaration::<commands::wizard::WizardState>(),
     ] {

@@ -30,6 +30,8 @@ pub fn run() -> Result<(), tauri::Error> {
         .plugin(navigation_guard())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        // Remembers the window's size and position between launches.
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             let data_dir = data_dir(app.handle())?;
             tracing::info!("data directory ready");
@@ -58,6 +60,12 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::handover::open_link,
             commands::handover::chatlio_instructions,
             commands::handover::send_test_event,
+            commands::dashboard::dashboard,
+            commands::dashboard::cached_dashboard,
+            commands::dashboard::set_flow_enabled,
+            commands::dashboard::delete_dataflow,
+            commands::dashboard::send_flow_test_event,
+            commands::dashboard::copy_flow_webhook_url,
             commands::wizard::load_wizard,
             commands::wizard::save_wizard,
         ])

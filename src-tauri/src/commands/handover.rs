@@ -210,12 +210,6 @@ pub async fn send_test_event(
     kind: String,
     on_phase: Channel<String>,
 ) -> CommandResult<TestEventView> {
-    let kind: chatlio::EventKind = kind.parse().map_err(|_| {
-        CommandError::new(
-            ErrorCode::InvalidInput,
-            format!("unknown event kind {kind:?}"),
-        )
-    })?;
     let session = state.session().await?;
     let store = setup::JournalStore::new(state.journal_dir(session.practice));
     let journal = store
@@ -230,6 +224,24 @@ pub async fn send_test_event(
         .flow_id
         .ok_or_else(|| CommandError::new(ErrorCode::NoWebhook, "the setup has no dataflow yet"))?;
     let client = session.client(&journal.sandbox)?;
+    test_event(&client, &flow_id, &kind, TEST_EVENT_DEADLINE, on_phase).await
+}
+
+/// Sends one generated event of `kind` to `flow_id`'s webhook URL and waits
+/// until Adobe counts it or `deadline` passes.
+pub async fn test_event(
+    client: &platform::Client,
+    flow_id: &str,
+    kind: &str,
+    deadline: Duration,
+    on_phase: Channel<String>,
+) -> CommandResult<TestEventView> {
+    let kind: chatlio::EventKind = kind.parse().map_err(|_| {
+        CommandError::new(
+            ErrorCode::InvalidInput,
+            format!("unknown event kind {kind:?}"),
+        )
+    })?;
     let report = move |phase: setup::status::TestEventPhase| {
         let code = match serde_json::to_value(phase) {
             Ok(serde_json::Value::String(code)) => code,
@@ -239,17 +251,14 @@ pub async fn send_test_event(
             tracing::debug!(%error, "test event channel closed");
         }
     };
-    let result =
-        setup::status::send_test_event(&client, &flow_id, kind, TEST_EVENT_DEADLINE, &report)
-            .await
-            .map_err(|error| match error {
-                setup::status::TestEventError::NoInlet => {
-                    CommandError::new(ErrorCode::NoWebhook, "the dataflow has no inlet URL yet")
-                }
-                setup::status::TestEventError::Platform(error) => {
-                    CommandError::from_platform(&error)
-                }
-            })?;
+    let result = setup::status::send_test_event(client, flow_id, kind, deadline, &report)
+        .await
+        .map_err(|error| match error {
+            setup::status::TestEventError::NoInlet => {
+                CommandError::new(ErrorCode::NoWebhook, "the dataflow has no inlet URL yet")
+            }
+            setup::status::TestEventError::Platform(error) => CommandError::from_platform(&error),
+        })?;
     Ok(TestEventView {
         kind: kind.code().to_owned(),
         state: if result.counted { "counted" } else { "sent" }.to_owned(),

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod connection;
+pub mod dashboard;
 pub mod handover;
 pub mod setup;
 pub mod wizard;
@@ -47,6 +48,28 @@ pub fn signatures() -> Vec<crate::bindings::CommandSignature> {
             "send_test_event",
             &[
                 arg::<String>("name"),
+                arg::<String>("kind"),
+                raw("on_phase", "Channel<string>"),
+            ],
+        ),
+        Command::new::<dashboard::DashboardView>("dashboard", &[]),
+        Command::new::<Option<dashboard::DashboardView>>(
+            "cached_dashboard",
+            &[arg::<bool>("practice")],
+        ),
+        Command::new::<()>(
+            "set_flow_enabled",
+            &[arg::<String>("flow_id"), arg::<bool>("enabled")],
+        ),
+        Command::new::<dashboard::DeletedView>(
+            "delete_dataflow",
+            &[arg::<String>("flow_id"), progress()],
+        ),
+        Command::new::<()>("copy_flow_webhook_url", &[arg::<String>("flow_id")]),
+        Command::new::<handover::TestEventView>(
+            "send_flow_test_event",
+            &[
+                arg::<String>("flow_id"),
                 arg::<String>("kind"),
                 raw("on_phase", "Channel<string>"),
             ],

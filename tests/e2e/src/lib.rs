@@ -4,6 +4,8 @@
 //! The tests are `#[ignore]`d because they need a display, WebKitWebDriver and
 //! a D-Bus session; `make test` runs them under Xvfb with `--ignored`.
 
+pub mod steps;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -316,5 +318,102 @@ impl App {
     pub async fn close(self) -> TestResult {
         self.client.close().await?;
         Ok(())
+    }
+}
+
+/// The directory cargo builds into: `CARGO_TARGET_DIR`, else `target/` at
+/// the workspace root. `make dist` puts the `.deb` under it.
+pub fn cargo_target_dir() -> PathBuf {
+    target_dir()
+}
+
+impl App {
+    /// Launches the binary at `binary` (for example the one installed from
+    /// the `.deb`) with a fresh data directory of its own, as [`App::launch`]
+    /// does for the built app.
+    pub async fn launch_binary(
+        name: &str,
+        binary: &Path,
+        environment: &[(&str, &str)],
+    ) -> TestResult<Self> {
+        Ok(Self::launch_binary_timed(name, binary, environment)
+            .await?
+            .0)
+    }
+
+    /// Like [`App::launch_binary`], and also returns the instant just before
+    /// the WebDriver session was requested. WebKitWebDriver spawns the binary
+    /// on that request, so the time from it until an element appears is the
+    /// app's start-up plus the session's set-up, without tauri-driver's own
+    /// start (which happens before).
+    pub async fn launch_binary_timed(
+        name: &str,
+        binary: &Path,
+        environment: &[(&str, &str)],
+    ) -> TestResult<(Self, Instant)> {
+        if !binary.exists() {
+            return Err(format!("binary {} is missing", binary.display()).into());
+        }
+        let binary = std::fs::canonicalize(binary)?;
+        let data_dir = target_dir().join("e2e-data").join(name);
+        if data_dir.exists() {
+            std::fs::remove_dir_all(&data_dir)?;
+        }
+        std::fs::create_dir_all(&data_dir)?;
+        std::fs::create_dir_all(artifacts_dir())?;
+        let log = Self::log_path(name);
+        if log.exists() {
+            std::fs::remove_file(&log)?;
+        }
+        let mut all: Vec<(String, String)> = vec![(
+            "CHATLIO_AEP_DATA_DIR".to_owned(),
+            data_dir.display().to_string(),
+        )];
+        all.extend(
+            environment
+                .iter()
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned())),
+        );
+        let driver = Driver::start(&all, &log)?;
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), "wry".into());
+        capabilities.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": binary }),
+        );
+        let requested = Instant::now();
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await?;
+        Ok((
+            Self {
+                client,
+                _driver: driver,
+                data_dir,
+            },
+            requested,
+        ))
+    }
+
+    /// Waits up to `timeout` for the element with this `data-testid`, asking
+    /// every `period`: [`App::find`] asks every 250 ms, too coarse to time a
+    /// start-up with.
+    pub async fn find_polling(
+        &self,
+        test_id: &str,
+        timeout: Duration,
+        period: Duration,
+    ) -> TestResult<Element> {
+        let locator = format!("[data-testid=\"{test_id}\"]");
+        let element = self
+            .client
+            .wait()
+            .at_most(timeout)
+            .every(period)
+            .for_element(Locator::Css(&locator))
+            .await
+            .map_err(|error| format!("no element [data-testid={test_id}]: {error}"))?;
+        Ok(element)
     }
 }

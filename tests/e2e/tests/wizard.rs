@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use e2e::steps::{
+    assert_no_raw_keys, counts, free_port, one_of_each, practice_to_created, sim_state,
+};
 use e2e::{App, TestResult};
 use serde_json::Value;
 
@@ -17,60 +20,6 @@ const KINDS: [&str; 5] = [
     "offline_message",
     "chat_transcript",
 ];
-
-const STEPS: [&str; 10] = [
-    "tenant_id",
-    "source_connection",
-    "field_group",
-    "schema",
-    "identity_descriptor",
-    "dataset",
-    "mapping_set",
-    "target_connection",
-    "dataflow",
-    "read_back",
-];
-
-fn free_port() -> TestResult<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-async fn sim_state(base_url: &str) -> TestResult<Value> {
-    Ok(reqwest::get(format!("{base_url}/__sim/state"))
-        .await?
-        .error_for_status()?
-        .json()
-        .await?)
-}
-
-/// How many of each resource the sandbox holds.
-fn counts(state: &Value, sandbox: &str) -> BTreeMap<&'static str, usize> {
-    let data = &state["platform"]["data"][sandbox];
-    let length = |key: &str| match &data[key] {
-        Value::Array(items) => items.len(),
-        Value::Object(items) => items.len(),
-        _ => 0,
-    };
-    [
-        "field_groups",
-        "schemas",
-        "descriptors",
-        "datasets",
-        "mapping_sets",
-        "source_connections",
-        "target_connections",
-        "flows",
-    ]
-    .into_iter()
-    .map(|key| (key, length(key)))
-    .collect()
-}
-
-fn one_of_each(counts: &BTreeMap<&'static str, usize>) -> bool {
-    counts.values().all(|count| *count == 1)
-}
 
 /// Reads the clipboard the way another app would.
 fn clipboard() -> TestResult<String> {
@@ -130,45 +79,6 @@ fn english_only_texts() -> TestResult<Vec<String>> {
         .collect())
 }
 
-/// A catalog key shown instead of words (`create.step.schema`) means a
-/// missing translation.
-fn assert_no_raw_keys(page: &str, screen: &str) {
-    let raw: Vec<&str> = page
-        .split(|c: char| c.is_whitespace() || "()[]\"'".contains(c))
-        .filter(|token| {
-            token.matches('.').count() >= 1
-                && token.split('.').count() >= 2
-                && token.split('.').all(|part| {
-                    !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                })
-                && token.chars().any(|c| c == '_' || c == '.')
-                && token.split('.').next().is_some_and(|first| {
-                    [
-                        "common",
-                        "welcome",
-                        "wizard",
-                        "prerequisites",
-                        "connect",
-                        "dataflow",
-                        "review",
-                        "create",
-                        "handover",
-                        "verify",
-                        "dashboard",
-                        "errors",
-                        "fields",
-                        "chatlio",
-                    ]
-                    .contains(&first)
-                })
-        })
-        .collect();
-    assert!(
-        raw.is_empty(),
-        "untranslated keys on the {screen} screen: {raw:?}"
-    );
-}
-
 fn assert_no_english(page: &str, english: &[String], screen: &str) {
     let found: Vec<&String> = english
         .iter()
@@ -178,68 +88,6 @@ fn assert_no_english(page: &str, english: &[String], screen: &str) {
         found.is_empty(),
         "English on the Swedish {screen} screen: {found:?}"
     );
-}
-
-/// Welcome to a finished Create in practice mode; returns after Create.
-async fn practice_to_created(app: &App, shots: Option<&str>) -> TestResult {
-    let shot = |name: &'static str| async move {
-        if let Some(prefix) = shots {
-            app.screenshot(&format!("{prefix}-{name}")).await?;
-        }
-        TestResult::Ok(())
-    };
-    app.find("screen-welcome").await?;
-    assert_no_raw_keys(&app.page_text().await?, "welcome");
-    shot("01-welcome").await?;
-    app.click("start-practice").await?;
-    app.find("screen-prerequisites").await?;
-    app.find("practice-badge").await?;
-    assert_no_raw_keys(&app.page_text().await?, "prerequisites");
-    shot("02-prerequisites").await?;
-    app.click("next").await?;
-    app.find("screen-connect").await?;
-    app.wait_for_attribute("check-token", "data-state", Duration::from_secs(20), |s| {
-        s == "passed"
-    })
-    .await?;
-    assert_no_raw_keys(&app.page_text().await?, "connect");
-    shot("03-connect").await?;
-    app.click("next").await?;
-    app.find("screen-dataflow").await?;
-    assert_no_raw_keys(&app.page_text().await?, "dataflow");
-    shot("04-dataflow").await?;
-    app.click("next").await?;
-    app.find("screen-review").await?;
-    app.find("plan-schema").await?;
-    app.wait_for_attribute(
-        "check-dataflow_name_free",
-        "data-state",
-        Duration::from_secs(20),
-        |s| s == "passed",
-    )
-    .await?;
-    assert_no_raw_keys(&app.page_text().await?, "review");
-    shot("05-review").await?;
-    app.click("create").await?;
-    app.find("screen-create").await?;
-    app.wait_for_attribute(
-        "step-read_back",
-        "data-state",
-        Duration::from_secs(60),
-        |s| s == "done",
-    )
-    .await?;
-    for step in STEPS {
-        let state = app
-            .find(&format!("step-{step}"))
-            .await?
-            .attr("data-state")
-            .await?;
-        assert_eq!(state.as_deref(), Some("done"), "step {step}");
-    }
-    assert_no_raw_keys(&app.page_text().await?, "create");
-    shot("06-create").await?;
-    Ok(())
 }
 
 #[tokio::test]

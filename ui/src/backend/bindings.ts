@@ -140,6 +140,52 @@ export type TestEventView = { kind: string,
  * before Adobe counted it.
  */
 state: string, ingested: boolean, failed: boolean, elapsedMs: number, };
+export type RunView = { runId: string, status: string | null, received: number, ingested: number, failed: number, startedAt: string | null, };
+export type FlowErrorView = { 
+/**
+ * Stable code the UI words: `mapping_failed`, `flow_disabled`, ...
+ */
+explanation: string, adobeCode: string | null, 
+/**
+ * Adobe's own message, for the details disclosure.
+ */
+message: string | null, records: number | null, };
+export type Totals = { received: number, ingested: number, failed: number, };
+export type FlowView = { flowId: string, name: string, 
+/**
+ * `healthy`, `disabled`, `failing`, `stale` or `no_data`.
+ */
+health: string, 
+/**
+ * Adobe's own state, e.g. `enabled`.
+ */
+state: string, hasWebhook: boolean, lastDay: Totals, lastWeek: Totals, lastIngestedAt: string | null, 
+/**
+ * Newest first.
+ */
+runs: Array<RunView>, errors: Array<FlowErrorView>, 
+/**
+ * The name of this app's setup that made it, if one did.
+ */
+setupName: string | null, };
+export type DashboardView = { practice: boolean, sandbox: string, 
+/**
+ * When this status was read from Adobe.
+ */
+fetchedAt: string, flows: Array<FlowView>, 
+/**
+ * Set when this refresh failed and the view is the last known one.
+ */
+error: CommandError | null, };
+export type DeletedView = { 
+/**
+ * Ids of what was deleted, newest first.
+ */
+deleted: Array<string>, 
+/**
+ * Steps whose resources stayed, with the reason code.
+ */
+kept: Array<[string, string]>, };
 export type ConnectForm = { imsUrl: string, platformUrl: string, clientId: string, orgId: string, };
 export type WizardState = { screen: string, 
 /**
@@ -181,6 +227,12 @@ export const commands = {
   openLink: (link: Link): Promise<null> => invoke<null>("open_link", { link }),
   chatlioInstructions: (): Promise<ChatlioInstructionsView> => invoke<ChatlioInstructionsView>("chatlio_instructions"),
   sendTestEvent: (name: string, kind: string, onPhase: Channel<string>): Promise<TestEventView> => invoke<TestEventView>("send_test_event", { name, kind, onPhase }),
+  dashboard: (): Promise<DashboardView> => invoke<DashboardView>("dashboard"),
+  cachedDashboard: (practice: boolean): Promise<DashboardView | null> => invoke<DashboardView | null>("cached_dashboard", { practice }),
+  setFlowEnabled: (flowId: string, enabled: boolean): Promise<null> => invoke<null>("set_flow_enabled", { flowId, enabled }),
+  deleteDataflow: (flowId: string, onProgress: Channel<StepEvent>): Promise<DeletedView> => invoke<DeletedView>("delete_dataflow", { flowId, onProgress }),
+  copyFlowWebhookUrl: (flowId: string): Promise<null> => invoke<null>("copy_flow_webhook_url", { flowId }),
+  sendFlowTestEvent: (flowId: string, kind: string, onPhase: Channel<string>): Promise<TestEventView> => invoke<TestEventView>("send_flow_test_event", { flowId, kind, onPhase }),
   loadWizard: (): Promise<WizardState | null> => invoke<WizardState | null>("load_wizard"),
   saveWizard: (wizard: WizardState): Promise<null> => invoke<null>("save_wizard", { wizard }),
 };

@@ -28,7 +28,9 @@ enum Command {
         #[arg(long)]
         url: String,
         /// new_conversation, unanswered_visitor, visitor_feedback,
-        /// offline_message, chat_transcript, or `all` to rotate through them.
+        /// offline_message, chat_transcript, `all` to rotate through them,
+        /// or `unidentifiable`: a body with no visitor or conversation id,
+        /// which Adobe receives but cannot ingest (to see failures).
         #[arg(long)]
         event: EventChoice,
         /// Number of requests.
@@ -62,6 +64,7 @@ enum Command {
 enum EventChoice {
     One(EventKind),
     All,
+    Unidentifiable,
 }
 
 impl std::str::FromStr for EventChoice {
@@ -70,6 +73,8 @@ impl std::str::FromStr for EventChoice {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         if text == "all" {
             Ok(EventChoice::All)
+        } else if text == "unidentifiable" {
+            Ok(EventChoice::Unidentifiable)
         } else {
             text.parse().map(EventChoice::One)
         }
@@ -77,13 +82,25 @@ impl std::str::FromStr for EventChoice {
 }
 
 impl EventChoice {
-    fn kind_for(self, index: u32) -> EventKind {
+    fn label(self, index: u32) -> &'static str {
         match self {
-            EventChoice::One(kind) => kind,
+            EventChoice::One(kind) => kind.code(),
             EventChoice::All => {
                 let position = usize::try_from(index).unwrap_or(0) % EventKind::ALL.len();
-                EventKind::ALL[position]
+                EventKind::ALL[position].code()
             }
+            EventChoice::Unidentifiable => "unidentifiable",
+        }
+    }
+
+    fn payload_for(self, index: u32, rng: &mut StdRng) -> serde_json::Value {
+        match self {
+            EventChoice::One(kind) => generate(kind, rng),
+            EventChoice::All => {
+                let position = usize::try_from(index).unwrap_or(0) % EventKind::ALL.len();
+                generate(EventKind::ALL[position], rng)
+            }
+            EventChoice::Unidentifiable => chatlio::unidentifiable_payload(),
         }
     }
 }
@@ -126,8 +143,8 @@ async fn run_send(
         if let Some(interval) = interval {
             tokio::time::sleep_until(started + interval * index).await;
         }
-        let kind = event.kind_for(index);
-        let payload = generate(kind, &mut rng);
+        let payload = event.payload_for(index, &mut rng);
+        let kind = event.label(index);
         let outcome = sender.send(url, &payload).await;
         let status = outcome
             .status
@@ -192,7 +209,7 @@ async fn main() -> ExitCode {
         Command::Example { event } => print_json(&chatlio::documented_example(event)),
         Command::Generate { event, seed } => {
             let mut rng = rng_for(seed);
-            print_json(&generate(event.kind_for(0), &mut rng))
+            print_json(&event.payload_for(0, &mut rng))
         }
     }
 }

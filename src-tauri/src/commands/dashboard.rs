@@ -1,0 +1,470 @@
+//! Status dashboard: every Chatlio dataflow of the connected sandbox, with
+//! the last known status kept on disk so it stays visible offline.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tauri::ipc::Channel;
+use tauri::State;
+use ts_rs::TS;
+
+use crate::commands::setup::engine_for;
+use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::state::{Session, Shared};
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunView {
+    pub run_id: String,
+    pub status: Option<String>,
+    #[ts(type = "number")]
+    pub received: u64,
+    #[ts(type = "number")]
+    pub ingested: u64,
+    #[ts(type = "number")]
+    pub failed: u64,
+    pub started_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowErrorView {
+    /// Stable code the UI words: `mapping_failed`, `flow_disabled`, ...
+    pub explanation: String,
+    pub adobe_code: Option<String>,
+    /// Adobe's own message, for the details disclosure.
+    pub message: Option<String>,
+    #[ts(type = "number | null")]
+    pub records: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    #[ts(type = "number")]
+    pub received: u64,
+    #[ts(type = "number")]
+    pub ingested: u64,
+    #[ts(type = "number")]
+    pub failed: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowView {
+    pub flow_id: String,
+    pub name: String,
+    /// `healthy`, `disabled`, `failing`, `stale` or `no_data`.
+    pub health: String,
+    /// Adobe's own state, e.g. `enabled`.
+    pub state: String,
+    pub has_webhook: bool,
+    pub last_day: Totals,
+    pub last_week: Totals,
+    pub last_ingested_at: Option<String>,
+    /// Newest first.
+    pub runs: Vec<RunView>,
+    pub errors: Vec<FlowErrorView>,
+    /// The name of this app's setup that made it, if one did.
+    pub setup_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DashboardView {
+    pub practice: bool,
+    pub sandbox: String,
+    /// When this status was read from Adobe.
+    pub fetched_at: String,
+    pub flows: Vec<FlowView>,
+    /// Set when this refresh failed and the view is the last known one.
+    #[serde(default, skip_deserializing)]
+    pub error: Option<CommandError>,
+}
+
+fn totals_since(runs: &[setup::status::RunSummary], since: DateTime<Utc>) -> Totals {
+    runs.iter()
+        .filter(|run| {
+            run.started_at
+                .or(run.completed_at)
+                .is_some_and(|at| at >= since)
+        })
+        .fold(Totals::default(), |sum, run| Totals {
+            received: sum.received + run.received,
+            ingested: sum.ingested + run.ingested,
+            failed: sum.failed + run.failed,
+        })
+}
+
+/// Health in one word, most urgent first.
+pub fn health(status: &setup::status::FlowStatus) -> &'static str {
+    let enabled = status.state == "enabled";
+    let newest = status.runs.first();
+    if !enabled {
+        "disabled"
+    } else if newest.is_some_and(|run| run.failed > 0 && run.ingested == 0) {
+        "failing"
+    } else if status.last_ingested_at.is_none() {
+        "no_data"
+    } else if status.stale {
+        "stale"
+    } else {
+        "healthy"
+    }
+}
+
+fn flow_view(
+    status: setup::status::FlowStatus,
+    now: DateTime<Utc>,
+    setup_name: Option<String>,
+) -> FlowView {
+    let day = totals_since(&status.runs, now - chrono::Duration::hours(24));
+    let week = totals_since(&status.runs, now - chrono::Duration::days(7));
+    FlowView {
+        health: health(&status).to_owned(),
+        flow_id: status.flow_id,
+        name: status.name,
+        state: status.state,
+        has_webhook: status.webhook_url.is_some(),
+        last_day: day,
+        last_week: week,
+        last_ingested_at: status.last_ingested_at.map(|at| at.to_rfc3339()),
+        runs: status
+            .runs
+            .iter()
+            .map(|run| RunView {
+                run_id: run.run_id.clone(),
+                status: run.status.clone(),
+                received: run.received,
+                ingested: run.ingested,
+                failed: run.failed,
+                started_at: run.started_at.map(|at| at.to_rfc3339()),
+            })
+            .collect(),
+        errors: status
+            .errors
+            .into_iter()
+            .map(|error| FlowErrorView {
+                explanation: error.explanation.to_owned(),
+                adobe_code: error.adobe_code,
+                message: error.message,
+                records: error.records,
+            })
+            .collect(),
+        setup_name,
+    }
+}
+
+fn cache_path(state: &Shared, practice: bool) -> std::path::PathBuf {
+    state
+        .data_dir()
+        .join(if practice { "practice" } else { "." })
+        .join("status-cache.json")
+}
+
+/// Flow id → setup name, from this app's journals.
+fn setups_by_flow(state: &Shared, session: &Session) -> Vec<(String, String)> {
+    let store = setup::JournalStore::new(state.journal_dir(session.practice));
+    let journals = match store.list() {
+        Ok(journals) => journals,
+        Err(error) => {
+            tracing::warn!(%error, "journals unreadable");
+            return Vec::new();
+        }
+    };
+    journals
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|journal| {
+            let flow = journal
+                .record(setup::StepId::Dataflow)
+                .and_then(|record| record.resource_id.clone())?;
+            Some((flow, journal.setup_name))
+        })
+        .collect()
+}
+
+/// Reads every Chatlio dataflow's status. A failure returns the last known
+/// status with the error, so the screen never goes blank.
+#[tauri::command]
+pub async fn dashboard(state: State<'_, Shared>) -> CommandResult<DashboardView> {
+    let session = state.session().await?;
+    let sandbox = session
+        .sandbox
+        .clone()
+        .ok_or_else(|| CommandError::new(ErrorCode::NoSandbox, "no sandbox chosen"))?;
+    let path = cache_path(&state, session.practice);
+    let client = session.client(&sandbox)?;
+    match setup::status::sandbox_status(&client).await {
+        Ok(statuses) => {
+            let now = Utc::now();
+            let owners = setups_by_flow(&state, &session);
+            let flows = statuses
+                .into_iter()
+                .map(|status| {
+                    let owner = owners
+                        .iter()
+                        .find(|(flow, _)| *flow == status.flow_id)
+                        .map(|(_, name)| name.clone());
+                    flow_view(status, now, owner)
+                })
+                .collect();
+            let view = DashboardView {
+                practice: session.practice,
+                sandbox,
+                fetched_at: now.to_rfc3339(),
+                flows,
+                error: None,
+            };
+            if let Err(error) = write_cache(&path, &view) {
+                tracing::warn!(%error, "status cache not written");
+            }
+            Ok(view)
+        }
+        Err(error) => {
+            let error = CommandError::from_platform(&error);
+            match read_cache(&path) {
+                Some(mut cached) if cached.sandbox == sandbox => {
+                    cached.error = Some(error);
+                    Ok(cached)
+                }
+                _ => Err(error),
+            }
+        }
+    }
+}
+
+fn write_cache(path: &std::path::Path, view: &DashboardView) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let temporary = path.with_extension("json.tmp");
+    std::fs::write(
+        &temporary,
+        serde_json::to_vec(view).map_err(std::io::Error::other)?,
+    )?;
+    std::fs::rename(temporary, path)
+}
+
+fn read_cache(path: &std::path::Path) -> Option<DashboardView> {
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// The last known status without any network call: what the app shows the
+/// moment it opens, before the first refresh answers.
+#[tauri::command]
+pub async fn cached_dashboard(
+    state: State<'_, Shared>,
+    practice: bool,
+) -> CommandResult<Option<DashboardView>> {
+    Ok(read_cache(&cache_path(&state, practice)))
+}
+
+#[tauri::command]
+pub async fn set_flow_enabled(
+    state: State<'_, Shared>,
+    flow_id: String,
+    enabled: bool,
+) -> CommandResult<()> {
+    let session = state.session().await?;
+    let sandbox = session
+        .sandbox
+        .clone()
+        .ok_or_else(|| CommandError::new(ErrorCode::NoSandbox, "no sandbox chosen"))?;
+    let client = session.client(&sandbox)?;
+    let id = platform::models::FlowId::new(&flow_id);
+    let service = client.flow_service();
+    let flow = service
+        .get_flow(&id)
+        .await
+        .map_err(|error| CommandError::from_platform(&error))?;
+    let etag = flow.etag.clone();
+    let result = if enabled {
+        service.enable_flow(&id, etag.as_ref()).await
+    } else {
+        service.disable_flow(&id, etag.as_ref()).await
+    };
+    result
+        .map(|_| ())
+        .map_err(|error| CommandError::from_platform(&error))
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedView {
+    /// Ids of what was deleted, newest first.
+    pub deleted: Vec<String>,
+    /// Steps whose resources stayed, with the reason code.
+    pub kept: Vec<(String, String)>,
+}
+
+/// Deletes a dataflow. One this app created goes with everything its setup
+/// made (a rollback); one found elsewhere goes with its two connections.
+#[tauri::command]
+pub async fn delete_dataflow(
+    state: State<'_, Shared>,
+    flow_id: String,
+    on_progress: Channel<crate::commands::setup::StepEvent>,
+) -> CommandResult<DeletedView> {
+    let session = state.session().await?;
+    let sandbox = session
+        .sandbox
+        .clone()
+        .ok_or_else(|| CommandError::new(ErrorCode::NoSandbox, "no sandbox chosen"))?;
+    let owner = setups_by_flow(&state, &session)
+        .into_iter()
+        .find(|(flow, _)| *flow == flow_id)
+        .map(|(_, name)| name);
+    if let Some(name) = owner {
+        let _busy = state.claim(&name)?;
+        let engine = engine_for(&state, &session, &sandbox, Some(on_progress))?;
+        let outcome = engine
+            .rollback(&name)
+            .await
+            .map_err(|error| CommandError::from_setup(&error))?;
+        return Ok(DeletedView {
+            deleted: outcome.deleted.into_iter().map(|(_, id)| id).collect(),
+            kept: outcome
+                .kept
+                .into_iter()
+                .map(|kept| {
+                    let reason = serde_json::to_value(kept.reason)
+                        .ok()
+                        .and_then(|value| value.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    (kept.step.as_str().to_owned(), reason)
+                })
+                .collect(),
+        });
+    }
+    let client = session.client(&sandbox)?;
+    let deleted = setup::status::teardown(&client, &flow_id)
+        .await
+        .map_err(|error| CommandError::from_platform(&error))?;
+    Ok(DeletedView {
+        deleted,
+        kept: Vec::new(),
+    })
+}
+
+/// Copies any Chatlio dataflow's webhook URL without it passing the UI.
+#[tauri::command]
+pub async fn copy_flow_webhook_url(
+    app: tauri::AppHandle,
+    state: State<'_, Shared>,
+    flow_id: String,
+) -> CommandResult<()> {
+    use tauri_plugin_clipboard_manager::ClipboardExt;
+    let session = state.session().await?;
+    let sandbox = session
+        .sandbox
+        .clone()
+        .ok_or_else(|| CommandError::new(ErrorCode::NoSandbox, "no sandbox chosen"))?;
+    let client = session.client(&sandbox)?;
+    let url = client
+        .flow_service()
+        .webhook_url(&platform::models::FlowId::new(&flow_id))
+        .await
+        .map_err(|error| CommandError::from_platform(&error))?
+        .ok_or_else(|| CommandError::new(ErrorCode::NoWebhook, "the dataflow has no inlet URL"))?;
+    app.clipboard()
+        .write_text(url.as_str().to_owned())
+        .map_err(|error| CommandError::new(ErrorCode::ClipboardFailed, error.to_string()))
+}
+
+/// How long a dashboard test event waits to be counted.
+const TEST_EVENT_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Sends a test event to any Chatlio dataflow of the sandbox.
+#[tauri::command]
+pub async fn send_flow_test_event(
+    state: State<'_, Shared>,
+    flow_id: String,
+    kind: String,
+    on_phase: Channel<String>,
+) -> CommandResult<crate::commands::handover::TestEventView> {
+    let session = state.session().await?;
+    let sandbox = session
+        .sandbox
+        .clone()
+        .ok_or_else(|| CommandError::new(ErrorCode::NoSandbox, "no sandbox chosen"))?;
+    let client = session.client(&sandbox)?;
+    crate::commands::handover::test_event(&client, &flow_id, &kind, TEST_EVENT_DEADLINE, on_phase)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use setup::status::{FlowStatus, RunSummary};
+
+    fn run(hours_ago: i64, received: u64, ingested: u64, failed: u64) -> RunSummary {
+        RunSummary {
+            run_id: format!("run-{hours_ago}"),
+            status: Some("success".into()),
+            received,
+            ingested,
+            failed,
+            started_at: Some(Utc::now() - chrono::Duration::hours(hours_ago)),
+            completed_at: None,
+        }
+    }
+
+    fn status(state: &str, runs: Vec<RunSummary>, stale: bool) -> FlowStatus {
+        FlowStatus {
+            flow_id: "flow".into(),
+            name: "Chatlio".into(),
+            state: state.into(),
+            webhook_url: None,
+            received: 0,
+            ingested: 0,
+            failed: 0,
+            last_ingested_at: runs
+                .iter()
+                .filter(|r| r.ingested > 0)
+                .filter_map(|r| r.started_at)
+                .max(),
+            stale,
+            runs,
+            errors: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn health_names_the_most_urgent_problem() {
+        assert_eq!(
+            health(&status("disabled", vec![run(1, 1, 1, 0)], false)),
+            "disabled"
+        );
+        assert_eq!(
+            health(&status("enabled", vec![run(1, 2, 0, 2)], false)),
+            "failing"
+        );
+        assert_eq!(health(&status("enabled", vec![], true)), "no_data");
+        assert_eq!(
+            health(&status("enabled", vec![run(30, 1, 1, 0)], true)),
+            "stale"
+        );
+        assert_eq!(
+            health(&status("enabled", vec![run(1, 3, 3, 0)], false)),
+            "healthy"
+        );
+    }
+
+    #[test]
+    fn totals_split_into_the_last_day_and_week() {
+        let view = flow_view(
+            status(
+                "enabled",
+                vec![run(1, 3, 2, 1), run(30, 5, 5, 0), run(24 * 9, 7, 7, 0)],
+                false,
+            ),
+            Utc::now(),
+            None,
+        );
+        assert_eq!((view.last_day.received, view.last_day.failed), (3, 1));
+        assert_eq!((view.last_week.received, view.last_week.ingested), (8, 7));
+    }
+}

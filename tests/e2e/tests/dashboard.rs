@@ -1,0 +1,229 @@
+//! The status dashboard on the real app: after a practice setup the app is
+//! closed, the Chatlio simulator sends events (some that fail), and the
+//! reopened app shows the counts platform-sim recorded, explains the
+//! failures, and disables, enables and deletes the dataflow.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use e2e::steps::{free_port, practice_to_created, sim_state};
+use e2e::{App, TestResult};
+use serde_json::{json, Value};
+
+fn chatlio_sim() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    target.join("debug/chatlio-sim")
+}
+
+/// Runs the Chatlio simulator; async, because the stand-in platform-sim
+/// serves from this same runtime.
+async fn send(url: &str, event: &str, count: u32) -> TestResult {
+    let output = tokio::process::Command::new(chatlio_sim())
+        .args([
+            "send",
+            "--url",
+            url,
+            "--event",
+            event,
+            "--count",
+            &count.to_string(),
+            "--seed",
+            "7",
+        ])
+        .output()
+        .await
+        .map_err(|error| format!("chatlio-sim must be built (cargo build --workspace): {error}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "chatlio-sim failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn flow<'a>(state: &'a Value, flow_id: &str) -> Option<&'a Value> {
+    state["platform"]["data"]["prod"]["flows"]
+        .as_array()?
+        .iter()
+        .find(|flow| flow["id"] == flow_id)
+}
+
+async fn number(app: &App, card: &str, field: &str) -> TestResult<u64> {
+    let element = app.find(card).await?;
+    let value = element
+        .find(fantoccini::Locator::Css(&format!(
+            "[data-testid=\"{field}\"]"
+        )))
+        .await?
+        .text()
+        .await?;
+    Ok(value.trim().parse()?)
+}
+
+/// Clicks the control `test_id` inside the element `within`.
+async fn click_in(app: &App, within: &str, test_id: &str) -> TestResult {
+    app.find(within)
+        .await?
+        .find(fantoccini::Locator::Css(&format!(
+            "[data-testid=\"{test_id}\"]"
+        )))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by `make test`"]
+async fn the_dashboard_shows_what_the_simulator_recorded_and_acts_on_it() -> TestResult {
+    let port = free_port()?.to_string();
+    let base = format!("http://127.0.0.1:{port}");
+    let environment = [
+        ("LANG", "en_US.UTF-8"),
+        ("CHATLIO_AEP_PRACTICE_PORT", port.as_str()),
+    ];
+    let app = App::launch("dashboard", &environment).await?;
+    practice_to_created(&app, None).await?;
+    app.click("next").await?;
+    app.click("reveal-webhook-url").await?;
+    let url = app
+        .wait_for_text("webhook-url", |text| text.contains("x-adobe-flow-id="))
+        .await?
+        .trim()
+        .to_owned();
+    let flow_id = url.rsplit('=').next().unwrap_or_default().to_owned();
+    app.click("next").await?;
+    app.click("finish").await?;
+    app.find("screen-dashboard").await?;
+    let state_file = app.data_dir.join("practice/platform-sim.json");
+    app.close().await?;
+    // The app is gone; give its simulator a moment to release the port.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Chatlio keeps sending while the app is closed: the practice
+    // simulator's saved state is served by a stand-in on the same port.
+    let stand_in = platform_sim::start(platform_sim::SimConfig {
+        port: port.parse()?,
+        state_file: Some(state_file),
+        run_window: Duration::from_secs(60),
+        ..platform_sim::SimConfig::default()
+    })
+    .await?;
+    send(&url, "all", 5).await?;
+    send(&url, "unidentifiable", 2).await?;
+    let state = sim_state(&base).await?;
+    let records: (u64, u64) = state["records"]
+        .as_object()
+        .map(|datasets| {
+            datasets.values().fold((0, 0), |(ok, failed), d| {
+                (
+                    ok + d["records"].as_u64().unwrap_or(0),
+                    failed + d["failed"].as_u64().unwrap_or(0),
+                )
+            })
+        })
+        .unwrap_or((0, 0));
+    assert_eq!(records, (5, 2), "what platform-sim recorded");
+    stand_in.shutdown().await;
+
+    // Reopened, the app goes straight to the dashboard.
+    let app = App::relaunch("dashboard", &environment).await?;
+    app.find("screen-dashboard").await?;
+    let card = format!("flow-{flow_id}");
+    app.find(&card).await?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while number(&app, &card, "flow-received").await? != 7 {
+        if std::time::Instant::now() > deadline {
+            return Err("the dashboard never showed 7 received".into());
+        }
+        app.click("refresh").await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(number(&app, &card, "flow-ingested").await?, 5);
+    assert_eq!(number(&app, &card, "flow-failed").await?, 2);
+    app.find("flow-error").await?;
+    let explanation = app
+        .find("flow-error")
+        .await?
+        .attr("data-explanation")
+        .await?;
+    assert_eq!(explanation.as_deref(), Some("missing_identifier"));
+    // Let the chart and the error box paint before the picture.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.screenshot("dashboard-failures").await?;
+
+    // Disable, then enable: platform-sim's state follows.
+    click_in(&app, &card, "flow-toggle").await?;
+    app.wait_for_attribute(&card, "data-health", Duration::from_secs(20), |h| {
+        h == "disabled"
+    })
+    .await?;
+    assert_eq!(
+        flow(&sim_state(&base).await?, &flow_id).map(|f| f["state"].clone()),
+        Some(json!("disabled"))
+    );
+    app.screenshot("dashboard-disabled").await?;
+    click_in(&app, &card, "flow-toggle").await?;
+    app.wait_for_attribute(&card, "data-health", Duration::from_secs(20), |h| {
+        h != "disabled"
+    })
+    .await?;
+    assert_eq!(
+        flow(&sim_state(&base).await?, &flow_id).map(|f| f["state"].clone()),
+        Some(json!("enabled"))
+    );
+
+    // Offline: Adobe stops answering; the last known status stays, marked.
+    let rule: Value = reqwest::Client::new()
+        .post(format!("{base}/__sim/faults/next"))
+        .json(&json!({"path": "/data/foundation/flowservice/flows*", "count": 50, "status": 503}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    app.click("refresh").await?;
+    app.wait_for_attribute(
+        "offline-banner",
+        "data-code",
+        Duration::from_secs(60),
+        |c| c == "server_error",
+    )
+    .await?;
+    app.find(&card).await?;
+    app.screenshot("dashboard-offline").await?;
+    reqwest::Client::new()
+        .delete(format!(
+            "{base}/__sim/faults/next/{}",
+            rule["id"].as_str().unwrap_or_default()
+        ))
+        .send()
+        .await?;
+
+    // Delete, with the confirmation; everything the setup made goes.
+    app.click("refresh").await?;
+    click_in(&app, &card, "flow-delete").await?;
+    app.click("confirm-delete").await?;
+    app.find("no-flows").await?;
+    let data = &sim_state(&base).await?["platform"]["data"]["prod"];
+    for key in [
+        "flows",
+        "schemas",
+        "source_connections",
+        "target_connections",
+    ] {
+        assert_eq!(
+            data[key].as_array().map(Vec::len),
+            Some(0),
+            "{key} left behind"
+        );
+    }
+    assert_eq!(data["datasets"].as_object().map(|d| d.len()), Some(0));
+    app.screenshot("dashboard-empty").await?;
+    app.close().await
+}
