@@ -348,3 +348,119 @@ async fn killing_the_app_during_create_then_reopening_finishes_without_duplicate
     sim.shutdown().await;
     Ok(())
 }
+
+/// Replaces an input's text the way a paste does: the new value, then an
+/// input event. (WebDriver's clear() fires no input event, and modifier
+/// chords are unreliable in WebKitWebDriver.)
+async fn type_into(app: &App, test_id: &str, text: &str) -> TestResult {
+    app.find(test_id).await?;
+    app.client
+        .execute(
+            "const element = document.querySelector(`[data-testid=\"${arguments[0]}\"]`);
+             element.focus();
+             element.value = arguments[1];
+             element.dispatchEvent(new Event('input', { bubbles: true }));
+             return null;",
+            vec![test_id.into(), text.into()],
+        )
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by `make test`"]
+async fn bad_input_gets_inline_messages_and_creates_nothing() -> TestResult {
+    let sim = platform_sim::start(platform_sim::SimConfig::default()).await?;
+    let base = sim.base_url();
+    let config = sim.config().clone();
+    let before = counts(&sim_state(&base).await?, "prod");
+    let app = App::launch(
+        "wizard-bad-input",
+        &[
+            ("LANG", "en_US.UTF-8"),
+            ("CHATLIO_AEP_IMS_URL", base.as_str()),
+            ("CHATLIO_AEP_PLATFORM_URL", base.as_str()),
+        ],
+    )
+    .await?;
+    app.click("start-adobe").await?;
+    app.click("next").await?;
+    app.find("screen-connect").await?;
+
+    // Empty, wrong format, and a secret with a line break inside.
+    type_into(&app, "client-id", "").await?;
+    type_into(&app, "client-secret", "first-half second-half").await?;
+    type_into(&app, "org-id", "0123456789ABCDEF01234567").await?;
+    app.click("connect").await?;
+    let client_id = app.text("client-id-problem").await?;
+    assert_eq!(client_id, "This field is required.");
+    let org_id = app.text("org-id-problem").await?;
+    assert!(org_id.contains("@AdobeOrg"), "{org_id}");
+    assert!(app
+        .text("client-secret-problem")
+        .await?
+        .contains("line breaks"));
+
+    // Too long.
+    type_into(&app, "client-id", &"a".repeat(200)).await?;
+    app.click("connect").await?;
+    app.wait_for_text("client-id-problem", |text| text == "This is too long.")
+        .await?;
+
+    // Right values, but Adobe cannot be reached at the address given.
+    type_into(&app, "client-id", &config.client_id).await?;
+    type_into(
+        &app,
+        "client-secret",
+        &format!("  {}\n", config.client_secret),
+    )
+    .await?;
+    type_into(&app, "org-id", &config.org_id).await?;
+    app.find("ims-url").await?; // inside the Advanced disclosure
+    app.client
+        .execute(
+            "document.querySelector('details.advanced').open = true; return null;",
+            vec![],
+        )
+        .await?;
+    let closed = free_port()?;
+    type_into(&app, "ims-url", &format!("http://127.0.0.1:{closed}")).await?;
+    app.click("connect").await?;
+    app.wait_for_attribute(
+        "connect-error",
+        "data-code",
+        Duration::from_secs(60),
+        |code| code == "network",
+    )
+    .await?;
+    app.screenshot("wizard-bad-input").await?;
+
+    // A secret pasted with spaces and a newline around it is accepted.
+    type_into(&app, "ims-url", &base).await?;
+    app.click("connect").await?;
+    app.wait_for_attribute("check-token", "data-state", Duration::from_secs(30), |s| {
+        s == "passed"
+    })
+    .await?;
+
+    // The dataflow name: empty and invalid characters block the way on.
+    app.click("next").await?;
+    type_into(&app, "dataflow-name", "").await?;
+    app.wait_for_text("dataflow-name-problem", |text| {
+        text == "This field is required."
+    })
+    .await?;
+    assert!(!app.find("next").await?.is_enabled().await?);
+    type_into(&app, "dataflow-name", "Chatlio <events>").await?;
+    app.wait_for_text("dataflow-name-problem", |text| {
+        text.contains("letters, digits")
+    })
+    .await?;
+    assert!(!app.find("next").await?.is_enabled().await?);
+
+    let after = counts(&sim_state(&base).await?, "prod");
+    assert_eq!(before, after, "nothing was created");
+    app.close().await?;
+    sim.shutdown().await;
+    Ok(())
+}
