@@ -7,6 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use connect::{
+    parse_console_project, ConnectError, Connection, ConnectionId, ConnectionStore, Connector,
+    Endpoints, KeychainVault, ServerToServerInput, Storage,
+};
 use platform::{Client, ClientConfig, Credential, ErrorCode, Secret, Url};
 use serde::Serialize;
 use setup::error::ErrorView;
@@ -56,9 +60,12 @@ struct Global {
         default_value = "prod"
     )]
     sandbox: String,
-    /// Where setup journals are kept.
+    /// Where setup journals and the list of saved connections are kept.
     #[arg(long, global = true, env = "CHATLIO_AEP_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// A saved connection (see `connections`) to use instead of the current one.
+    #[arg(long, global = true, env = "CHATLIO_AEP_CONNECTION")]
+    connection: Option<String>,
 }
 
 #[derive(Args, Clone)]
@@ -124,6 +131,29 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         timeout_secs: u64,
     },
+    /// Check an OAuth Server-to-Server credential with Adobe and keep its secret in the
+    /// OS keychain, so later commands need no CHATLIO_AEP_CLIENT_SECRET.
+    Connect {
+        /// A name for the connection.
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Scopes, comma-separated (default: the Experience Platform API scopes).
+        #[arg(long)]
+        scopes: Option<String>,
+        /// The project JSON downloaded from Adobe Developer Console; fills in the client
+        /// ID, organization, scopes and (when the file has it) the secret.
+        #[arg(long)]
+        project_file: Option<PathBuf>,
+        /// Read the client secret from the first line of standard input (when
+        /// CHATLIO_AEP_CLIENT_SECRET is not set).
+        #[arg(long)]
+        secret_stdin: bool,
+    },
+    /// Sign out: revoke the cached token, delete the keychain entries, forget the
+    /// connection.
+    Disconnect,
+    /// The saved connections (no secrets).
+    Connections,
     /// Delete a Chatlio dataflow and its connections (made here or elsewhere).
     Teardown {
         #[arg(long)]
@@ -144,6 +174,8 @@ enum CliError {
     Platform(#[from] platform::PlatformError),
     #[error(transparent)]
     TestEvent(#[from] setup::status::TestEventError),
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
     #[error("pre-flight checks failed")]
     Preflight,
 }
@@ -163,6 +195,25 @@ impl CliError {
             Self::Setup(error) if error.is_resumable() => exit::RESUMABLE,
             Self::Platform(error) if auth(error.code()) => exit::AUTH,
             Self::Platform(error) if error.is_retryable() => exit::RESUMABLE,
+            Self::Connect(error) => match error.code() {
+                "invalid_input"
+                | "project_file_unreadable"
+                | "connection_not_found"
+                | "org_not_chosen" => exit::USAGE,
+                "wrong_client_secret"
+                | "unknown_client_id"
+                | "scope_rejected"
+                | "scope_missing"
+                | "org_mismatch"
+                | "no_platform_access"
+                | "session_expired"
+                | "secret_missing" => exit::AUTH,
+                _ => match error.platform_error() {
+                    Some(platform) if auth(platform.code()) => exit::AUTH,
+                    Some(platform) if platform.is_retryable() => exit::RESUMABLE,
+                    _ => exit::FAILED,
+                },
+            },
             _ => exit::FAILED,
         }
     }
@@ -171,6 +222,7 @@ impl CliError {
         match self {
             Self::Setup(error) => serde_json::to_value(ErrorView::from(error)).unwrap_or_default(),
             Self::Platform(error) => serde_json::to_value(error).unwrap_or_default(),
+            Self::Connect(error) => serde_json::to_value(error).unwrap_or_default(),
             other => serde_json::json!({"code": "cli", "message": other.to_string()}),
         }
     }
@@ -183,12 +235,69 @@ fn print_json<T: Serialize>(value: &T) {
     }
 }
 
-fn client(global: &Global, sandbox: &str) -> Result<Client, CliError> {
-    let secret = std::env::var("CHATLIO_AEP_CLIENT_SECRET").map_err(|_| {
-        CliError::Usage(
-            "set CHATLIO_AEP_CLIENT_SECRET (the secret is never taken as a flag)".into(),
-        )
-    })?;
+/// The secret from the environment, when set (it wins over the keychain).
+fn secret_from_environment() -> Option<Secret> {
+    std::env::var("CHATLIO_AEP_CLIENT_SECRET")
+        .ok()
+        .filter(|secret| !secret.trim().is_empty())
+        .map(Secret::from)
+}
+
+/// The connector over the data folder and the OS keychain.
+/// `CHATLIO_AEP_KEYCHAIN_SERVICE` files entries under another name (tests).
+fn connector(global: &Global) -> Connector {
+    let service = std::env::var("CHATLIO_AEP_KEYCHAIN_SERVICE")
+        .ok()
+        .filter(|service| !service.trim().is_empty())
+        .unwrap_or_else(|| connect::KEYCHAIN_SERVICE.to_owned());
+    Connector::new(
+        ConnectionStore::new(data_dir(global)),
+        Some(Arc::new(KeychainVault::new(service))),
+    )
+}
+
+/// The saved connection meant: `--connection`, else one with `--client-id` (and
+/// `--org-id`, when given), else the current one.
+fn find_connection(global: &Global, connector: &Connector) -> Result<Option<Connection>, CliError> {
+    if let Some(id) = &global.connection {
+        return Ok(Some(
+            connector.store().get(&ConnectionId::from(id.as_str()))?,
+        ));
+    }
+    if !global.client_id.trim().is_empty() {
+        return Ok(connector
+            .connections()?
+            .into_iter()
+            .rev()
+            .find(|connection| {
+                connection.client_id == global.client_id.trim()
+                    && (global.org_id.trim().is_empty()
+                        || connection.org_id.as_deref() == Some(global.org_id.trim()))
+            }));
+    }
+    Ok(connector.current()?)
+}
+
+/// A saved connection whose renewed tokens are written back to the keychain when the
+/// command ends (Adobe throttles integrations that mint too many tokens).
+type TokenKeeper = Option<(Connector, ConnectionId)>;
+
+async fn client(
+    global: &Global,
+    sandbox: &str,
+    keeper: &mut TokenKeeper,
+) -> Result<Client, CliError> {
+    let Some(secret) = secret_from_environment() else {
+        let connector = connector(global);
+        let connection = find_connection(global, &connector)?.ok_or_else(|| {
+            CliError::Usage(
+                "no client secret: set CHATLIO_AEP_CLIENT_SECRET, or run `chatlio-aep connect` once to keep it in the OS keychain (the secret is never taken as a flag)".into(),
+            )
+        })?;
+        let client = connector.client_for(&connection.id, sandbox).await?;
+        *keeper = Some((connector, connection.id));
+        return Ok(client);
+    };
     let parse = |what: &str, text: &str| {
         Url::parse(text).map_err(|_| CliError::Usage(format!("{what} is not a URL")))
     };
@@ -197,7 +306,7 @@ fn client(global: &Global, sandbox: &str) -> Result<Client, CliError> {
         parse("the Platform URL", &global.platform_url)?,
         global.org_id.as_str(),
         sandbox,
-        Credential::server_to_server(global.client_id.as_str(), Secret::from(secret)),
+        Credential::server_to_server(global.client_id.as_str(), secret),
     );
     Ok(Client::new(config)?)
 }
@@ -296,7 +405,107 @@ fn print_outcome(global: &Global, outcome: &setup::SetupOutcome) {
     }
 }
 
+/// Endpoints from the flags: Adobe's unless the URLs say otherwise.
+fn endpoints(global: &Global) -> Result<Endpoints, CliError> {
+    if global.ims_url == platform::ADOBE_IMS_BASE
+        && global.platform_url == platform::ADOBE_PLATFORM_BASE
+    {
+        return Endpoints::adobe()
+            .map_err(|errors| CliError::Connect(ConnectError::InvalidInput(errors)));
+    }
+    Endpoints::custom(&global.ims_url, &global.platform_url)
+        .map_err(|errors| CliError::Connect(ConnectError::InvalidInput(errors)))
+}
+
+async fn connect_command(
+    global: &Global,
+    label: &str,
+    scopes: Option<&String>,
+    project_file: Option<&PathBuf>,
+    secret_stdin: bool,
+) -> Result<(), CliError> {
+    let mut input = ServerToServerInput {
+        client_id: global.client_id.clone(),
+        client_secret: Secret::from(""),
+        org_id: global.org_id.clone(),
+        scopes: scopes.cloned(),
+    };
+    if let Some(file) = project_file {
+        let text = std::fs::read_to_string(file)
+            .map_err(|error| CliError::Usage(format!("cannot read {}: {error}", file.display())))?;
+        let project = parse_console_project(&text)?;
+        let from_file = project.server_to_server_input().ok_or_else(|| {
+            CliError::Usage(
+                "the project file has no OAuth Server-to-Server credential; add one in Developer Console and download the file again".into(),
+            )
+        })?;
+        if input.client_id.trim().is_empty() {
+            input.client_id = from_file.client_id;
+        }
+        if input.org_id.trim().is_empty() {
+            input.org_id = from_file.org_id;
+        }
+        if input.scopes.is_none() {
+            input.scopes = from_file.scopes;
+        }
+        input.client_secret = from_file.client_secret;
+    }
+    if let Some(secret) = secret_from_environment() {
+        input.client_secret = secret;
+    } else if secret_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|error| {
+            CliError::Usage(format!(
+                "cannot read the secret from standard input: {error}"
+            ))
+        })?;
+        input.client_secret = Secret::from(line);
+    }
+    if input.client_secret.is_empty() {
+        return Err(CliError::Usage(
+            "no client secret: set CHATLIO_AEP_CLIENT_SECRET or pass --secret-stdin (the secret is never taken as a flag)".into(),
+        ));
+    }
+    let credential = input.validate().map_err(ConnectError::InvalidInput)?;
+    let connected = connector(global)
+        .connect_server_to_server(&endpoints(global)?, credential, label, Storage::Keychain)
+        .await?;
+    if global.json {
+        print_json(&connected);
+    } else {
+        let connection = &connected.connection;
+        println!(
+            "connected {:?} ({}), org {}; the secret is in the OS keychain",
+            connection.label,
+            connection.id,
+            connection.org_id.as_deref().unwrap_or_default()
+        );
+        println!("sandboxes:");
+        for sandbox in &connected.sandboxes {
+            println!(
+                "  {:<24} {:<12} {:<8} {}",
+                sandbox.name,
+                sandbox.sandbox_type.as_deref().unwrap_or_default(),
+                sandbox.region.as_deref().unwrap_or_default(),
+                sandbox.state.as_deref().unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
 async fn run(cli: Cli) -> Result<(), CliError> {
+    let mut keeper: TokenKeeper = None;
+    let result = run_command(&cli, &mut keeper).await;
+    if let Some((connector, id)) = keeper {
+        if let Err(error) = connector.save_tokens(&id).await {
+            eprintln!("chatlio-aep: could not keep the renewed token in the keychain: {error}");
+        }
+    }
+    result
+}
+
+async fn run_command(cli: &Cli, keeper: &mut TokenKeeper) -> Result<(), CliError> {
     let global = &cli.global;
     match &cli.command {
         Command::Plan {
@@ -314,7 +523,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 None
             } else {
                 Some(
-                    setup::preflight::preflight(&client(global, &request.sandbox)?, &request).await,
+                    setup::preflight::preflight(
+                        &client(global, &request.sandbox, keeper).await?,
+                        &request,
+                    )
+                    .await,
                 )
             };
             if global.json {
@@ -350,19 +563,19 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Setup { setup: args } => {
             let request = request(global, args)?;
-            let engine = engine(global, client(global, &request.sandbox)?);
+            let engine = engine(global, client(global, &request.sandbox, keeper).await?);
             let outcome = engine.apply(&request).await?;
             print_outcome(global, &outcome);
             Ok(())
         }
         Command::Resume { name } => {
-            let engine = engine(global, client(global, &global.sandbox)?);
+            let engine = engine(global, client(global, &global.sandbox, keeper).await?);
             let outcome = engine.resume(name).await?;
             print_outcome(global, &outcome);
             Ok(())
         }
         Command::Rollback { name } => {
-            let engine = engine(global, client(global, &global.sandbox)?);
+            let engine = engine(global, client(global, &global.sandbox, keeper).await?);
             let outcome = engine.rollback(name).await?;
             if global.json {
                 print_json(&outcome);
@@ -377,12 +590,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Status { name: Some(name) } => {
-            let engine = engine(global, client(global, &global.sandbox)?);
+            let engine = engine(global, client(global, &global.sandbox, keeper).await?);
             print_outcome(global, &engine.status(name)?);
             Ok(())
         }
         Command::Status { name: None } => {
-            let client = client(global, &global.sandbox)?;
+            let client = client(global, &global.sandbox, keeper).await?;
             let flows = setup::status::sandbox_status(&client).await?;
             if global.json {
                 print_json(&flows);
@@ -417,7 +630,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let kind: chatlio::EventKind = event
                 .parse()
                 .map_err(|_| CliError::Usage(format!("unknown event kind {event:?}")))?;
-            let client = client(global, &global.sandbox)?;
+            let client = client(global, &global.sandbox, keeper).await?;
             let json = global.json;
             let progress = move |phase: setup::status::TestEventPhase| {
                 if !json {
@@ -451,13 +664,74 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::Connect {
+            label,
+            scopes,
+            project_file,
+            secret_stdin,
+        } => {
+            connect_command(
+                global,
+                label,
+                scopes.as_ref(),
+                project_file.as_ref(),
+                *secret_stdin,
+            )
+            .await
+        }
+        Command::Disconnect => {
+            let connector = connector(global);
+            let connection = find_connection(global, &connector)?
+                .ok_or_else(|| CliError::Usage("no saved connection to disconnect".into()))?;
+            let report = connector.sign_out(&connection.id).await?;
+            if global.json {
+                print_json(&report);
+            } else {
+                println!(
+                    "disconnected {:?}: {} token(s) revoked, keychain entries deleted",
+                    connection.label, report.tokens_revoked
+                );
+                if let Some(error) = &report.revoke_error {
+                    println!(
+                        "  (revocation failed: {}; the token expires by itself)",
+                        error.code()
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Connections => {
+            let connector = connector(global);
+            let connections = connector.connections()?;
+            let current = connector.current()?.map(|connection| connection.id);
+            if global.json {
+                print_json(&serde_json::json!({"current": current, "connections": connections}));
+            } else {
+                for connection in &connections {
+                    let marker = if Some(&connection.id) == current.as_ref() {
+                        "*"
+                    } else {
+                        " "
+                    };
+                    println!(
+                        "{marker} {:<36}  {:<28} {:<36} {:?}{}",
+                        connection.id,
+                        connection.label,
+                        connection.org_id.as_deref().unwrap_or("(org not chosen)"),
+                        connection.storage,
+                        if connection.practice { " practice" } else { "" }
+                    );
+                }
+            }
+            Ok(())
+        }
         Command::Teardown { flow_id, yes } => {
             if !yes {
                 return Err(CliError::Usage(
                     "teardown deletes the dataflow and its connections: add --yes".into(),
                 ));
             }
-            let client = client(global, &global.sandbox)?;
+            let client = client(global, &global.sandbox, keeper).await?;
             let deleted = setup::status::teardown(&client, flow_id).await?;
             if global.json {
                 print_json(&deleted);
@@ -493,6 +767,15 @@ async fn main() -> ExitCode {
                 }
                 if let CliError::Platform(platform_error) = &error {
                     eprintln!("  fix: {}", platform_error.hint());
+                }
+                if let CliError::Connect(connect_error) = &error {
+                    for field in connect_error.field_errors() {
+                        eprintln!("  {field}");
+                    }
+                    eprintln!("  fix: {}", connect_error.hint());
+                    if connect_error.code() == "keychain_unavailable" {
+                        eprintln!("  or: skip `connect` and set CHATLIO_AEP_CLIENT_SECRET for each command");
+                    }
                 }
             }
             ExitCode::from(error.exit_code())

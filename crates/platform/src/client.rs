@@ -312,7 +312,7 @@ impl PlatformCall {
 #[derive(Debug)]
 struct ClientInner {
     transport: Transport,
-    tokens: TokenProvider,
+    tokens: Arc<TokenProvider>,
     platform_base: Url,
     org_id: OrgId,
     sandbox: SandboxName,
@@ -333,6 +333,22 @@ impl Client {
     /// [`crate::ErrorCode::InvalidConfiguration`] for unusable base URLs, an empty org id or
     /// client id.
     pub fn new(config: ClientConfig) -> Result<Self> {
+        Self::build(config, None)
+    }
+
+    /// Builds a client that shares `tokens` with other clients, e.g. one client per
+    /// sandbox of the same credential, so a sandbox switch does not mint a new token
+    /// (Adobe throttles integrations that mint too many). The provider must have been
+    /// made for the same credential as `config.credential`; its IMS client is used for
+    /// every token call. `config.ims_base` is still validated.
+    ///
+    /// # Errors
+    /// As [`Client::new`].
+    pub fn with_token_provider(config: ClientConfig, tokens: Arc<TokenProvider>) -> Result<Self> {
+        Self::build(config, Some(tokens))
+    }
+
+    fn build(config: ClientConfig, shared_tokens: Option<Arc<TokenProvider>>) -> Result<Self> {
         validate_base_url("IMS", &config.ims_base)?;
         validate_base_url("Platform", &config.platform_base)?;
         if config.org_id.as_str().trim().is_empty() {
@@ -344,10 +360,15 @@ impl Client {
             return Err(PlatformError::configuration("The client ID is empty."));
         }
         let transport = Transport::new(&config.timeouts, config.retry.clone(), USER_AGENT)?;
-        let ims = ImsClient::with_transport(transport.clone(), config.ims_base.clone());
         let client_id = config.credential.client_id().to_owned();
         let credential_secrets = config.credential.secret_values();
-        let tokens = TokenProvider::new(ims, config.credential);
+        let tokens = match shared_tokens {
+            Some(tokens) => tokens,
+            None => {
+                let ims = ImsClient::with_transport(transport.clone(), config.ims_base.clone());
+                Arc::new(TokenProvider::new(ims, config.credential))
+            }
+        };
         Ok(Self {
             inner: Arc::new(ClientInner {
                 transport,

@@ -336,8 +336,22 @@ pub struct TokenProvider {
     state: Mutex<TokenState>,
 }
 
+/// An access token as the cache holds it, with its expiry, so it can be stored (in the
+/// OS keychain) and given back to a later process with
+/// [`TokenProvider::seed_access_token`].
+#[derive(Debug, Clone)]
+pub struct CachedAccessToken {
+    /// The bearer token.
+    pub access: Secret,
+    /// When it stops working.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
 impl TokenProvider {
-    pub(crate) fn new(ims: ImsClient, credential: Credential) -> Self {
+    /// A provider for `credential` that fetches tokens through `ims`. A
+    /// [`Client`](crate::Client) makes its own; build one here to share it between
+    /// clients with [`Client::with_token_provider`](crate::Client::with_token_provider).
+    pub fn new(ims: ImsClient, credential: Credential) -> Self {
         let state = match &credential {
             Credential::ServerToServer { .. } => TokenState {
                 current: None,
@@ -444,6 +458,50 @@ impl TokenProvider {
             state.current = None;
         }
         true
+    }
+
+    /// Puts an access token obtained earlier (e.g. read back from the OS keychain) into
+    /// the cache, so a new process does not mint a token while the old one is valid:
+    /// Adobe throttles integrations that mint too many. Returns false, and changes
+    /// nothing, when the token has already expired. A seeded token that Adobe rejects
+    /// (revoked, expired early) is replaced as usual after the first 401.
+    pub async fn seed_access_token(
+        &self,
+        access: Secret,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        let remaining = match (expires_at - chrono::Utc::now()).to_std() {
+            Ok(remaining) if !remaining.is_zero() => remaining,
+            _ => return false,
+        };
+        let now = Instant::now();
+        let mut state = self.state.lock().await;
+        state.current = Some(CachedToken {
+            access,
+            renew_at: now + remaining.saturating_sub(renewal_margin(remaining)),
+            expires_at: now + remaining,
+            expires_at_utc: Some(expires_at),
+        });
+        true
+    }
+
+    /// The access token in the cache and its expiry, when a token is cached, its expiry
+    /// is known and it has not expired; for storing it between runs.
+    pub async fn cached_access_token(&self) -> Option<CachedAccessToken> {
+        let state = self.state.lock().await;
+        let current = state.current.as_ref()?;
+        if Instant::now() >= current.expires_at {
+            return None;
+        }
+        Some(CachedAccessToken {
+            access: current.access.clone(),
+            expires_at: current.expires_at_utc?,
+        })
+    }
+
+    /// The credential this provider fetches tokens for.
+    pub fn credential(&self) -> &Credential {
+        &self.credential
     }
 
     /// Drops the cached access token (e.g. after the user changed the credential).
@@ -557,6 +615,41 @@ mod tests {
         assert!(state
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'));
+    }
+
+    #[tokio::test]
+    async fn a_seeded_token_is_used_without_minting_and_read_back() {
+        let ims = ImsClient::new(
+            // Nothing listens here: a token request would fail the test.
+            Url::parse("http://127.0.0.1:9").unwrap(),
+            &Timeouts::default(),
+            RetryPolicy::default(),
+        )
+        .unwrap();
+        let provider = TokenProvider::new(
+            ims,
+            Credential::server_to_server("client-1", Secret::from("secret-1")),
+        );
+        assert!(provider.cached_access_token().await.is_none());
+        let expired = chrono::Utc::now() - chrono::Duration::seconds(5);
+        assert!(
+            !provider
+                .seed_access_token(Secret::from("old-token"), expired)
+                .await
+        );
+        assert!(provider.cached_access_token().await.is_none());
+        let expires_at = chrono::Utc::now() + chrono::Duration::hours(20);
+        assert!(
+            provider
+                .seed_access_token(Secret::from("seeded-token"), expires_at)
+                .await
+        );
+        assert_eq!(provider.bearer().await.unwrap().expose(), "seeded-token");
+        let cached = provider.cached_access_token().await.unwrap();
+        assert_eq!(cached.access.expose(), "seeded-token");
+        assert_eq!(cached.expires_at, expires_at);
+        provider.invalidate().await;
+        assert!(provider.cached_access_token().await.is_none());
     }
 
     #[test]

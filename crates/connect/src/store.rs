@@ -1,0 +1,453 @@
+//! Saved connections: `connections.json` in the app's data folder. Never a secret: the
+//! file holds ids, names, endpoints and choices; secrets are in a
+//! [`SecretVault`](crate::SecretVault).
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ConnectError, Result};
+use crate::input::Endpoints;
+
+/// The file name inside the data folder.
+pub const CONNECTIONS_FILE: &str = "connections.json";
+
+/// The file format version this code writes and reads.
+const FORMAT_VERSION: u32 = 1;
+
+/// A saved connection's id (a random UUID; also the keychain account prefix).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ConnectionId(String);
+
+impl ConnectionId {
+    /// A new random id.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for ConnectionId {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+impl From<String> for ConnectionId {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl std::fmt::Display for ConnectionId {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+/// How a connection authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// OAuth Server-to-Server (client credentials).
+    ServerToServer,
+    /// Sign in with Adobe (authorization code + PKCE).
+    UserSignIn,
+}
+
+/// Where a connection's secrets are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Storage {
+    /// The OS keychain: the connection works after a restart.
+    Keychain,
+    /// Memory only: after a restart the secret must be entered (or the user sign in)
+    /// again.
+    SessionOnly,
+}
+
+/// One saved connection, as stored and as shown in the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection {
+    /// Id.
+    pub id: ConnectionId,
+    /// Display name.
+    pub label: String,
+    /// How it authenticates.
+    pub method: AuthMethod,
+    /// Client id (not secret: it is sent as `x-api-key` with every call).
+    pub client_id: String,
+    /// Organization (`...@AdobeOrg`); for a user sign-in `None` until chosen.
+    pub org_id: Option<String>,
+    /// Organization name, when known.
+    pub org_name: Option<String>,
+    /// Scopes requested.
+    pub scopes: Vec<String>,
+    /// IMS and Platform base URLs.
+    pub endpoints: Endpoints,
+    /// True for the local simulator (practice mode).
+    pub practice: bool,
+    /// Where the secrets are.
+    pub storage: Storage,
+    /// The sandbox chosen last.
+    pub last_sandbox: Option<String>,
+    /// The redirect URI a user sign-in used.
+    pub redirect_uri: Option<String>,
+    /// When it was saved first.
+    pub created_at: DateTime<Utc>,
+    /// When it was connected or signed in last.
+    pub connected_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoreFile {
+    version: u32,
+    current: Option<ConnectionId>,
+    connections: Vec<Connection>,
+}
+
+/// `connections.json` in a data folder. Every change rewrites the file atomically
+/// (temporary file, flush, rename), so a crash leaves the old or the new list, never a
+/// half-written one.
+#[derive(Debug)]
+pub struct ConnectionStore {
+    path: PathBuf,
+    /// Serializes read-modify-write cycles within this process.
+    lock: Mutex<()>,
+}
+
+impl ConnectionStore {
+    /// The store in `data_dir` (created on first write).
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            path: data_dir.into().join(CONNECTIONS_FILE),
+            lock: Mutex::new(()),
+        }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Every saved connection, in the order they were saved.
+    ///
+    /// # Errors
+    /// `store_failed` / `store_corrupt`.
+    pub fn list(&self) -> Result<Vec<Connection>> {
+        let _guard = self.guard();
+        Ok(self.read()?.connections)
+    }
+
+    /// One connection.
+    ///
+    /// # Errors
+    /// `connection_not_found`, `store_failed`, `store_corrupt`.
+    pub fn get(&self, id: &ConnectionId) -> Result<Connection> {
+        self.list()?
+            .into_iter()
+            .find(|connection| connection.id == *id)
+            .ok_or_else(|| ConnectError::ConnectionNotFound(id.to_string()))
+    }
+
+    /// The connection in use (the one switched to last), if any.
+    ///
+    /// # Errors
+    /// `store_failed`, `store_corrupt`.
+    pub fn current(&self) -> Result<Option<Connection>> {
+        let _guard = self.guard();
+        let file = self.read()?;
+        Ok(file.current.and_then(|current| {
+            file.connections
+                .into_iter()
+                .find(|connection| connection.id == current)
+        }))
+    }
+
+    /// Makes `id` the connection in use.
+    ///
+    /// # Errors
+    /// `connection_not_found`, `store_failed`, `store_corrupt`.
+    pub fn set_current(&self, id: &ConnectionId) -> Result<Connection> {
+        self.modify(|file| {
+            let connection = file
+                .connections
+                .iter()
+                .find(|connection| connection.id == *id)
+                .cloned()
+                .ok_or_else(|| ConnectError::ConnectionNotFound(id.to_string()))?;
+            file.current = Some(id.clone());
+            Ok(connection)
+        })
+    }
+
+    /// Adds a connection, or replaces the one with the same id; makes it current.
+    ///
+    /// # Errors
+    /// `store_failed`, `store_corrupt`.
+    pub fn save(&self, connection: Connection) -> Result<()> {
+        self.modify(|file| {
+            file.current = Some(connection.id.clone());
+            match file
+                .connections
+                .iter_mut()
+                .find(|known| known.id == connection.id)
+            {
+                Some(known) => *known = connection,
+                None => file.connections.push(connection),
+            }
+            Ok(())
+        })
+    }
+
+    /// Changes one connection.
+    ///
+    /// # Errors
+    /// `connection_not_found`, `store_failed`, `store_corrupt`.
+    pub fn update(
+        &self,
+        id: &ConnectionId,
+        change: impl FnOnce(&mut Connection),
+    ) -> Result<Connection> {
+        self.modify(|file| {
+            let connection = file
+                .connections
+                .iter_mut()
+                .find(|connection| connection.id == *id)
+                .ok_or_else(|| ConnectError::ConnectionNotFound(id.to_string()))?;
+            change(connection);
+            Ok(connection.clone())
+        })
+    }
+
+    /// Removes a connection; `None` when there was none with this id.
+    ///
+    /// # Errors
+    /// `store_failed`, `store_corrupt`.
+    pub fn remove(&self, id: &ConnectionId) -> Result<Option<Connection>> {
+        self.modify(|file| {
+            let position = file
+                .connections
+                .iter()
+                .position(|connection| connection.id == *id);
+            let removed = position.map(|position| file.connections.remove(position));
+            if file.current.as_ref() == Some(id) {
+                file.current = file
+                    .connections
+                    .last()
+                    .map(|connection| connection.id.clone());
+            }
+            Ok(removed)
+        })
+    }
+
+    fn guard(&self) -> std::sync::MutexGuard<'_, ()> {
+        // The guarded data is the file, which every writer replaces atomically; a panic
+        // elsewhere cannot leave it half-written.
+        self.lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn modify<T>(&self, change: impl FnOnce(&mut StoreFile) -> Result<T>) -> Result<T> {
+        let _guard = self.guard();
+        let mut file = self.read()?;
+        let result = change(&mut file)?;
+        self.write(&file)?;
+        Ok(result)
+    }
+
+    fn read(&self) -> Result<StoreFile> {
+        let bytes = match fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(StoreFile {
+                    version: FORMAT_VERSION,
+                    ..StoreFile::default()
+                })
+            }
+            Err(error) => {
+                return Err(ConnectError::StoreFailed {
+                    detail: error.to_string(),
+                })
+            }
+        };
+        let file: StoreFile =
+            serde_json::from_slice(&bytes).map_err(|error| ConnectError::StoreCorrupt {
+                detail: error.to_string(),
+            })?;
+        if file.version != FORMAT_VERSION {
+            return Err(ConnectError::StoreCorrupt {
+                detail: format!(
+                    "format version {} is not {FORMAT_VERSION}; a newer version of the app wrote it",
+                    file.version
+                ),
+            });
+        }
+        Ok(file)
+    }
+
+    fn write(&self, file: &StoreFile) -> Result<()> {
+        let failed = |error: std::io::Error| ConnectError::StoreFailed {
+            detail: error.to_string(),
+        };
+        let directory = self.path.parent().unwrap_or_else(|| Path::new("."));
+        create_private_dir(directory).map_err(failed)?;
+        let mut bytes =
+            serde_json::to_vec_pretty(file).map_err(|error| ConnectError::StoreFailed {
+                detail: error.to_string(),
+            })?;
+        bytes.push(b'\n');
+        let temporary = directory.join(format!(
+            ".{CONNECTIONS_FILE}.{}.tmp",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let written = write_private_file(&temporary, &bytes)
+            .and_then(|()| fs::rename(&temporary, &self.path));
+        if let Err(error) = written {
+            if let Err(cleanup) = fs::remove_file(&temporary) {
+                tracing::debug!(%cleanup, "could not remove the temporary connections file");
+            }
+            return Err(failed(error));
+        }
+        // Makes the rename itself durable; some file systems cannot sync a directory,
+        // and the data is already safe in the renamed file.
+        if let Err(error) = fs::File::open(directory).and_then(|handle| handle.sync_all()) {
+            tracing::debug!(%error, "could not sync the data folder");
+        }
+        Ok(())
+    }
+}
+
+/// Creates the folder (and parents); on Unix a new folder is readable by its owner only.
+fn create_private_dir(directory: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(directory)
+}
+
+/// Writes and flushes a new file; on Unix readable by its owner only.
+fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut handle = options.open(path)?;
+    handle.write_all(bytes)?;
+    handle.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connection(id: &str, label: &str) -> Connection {
+        Connection {
+            id: ConnectionId::from(id),
+            label: label.into(),
+            method: AuthMethod::ServerToServer,
+            client_id: "client".into(),
+            org_id: Some("A1@AdobeOrg".into()),
+            org_name: None,
+            scopes: vec!["openid".into()],
+            endpoints: Endpoints::adobe().unwrap(),
+            practice: false,
+            storage: Storage::Keychain,
+            last_sandbox: None,
+            redirect_uri: None,
+            created_at: Utc::now(),
+            connected_at: Utc::now(),
+        }
+    }
+
+    fn temporary_dir(name: &str) -> PathBuf {
+        let directory = std::env::temp_dir().join(format!(
+            "connect-store-{name}-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        fs::create_dir_all(&directory).unwrap();
+        directory
+    }
+
+    #[test]
+    fn connections_are_saved_switched_updated_and_removed() {
+        let directory = temporary_dir("cycle");
+        let store = ConnectionStore::new(&directory);
+        assert!(store.list().unwrap().is_empty());
+        assert!(store.current().unwrap().is_none());
+        store.save(connection("a", "Org A")).unwrap();
+        store.save(connection("b", "Org B")).unwrap();
+        assert_eq!(store.current().unwrap().unwrap().label, "Org B");
+        store.set_current(&ConnectionId::from("a")).unwrap();
+        let reopened = ConnectionStore::new(&directory);
+        assert_eq!(reopened.current().unwrap().unwrap().label, "Org A");
+        let updated = reopened
+            .update(&ConnectionId::from("b"), |connection| {
+                connection.last_sandbox = Some("dev".into());
+            })
+            .unwrap();
+        assert_eq!(updated.last_sandbox.as_deref(), Some("dev"));
+        assert_eq!(
+            store
+                .get(&ConnectionId::from("b"))
+                .unwrap()
+                .last_sandbox
+                .as_deref(),
+            Some("dev")
+        );
+        assert!(store.remove(&ConnectionId::from("a")).unwrap().is_some());
+        assert!(store.remove(&ConnectionId::from("a")).unwrap().is_none());
+        assert_eq!(store.current().unwrap().unwrap().label, "Org B");
+        assert_eq!(
+            store.get(&ConnectionId::from("a")).unwrap_err().code(),
+            "connection_not_found"
+        );
+        let leftovers: Vec<_> = fs::read_dir(&directory)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, vec![std::ffi::OsString::from(CONNECTIONS_FILE)]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = fs::metadata(store.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0);
+        }
+        fs::remove_dir_all(&directory).unwrap();
+    }
+
+    #[test]
+    fn a_damaged_or_newer_file_is_reported_not_overwritten() {
+        let directory = temporary_dir("damaged");
+        let store = ConnectionStore::new(&directory);
+        fs::write(store.path(), b"{not json").unwrap();
+        assert_eq!(store.list().unwrap_err().code(), "store_corrupt");
+        assert_eq!(
+            store.save(connection("a", "A")).unwrap_err().code(),
+            "store_corrupt"
+        );
+        assert_eq!(fs::read(store.path()).unwrap(), b"{not json");
+        fs::write(store.path(), br#"{"version": 2, "connections": []}"#).unwrap();
+        assert_eq!(store.list().unwrap_err().code(), "store_corrupt");
+        fs::remove_dir_all(&directory).unwrap();
+    }
+}
