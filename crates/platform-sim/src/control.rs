@@ -271,6 +271,7 @@ async fn set_random(State(sim): State<AppState>, body: Bytes) -> Result<Json<Val
     }
     for kind in &request.kinds {
         let valid = kind.eq_ignore_ascii_case("drop")
+            || kind.eq_ignore_ascii_case("drop_after")
             || kind.parse::<u16>().is_ok_and(|s| (400..600).contains(&s));
         if !valid {
             return Err(control_error(

@@ -18,6 +18,9 @@ pub enum FaultAction {
         body: Option<Value>,
     },
     Drop,
+    /// Handle the request, then close the connection without answering: the
+    /// "did my create happen?" case.
+    DropAfter,
 }
 
 impl FaultAction {
@@ -25,6 +28,7 @@ impl FaultAction {
         match self {
             FaultAction::Respond { status, .. } => format!("status:{status}"),
             FaultAction::Drop => "drop".into(),
+            FaultAction::DropAfter => "drop_after".into(),
         }
     }
 }
@@ -68,6 +72,9 @@ pub struct FailNextRule {
     pub status: Option<u16>,
     #[serde(default)]
     pub drop: bool,
+    /// Handle the request first, then drop the connection.
+    #[serde(default)]
+    pub drop_after: bool,
     #[serde(default)]
     pub retry_after_secs: Option<u64>,
     #[serde(default)]
@@ -126,7 +133,9 @@ impl Faults {
         if let Some(position) = position {
             let rule = &mut self.fail_next[position];
             rule.count -= 1;
-            let action = if rule.drop {
+            let action = if rule.drop_after {
+                FaultAction::DropAfter
+            } else if rule.drop {
                 FaultAction::Drop
             } else {
                 FaultAction::Respond {
@@ -152,6 +161,9 @@ impl Faults {
         let kind = random.kinds[self.rng.random_range(0..random.kinds.len())].clone();
         if kind.eq_ignore_ascii_case("drop") {
             return Some(FaultAction::Drop);
+        }
+        if kind.eq_ignore_ascii_case("drop_after") {
+            return Some(FaultAction::DropAfter);
         }
         let status = kind.parse::<u16>().unwrap_or(500);
         let retry_after_secs = matches!(status, 429 | 503).then_some(random.retry_after_secs);
@@ -198,6 +210,7 @@ mod tests {
             count: 2,
             status: Some(500),
             drop: false,
+            drop_after: false,
             retry_after_secs: None,
             body: None,
         });

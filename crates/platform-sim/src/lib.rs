@@ -349,6 +349,22 @@ async fn observe(State(sim): State<AppState>, request: Request, next: Next) -> R
             }
             StatusCode::BAD_GATEWAY.into_response()
         }
+        Some(faults::FaultAction::DropAfter) => {
+            // The request is carried out, then the connection dies before the
+            // answer: the caller cannot know whether it took effect.
+            let kill = request.extensions().get::<ConnectionKill>().cloned();
+            let response = next.run(request).await;
+            sim.log.lock().finish(
+                seq,
+                None,
+                Some(format!("drop_after:{}", response.status().as_u16())),
+            );
+            if let Some(kill) = kill {
+                kill.0.notify_one();
+                std::future::pending::<()>().await;
+            }
+            StatusCode::BAD_GATEWAY.into_response()
+        }
         Some(faults::FaultAction::Respond {
             status,
             retry_after_secs,

@@ -923,14 +923,25 @@ async fn list_descriptors(
     State(sim): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::ViewSchemas, Service::Xdm)?;
     let accept = accept_header(&headers);
     let media = accept.split(';').next().unwrap_or_default().to_string();
+    let pairs = query_pairs(query.as_deref());
+    let filters = query_all(&pairs, "property")
+        .into_iter()
+        .map(PropertyFilter::parse)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Service::Xdm.bad_request(&e.to_string()))?;
     let platform = sim.platform.read();
     let data = sandbox_data(&platform, &caller)?;
     let mut grouped = serde_json::Map::new();
-    for descriptor in &data.descriptors {
+    for descriptor in data
+        .descriptors
+        .iter()
+        .filter(|descriptor| filters.iter().all(|f| f.matches(descriptor)))
+    {
         let kind = descriptor
             .get("@type")
             .and_then(Value::as_str)

@@ -68,6 +68,56 @@ async fn fail_next_with_status_and_drop_then_recover() {
 }
 
 #[tokio::test]
+async fn drop_after_carries_the_request_out_then_closes_the_connection() {
+    let h = common::start_default().await;
+    const SOURCES: &str = "/data/foundation/flowservice/sourceConnections";
+    let (status, _) = h
+        .control(
+            Method::POST,
+            "/__sim/faults/next",
+            Some(json!({ "method": "POST", "path": SOURCES, "dropAfter": true })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let body = json!({
+        "name": "Dropped answer",
+        "connectionSpec": { "id": common::CHATLIO_SPEC, "version": "1.0" },
+        "data": { "format": "json" }
+    });
+    let sent = h.platform(Method::POST, SOURCES).json(&body).send().await;
+    assert!(sent.is_err(), "the caller gets no answer");
+    // ... but the connection was made.
+    let (status, listed) = h
+        .json(
+            Method::GET,
+            &format!("{SOURCES}?property=name==Dropped answer"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+    let (_, log) = h.control(Method::GET, "/__sim/requests", None).await;
+    let entry = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["method"] == "POST" && entry["path"] == SOURCES)
+        .cloned()
+        .unwrap();
+    assert_eq!(entry["fault"], "drop_after:201");
+    assert_eq!(entry["status"], serde_json::Value::Null);
+    let (status, _) = h
+        .control(
+            Method::PUT,
+            "/__sim/faults/random",
+            Some(json!({ "rate": 0.5, "kinds": ["drop_after", "nonsense"] })),
+        )
+        .await;
+    assert_eq!(status, 400, "unknown kinds are still refused");
+    h.sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn random_faults_are_seeded_and_latency_is_applied() {
     let h = common::start_default().await;
     let (status, _) = h

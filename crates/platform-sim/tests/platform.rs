@@ -299,6 +299,37 @@ async fn schema_registry_contract() {
     assert_eq!(status, 201, "{descriptor}");
     assert_eq!(descriptor["@id"].as_str().unwrap().len(), 40);
     assert_eq!(descriptor["meta:containerId"], "tenant");
+    // The list groups whole descriptors by @type and takes property filters.
+    for (filter, expected) in [
+        (format!("xdm:sourceSchema=={schema_id}"), 1),
+        (
+            "xdm:sourceSchema==https://ns.adobe.com/practice/schemas/other".to_owned(),
+            0,
+        ),
+    ] {
+        let (status, listed) = common::read(
+            h.platform(
+                Method::GET,
+                &format!("/data/foundation/schemaregistry/tenant/descriptors?property={filter}"),
+            )
+            .header("accept", "application/vnd.adobe.xdm+json")
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200, "{listed}");
+        let identities = listed["xdm:descriptorIdentity"]
+            .as_array()
+            .map_or(0, Vec::len);
+        assert_eq!(identities, expected, "{filter}: {listed}");
+        if expected == 1 {
+            assert_eq!(
+                listed["xdm:descriptorIdentity"][0]["@id"],
+                descriptor["@id"]
+            );
+        }
+    }
     let (status, _) = h
         .json(Method::POST, "/data/foundation/schemaregistry/tenant/descriptors", Some(json!({
             "@type": "xdm:descriptorIdentity", "xdm:sourceSchema": schema_id, "xdm:sourceVersion": 1,
@@ -497,6 +528,48 @@ async fn data_prep_contract() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+
+    // A name is kept and filters the list (exactly; PUT keeps it).
+    let mut named = body(json!([
+        { "sourceType": "ATTRIBUTE", "source": "visitor.UUID", "destination": "_practice.UUID" }
+    ]));
+    named["name"] = json!("Chatlio mapping [marker]");
+    let (status, created) = h
+        .json(
+            Method::POST,
+            "/data/foundation/conversion/mappingSets",
+            Some(named.clone()),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let named_id = created["id"].as_str().unwrap().to_owned();
+    let (status, _) = h
+        .json(
+            Method::PUT,
+            &format!("/data/foundation/conversion/mappingSets/{named_id}"),
+            Some(body(json!([
+                { "sourceType": "ATTRIBUTE", "source": "message", "destination": "_practice.message" }
+            ]))),
+        )
+        .await;
+    assert_eq!(status, 200);
+    for (filter, expected) in [("Chatlio mapping [marker]", 1), ("Chatlio mapping", 0)] {
+        let (status, listed) = h
+            .json(
+                Method::GET,
+                &format!("/data/foundation/conversion/mappingSets?limit=10&start=0&name={filter}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+        let data = listed["data"].as_array().unwrap();
+        assert_eq!(data.len(), expected, "{filter}: {listed}");
+        if expected == 1 {
+            assert_eq!(data[0]["id"], named_id.as_str());
+            assert_eq!(data[0]["name"], "Chatlio mapping [marker]");
+            assert_eq!(data[0]["version"], 1);
+        }
+    }
     h.sim.shutdown().await;
 }
 

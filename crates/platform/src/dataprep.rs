@@ -1,11 +1,41 @@
 //! Data Prep (conversion) API: mapping sets.
+//!
+//! Adobe documents no delete for mapping sets (the Data Prep spec has create, list,
+//! lookup, update, validate and preview only); a mapping set made by mistake stays.
 
 use crate::client::{Client, PlatformCall};
 use crate::error::Result;
-use crate::models::dataprep::{MappingSet, MappingSetRequest};
+use crate::models::dataprep::{MappingSet, MappingSetPage, MappingSetRequest};
 use crate::models::MappingSetId;
 
 const BASE: [&str; 3] = ["data", "foundation", "conversion"];
+/// Page size for the list (`limit` is required by the spec; it documents no maximum,
+/// 100 keeps each answer small).
+pub const LIST_PAGE_SIZE: u32 = 100;
+/// At most this many pages are read by [`DataPrep::find_mapping_sets_by_name`].
+const MAX_PAGES: u32 = 20;
+
+/// Query of `GET /mappingSets`. `limit` and `start` are required by Adobe; `name`
+/// filters by the mapping set's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappingSetQuery {
+    /// Page size.
+    pub limit: u32,
+    /// Offset of the first result.
+    pub start: u32,
+    /// Only mapping sets with this name.
+    pub name: Option<String>,
+}
+
+impl Default for MappingSetQuery {
+    fn default() -> Self {
+        Self {
+            limit: LIST_PAGE_SIZE,
+            start: 0,
+            name: None,
+        }
+    }
+}
 
 /// Data Prep calls; get one with [`Client::data_prep`].
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +59,45 @@ impl DataPrep<'_> {
         )
         .json(request)?;
         self.client.call(call).await
+    }
+
+    /// One page of mapping sets (`GET /mappingSets?limit=&start=[&name=]`).
+    pub async fn list_mapping_sets(&self, query: &MappingSetQuery) -> Result<Vec<MappingSet>> {
+        let mut call = PlatformCall::get(
+            "data_prep.list_mapping_sets",
+            &[BASE[0], BASE[1], BASE[2], "mappingSets"],
+        )
+        .query("limit", query.limit.max(1).to_string())
+        .query("start", query.start.to_string());
+        if let Some(name) = &query.name {
+            call = call.query("name", name.clone());
+        }
+        let page: MappingSetPage = self.client.call(call).await?;
+        Ok(page.data)
+    }
+
+    /// Every mapping set named exactly `name`, reading pages until a short one (at most
+    /// 20 pages). The server-side filter is a hint; the exact match is checked here.
+    pub async fn find_mapping_sets_by_name(&self, name: &str) -> Result<Vec<MappingSet>> {
+        let mut found = Vec::new();
+        for page in 0..MAX_PAGES {
+            let query = MappingSetQuery {
+                limit: LIST_PAGE_SIZE,
+                start: page * LIST_PAGE_SIZE,
+                name: Some(name.to_owned()),
+            };
+            let items = self.list_mapping_sets(&query).await?;
+            let short = items.len() < LIST_PAGE_SIZE as usize;
+            found.extend(
+                items
+                    .into_iter()
+                    .filter(|set| set.name.as_deref() == Some(name)),
+            );
+            if short {
+                break;
+            }
+        }
+        Ok(found)
     }
 
     /// Looks up a mapping set.

@@ -7,8 +7,8 @@ use crate::error::Result;
 use crate::http::Idempotency;
 use crate::models::flow::PatchOperation;
 use crate::models::schema::{
-    Descriptor, FieldGroupRequest, IdentityDescriptorRequest, RegistryList, RegistryResource,
-    RegistryStats, ResourceSummary, SchemaRequest,
+    Descriptor, DescriptorList, FieldGroupRequest, IdentityDescriptorRequest, RegistryList,
+    RegistryResource, RegistryStats, ResourceSummary, SchemaRequest,
 };
 use crate::models::{DescriptorId, SchemaId};
 
@@ -21,6 +21,11 @@ pub const ACCEPT_XED_ID: &str = "application/vnd.adobe.xed-id+json";
 pub const ACCEPT_XED_V1: &str = "application/vnd.adobe.xed+json; version=1";
 /// `Accept` for a resolved single resource.
 pub const ACCEPT_XED_FULL_V1: &str = "application/vnd.adobe.xed-full+json; version=1";
+/// `Accept` for the descriptor list with whole objects, grouped by `@type` (descriptors
+/// use `xdm` instead of `xed`, and no version).
+pub const ACCEPT_XDM: &str = "application/vnd.adobe.xdm+json";
+/// `@type` of identity descriptors.
+pub const IDENTITY_DESCRIPTOR_TYPE: &str = "xdm:descriptorIdentity";
 
 /// Registry resource kinds in the `tenant` container.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +237,42 @@ impl SchemaRegistry<'_> {
         )
         .json(request)?;
         self.client.call(call).await
+    }
+
+    /// Every descriptor of the tenant container, of every `@type`
+    /// (`GET /tenant/descriptors`, `Accept: application/vnd.adobe.xdm+json`). With
+    /// `schema`, asks for only that schema's descriptors (`property=xdm:sourceSchema==`)
+    /// and checks the match here too, since the filter is a server-side hint.
+    pub async fn list_descriptors(&self, schema: Option<&SchemaId>) -> Result<Vec<Descriptor>> {
+        let mut call = PlatformCall::get(
+            "schema_registry.list_descriptors",
+            &path(&["tenant", "descriptors"]),
+        )
+        .accept(ACCEPT_XDM);
+        if let Some(schema) = schema {
+            call = call.query("property", format!("xdm:sourceSchema=={schema}"));
+        }
+        let grouped: DescriptorList = self.client.call(call).await?;
+        Ok(grouped
+            .by_type
+            .into_values()
+            .flatten()
+            .filter(|descriptor| {
+                schema.is_none_or(|schema| descriptor.source_schema.as_ref() == Some(schema))
+            })
+            .collect())
+    }
+
+    /// The identity descriptors of `schema`.
+    pub async fn identity_descriptors(&self, schema: &SchemaId) -> Result<Vec<Descriptor>> {
+        Ok(self
+            .list_descriptors(Some(schema))
+            .await?
+            .into_iter()
+            .filter(|descriptor| {
+                descriptor.descriptor_type.as_deref() == Some(IDENTITY_DESCRIPTOR_TYPE)
+            })
+            .collect())
     }
 
     /// Looks up a descriptor.

@@ -600,6 +600,102 @@ async fn schema_patch_adds_a_field_group() {
     harness.shutdown().await;
 }
 
+#[tokio::test]
+async fn mapping_sets_are_found_by_name_and_descriptors_by_schema() {
+    let harness = Harness::start().await;
+    let client = harness.client();
+    let pipeline = build_pipeline(&client, "lists").await;
+    let prep = client.data_prep();
+    let tenant = client.schema_registry().tenant_id().await.unwrap();
+    let mappings = || {
+        vec![Mapping::attribute(
+            "visitor.UUID",
+            format!("_{tenant}.UUID"),
+        )]
+    };
+    // Two with one name, one with another; names are not unique in Data Prep.
+    let mut named = Vec::new();
+    for name in [
+        "Setup A mapping [m:a]",
+        "Setup A mapping [m:a]",
+        "Setup B mapping",
+    ] {
+        let created = prep
+            .create_mapping_set(
+                &MappingSetRequest::new(pipeline.schema.clone(), mappings()).named(name),
+            )
+            .await
+            .unwrap();
+        named.push(created.id);
+    }
+    let found = prep
+        .find_mapping_sets_by_name("Setup A mapping [m:a]")
+        .await
+        .unwrap();
+    let mut ids: Vec<_> = found.iter().map(|set| set.id.clone()).collect();
+    ids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    let mut expected = named[..2].to_vec();
+    expected.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    assert_eq!(ids, expected);
+    for set in &found {
+        assert_eq!(set.output_schema_id(), Some(pipeline.schema.as_str()));
+    }
+    assert!(prep
+        .find_mapping_sets_by_name("Setup A mapping")
+        .await
+        .unwrap()
+        .is_empty());
+    // One page, unfiltered: all four (the pipeline's has no name).
+    let page = prep
+        .list_mapping_sets(&platform::dataprep::MappingSetQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 4);
+    assert!(page
+        .iter()
+        .any(|set| set.id == pipeline.mapping && set.name.is_none()));
+
+    // Descriptors: the list groups by type; by schema only that schema's.
+    let registry = client.schema_registry();
+    assert!(registry
+        .identity_descriptors(&pipeline.schema)
+        .await
+        .unwrap()
+        .is_empty());
+    let created = registry
+        .create_identity_descriptor(&IdentityDescriptorRequest::new(
+            pipeline.schema.clone(),
+            format!("/_{tenant}/chatlio_email"),
+            "Email",
+            true,
+        ))
+        .await
+        .unwrap();
+    let found = registry
+        .identity_descriptors(&pipeline.schema)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, created.id);
+    assert_eq!(found[0].is_primary, Some(true));
+    assert_eq!(
+        found[0].source_property.as_deref(),
+        Some(format!("/_{tenant}/chatlio_email").as_str())
+    );
+    let other = SchemaId::new("https://ns.adobe.com/practice/schemas/none");
+    assert!(registry
+        .identity_descriptors(&other)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(registry.list_descriptors(None).await.unwrap().len(), 1);
+    let log = harness.log().await;
+    assert!(log.iter().any(|(method, path, status)| method == "GET"
+        && path == "/data/foundation/schemaregistry/tenant/descriptors"
+        && *status == Some(200)));
+    harness.shutdown().await;
+}
+
 // ---------------------------------------------------------------------------------------
 // IMS
 

@@ -23,8 +23,10 @@ use tokio::task::JoinHandle;
 
 use crate::error::{ErrorView, Result, SetupError};
 use crate::input::{DatasetChoice, SchemaChoice, SetupRequest};
-use crate::journal::{Journal, JournalStore, RecordedError, StepRecord, StepState};
-use crate::lookup::{can_look_up, dataset_schema, look_up, Found};
+use crate::journal::{Journal, JournalError, JournalStore, RecordedError, StepRecord, StepState};
+use crate::lookup::{
+    can_look_up, dataset_schema, find_identity_descriptor, look_up, look_up_all, pick, Found,
+};
 use crate::names::{has_marker, Names};
 use crate::step::StepId;
 
@@ -177,7 +179,7 @@ impl StepOutput {
     }
 }
 
-type LookupTask = JoinHandle<std::result::Result<Option<Found>, PlatformError>>;
+type LookupTask = JoinHandle<std::result::Result<Vec<Found>, PlatformError>>;
 
 /// State shared by the steps of one run.
 struct Run {
@@ -185,6 +187,14 @@ struct Run {
     names: Names,
     journal: Mutex<Journal>,
     lookups: Mutex<HashMap<StepId, LookupTask>>,
+    /// Steps that created their resource in this run (not adopted): what
+    /// depends only on them cannot exist yet, so it needs no lookup.
+    created: Mutex<BTreeSet<StepId>>,
+    /// Saves one at a time, each writing the journal as it is when its turn
+    /// comes, so a later save never lands before an earlier one.
+    saves: tokio::sync::Mutex<()>,
+    /// Signalled when a step is done in memory, so dependents can start.
+    progressed: tokio::sync::Notify,
 }
 
 impl Run {
@@ -213,21 +223,34 @@ impl Run {
             .is_some_and(|record| record.state == StepState::Done)
     }
 
-    async fn found(&self, step: StepId) -> Result<Option<Found>> {
+    /// Every resource the lookup started for `step` found, ours first.
+    async fn candidates(&self, step: StepId) -> Result<Vec<Found>> {
         let task = self
             .lookups
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(&step);
         match task {
-            None => Ok(None),
+            None => Ok(Vec::new()),
             Some(task) => match task.await {
                 Ok(result) => result.map_err(|error| SetupError::Step { step, error }),
                 // The lookup task only panics on a bug; treat it as "not
                 // looked", the create below then reports any conflict.
-                Err(_) => Ok(None),
+                Err(_) => Ok(Vec::new()),
             },
         }
+    }
+
+    /// The resource the lookup found for `step`, ours preferred.
+    async fn found(&self, step: StepId) -> Result<Option<Found>> {
+        Ok(pick(self.candidates(step).await?))
+    }
+
+    fn created_in_this_run(&self, step: StepId) -> bool {
+        self.created
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(&step)
     }
 }
 
@@ -320,6 +343,9 @@ impl Engine {
             request,
             journal: Mutex::new(journal),
             lookups: Mutex::new(HashMap::new()),
+            created: Mutex::new(BTreeSet::new()),
+            saves: tokio::sync::Mutex::new(()),
+            progressed: tokio::sync::Notify::new(),
         };
         Ok(outcome(&run))
     }
@@ -358,7 +384,7 @@ impl Engine {
                 let names = names.clone();
                 lookups.insert(
                     step,
-                    tokio::spawn(async move { look_up(&client, &names, step).await }),
+                    tokio::spawn(async move { look_up_all(&client, &names, step).await }),
                 );
             }
         }
@@ -367,11 +393,11 @@ impl Engine {
             names,
             journal: Mutex::new(journal),
             lookups: Mutex::new(lookups),
+            created: Mutex::new(BTreeSet::new()),
+            saves: tokio::sync::Mutex::new(()),
+            progressed: tokio::sync::Notify::new(),
         };
-        {
-            let mut journal = run.journal();
-            self.store.save(&mut journal)?;
-        }
+        self.save_run(&run).await?;
         if let Some(step) = only {
             for dependency in step.dependencies() {
                 if !run.is_done(*dependency) {
@@ -403,14 +429,22 @@ impl Engine {
                     }
                 }
             }
-            match running.next().await {
-                None => break,
-                Some(Err(error)) => {
-                    if first_error.is_none() {
-                        first_error = Some(error);
+            // A step's dependents start as soon as its result is known, not
+            // after its journal save: if a crash loses that save, the next run
+            // finds the resource by its marker, so the disk stays off the
+            // critical path.
+            tokio::select! {
+                biased;
+                finished = running.next() => match finished {
+                    None => break,
+                    Some(Err(error)) => {
+                        if first_error.is_none() {
+                            first_error = Some(error);
+                        }
                     }
-                }
-                Some(Ok(())) => {}
+                    Some(Ok(())) => {}
+                },
+                () = run.progressed.notified() => {}
             }
         }
         for (_, task) in run
@@ -440,6 +474,12 @@ impl Engine {
         let result = self.perform(run, step).await;
         match result {
             Ok(output) => {
+                if !output.adopted && !output.pre_existing {
+                    run.created
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .insert(step);
+                }
                 {
                     let mut journal = run.journal();
                     let record = journal.record_mut(step);
@@ -449,13 +489,24 @@ impl Engine {
                     record.pre_existing = output.pre_existing;
                     record.finished_at = Some(Utc::now());
                     record.error = None;
-                    self.store.save(&mut journal)?;
                 }
+                run.progressed.notify_one();
+                self.save_run(run).await?;
+                // The read-back's "resource" is the inlet URL: half of the
+                // webhook URL, so it is neither logged nor sent as progress.
                 let shown_id = if step == StepId::ReadBack {
                     None
                 } else {
                     output.resource_id
                 };
+                tracing::info!(
+                    setup = %setup_name,
+                    step = step.as_str(),
+                    resource_id = shown_id.as_deref().unwrap_or("-"),
+                    adopted = output.adopted,
+                    pre_existing = output.pre_existing,
+                    "setup step done"
+                );
                 self.emit(
                     &setup_name,
                     step,
@@ -468,23 +519,32 @@ impl Engine {
                 Ok(())
             }
             Err(error) => {
+                tracing::warn!(
+                    setup = %setup_name,
+                    step = step.as_str(),
+                    code = ?error.code(),
+                    resumable = error.is_resumable(),
+                    "setup step failed: {error}"
+                );
                 if !matches!(error, SetupError::Interrupted { .. }) {
-                    let mut journal = run.journal();
-                    let record = journal.record_mut(step);
-                    record.state = StepState::Failed;
-                    record.finished_at = Some(Utc::now());
-                    let platform = error.platform_error();
-                    record.error = Some(RecordedError {
-                        code: platform.map_or_else(
-                            || format!("{:?}", error.code()),
-                            |platform| platform.code().as_str().to_owned(),
-                        ),
-                        message: error.to_string(),
-                        request_id: platform
-                            .and_then(PlatformError::request_id)
-                            .map(str::to_owned),
-                    });
-                    self.store.save(&mut journal)?;
+                    {
+                        let mut journal = run.journal();
+                        let record = journal.record_mut(step);
+                        record.state = StepState::Failed;
+                        record.finished_at = Some(Utc::now());
+                        let platform = error.platform_error();
+                        record.error = Some(RecordedError {
+                            code: platform.map_or_else(
+                                || format!("{:?}", error.code()),
+                                |platform| platform.code().as_str().to_owned(),
+                            ),
+                            message: error.to_string(),
+                            request_id: platform
+                                .and_then(PlatformError::request_id)
+                                .map(str::to_owned),
+                        });
+                    }
+                    self.save_run(run).await?;
                 }
                 self.emit(
                     &setup_name,
@@ -496,6 +556,29 @@ impl Engine {
                 Err(error)
             }
         }
+    }
+
+    /// Writes a journal off the async threads: the file is synced to disk,
+    /// which can take long on a busy disk, and must not stall the other steps.
+    async fn persist(&self, journal: &Journal) -> Result<()> {
+        let mut snapshot = journal.clone();
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || store.save(&mut snapshot)).await {
+            Ok(result) => Ok(result?),
+            // The writer only stops by panicking, a bug; report it as an I/O
+            // failure of the journal rather than losing the error.
+            Err(stopped) => Err(SetupError::Journal(JournalError::Io {
+                path: self.store.directory().to_path_buf(),
+                source: std::io::Error::other(stopped.to_string()),
+            })),
+        }
+    }
+
+    /// Saves the run's journal in turn (see `Run::saves`).
+    async fn save_run(&self, run: &Run) -> Result<()> {
+        let _turn = run.saves.lock().await;
+        let snapshot = run.journal().clone();
+        self.persist(&snapshot).await
     }
 
     fn check_fail_point(&self, wanted: FailPoint) -> Result<()> {
@@ -615,27 +698,27 @@ impl Engine {
                 let schema = run.resource(StepId::Schema)?;
                 let body: IdentityDescriptorRequest =
                     serde_json::from_value(chatlio::identity_descriptor_body(&schema, &tenant))?;
-                match client
+                // A schema created in this run has no descriptor yet. One adopted
+                // from an interrupted run may: a schema takes one primary
+                // identity, so look before creating.
+                if !run.created_in_this_run(StepId::Schema) {
+                    let found = find_identity_descriptor(
+                        client,
+                        &SchemaId::new(schema.as_str()),
+                        &body.source_property,
+                    )
+                    .await
+                    .map_err(on)?;
+                    if let Some(found) = found {
+                        return Ok(StepOutput::adopted(found));
+                    }
+                }
+                let created = client
                     .schema_registry()
                     .create_identity_descriptor(&body)
                     .await
-                {
-                    Ok(created) => StepOutput::created(created.id.into_inner(), None),
-                    // An interrupted run already added it to our schema: the
-                    // schema's deletion removes it, so no id is needed.
-                    Err(error)
-                        if error.code() == ErrorCode::InvalidRequest
-                            && error.message().contains("already has a primary identity") =>
-                    {
-                        StepOutput {
-                            resource_id: None,
-                            etag: None,
-                            pre_existing: false,
-                            adopted: true,
-                        }
-                    }
-                    Err(error) => return Err(on(error)),
-                }
+                    .map_err(on)?;
+                StepOutput::created(created.id.into_inner(), None)
             }
             StepId::Dataset => {
                 let schema = run.resource(StepId::Schema)?;
@@ -724,8 +807,19 @@ impl Engine {
             StepId::MappingSet => {
                 let tenant = run.resource(StepId::TenantId)?;
                 let schema = run.resource(StepId::Schema)?;
-                let body: MappingSetRequest =
-                    serde_json::from_value(chatlio::mapping_set_body(&tenant, &schema, None))?;
+                // Only one made for this schema is usable: a rolled-back setup
+                // of the same name leaves one behind for its deleted schema.
+                let reusable =
+                    run.candidates(step).await?.into_iter().find(|found| {
+                        found.ours && found.schema.as_deref() == Some(schema.as_str())
+                    });
+                if let Some(found) = reusable {
+                    return Ok(StepOutput::adopted(found));
+                }
+                let body: MappingSetRequest = serde_json::from_value::<MappingSetRequest>(
+                    chatlio::mapping_set_body(&tenant, &schema, None),
+                )?
+                .named(names.mapping_set.clone());
                 let created = client
                     .data_prep()
                     .create_mapping_set(&body)
@@ -829,6 +923,15 @@ impl Engine {
                 }
                 continue;
             }
+            if step == StepId::MappingSet {
+                self.keep_mapping_sets(setup_name, &names, &record, &mut kept)
+                    .await?;
+                let record = journal.record_mut(step);
+                record.state = StepState::RolledBack;
+                record.finished_at = Some(Utc::now());
+                self.persist(&journal).await?;
+                continue;
+            }
             let resource_id = match record.resource_id.clone() {
                 Some(id) => Some(id),
                 None if can_look_up(step) => look_up(&self.client, &names, step)
@@ -836,6 +939,10 @@ impl Engine {
                     .map_err(|error| SetupError::Step { step, error })?
                     .filter(|found| found.ours)
                     .map(|found| found.id),
+                None if step == StepId::IdentityDescriptor => self
+                    .unrecorded_descriptor(&journal)
+                    .await
+                    .map_err(|error| SetupError::Step { step, error })?,
                 None => None,
             };
             let Some(resource_id) = resource_id else {
@@ -872,7 +979,7 @@ impl Engine {
                             error: ErrorView::from(&error),
                         },
                     );
-                    self.store.save(&mut journal)?;
+                    self.persist(&journal).await?;
                     return Err(error);
                 }
             }
@@ -880,17 +987,114 @@ impl Engine {
             record.state = StepState::RolledBack;
             record.resource_id = Some(resource_id);
             record.finished_at = Some(Utc::now());
-            self.store.save(&mut journal)?;
+            self.persist(&journal).await?;
         }
         for step in [StepId::TenantId, StepId::ReadBack] {
             journal.record_mut(step).state = StepState::Pending;
         }
-        self.store.save(&mut journal)?;
+        self.persist(&journal).await?;
         Ok(RollbackOutcome {
             setup_name: setup_name.to_owned(),
             deleted,
             kept,
         })
+    }
+
+    /// Deletes what this setup made for `steps` (newest first; what the user
+    /// picked is never deleted) and marks the steps pending, so `resume` makes
+    /// them again. Used by drift repair.
+    pub(crate) async fn forget_steps(&self, setup_name: &str, steps: &[StepId]) -> Result<()> {
+        let (_, mut journal) = self.load(setup_name)?;
+        let mut ordered = steps.to_vec();
+        ordered.sort();
+        for step in ordered.into_iter().rev() {
+            let record = journal
+                .record(step)
+                .cloned()
+                .unwrap_or_else(|| StepRecord::pending(step));
+            let ours = record.state == StepState::Done && !record.pre_existing;
+            if let (true, true, Some(id)) = (ours, step.creates_resource(), &record.resource_id) {
+                match self.delete(step, id).await {
+                    // Kept (a mapping set, or a field group another schema
+                    // uses): the re-run adopts it again if it still fits.
+                    Ok(()) | Err(DeleteFailure::Kept(_)) => {}
+                    Err(DeleteFailure::Error(error)) => {
+                        self.persist(&journal).await?;
+                        return Err(SetupError::Step { step, error });
+                    }
+                }
+            }
+            let record = journal.record_mut(step);
+            *record = StepRecord {
+                attempts: record.attempts,
+                ..StepRecord::pending(step)
+            };
+            self.persist(&journal).await?;
+        }
+        Ok(())
+    }
+
+    /// Adobe has no delete for mapping sets: every one this setup made (the
+    /// recorded one, and any an interrupted run left, found by the marker in
+    /// its name) is reported as kept, so none goes unmentioned.
+    async fn keep_mapping_sets(
+        &self,
+        setup_name: &str,
+        names: &Names,
+        record: &StepRecord,
+        kept: &mut Vec<KeptResource>,
+    ) -> Result<()> {
+        let step = StepId::MappingSet;
+        let mut ids: Vec<String> = record.resource_id.iter().cloned().collect();
+        let found = look_up_all(&self.client, names, step)
+            .await
+            .map_err(|error| SetupError::Step { step, error })?;
+        for candidate in found.into_iter().filter(|found| found.ours) {
+            if !ids.contains(&candidate.id) {
+                ids.push(candidate.id);
+            }
+        }
+        for id in ids {
+            tracing::info!(setup = %setup_name, mapping_set = %id, "mapping set kept (Adobe offers no delete)");
+            kept.push(KeptResource {
+                step,
+                resource_id: Some(id),
+                reason: KeptReason::NotDeletable,
+            });
+            self.emit(
+                setup_name,
+                step,
+                ProgressKind::Kept {
+                    reason: KeptReason::NotDeletable,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// The identity descriptor an interrupted run added to this setup's
+    /// schema without recording it.
+    async fn unrecorded_descriptor(
+        &self,
+        journal: &Journal,
+    ) -> std::result::Result<Option<String>, PlatformError> {
+        let recorded = |step: StepId| {
+            journal
+                .record(step)
+                .filter(|record| !record.pre_existing && record.state != StepState::RolledBack)
+                .and_then(|record| record.resource_id.clone())
+        };
+        let (Some(schema), Some(tenant)) = (recorded(StepId::Schema), recorded(StepId::TenantId))
+        else {
+            return Ok(None);
+        };
+        let property = chatlio::schema::primary_identity_property(&tenant);
+        Ok(
+            find_identity_descriptor(&self.client, &SchemaId::new(schema), &property)
+                .await?
+                .filter(|found| found.ours)
+                .map(|found| found.id),
+        )
     }
 
     async fn delete(&self, step: StepId, id: &str) -> std::result::Result<(), DeleteFailure> {
@@ -908,6 +1112,7 @@ impl Engine {
                     .delete_source_connection(&SourceConnectionId::new(id))
                     .await
             }
+            // Handled by `keep_mapping_sets`; Adobe offers no delete.
             StepId::MappingSet => return Err(DeleteFailure::Kept(KeptReason::NotDeletable)),
             StepId::Dataset => {
                 self.client

@@ -4,6 +4,7 @@
 //! This crate never depends on Tauri; the CLI and the desktop app are two
 //! front ends over it.
 
+pub mod drift;
 pub mod engine;
 pub mod error;
 pub mod input;
@@ -15,6 +16,7 @@ pub mod preflight;
 pub mod status;
 pub mod step;
 
+pub use drift::{drift, Drift, DriftKind, Repair};
 pub use engine::{
     Engine, FailPoint, KeptReason, ProgressEvent, ProgressKind, ProgressSink, RollbackOutcome,
     SetupOutcome,

@@ -17,6 +17,9 @@ pub struct Names {
     pub dataset_name: Option<String>,
     pub source_connection: String,
     pub target_connection: String,
+    /// Data Prep mapping sets have a name but no description, so the name
+    /// carries the marker: `<setup> mapping [chatlio-setup:<setup>:mapping_set]`.
+    pub mapping_set: String,
     pub dataflow: String,
 }
 
@@ -37,6 +40,11 @@ impl Names {
             },
             source_connection: format!("{} source", request.name),
             target_connection: format!("{} target", request.name),
+            mapping_set: format!(
+                "{} mapping [{}]",
+                request.name,
+                marker(&request.name, StepId::MappingSet)
+            ),
             dataflow: request.name.clone(),
         }
     }
@@ -75,6 +83,7 @@ mod tests {
             dataset_name: None,
             source_connection: String::new(),
             target_connection: String::new(),
+            mapping_set: String::new(),
             dataflow: String::new(),
         };
         let description = names.description(StepId::Dataset, "Events.");
@@ -83,5 +92,27 @@ mod tests {
         let other = format!("x [{}]", marker("ab", StepId::Dataset));
         assert!(!has_marker(Some(&other), "a", StepId::Dataset));
         assert!(!has_marker(None, "a", StepId::Dataset));
+    }
+
+    #[test]
+    fn the_mapping_set_name_carries_the_marker() {
+        let request = crate::input::SetupInput {
+            name: "Chatlio events".into(),
+            sandbox: "prod".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        let names = Names::new(&request);
+        assert!(has_marker(
+            Some(&names.mapping_set),
+            "Chatlio events",
+            StepId::MappingSet
+        ));
+        assert!(!has_marker(
+            Some(&names.mapping_set),
+            "Chatlio",
+            StepId::MappingSet
+        ));
     }
 }

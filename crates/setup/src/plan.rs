@@ -195,7 +195,7 @@ impl Plan {
         resource(
             StepId::MappingSet,
             "mapping_set",
-            "Chatlio mapping (all five events)",
+            &names.mapping_set,
             ResourceAction::Create,
         );
         resource(
@@ -235,11 +235,13 @@ impl Plan {
             captures: Some(("TARGET_CONNECTION_ID", ".id")),
             note: "data lake target connection",
         });
+        let mut mapping_set = chatlio::mapping_set_body(&tenant, &schema_id, None);
+        mapping_set["name"] = json!(names.mapping_set);
         calls.push(PlannedCall {
             step: Some(StepId::MappingSet),
             method: "POST",
             path: "/data/foundation/conversion/mappingSets".into(),
-            body: Some(chatlio::mapping_set_body(&tenant, &schema_id, None)),
+            body: Some(mapping_set),
             captures: Some(("MAPPING_SET_ID", ".id")),
             note: "Data Prep mapping for all five Chatlio events",
         });
@@ -305,8 +307,10 @@ impl Plan {
             script.push_str(&format!("# {}\n", call.note));
             let path = shell_text(&call.path);
             let (prefix, suffix) = match call.captures {
+                // The closing parenthesis goes on its own line after the
+                // heredoc: the body is read after the line that opens it.
                 Some((variable, filter)) => {
-                    (format!("{variable}=$("), format!(" | jq -r '{filter}')"))
+                    (format!("{variable}=$("), format!(" | jq -r '{filter}'"))
                 }
                 None => (String::new(), String::new()),
             };
@@ -384,4 +388,227 @@ fn substitute(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::SetupInput;
+
+    fn new_setup() -> SetupRequest {
+        SetupInput {
+            name: "Chatlio events".into(),
+            sandbox: "prod".into(),
+            profile_enabled: true,
+            error_diagnostics: true,
+            partial_ingestion_threshold: Some(5),
+            ..SetupInput::default()
+        }
+        .validate()
+        .unwrap()
+    }
+
+    fn existing_setup() -> SetupRequest {
+        SetupInput {
+            name: "Reuse".into(),
+            sandbox: "prod".into(),
+            existing_schema_id: "https://ns.adobe.com/acme/schemas/abc".into(),
+            existing_dataset_id: "5f0a1b2c3d4e5f6a7b8c9d0e".into(),
+            ..SetupInput::default()
+        }
+        .validate()
+        .unwrap()
+    }
+
+    fn steps_of_calls(plan: &Plan) -> Vec<Option<StepId>> {
+        plan.calls.iter().map(|call| call.step).collect()
+    }
+
+    /// Every string in `value` under a key naming a secret or token.
+    fn secret_values(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    let key = key.to_ascii_lowercase();
+                    if key.contains("secret") || key.contains("token") || key == "authorization" {
+                        found.push(inner.to_string());
+                    }
+                    secret_values(inner, found);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| secret_values(item, found)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn a_new_setup_lists_every_resource_and_every_call_in_order() {
+        let request = new_setup();
+        let plan = Plan::new(&request).unwrap();
+        let created: Vec<StepId> = StepId::ALL
+            .into_iter()
+            .filter(|step| step.creates_resource())
+            .collect();
+        let listed: Vec<StepId> = plan.resources.iter().map(|r| r.step).collect();
+        let mut sorted = listed.clone();
+        sorted.sort();
+        assert_eq!(sorted, created, "one resource per creating step");
+        let names = Names::new(&request);
+        for resource in &plan.resources {
+            assert_eq!(resource.marker, names.marker(resource.step));
+            let expected = if resource.step == StepId::FieldGroup {
+                ResourceAction::CreateOrReuse
+            } else {
+                ResourceAction::Create
+            };
+            assert_eq!(resource.action, expected, "{:?}", resource.step);
+        }
+        // The token, then one call per step, in run order.
+        let mut expected = vec![None];
+        expected.extend(StepId::ALL.into_iter().map(Some));
+        assert_eq!(steps_of_calls(&plan), expected);
+        let shapes: Vec<(&str, &str)> = plan
+            .calls
+            .iter()
+            .map(|call| (call.method, call.path.as_str()))
+            .collect();
+        assert_eq!(
+            shapes,
+            [
+                ("POST", "/ims/token/v3"),
+                ("GET", "/data/foundation/schemaregistry/stats"),
+                ("POST", "/data/foundation/schemaregistry/tenant/fieldgroups"),
+                ("POST", "/data/foundation/schemaregistry/tenant/schemas"),
+                ("POST", "/data/foundation/schemaregistry/tenant/descriptors"),
+                (
+                    "POST",
+                    "/data/foundation/catalog/dataSets?requestDataSource=true"
+                ),
+                ("POST", "/data/foundation/flowservice/sourceConnections"),
+                ("POST", "/data/foundation/flowservice/targetConnections"),
+                ("POST", "/data/foundation/conversion/mappingSets"),
+                ("POST", "/data/foundation/flowservice/flows"),
+                ("GET", "/data/foundation/flowservice/flows/@@FLOW_ID@@"),
+            ]
+        );
+        // Every created resource carries its marker, so an interrupted run's
+        // resource (or one made by the exported script) is adopted.
+        for call in &plan.calls {
+            let (Some(step), Some(body)) = (call.step, &call.body) else {
+                continue;
+            };
+            if step == StepId::IdentityDescriptor {
+                continue;
+            }
+            let marked = if step == StepId::MappingSet {
+                body["name"].as_str()
+            } else {
+                body["description"].as_str()
+            };
+            assert!(
+                crate::names::has_marker(marked, &request.name, step),
+                "{step:?}: {body}"
+            );
+        }
+        let dataset = plan.calls[5].body.as_ref().unwrap();
+        assert_eq!(dataset["tags"]["unifiedProfile"][0], "enabled:true");
+        assert_eq!(dataset["enableErrorDiagnostics"], true);
+        let flow = plan.calls[9].body.as_ref().unwrap();
+        assert_eq!(flow["options"]["partialIngestionPercent"], 5);
+        assert_eq!(flow["options"]["errorDiagnosticsEnabled"], true);
+    }
+
+    #[test]
+    fn existing_schema_and_dataset_are_used_not_created() {
+        let request = existing_setup();
+        let plan = Plan::new(&request).unwrap();
+        for step in [StepId::Schema, StepId::Dataset] {
+            let resource = plan.resources.iter().find(|r| r.step == step).unwrap();
+            assert_eq!(resource.action, ResourceAction::UseExisting);
+        }
+        assert!(!plan
+            .resources
+            .iter()
+            .any(|r| matches!(r.step, StepId::FieldGroup | StepId::IdentityDescriptor)));
+        assert!(!plan.calls.iter().any(|call| matches!(
+            call.step,
+            Some(
+                StepId::FieldGroup | StepId::Schema | StepId::IdentityDescriptor | StepId::Dataset
+            )
+        )));
+        let target = plan
+            .calls
+            .iter()
+            .find(|call| call.step == Some(StepId::TargetConnection))
+            .unwrap();
+        let body = target.body.as_ref().unwrap().to_string();
+        assert!(
+            body.contains("https://ns.adobe.com/acme/schemas/abc"),
+            "{body}"
+        );
+        assert!(body.contains("5f0a1b2c3d4e5f6a7b8c9d0e"), "{body}");
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_the_plan() {
+        for request in [new_setup(), existing_setup()] {
+            let plan = Plan::new(&request).unwrap();
+            let value = serde_json::to_value(&plan).unwrap();
+            let mut found = Vec::new();
+            secret_values(&value, &mut found);
+            assert_eq!(found, vec!["\"[redacted]\"".to_owned()], "{found:?}");
+            let token = &plan.calls[0];
+            assert_eq!(token.step, None);
+            assert_eq!(token.body.as_ref().unwrap()["client_secret"], "[redacted]");
+            assert!(!value.to_string().contains("Bearer"));
+        }
+    }
+
+    #[test]
+    fn the_curl_script_reads_credentials_from_the_environment_and_holds_no_secret() {
+        let plan = Plan::new(&new_setup()).unwrap();
+        let script = plan.to_curl_script();
+        assert!(script.starts_with("#!/bin/sh\n"));
+        assert!(script.contains("\nset -eu\n"));
+        for variable in ["ACCESS_TOKEN", "API_KEY", "ORG_ID", "SANDBOX"] {
+            assert!(
+                script.contains(&format!(": \"${{{variable}:?set {variable}}}\"")),
+                "{variable} is not required"
+            );
+        }
+        assert!(script.contains("-H \"Authorization: Bearer $ACCESS_TOKEN\""));
+        // The token request is left to the user; no secret, no token in text.
+        for forbidden in ["client_secret", "[redacted]", "/ims/token", "eyJ"] {
+            assert!(!script.contains(forbidden), "{forbidden}");
+        }
+        // One curl call per step, each body in its own heredoc.
+        let calls = script
+            .lines()
+            .filter(|line| line.contains("call POST") || line.contains("call GET"))
+            .count();
+        assert_eq!(calls, StepId::ALL.len());
+        assert_eq!(
+            script.matches("<<CHATLIO_BODY_END").count(),
+            script.matches("\nCHATLIO_BODY_END\n").count()
+        );
+        // Placeholders became shell variables; the JSON "$ref"/"$id" stay literal.
+        assert!(!script.contains("@@"));
+        assert!(script.contains("${SCHEMA_ID}"));
+        assert!(script.contains("\\$ref"));
+        assert!(script.ends_with("?x-adobe-flow-id=$FLOW_ID\"\n"));
+    }
+
+    #[test]
+    fn shell_text_is_quoted_so_nothing_in_a_title_is_expanded() {
+        assert_eq!(
+            heredoc_text(r#"{"title": "a $(x) `y` \\ $HOME @@TENANT_ID@@"}"#),
+            r#"{"title": "a \$(x) \`y\` \\\\ \$HOME ${TENANT_ID}"}"#
+        );
+        assert_eq!(
+            shell_text(r#"/x/"$y"/@@FLOW_ID@@"#),
+            r#"/x/\"\$y\"/${FLOW_ID}"#
+        );
+        // Only upper-case names are placeholders.
+        assert_eq!(substitute("@@a@@ @@B_C@@"), "@@a@@ ${B_C}");
+    }
 }

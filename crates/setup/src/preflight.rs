@@ -110,6 +110,15 @@ pub async fn preflight(client: &Client, request: &SetupRequest) -> PreflightRepo
     );
     checks.push(match sandbox_result {
         Ok(_) => passed("sandbox", format!("Sandbox {sandbox} is available.")),
+        // Not in the credential's list: mistyped, or not granted to it.
+        Err(error) if error.code() == ErrorCode::NotFound => Check {
+            id: "sandbox",
+            state: CheckState::Failed,
+            message: error.to_string(),
+            hint: Some(format!(
+                "Check the sandbox name ({sandbox}), or ask an admin to give the credential access to this sandbox in its product profile."
+            )),
+        },
         Err(error) => failed("sandbox", &error, "access to this sandbox"),
     });
     let tenant_id = match tenant {

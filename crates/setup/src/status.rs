@@ -206,10 +206,16 @@ pub async fn flow_status(client: &Client, flow_id: &str) -> Result<FlowStatus, P
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TestEventPhase {
+    /// The event is about to be posted to the webhook URL.
     Sent,
+    /// The inlet answered 2xx without a hidden rejection.
     Accepted,
+    /// Not counted yet; polled again shortly.
     Waiting,
+    /// The flow's run counts grew.
     Counted,
+    /// Counted as a failed record (mapping or schema validation).
+    Failed,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -221,6 +227,9 @@ pub struct TestEventOutcome {
     pub counted: bool,
     pub ingested: bool,
     pub failed: bool,
+    /// Why the record failed: the run errors that grew with this event, each
+    /// with an explanation code and a fix. Empty when it was ingested.
+    pub errors: Vec<ExplainedError>,
     pub elapsed_ms: u64,
 }
 
@@ -241,12 +250,60 @@ impl TestEventError {
     }
 }
 
-fn totals(runs: &[Run]) -> (u64, u64, u64) {
-    runs.iter()
-        .map(summarize)
-        .fold((0, 0, 0), |(r, i, f), run| {
-            (r + run.received, i + run.ingested, f + run.failed)
+/// Record counts and error tallies of a flow's recent runs, to tell what one
+/// test event changed.
+#[derive(Debug, Default)]
+struct Tally {
+    received: u64,
+    ingested: u64,
+    failed: u64,
+    /// Records per (Adobe error code, message).
+    errors: std::collections::BTreeMap<(Option<String>, Option<String>), u64>,
+}
+
+fn tally(runs: &[Run]) -> Tally {
+    let mut tally = Tally::default();
+    for run in runs {
+        let summary = summarize(run);
+        tally.received += summary.received;
+        tally.ingested += summary.ingested;
+        tally.failed += summary.failed;
+        let errors = run
+            .metrics
+            .as_ref()
+            .and_then(|metrics| metrics.status_summary.as_ref())
+            .map(|status| status.errors.as_slice())
+            .unwrap_or_default();
+        for error in errors {
+            *tally
+                .errors
+                .entry((error.code.clone(), error.message.clone()))
+                .or_default() += error.record_count.unwrap_or(1);
+        }
+    }
+    tally
+}
+
+/// The run errors whose record count grew between two tallies, explained.
+fn new_errors(before: &Tally, after: &Tally) -> Vec<ExplainedError> {
+    after
+        .errors
+        .iter()
+        .filter_map(|(key, records)| {
+            let grew = records.saturating_sub(before.errors.get(key).copied().unwrap_or(0));
+            (grew > 0).then(|| {
+                let (code, message) = key;
+                let (explanation, fix) = explain(code.as_deref(), message.as_deref());
+                ExplainedError {
+                    explanation,
+                    fix,
+                    adobe_code: code.clone(),
+                    message: message.clone(),
+                    records: Some(grew),
+                }
+            })
         })
+        .collect()
 }
 
 /// Sends a generated Chatlio event of `kind` to the flow's webhook URL, checks
@@ -259,6 +316,25 @@ pub async fn send_test_event(
     deadline: Duration,
     progress: &(dyn Fn(TestEventPhase) + Send + Sync),
 ) -> Result<TestEventOutcome, TestEventError> {
+    let payload = {
+        let mut rng = rand::rng();
+        chatlio::generate(kind, &mut rng)
+    };
+    send_test_payload(client, flow_id, kind, &payload, deadline, progress).await
+}
+
+/// Like [`send_test_event`], with a given body (`kind` only labels the
+/// outcome): for replaying a real Chatlio payload, or showing what a broken
+/// one produces. A record that fails mapping or validation comes back with
+/// `failed` and the explained run errors it caused.
+pub async fn send_test_payload(
+    client: &Client,
+    flow_id: &str,
+    kind: chatlio::EventKind,
+    payload: &serde_json::Value,
+    deadline: Duration,
+    progress: &(dyn Fn(TestEventPhase) + Send + Sync),
+) -> Result<TestEventOutcome, TestEventError> {
     let started = tokio::time::Instant::now();
     let id = FlowId::new(flow_id);
     let service = client.flow_service();
@@ -266,13 +342,9 @@ pub async fn send_test_event(
         .webhook_url(&id)
         .await?
         .ok_or(TestEventError::NoInlet)?;
-    let baseline = totals(&service.list_runs(&id, RUNS_PER_FLOW).await?);
-    let payload = {
-        let mut rng = rand::rng();
-        chatlio::generate(kind, &mut rng)
-    };
+    let baseline = tally(&service.list_runs(&id, RUNS_PER_FLOW).await?);
     progress(TestEventPhase::Sent);
-    let receipt = client.inlet().send_event(&webhook, &payload).await?;
+    let receipt = client.inlet().send_event(&webhook, payload).await?;
     progress(TestEventPhase::Accepted);
     let until = started + deadline;
     let mut outcome = TestEventOutcome {
@@ -281,15 +353,35 @@ pub async fn send_test_event(
         counted: false,
         ingested: false,
         failed: false,
+        errors: Vec::new(),
         elapsed_ms: 0,
     };
     loop {
-        let now = totals(&service.list_runs(&id, RUNS_PER_FLOW).await?);
-        if now.0 > baseline.0 || now.1 > baseline.1 || now.2 > baseline.2 {
+        let now = tally(&service.list_runs(&id, RUNS_PER_FLOW).await?);
+        if now.received > baseline.received
+            || now.ingested > baseline.ingested
+            || now.failed > baseline.failed
+        {
             outcome.counted = true;
-            outcome.ingested = now.1 > baseline.1;
-            outcome.failed = now.2 > baseline.2;
+            outcome.ingested = now.ingested > baseline.ingested;
+            outcome.failed = now.failed > baseline.failed;
             progress(TestEventPhase::Counted);
+            if outcome.failed {
+                outcome.errors = new_errors(&baseline, &now);
+                if outcome.errors.is_empty() {
+                    // Counted as failed without a run error naming the cause:
+                    // still say so, with the general advice.
+                    let (explanation, fix) = explain(None, None);
+                    outcome.errors.push(ExplainedError {
+                        explanation,
+                        fix,
+                        adobe_code: None,
+                        message: None,
+                        records: Some(now.failed - baseline.failed),
+                    });
+                }
+                progress(TestEventPhase::Failed);
+            }
             break;
         }
         if tokio::time::Instant::now() >= until {

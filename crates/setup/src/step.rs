@@ -71,6 +71,46 @@ impl StepId {
         }
     }
 
+    /// The steps whose resources this step's resource names inside itself (a
+    /// flow names its connections and mapping set; a target connection its
+    /// dataset and schema). Narrower than `dependencies`, which also orders
+    /// steps that share no data: when a resource is made again, exactly the
+    /// resources referring to it must be made again too.
+    pub fn references(self) -> &'static [StepId] {
+        match self {
+            StepId::TenantId | StepId::FieldGroup | StepId::SourceConnection => &[],
+            StepId::Schema => &[StepId::FieldGroup],
+            StepId::IdentityDescriptor | StepId::Dataset | StepId::MappingSet => &[StepId::Schema],
+            StepId::TargetConnection => &[StepId::Schema, StepId::Dataset],
+            StepId::Dataflow => &[
+                StepId::SourceConnection,
+                StepId::TargetConnection,
+                StepId::MappingSet,
+            ],
+            StepId::ReadBack => &[StepId::Dataflow],
+        }
+    }
+
+    /// This step and every step whose resource refers to it, directly or
+    /// through others, in run order.
+    pub fn with_referrers(self) -> Vec<StepId> {
+        let mut affected = vec![self];
+        // `ALL` is in run order and references point backwards, so one pass
+        // finds every transitive referrer.
+        for step in StepId::ALL {
+            if !affected.contains(&step)
+                && step
+                    .references()
+                    .iter()
+                    .any(|reference| affected.contains(reference))
+            {
+                affected.push(step);
+            }
+        }
+        affected.sort();
+        affected
+    }
+
     /// Whether rolling back deletes what this step made. Reading the tenant id
     /// or the inlet URL creates nothing.
     pub fn creates_resource(self) -> bool {
@@ -137,6 +177,37 @@ mod tests {
             rounds()[0],
             vec![StepId::TenantId, StepId::SourceConnection]
         );
+    }
+
+    #[test]
+    fn references_are_dependencies_and_referrers_are_transitive() {
+        for step in StepId::ALL {
+            for reference in step.references() {
+                assert!(
+                    reference < &step,
+                    "{step:?} refers forward to {reference:?}"
+                );
+            }
+        }
+        assert_eq!(
+            StepId::Dataflow.with_referrers(),
+            vec![StepId::Dataflow, StepId::ReadBack]
+        );
+        assert_eq!(
+            StepId::Dataset.with_referrers(),
+            vec![
+                StepId::Dataset,
+                StepId::TargetConnection,
+                StepId::Dataflow,
+                StepId::ReadBack
+            ]
+        );
+        // The descriptor orders the flow but is not named by it.
+        assert_eq!(
+            StepId::IdentityDescriptor.with_referrers(),
+            vec![StepId::IdentityDescriptor]
+        );
+        assert_eq!(StepId::FieldGroup.with_referrers().len(), 8);
     }
 
     #[test]

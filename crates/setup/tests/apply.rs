@@ -57,6 +57,15 @@ async fn interrupted_at_every_step_boundary_then_resume_leaves_no_duplicates() {
             assert!(error.is_resumable(), "{fail_point:?}: {error}");
             let outcome = harness.engine().resume(&name).await.unwrap();
             assert!(outcome.complete, "{fail_point:?}");
+            // Adopted or created, every step knows its resource's id (the
+            // descriptor and the mapping set are found by list, not assumed).
+            for record in &outcome.steps {
+                assert!(
+                    record.resource_id.is_some(),
+                    "{fail_point:?}: {:?} has no id",
+                    record.step
+                );
+            }
             let after = counts(&harness.state().await);
             // Exactly one new set, except the shared field group.
             let expected = Counts {
@@ -66,6 +75,7 @@ async fn interrupted_at_every_step_boundary_then_resume_leaves_no_duplicates() {
                 datasets: before.datasets + 1,
                 source_connections: before.source_connections + 1,
                 target_connections: before.target_connections + 1,
+                mapping_sets: before.mapping_sets + 1,
                 flows: before.flows + 1,
             };
             assert_eq!(after, expected, "{fail_point:?}");
@@ -77,12 +87,8 @@ async fn interrupted_at_every_step_boundary_then_resume_leaves_no_duplicates() {
 #[tokio::test]
 async fn rollback_after_interruption_leaves_nothing_this_setup_created() {
     let harness = Harness::start("rollback", Duration::ZERO).await;
-    for step in [
-        StepId::Schema,
-        StepId::TargetConnection,
-        StepId::Dataflow,
-        StepId::ReadBack,
-    ] {
+    let mut kept_mapping_sets = 0;
+    for step in StepId::ALL {
         let name = format!("rollback {}", step.as_str());
         let error = harness
             .engine()
@@ -96,11 +102,46 @@ async fn rollback_after_interruption_leaves_nothing_this_setup_created() {
         assert_eq!(
             Counts {
                 field_groups: 0,
+                mapping_sets: 0,
                 ..after.clone()
             },
             Counts::default(),
             "{step:?}: {outcome:?}"
         );
+        // Adobe cannot delete mapping sets; each one is reported, none is
+        // left unmentioned.
+        kept_mapping_sets += outcome
+            .kept
+            .iter()
+            .filter(|kept| kept.step == StepId::MappingSet && kept.resource_id.is_some())
+            .count();
+        assert_eq!(
+            after.mapping_sets, kept_mapping_sets,
+            "{step:?}: {outcome:?}"
+        );
     }
+    harness.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_same_name_can_be_set_up_again_after_a_rollback() {
+    let harness = Harness::start("again", Duration::ZERO).await;
+    let engine = harness.engine();
+    let first = engine.apply(&request("Again")).await.unwrap();
+    let rolled_back = engine.rollback("Again").await.unwrap();
+    assert_eq!(rolled_back.kept.len(), 1, "{rolled_back:?}");
+    // The kept mapping set writes to the deleted schema: a new one is made for
+    // the new schema instead of adopting the unusable one.
+    let second = engine.apply(&request("Again")).await.unwrap();
+    assert!(second.complete);
+    assert_ne!(second.schema_id, first.schema_id);
+    let state = harness.state().await;
+    assert_eq!(
+        counts(&state),
+        Counts {
+            mapping_sets: 2,
+            ..one_of_each()
+        }
+    );
     harness.shutdown().await;
 }

@@ -1,12 +1,11 @@
-//! Latency, random faults, status refresh and secret hygiene against platform-sim.
+//! Latency, status refresh and secret hygiene against platform-sim.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{counts, request, Harness};
-use serde_json::json;
+use common::{request, Harness};
 
 const LATENCY: Duration = Duration::from_millis(150);
 
@@ -95,78 +94,16 @@ async fn setup_at_150ms_latency_takes_at_most_eight_and_a_half_round_trips() {
     harness.shutdown().await;
 }
 
+/// Runs the futures together, at most 25 at a time (the sim's latency is per
+/// request, so this takes two round trips for 49 flows, not 49).
 async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for future in futures {
-        set.push(future);
-    }
+    let mut pending: Vec<F> = futures.collect();
     let mut outputs = Vec::new();
-    // Run them concurrently in chunks to keep the test quick.
-    let mut pending = set.into_iter().collect::<Vec<_>>();
     while !pending.is_empty() {
         let chunk: Vec<F> = pending.drain(..pending.len().min(25)).collect();
-        let results = join_all(chunk).await;
-        outputs.extend(results);
+        outputs.extend(futures_util::future::join_all(chunk).await);
     }
     outputs
-}
-
-async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut handles = Vec::new();
-    for future in futures {
-        handles.push(Box::pin(future));
-    }
-    let mut outputs = Vec::new();
-    for handle in handles {
-        outputs.push(handle.await);
-    }
-    outputs
-}
-
-#[tokio::test]
-async fn random_faults_each_run_completes_or_stops_resumably_without_duplicates() {
-    let harness = Harness::start("faults", Duration::ZERO).await;
-    for run in 0..20u64 {
-        let name = format!("faulty {run}");
-        harness
-            .control(
-                reqwest::Method::PUT,
-                "/__sim/faults/random",
-                Some(json!({"rate": 0.25, "seed": run, "kinds": ["429", "500", "502", "503", "drop"], "retryAfterSecs": 0, "pathPrefix": "/data/"})),
-            )
-            .await;
-        if run % 5 == 0 {
-            harness
-                .control(
-                    reqwest::Method::POST,
-                    "/__sim/tokens/expire",
-                    Some(json!({})),
-                )
-                .await;
-        }
-        let first = harness.engine().apply(&request(&name)).await;
-        if let Err(error) = &first {
-            assert!(
-                error.is_resumable(),
-                "run {run}: not resumable: {error} ({:?})",
-                error.code()
-            );
-        }
-        harness
-            .control(reqwest::Method::DELETE, "/__sim/faults", None)
-            .await;
-        let outcome = harness.engine().resume(&name).await.unwrap();
-        assert!(outcome.complete, "run {run}");
-        let now = counts(&harness.state().await);
-        let setups = usize::try_from(run + 1).unwrap();
-        assert_eq!(now.flows, setups, "run {run}: {now:?}");
-        assert_eq!(now.schemas, setups, "run {run}: {now:?}");
-        assert_eq!(now.datasets, setups, "run {run}: {now:?}");
-        assert_eq!(now.source_connections, setups, "run {run}: {now:?}");
-        assert_eq!(now.target_connections, setups, "run {run}: {now:?}");
-        assert_eq!(now.field_groups, 1, "run {run}");
-    }
-    harness.shutdown().await;
 }
 
 #[tokio::test]

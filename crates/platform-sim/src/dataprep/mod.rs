@@ -301,6 +301,14 @@ fn check_body(
     Ok((schema_id, specs, compiled))
 }
 
+/// The optional `name` of a mapping set (the spec's `MappingSet.name`).
+fn name_of(body: &Map<String, Value>) -> Option<String> {
+    body.get("name")
+        .and_then(Value::as_str)
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+}
+
 fn content_type_of(body: &Map<String, Value>) -> String {
     body.get("outputSchema")
         .and_then(|o| o.get("schemaRef"))
@@ -376,6 +384,10 @@ async fn create(
         "schemaRef": { "id": schema_id, "contentType": content_type },
         "xdmSchema": schema_id,
     });
+    let mut stored = stored;
+    if let Some(name) = name_of(&body) {
+        stored["name"] = json!(name);
+    }
     data.mapping_sets.insert(id.clone(), vec![stored]);
     drop(platform);
     sim.mark_dirty();
@@ -432,6 +444,16 @@ async fn update(
         "schemaRef": { "id": schema_id, "contentType": content_type },
         "xdmSchema": schema_id,
     });
+    let mut stored = stored;
+    // A new version keeps the name unless the body gives another one.
+    if let Some(name) = name_of(&body).or_else(|| {
+        previous
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }) {
+        stored["name"] = json!(name);
+    }
     versions.push(stored);
     drop(platform);
     sim.mark_dirty();
@@ -510,6 +532,12 @@ async fn list(
             d.mapping_sets
                 .values()
                 .filter_map(|v| v.last().cloned())
+                .filter(|set| match query_get(&pairs, "name") {
+                    // Documented as "Filter the mapping sets by name"; taken as an
+                    // exact match.
+                    Some(wanted) => set.get("name").and_then(Value::as_str) == Some(wanted),
+                    None => true,
+                })
                 .collect()
         })
         .unwrap_or_default();

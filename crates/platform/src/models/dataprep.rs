@@ -96,6 +96,9 @@ impl Mapping {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MappingSetRequest {
+    /// Optional name (the spec's `MappingSet.name`); the list can be filtered by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The target schema.
     pub output_schema: OutputSchema,
     /// The mappings.
@@ -106,6 +109,7 @@ impl MappingSetRequest {
     /// Mappings into `schema` (content type `xed-full+json;version=1`, as Adobe documents).
     pub fn new(schema: SchemaId, mappings: Vec<Mapping>) -> Self {
         Self {
+            name: None,
             output_schema: OutputSchema {
                 schema_ref: SchemaRef {
                     id: schema,
@@ -115,6 +119,25 @@ impl MappingSetRequest {
             mappings,
         }
     }
+
+    /// Sets the name.
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+/// `outputSchema` as lookups and lists return it (the spec's `SchemaRepresentation`):
+/// an internal id and version next to the `schemaRef`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaRepresentation {
+    /// Data Prep's own id for the schema copy.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The XDM schema the mapping writes to.
+    #[serde(default)]
+    pub schema_ref: Option<SchemaRef>,
 }
 
 /// A mapping set as returned by create (200) and lookup.
@@ -138,4 +161,93 @@ pub struct MappingSet {
     /// The mappings (lookup only).
     #[serde(default)]
     pub mappings: Vec<Mapping>,
+    /// The name given on create, if any (lookup and list).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The target schema (lookup and list).
+    #[serde(default)]
+    pub output_schema: Option<SchemaRepresentation>,
+    /// The target schema's `$id`, a legacy top-level copy (lookup and list).
+    #[serde(default)]
+    pub xdm_schema: Option<String>,
+}
+
+impl MappingSet {
+    /// The `$id` of the schema this mapping set writes to, from `outputSchema.schemaRef`
+    /// or the legacy `xdmSchema`.
+    pub fn output_schema_id(&self) -> Option<&str> {
+        self.output_schema
+            .as_ref()
+            .and_then(|schema| schema.schema_ref.as_ref())
+            .map(|reference| reference.id.as_str())
+            .or(self.xdm_schema.as_deref())
+    }
+}
+
+/// `GET /mappingSets`: one page (`{"data": [...], "_page": {"count", "limit"}}`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MappingSetPage {
+    /// The mapping sets of this page.
+    #[serde(default)]
+    pub data: Vec<MappingSet>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The list example of the Data Prep spec (`MapperSetPage`), with `data` as the
+    /// array the schema declares, plus a `name`.
+    #[test]
+    fn a_listed_mapping_set_gives_its_name_and_output_schema() {
+        let page: MappingSetPage = serde_json::from_value(serde_json::json!({
+            "data": [{
+                "id": "428beb15b4864daaaa9dc3f005448005",
+                "version": 1,
+                "createdDate": 1582250953000_i64,
+                "modifiedDate": 1582251156000_i64,
+                "name": "Events mapping",
+                "inputSchema": {"id": "e660142cab8e438382abc5691b364b30", "version": 0},
+                "outputSchema": {
+                    "id": "1956affc28be468aa452e5e47c680c6b",
+                    "version": 0,
+                    "schemaRef": {"id": "https://ns.adobe.com/xdm/context/profile__union", "contentType": "1.0"}
+                },
+                "mappings": [{"sourceType": "text/x.schema-path", "source": "id", "destination": "person.name.firstName"}],
+                "status": "PUBLISHED",
+                "xdmSchema": "https://ns.adobe.com/xdm/context/profile__union"
+            }, {
+                "id": "e7c80e4c0d8f4a98a7d400b4e178b635",
+                "xdmSchema": "https://ns.adobe.com/tenant/schemas/legacy"
+            }],
+            "_page": {"count": 2, "limit": 10}
+        }))
+        .unwrap();
+        assert_eq!(page.data.len(), 2);
+        assert_eq!(page.data[0].name.as_deref(), Some("Events mapping"));
+        assert_eq!(
+            page.data[0].output_schema_id(),
+            Some("https://ns.adobe.com/xdm/context/profile__union")
+        );
+        // Without `outputSchema`, the legacy top-level copy is used.
+        assert_eq!(
+            page.data[1].output_schema_id(),
+            Some("https://ns.adobe.com/tenant/schemas/legacy")
+        );
+        assert_eq!(page.data[1].name, None);
+    }
+
+    #[test]
+    fn a_request_name_is_sent_only_when_set() {
+        let request = MappingSetRequest::new(
+            SchemaId::new("https://ns.adobe.com/t/schemas/1"),
+            Vec::new(),
+        );
+        assert!(serde_json::to_value(&request)
+            .unwrap()
+            .get("name")
+            .is_none());
+        let named = serde_json::to_value(request.named("A mapping")).unwrap();
+        assert_eq!(named["name"], "A mapping");
+    }
 }

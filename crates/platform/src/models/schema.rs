@@ -264,3 +264,51 @@ pub struct Descriptor {
     #[serde(default, rename = "xdm:isPrimary")]
     pub is_primary: Option<bool>,
 }
+
+/// `GET /tenant/descriptors` with `Accept: application/vnd.adobe.xdm+json`: descriptor
+/// objects grouped by `@type`, e.g. `{"xdm:descriptorIdentity": [...]}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescriptorList {
+    /// Descriptors keyed by their `@type`.
+    #[serde(flatten)]
+    pub by_type: std::collections::BTreeMap<String, Vec<Descriptor>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `GET /tenant/descriptors` with `Accept: application/vnd.adobe.xdm+json`: whole
+    /// descriptors grouped by `@type`, types that carry other fields included.
+    #[test]
+    fn the_descriptor_list_decodes_every_type() {
+        let list: DescriptorList = serde_json::from_value(serde_json::json!({
+            "xdm:alternateDisplayInfo": [{
+                "@id": "b1f5bbc2b8d1c8ae6a9a4d34c5d2a0e8f1b7a3c9",
+                "@type": "xdm:alternateDisplayInfo",
+                "xdm:sourceSchema": "https://ns.adobe.com/acme/schemas/1",
+                "xdm:sourceVersion": 1,
+                "xdm:sourceProperty": "/_acme/loyaltyLevel",
+                "xdm:title": {"en_us": "Loyalty Level"}
+            }],
+            "xdm:descriptorIdentity": [{
+                "@id": "f3a1dfa38a4871cf4442a33074c1f9406a593407",
+                "@type": "xdm:descriptorIdentity",
+                "xdm:sourceSchema": "https://ns.adobe.com/acme/schemas/1",
+                "xdm:sourceVersion": 1,
+                "xdm:sourceProperty": "/personalEmail/address",
+                "xdm:namespace": "Email",
+                "xdm:property": "xdm:code",
+                "xdm:isPrimary": true,
+                "meta:containerId": "tenant"
+            }]
+        }))
+        .unwrap();
+        assert_eq!(list.by_type.len(), 2);
+        let identity = &list.by_type["xdm:descriptorIdentity"][0];
+        assert_eq!(identity.is_primary, Some(true));
+        assert_eq!(identity.namespace.as_deref(), Some("Email"));
+        let empty: DescriptorList = serde_json::from_value(serde_json::json!({})).unwrap();
+        assert!(empty.by_type.is_empty());
+    }
+}

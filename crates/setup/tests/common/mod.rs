@@ -31,11 +31,22 @@ pub fn scratch(tag: &str) -> PathBuf {
 
 impl Harness {
     pub async fn start(tag: &str, latency: Duration) -> Harness {
+        Self::start_with(
+            tag,
+            SimConfig {
+                latency,
+                ..SimConfig::default()
+            },
+        )
+        .await
+    }
+
+    /// A sim with `config`, on any free port, with 500 ms run windows.
+    pub async fn start_with(tag: &str, config: SimConfig) -> Harness {
         let sim = platform_sim::start(SimConfig {
             port: 0,
-            latency,
             run_window: Duration::from_millis(500),
-            ..Default::default()
+            ..config
         })
         .await
         .expect("sim starts");
@@ -51,28 +62,36 @@ impl Harness {
 
     pub fn client_with(&self, retry: RetryPolicy) -> Client {
         let config = self.sim.config();
+        self.client_for(
+            config.client_id.as_str(),
+            config.client_secret.as_str(),
+            "prod",
+            retry,
+        )
+    }
+
+    /// A client for any credential and sandbox of the sim.
+    pub fn client_for(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        sandbox: &str,
+        retry: RetryPolicy,
+    ) -> Client {
         let base = Url::parse(&self.base).unwrap();
         let mut client_config = ClientConfig::new(
             base.clone(),
             base,
-            config.org_id.as_str(),
-            "prod",
-            Credential::server_to_server(
-                config.client_id.as_str(),
-                Secret::from(config.client_secret.as_str()),
-            ),
+            self.sim.config().org_id.as_str(),
+            sandbox,
+            Credential::server_to_server(client_id, Secret::from(client_secret)),
         );
         client_config.retry = retry;
         Client::new(client_config).unwrap()
     }
 
     pub fn client(&self) -> Client {
-        self.client_with(RetryPolicy {
-            max_attempts: 4,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(50),
-            max_retry_after: Duration::from_secs(2),
-        })
+        self.client_with(fast_retry())
     }
 
     pub fn engine(&self) -> Engine {
@@ -113,6 +132,16 @@ impl Harness {
     }
 }
 
+/// Retries quick enough for tests, as many as the default policy.
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+        max_retry_after: Duration::from_secs(2),
+    }
+}
+
 pub fn request(name: &str) -> SetupRequest {
     SetupInput {
         name: name.into(),
@@ -132,6 +161,7 @@ pub struct Counts {
     pub datasets: usize,
     pub source_connections: usize,
     pub target_connections: usize,
+    pub mapping_sets: usize,
     pub flows: usize,
 }
 
@@ -149,6 +179,7 @@ pub fn counts(state: &Value) -> Counts {
         datasets: length("datasets"),
         source_connections: length("source_connections").max(length("sourceConnections")),
         target_connections: length("target_connections").max(length("targetConnections")),
+        mapping_sets: length("mapping_sets"),
         flows: length("flows"),
     }
 }
@@ -161,6 +192,7 @@ pub fn one_of_each() -> Counts {
         datasets: 1,
         source_connections: 1,
         target_connections: 1,
+        mapping_sets: 1,
         flows: 1,
     }
 }
