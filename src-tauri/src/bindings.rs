@@ -92,6 +92,8 @@ pub fn typescript() -> String {
         declaration::<commands::connection::SandboxView>(),
         declaration::<commands::connection::ConnectionView>(),
         declaration::<commands::connection::ConnectionSummary>(),
+        declaration::<commands::connection::SavedConnectionView>(),
+        declaration::<commands::connection::ProjectView>(),
         declaration::<commands::connection::CheckView>(),
         declaration::<commands::connection::PreflightView>(),
         declaration::<commands::setup::PlannedResourceView>(),

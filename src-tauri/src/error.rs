@@ -55,6 +55,33 @@ pub enum ErrorCode {
     DependencyNotDone,
     Interrupted,
     InletUrlMissing,
+    // Connecting (see connect::ConnectError).
+    WrongClientSecret,
+    UnknownClientId,
+    ScopeRejected,
+    ScopeMissing,
+    OrgMismatch,
+    NoPlatformAccess,
+    SessionExpired,
+    KeychainUnavailable,
+    KeychainFailed,
+    SecretMissing,
+    ConnectionNotFound,
+    OrgNotChosen,
+    OrgNotAvailable,
+    WrongConnectionKind,
+    StoreFailed,
+    StoreCorrupt,
+    ProjectFileUnreadable,
+    StateMismatch,
+    Cancelled,
+    TimedOut,
+    AccessDenied,
+    AuthorizationFailed,
+    RedirectInvalid,
+    LoopbackUnavailable,
+    BrowserUnavailable,
+    NoSignInPending,
 }
 
 /// A refused form field: `field` and `problem` are the stable codes of the
@@ -134,6 +161,26 @@ impl CommandError {
             return Self::from_fields(problems.iter().map(|p| (p.field, p.problem)));
         }
         Self::from_view(&setup::ErrorView::from(error))
+    }
+
+    /// From the connection layer's error: its stable code, or the Adobe
+    /// error underneath.
+    pub fn from_connect(error: &connect::ConnectError) -> Self {
+        if let Some(platform) = error.platform_error() {
+            if !matches!(error.code(), c if ErrorCode::parse(c).is_some_and(|code| !code.is_platform()))
+            {
+                return Self::from_platform(platform);
+            }
+        }
+        let code = ErrorCode::parse(error.code()).unwrap_or(ErrorCode::Internal);
+        let mut out = Self::new(code, error.to_string()).with_hint(error.hint());
+        if code == ErrorCode::InvalidInput {
+            out.code = ErrorCode::FieldsInvalid;
+        }
+        if let Some(platform) = error.platform_error() {
+            out.request_id = platform.request_id().map(str::to_owned);
+        }
+        out
     }
 
     /// From the setup engine's serializable view (what progress events carry).
@@ -245,7 +292,57 @@ impl ErrorCode {
         ErrorCode::DependencyNotDone,
         ErrorCode::Interrupted,
         ErrorCode::InletUrlMissing,
+        ErrorCode::WrongClientSecret,
+        ErrorCode::UnknownClientId,
+        ErrorCode::ScopeRejected,
+        ErrorCode::ScopeMissing,
+        ErrorCode::OrgMismatch,
+        ErrorCode::NoPlatformAccess,
+        ErrorCode::SessionExpired,
+        ErrorCode::KeychainUnavailable,
+        ErrorCode::KeychainFailed,
+        ErrorCode::SecretMissing,
+        ErrorCode::ConnectionNotFound,
+        ErrorCode::OrgNotChosen,
+        ErrorCode::OrgNotAvailable,
+        ErrorCode::WrongConnectionKind,
+        ErrorCode::StoreFailed,
+        ErrorCode::StoreCorrupt,
+        ErrorCode::ProjectFileUnreadable,
+        ErrorCode::StateMismatch,
+        ErrorCode::Cancelled,
+        ErrorCode::TimedOut,
+        ErrorCode::AccessDenied,
+        ErrorCode::AuthorizationFailed,
+        ErrorCode::RedirectInvalid,
+        ErrorCode::LoopbackUnavailable,
+        ErrorCode::BrowserUnavailable,
+        ErrorCode::NoSignInPending,
     ];
+
+    /// The code named `text`, if there is one.
+    pub fn parse(text: &str) -> Option<ErrorCode> {
+        Self::ALL.iter().copied().find(|code| code.as_str() == text)
+    }
+
+    /// Whether this is one of Adobe's error classes (platform::ErrorCode).
+    pub fn is_platform(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::Unauthenticated
+                | ErrorCode::Forbidden
+                | ErrorCode::NotFound
+                | ErrorCode::Conflict
+                | ErrorCode::PreconditionFailed
+                | ErrorCode::RateLimited
+                | ErrorCode::InvalidRequest
+                | ErrorCode::ServerError
+                | ErrorCode::Network
+                | ErrorCode::Timeout
+                | ErrorCode::UnexpectedResponse
+                | ErrorCode::InvalidConfiguration
+        )
+    }
 
     pub fn as_str(self) -> &'static str {
         // A match, not a table, so adding a variant fails to compile until it
@@ -281,6 +378,32 @@ impl ErrorCode {
             ErrorCode::DependencyNotDone => "dependency_not_done",
             ErrorCode::Interrupted => "interrupted",
             ErrorCode::InletUrlMissing => "inlet_url_missing",
+            ErrorCode::WrongClientSecret => "wrong_client_secret",
+            ErrorCode::UnknownClientId => "unknown_client_id",
+            ErrorCode::ScopeRejected => "scope_rejected",
+            ErrorCode::ScopeMissing => "scope_missing",
+            ErrorCode::OrgMismatch => "org_mismatch",
+            ErrorCode::NoPlatformAccess => "no_platform_access",
+            ErrorCode::SessionExpired => "session_expired",
+            ErrorCode::KeychainUnavailable => "keychain_unavailable",
+            ErrorCode::KeychainFailed => "keychain_failed",
+            ErrorCode::SecretMissing => "secret_missing",
+            ErrorCode::ConnectionNotFound => "connection_not_found",
+            ErrorCode::OrgNotChosen => "org_not_chosen",
+            ErrorCode::OrgNotAvailable => "org_not_available",
+            ErrorCode::WrongConnectionKind => "wrong_connection_kind",
+            ErrorCode::StoreFailed => "store_failed",
+            ErrorCode::StoreCorrupt => "store_corrupt",
+            ErrorCode::ProjectFileUnreadable => "project_file_unreadable",
+            ErrorCode::StateMismatch => "state_mismatch",
+            ErrorCode::Cancelled => "cancelled",
+            ErrorCode::TimedOut => "timed_out",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::AuthorizationFailed => "authorization_failed",
+            ErrorCode::RedirectInvalid => "redirect_invalid",
+            ErrorCode::LoopbackUnavailable => "loopback_unavailable",
+            ErrorCode::BrowserUnavailable => "browser_unavailable",
+            ErrorCode::NoSignInPending => "no_sign_in_pending",
         }
     }
 }

@@ -15,6 +15,11 @@ pub type Shared = Arc<AppState>;
 
 pub struct AppState {
     data_dir: PathBuf,
+    /// Saved Adobe connections and their secrets.
+    pub connector: Arc<connect::Connector>,
+    /// A client secret read from a Developer Console project file, used when
+    /// the secret field is left empty; it never goes to the UI.
+    pub pending_project_secret: std::sync::Mutex<Option<Secret>>,
     /// The built-in platform-sim of practice mode, started on first use.
     pub practice: Mutex<Option<platform_sim::RunningSim>>,
     /// The Adobe (or practice) connection in use.
@@ -26,7 +31,13 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(data_dir: PathBuf) -> Self {
+        let connector = connect::Connector::new(
+            connect::ConnectionStore::new(data_dir.clone()),
+            Some(Arc::new(connect::KeychainVault::default())),
+        );
         Self {
+            connector: Arc::new(connector),
+            pending_project_secret: std::sync::Mutex::new(None),
             data_dir,
             practice: Mutex::new(None),
             session: RwLock::new(None),
@@ -96,25 +107,39 @@ impl Drop for BusyGuard {
     }
 }
 
-/// One connection: where Adobe (or the simulator) is, and who we are there.
-/// The secret lives only in memory here and in the OS keychain.
+/// Where a session's clients come from.
+#[derive(Clone)]
+enum Source {
+    /// The practice simulator: its seeded credential, held in memory.
+    Direct {
+        ims_url: Url,
+        platform_url: Url,
+        credential: Credential,
+        /// One client per sandbox, reused: each holds a token cache.
+        clients: Arc<std::sync::Mutex<HashMap<String, Client>>>,
+    },
+    /// A saved connection: secrets in the keychain (or this session's
+    /// memory), one token cache shared by all its clients.
+    Saved {
+        connector: Arc<connect::Connector>,
+        id: connect::ConnectionId,
+    },
+}
+
+/// One connection in use. No secret is reachable from here except through
+/// the clients it makes.
 #[derive(Clone)]
 pub struct Session {
     pub practice: bool,
-    pub ims_url: Url,
-    pub platform_url: Url,
     pub org_id: String,
-    pub credential: Credential,
+    pub client_id: String,
     /// The sandbox picked on the Connect screen.
     pub sandbox: Option<String>,
-    /// One client per sandbox, reused: each holds a token cache, and Adobe
-    /// throttles integrations that mint a token for every call.
-    clients: Arc<std::sync::Mutex<HashMap<String, Client>>>,
+    source: Source,
 }
 
 impl Session {
-    pub fn server_to_server(
-        practice: bool,
+    pub fn practice(
         ims_url: Url,
         platform_url: Url,
         org_id: String,
@@ -122,38 +147,81 @@ impl Session {
         client_secret: Secret,
     ) -> Self {
         Self {
-            practice,
-            ims_url,
-            platform_url,
+            practice: true,
             org_id,
-            credential: Credential::server_to_server(client_id, client_secret),
+            client_id: client_id.clone(),
             sandbox: None,
-            clients: Arc::default(),
+            source: Source::Direct {
+                ims_url,
+                platform_url,
+                credential: Credential::server_to_server(client_id, client_secret),
+                clients: Arc::default(),
+            },
         }
     }
 
-    pub fn client_id(&self) -> &str {
-        self.credential.client_id()
+    pub fn saved(connector: Arc<connect::Connector>, connection: &connect::Connection) -> Self {
+        Self {
+            practice: connection.practice,
+            org_id: connection.org_id.clone().unwrap_or_default(),
+            client_id: connection.client_id.clone(),
+            sandbox: connection.last_sandbox.clone(),
+            source: Source::Saved {
+                connector,
+                id: connection.id.clone(),
+            },
+        }
+    }
+
+    /// The saved connection behind this session, if it is one.
+    pub fn saved_connection(&self) -> Option<(&Arc<connect::Connector>, &connect::ConnectionId)> {
+        match &self.source {
+            Source::Saved { connector, id } => Some((connector, id)),
+            Source::Direct { .. } => None,
+        }
     }
 
     /// A client for `sandbox`.
-    pub fn client(&self, sandbox: &str) -> CommandResult<Client> {
-        let mut clients = self
-            .clients
-            .lock()
-            .map_err(|_| CommandError::new(ErrorCode::Internal, "client cache poisoned"))?;
-        if let Some(client) = clients.get(sandbox) {
-            return Ok(client.clone());
+    pub async fn client(&self, sandbox: &str) -> CommandResult<Client> {
+        match &self.source {
+            Source::Saved { connector, id } => connector
+                .client_for(id, sandbox)
+                .await
+                .map_err(|error| CommandError::from_connect(&error)),
+            Source::Direct {
+                ims_url,
+                platform_url,
+                credential,
+                clients,
+            } => {
+                let mut clients = clients
+                    .lock()
+                    .map_err(|_| CommandError::new(ErrorCode::Internal, "client cache poisoned"))?;
+                if let Some(client) = clients.get(sandbox) {
+                    return Ok(client.clone());
+                }
+                let config = ClientConfig::new(
+                    ims_url.clone(),
+                    platform_url.clone(),
+                    self.org_id.clone(),
+                    sandbox.to_owned(),
+                    credential.clone(),
+                );
+                let client =
+                    Client::new(config).map_err(|error| CommandError::from_platform(&error))?;
+                clients.insert(sandbox.to_owned(), client.clone());
+                Ok(client)
+            }
         }
-        let config = ClientConfig::new(
-            self.ims_url.clone(),
-            self.platform_url.clone(),
-            self.org_id.clone(),
-            sandbox.to_owned(),
-            self.credential.clone(),
-        );
-        let client = Client::new(config).map_err(|error| CommandError::from_platform(&error))?;
-        clients.insert(sandbox.to_owned(), client.clone());
-        Ok(client)
+    }
+
+    /// Writes renewed tokens back to the keychain after a piece of work, so
+    /// the next start does not mint a new one.
+    pub async fn keep_tokens(&self) {
+        if let Source::Saved { connector, id } = &self.source {
+            if let Err(error) = connector.save_tokens(id).await {
+                tracing::warn!(code = error.code(), "renewed token not saved");
+            }
+        }
     }
 }

@@ -79,6 +79,8 @@ function backend(overrides: Record<string, Handler> = {}) {
       secretFromEnvironment: false,
     }),
     preflight: () => preflightOk,
+    saved_connections: () => [],
+    restore_connection: () => null,
     validate_setup: (args) =>
       (args.input as { name: string }).name.trim() === "" ? [{ field: "name", problem: "empty" }] : [],
     plan_setup: () => ({

@@ -58,6 +58,8 @@ pub struct ConnectInput {
     /// Empty: use `CHATLIO_AEP_CLIENT_SECRET` when it is set.
     pub client_secret: String,
     pub org_id: String,
+    /// Keep the secret in memory only (when there is no keychain, or by choice).
+    pub session_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -84,144 +86,8 @@ pub struct ConnectionView {
     pub sandbox: Option<String>,
 }
 
-/// Validation of the form before any network call.
-pub struct ValidConnect {
-    pub ims_url: Url,
-    pub platform_url: Url,
-    pub client_id: String,
-    pub client_secret: Secret,
-    pub org_id: String,
-}
-
-fn problem(field: &str, problem: &str) -> FieldProblem {
-    FieldProblem {
-        field: field.to_owned(),
-        problem: problem.to_owned(),
-    }
-}
-
-fn check_url(field: &str, text: &str, problems: &mut Vec<FieldProblem>) -> Option<Url> {
-    let text = text.trim();
-    if text.is_empty() {
-        problems.push(problem(field, "empty"));
-        return None;
-    }
-    match Url::parse(text) {
-        Ok(url) if platform::client::validate_base_url(field, &url).is_ok() => Some(url),
-        // A remote host over plain HTTP would carry the token in clear text.
-        Ok(_) => {
-            problems.push(problem(field, "insecure_url"));
-            None
-        }
-        Err(_) => {
-            problems.push(problem(field, "wrong_format"));
-            None
-        }
-    }
-}
-
-/// Checks every field and reports all problems at once.
-pub fn validate_connect(
-    input: &ConnectInput,
-    secret_from_environment: Option<String>,
-) -> Result<ValidConnect, Vec<FieldProblem>> {
-    let mut problems = Vec::new();
-    let ims_url = check_url("ims_url", &input.ims_url, &mut problems);
-    let platform_url = check_url("platform_url", &input.platform_url, &mut problems);
-
-    let client_id = input.client_id.trim();
-    if client_id.is_empty() {
-        problems.push(problem("client_id", "empty"));
-    } else if client_id.len() > 128 {
-        problems.push(problem("client_id", "too_long"));
-    } else if !client_id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        problems.push(problem("client_id", "wrong_format"));
-    }
-
-    // A secret pasted with a trailing newline or spaces is common; those are
-    // never part of an Adobe secret, so they are trimmed. Whitespace inside
-    // means two things were pasted.
-    let typed = input.client_secret.trim();
-    let secret = if typed.is_empty() {
-        secret_from_environment.map(|value| value.trim().to_owned())
-    } else {
-        Some(typed.to_owned())
-    };
-    match &secret {
-        None => problems.push(problem("client_secret", "empty")),
-        Some(value) if value.is_empty() => problems.push(problem("client_secret", "empty")),
-        Some(value) if value.len() > 256 => problems.push(problem("client_secret", "too_long")),
-        Some(value) if value.chars().any(char::is_whitespace) => {
-            problems.push(problem("client_secret", "whitespace_inside"))
-        }
-        Some(_) => {}
-    }
-
-    let org_id = input.org_id.trim();
-    if org_id.is_empty() {
-        problems.push(problem("org_id", "empty"));
-    } else if org_id.len() > 128 {
-        problems.push(problem("org_id", "too_long"));
-    } else if !org_id.ends_with("@AdobeOrg")
-        || org_id.len() == "@AdobeOrg".len()
-        || !org_id
-            .trim_end_matches("@AdobeOrg")
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric())
-    {
-        problems.push(problem("org_id", "wrong_format"));
-    }
-
-    match (ims_url, platform_url, secret) {
-        (Some(ims_url), Some(platform_url), Some(secret)) if problems.is_empty() => {
-            Ok(ValidConnect {
-                ims_url,
-                platform_url,
-                client_id: client_id.to_owned(),
-                client_secret: Secret::new(secret),
-                org_id: org_id.to_owned(),
-            })
-        }
-        _ => Err(problems),
-    }
-}
-
-fn mask(secret: &Secret) -> String {
-    let text = secret.expose();
-    let tail: String = text
-        .chars()
-        .rev()
-        .take(if text.chars().count() > 12 { 4 } else { 0 })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("••••••••{tail}")
-}
-
-/// Mints a token and lists sandboxes: proof that the credential, the org and
-/// Experience Platform access all work.
-async fn open_session(
-    mut session: Session,
-    secret: &Secret,
-    preferred_sandbox: Option<String>,
-) -> CommandResult<(ConnectionView, Session)> {
-    // Listing sandboxes is not scoped to one; `prod` only fills the header
-    // Adobe's gateway expects on every call.
-    let client = session.client("prod")?;
-    client
-        .access_token()
-        .await
-        .map_err(|error| CommandError::from_platform(&error))?;
-    let sandboxes = client
-        .sandboxes()
-        .list_available()
-        .await
-        .map_err(|error| CommandError::from_platform(&error))?;
-    let sandboxes: Vec<SandboxView> = sandboxes
+fn sandbox_views(sandboxes: Vec<platform::models::sandbox::Sandbox>) -> Vec<SandboxView> {
+    sandboxes
         .into_iter()
         .filter(|sandbox| {
             sandbox
@@ -239,33 +105,61 @@ async fn open_session(
             region: sandbox.region,
             is_default: sandbox.is_default,
         })
-        .collect();
-    if sandboxes.is_empty() {
-        return Err(CommandError::new(
-            ErrorCode::Forbidden,
-            "the credential sees no active sandbox",
-        )
-        .with_hint("Add a sandbox to the credential's product profile in Adobe Admin Console."));
-    }
-    let preferred =
-        preferred_sandbox.filter(|name| sandboxes.iter().any(|sandbox| &sandbox.name == name));
-    session.sandbox = preferred.or_else(|| {
-        sandboxes
-            .iter()
-            .find(|sandbox| sandbox.is_default)
-            .or(sandboxes.first())
-            .map(|sandbox| sandbox.name.clone())
-    });
-    let view = ConnectionView {
+        .collect()
+}
+
+fn summary_views(sandboxes: Vec<connect::SandboxSummary>) -> Vec<SandboxView> {
+    sandboxes
+        .into_iter()
+        .filter(|sandbox| {
+            sandbox
+                .state
+                .as_deref()
+                .is_none_or(|state| state == "active")
+        })
+        .map(|sandbox| SandboxView {
+            title: sandbox
+                .title
+                .clone()
+                .unwrap_or_else(|| sandbox.name.clone()),
+            name: sandbox.name,
+            sandbox_type: sandbox.sandbox_type,
+            region: sandbox.region,
+            is_default: sandbox.is_default,
+        })
+        .collect()
+}
+
+/// The sandbox to start with: the preferred one if the credential sees it,
+/// else the org's default, else the first.
+fn pick_sandbox(sandboxes: &[SandboxView], preferred: Option<String>) -> Option<String> {
+    preferred
+        .filter(|name| sandboxes.iter().any(|sandbox| &sandbox.name == name))
+        .or_else(|| {
+            sandboxes
+                .iter()
+                .find(|sandbox| sandbox.is_default)
+                .or(sandboxes.first())
+                .map(|sandbox| sandbox.name.clone())
+        })
+}
+
+fn view_of(
+    session: &Session,
+    sandboxes: Vec<SandboxView>,
+    masked_secret: String,
+) -> ConnectionView {
+    ConnectionView {
         practice: session.practice,
         org_id: session.org_id.clone(),
-        client_id: session.client_id().to_owned(),
-        masked_secret: mask(secret),
+        client_id: session.client_id.clone(),
+        masked_secret,
         sandbox: session.sandbox.clone(),
         sandboxes,
-    };
-    Ok((view, session))
+    }
 }
+
+const MASK: &str = "••••••••";
 
 /// Starts the built-in simulator (once) and connects to it.
 #[tauri::command]
@@ -281,16 +175,25 @@ pub async fn start_practice(state: State<'_, Shared>) -> CommandResult<Connectio
         }
     };
     let url = Url::parse(&base_url).map_err(CommandError::internal)?;
-    let secret = Secret::new(config.client_secret.clone());
-    let session = Session::server_to_server(
-        true,
+    let mut session = Session::practice(
         url.clone(),
         url,
         config.org_id.clone(),
         config.client_id.clone(),
-        secret.clone(),
+        Secret::new(config.client_secret.clone()),
     );
-    let (view, session) = open_session(session, &secret, Some("prod".to_owned())).await?;
+    let client = session.client("prod").await?;
+    let sandboxes = sandbox_views(
+        client
+            .sandboxes()
+            .list_available()
+            .await
+            .map_err(|error| CommandError::from_platform(&error))?,
+    );
+    session.sandbox = pick_sandbox(&sandboxes, Some("prod".to_owned()));
+    // The practice secret is public (it is in the README); masked anyway, as
+    // a real one would be.
+    let view = view_of(&session, sandboxes, MASK.to_owned());
     *state.session.write().await = Some(session);
     Ok(view)
 }
@@ -327,29 +230,229 @@ async fn start_simulator(state: &Shared) -> CommandResult<platform_sim::RunningS
     })
 }
 
-/// Connects with a server-to-server credential.
+fn field_problems(errors: Vec<connect::FieldError>) -> Vec<FieldProblem> {
+    errors
+        .into_iter()
+        .map(|error| FieldProblem {
+            field: code_name(&error.field),
+            problem: code_name(&error.problem),
+        })
+        .collect()
+}
+
+fn code_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        Ok(other) => other.to_string(),
+        Err(error) => format!("unknown ({error})"),
+    }
+}
+
+/// Connects with a server-to-server credential and saves the connection
+/// (its secret in the keychain, or in memory when asked).
 #[tauri::command]
 pub async fn connect(
     state: State<'_, Shared>,
     input: ConnectInput,
 ) -> CommandResult<ConnectionView> {
-    let valid = validate_connect(&input, env("CHATLIO_AEP_CLIENT_SECRET")).map_err(|problems| {
+    // An empty secret field: the project file's secret, else the environment's.
+    let typed = input.client_secret.trim().to_owned();
+    let secret = if typed.is_empty() {
+        let pending = state
+            .pending_project_secret
+            .lock()
+            .map_err(|_| CommandError::internal("project secret lock poisoned"))?
+            .clone();
+        pending.or_else(|| env("CHATLIO_AEP_CLIENT_SECRET").map(Secret::new))
+    } else {
+        Some(Secret::new(input.client_secret.clone()))
+    };
+    let form = connect::ServerToServerInput {
+        client_id: input.client_id.clone(),
+        client_secret: secret.unwrap_or_else(|| Secret::new(String::new())),
+        org_id: input.org_id.clone(),
+        scopes: None,
+    };
+    let mut problems = Vec::new();
+    let credential = form
+        .validate()
+        .map_err(|errors| problems.extend(field_problems(errors)))
+        .ok();
+    let endpoints = connect::Endpoints::custom(input.ims_url.trim(), input.platform_url.trim())
+        .map_err(|errors| problems.extend(field_problems(errors)))
+        .ok();
+    let (Some(credential), Some(endpoints)) = (credential, endpoints) else {
         let mut error = CommandError::new(ErrorCode::FieldsInvalid, "some fields were refused");
         error.fields = problems;
-        error
-    })?;
-    let session = Session::server_to_server(
-        false,
-        valid.ims_url,
-        valid.platform_url,
-        valid.org_id,
-        valid.client_id,
-        valid.client_secret.clone(),
+        return Err(error);
+    };
+    let storage = if input.session_only {
+        connect::Storage::SessionOnly
+    } else {
+        connect::Storage::Keychain
+    };
+    let connected = state
+        .connector
+        .connect_server_to_server(&endpoints, credential, "", storage)
+        .await
+        .map_err(|error| CommandError::from_connect(&error))?;
+    let mut session = Session::saved(state.connector.clone(), &connected.connection);
+    let sandboxes = summary_views(connected.sandboxes);
+    session.sandbox = pick_sandbox(
+        &sandboxes,
+        connected
+            .connection
+            .last_sandbox
+            .clone()
+            .or_else(|| env("CHATLIO_AEP_SANDBOX")),
     );
-    let (view, session) =
-        open_session(session, &valid.client_secret, env("CHATLIO_AEP_SANDBOX")).await?;
+    remember_sandbox(&session)?;
+    let view = view_of(&session, sandboxes, MASK.to_owned());
     *state.session.write().await = Some(session);
     Ok(view)
+}
+
+fn remember_sandbox(session: &Session) -> CommandResult<()> {
+    if let (Some((connector, id)), Some(sandbox)) = (session.saved_connection(), &session.sandbox) {
+        connector
+            .set_last_sandbox(id, sandbox)
+            .map_err(|error| CommandError::from_connect(&error))?;
+    }
+    Ok(())
+}
+
+/// Reconnects with the saved current connection, if there is one: secrets
+/// come from the keychain, so nothing is typed again.
+#[tauri::command]
+pub async fn restore_connection(state: State<'_, Shared>) -> CommandResult<Option<ConnectionView>> {
+    let current = state
+        .connector
+        .current()
+        .map_err(|error| CommandError::from_connect(&error))?;
+    let Some(connection) = current.filter(|connection| !connection.practice) else {
+        return Ok(None);
+    };
+    let sandboxes = summary_views(
+        state
+            .connector
+            .list_sandboxes(&connection.id)
+            .await
+            .map_err(|error| CommandError::from_connect(&error))?,
+    );
+    let mut session = Session::saved(state.connector.clone(), &connection);
+    session.sandbox = pick_sandbox(&sandboxes, connection.last_sandbox.clone());
+    let view = view_of(&session, sandboxes, MASK.to_owned());
+    *state.session.write().await = Some(session);
+    Ok(Some(view))
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedConnectionView {
+    pub id: String,
+    pub label: String,
+    pub org_id: Option<String>,
+    pub client_id: String,
+    /// `keychain` or `session_only`.
+    pub storage: String,
+    pub current: bool,
+}
+
+/// Every saved Adobe connection.
+#[tauri::command]
+pub async fn saved_connections(
+    state: State<'_, Shared>,
+) -> CommandResult<Vec<SavedConnectionView>> {
+    let current = state
+        .connector
+        .current()
+        .map_err(|error| CommandError::from_connect(&error))?
+        .map(|connection| connection.id);
+    Ok(state
+        .connector
+        .connections()
+        .map_err(|error| CommandError::from_connect(&error))?
+        .into_iter()
+        .filter(|connection| !connection.practice)
+        .map(|connection| SavedConnectionView {
+            current: current.as_ref() == Some(&connection.id),
+            id: connection.id.as_str().to_owned(),
+            label: connection.label,
+            org_id: connection.org_id,
+            client_id: connection.client_id,
+            storage: code_name(&connection.storage),
+        })
+        .collect())
+}
+
+/// Makes another saved connection the current one and connects with it.
+#[tauri::command]
+pub async fn switch_connection(
+    state: State<'_, Shared>,
+    id: String,
+) -> CommandResult<Option<ConnectionView>> {
+    state
+        .connector
+        .switch_to(&connect::ConnectionId::from(id.as_str()))
+        .map_err(|error| CommandError::from_connect(&error))?;
+    restore_connection(state).await
+}
+
+/// Signs out: revokes what can be revoked, deletes the keychain entries and
+/// forgets the connection.
+#[tauri::command]
+pub async fn sign_out(state: State<'_, Shared>, id: String) -> CommandResult<()> {
+    state
+        .connector
+        .sign_out(&connect::ConnectionId::from(id.as_str()))
+        .await
+        .map_err(|error| CommandError::from_connect(&error))?;
+    let mut session = state.session.write().await;
+    if session
+        .as_ref()
+        .and_then(|session| session.saved_connection())
+        .is_some_and(|(_, current)| current.as_str() == id)
+    {
+        *session = None;
+    }
+    Ok(())
+}
+
+/// What a Developer Console project file holds, for the Connect form. A
+/// client secret in it stays in the back end and is used when the secret
+/// field is left empty.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectView {
+    pub project: Option<String>,
+    pub org_id: Option<String>,
+    pub client_id: Option<String>,
+    pub has_client_secret: bool,
+    /// What a server-to-server connection still needs from the user.
+    pub missing: Vec<String>,
+}
+
+#[tauri::command]
+pub async fn import_project(state: State<'_, Shared>, json: String) -> CommandResult<ProjectView> {
+    let project = connect::parse_console_project(&json)
+        .map_err(|error| CommandError::from_connect(&error))?;
+    let summary = project.summary();
+    let secret = project
+        .server_to_server_input()
+        .map(|input| input.client_secret)
+        .filter(|secret| !secret.expose().is_empty());
+    let has_client_secret = secret.is_some();
+    *state
+        .pending_project_secret
+        .lock()
+        .map_err(|_| CommandError::internal("project secret lock poisoned"))? = secret;
+    Ok(ProjectView {
+        project: summary.project,
+        org_id: summary.org_id,
+        client_id: summary.client_id,
+        has_client_secret,
+        missing: project.missing().iter().map(code_name).collect(),
+    })
 }
 
 /// Forgets the connection (the practice simulator keeps running).
@@ -408,7 +511,7 @@ pub async fn choose_sandbox(state: State<'_, Shared>, sandbox: String) -> Comman
         return Err(CommandError::from_fields(problems));
     }
     session.sandbox = Some(sandbox);
-    Ok(())
+    remember_sandbox(session)
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -440,7 +543,7 @@ pub async fn preflight(
     let request = input.validate().map_err(|errors| {
         CommandError::from_fields(errors.into_iter().map(|e| (e.field, e.problem)))
     })?;
-    let client = session.client(&request.sandbox)?;
+    let client = session.client(&request.sandbox).await?;
     let report = setup::preflight::preflight(&client, &request).await;
     Ok(PreflightView {
         ok: report.ok,
@@ -465,88 +568,42 @@ pub async fn preflight(
 mod tests {
     use super::*;
 
-    fn input() -> ConnectInput {
-        ConnectInput {
-            ims_url: "https://ims-na1.adobelogin.com".into(),
-            platform_url: "https://platform.adobe.io".into(),
-            client_id: "0123456789abcdef0123456789abcdef".into(),
-            client_secret: "p8e-SECRETsecretSECRETsecret1234".into(),
-            org_id: "0123456789ABCDEF01234567@AdobeOrg".into(),
-        }
-    }
-
-    fn fields(result: Result<ValidConnect, Vec<FieldProblem>>) -> Vec<(String, String)> {
-        match result {
-            Ok(_) => Vec::new(),
-            Err(problems) => problems.into_iter().map(|p| (p.field, p.problem)).collect(),
+    fn sandbox(name: &str, is_default: bool) -> SandboxView {
+        SandboxView {
+            name: name.into(),
+            title: name.into(),
+            sandbox_type: None,
+            region: None,
+            is_default,
         }
     }
 
     #[test]
-    fn a_good_form_passes_and_a_pasted_secret_is_trimmed() {
-        let mut form = input();
-        form.client_secret = "  p8e-SECRET\n".into();
-        let valid = validate_connect(&form, None).unwrap();
-        assert_eq!(valid.client_secret.expose(), "p8e-SECRET");
+    fn the_remembered_sandbox_wins_when_it_is_still_there() {
+        let list = [sandbox("dev", false), sandbox("prod", true)];
+        assert_eq!(
+            pick_sandbox(&list, Some("dev".into())).as_deref(),
+            Some("dev")
+        );
+        assert_eq!(
+            pick_sandbox(&list, Some("gone".into())).as_deref(),
+            Some("prod")
+        );
+        assert_eq!(pick_sandbox(&list, None).as_deref(), Some("prod"));
+        assert_eq!(pick_sandbox(&[], None), None);
     }
 
     #[test]
-    fn every_bad_field_is_named() {
-        let form = ConnectInput {
-            ims_url: "not a url".into(),
-            platform_url: "http://platform.example.com".into(),
-            client_id: "has spaces in it".into(),
-            client_secret: "two words".into(),
-            org_id: "0123456789ABCDEF01234567".into(),
+    fn field_problems_keep_the_connect_crates_codes() {
+        let input = connect::ServerToServerInput {
+            client_id: String::new(),
+            client_secret: Secret::new("x".into()),
+            org_id: "nope".into(),
+            scopes: None,
         };
-        let found = fields(validate_connect(&form, None));
-        let expected = [
-            ("ims_url", "wrong_format"),
-            ("platform_url", "insecure_url"),
-            ("client_id", "wrong_format"),
-            ("client_secret", "whitespace_inside"),
-            ("org_id", "wrong_format"),
-        ];
-        assert_eq!(
-            found,
-            expected
-                .iter()
-                .map(|(f, p)| (f.to_string(), p.to_string()))
-                .collect::<Vec<_>>()
-        );
-    }
-
-    #[test]
-    fn an_empty_secret_falls_back_to_the_environment_only_when_set() {
-        let mut form = input();
-        form.client_secret = "   ".into();
-        assert_eq!(
-            fields(validate_connect(&form, None)),
-            vec![("client_secret".to_string(), "empty".to_string())]
-        );
-        assert!(validate_connect(&form, Some("from-env".into())).is_ok());
-    }
-
-    #[test]
-    fn too_long_values_are_refused() {
-        let mut form = input();
-        form.client_id = "a".repeat(200);
-        form.org_id = format!("{}@AdobeOrg", "A".repeat(200));
-        assert_eq!(
-            fields(validate_connect(&form, None)),
-            vec![
-                ("client_id".to_string(), "too_long".to_string()),
-                ("org_id".to_string(), "too_long".to_string())
-            ]
-        );
-    }
-
-    #[test]
-    fn the_mask_shows_at_most_the_last_four_characters() {
-        assert_eq!(mask(&Secret::new("short".to_owned())), "••••••••");
-        assert_eq!(
-            mask(&Secret::new("p8e-0123456789abcdef".to_owned())),
-            "••••••••cdef"
-        );
+        let problems = field_problems(input.validate().unwrap_err());
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert!(fields.contains(&"client_id"), "{problems:?}");
+        assert!(fields.contains(&"org_id"), "{problems:?}");
     }
 }

@@ -195,8 +195,10 @@ pub async fn dashboard(state: State<'_, Shared>) -> CommandResult<DashboardView>
         .clone()
         .ok_or_else(|| CommandError::new(ErrorCode::NoSandbox, "no sandbox chosen"))?;
     let path = cache_path(&state, session.practice);
-    let client = session.client(&sandbox)?;
-    match setup::status::sandbox_status(&client).await {
+    let client = session.client(&sandbox).await?;
+    let statuses = setup::status::sandbox_status(&client).await;
+    session.keep_tokens().await;
+    match statuses {
         Ok(statuses) => {
             let now = Utc::now();
             let owners = setups_by_flow(&state, &session);
@@ -273,7 +275,7 @@ pub async fn set_flow_enabled(
         .sandbox
         .clone()
         .ok_or_else(|| CommandError::new(ErrorCode::NoSandbox, "no sandbox chosen"))?;
-    let client = session.client(&sandbox)?;
+    let client = session.client(&sandbox).await?;
     let id = platform::models::FlowId::new(&flow_id);
     let service = client.flow_service();
     let flow = service
@@ -319,7 +321,7 @@ pub async fn delete_dataflow(
         .map(|(_, name)| name);
     if let Some(name) = owner {
         let _busy = state.claim(&name)?;
-        let engine = engine_for(&state, &session, &sandbox, Some(on_progress))?;
+        let engine = engine_for(&state, &session, &sandbox, Some(on_progress)).await?;
         let outcome = engine
             .rollback(&name)
             .await
@@ -339,7 +341,7 @@ pub async fn delete_dataflow(
                 .collect(),
         });
     }
-    let client = session.client(&sandbox)?;
+    let client = session.client(&sandbox).await?;
     let deleted = setup::status::teardown(&client, &flow_id)
         .await
         .map_err(|error| CommandError::from_platform(&error))?;
@@ -362,7 +364,7 @@ pub async fn copy_flow_webhook_url(
         .sandbox
         .clone()
         .ok_or_else(|| CommandError::new(ErrorCode::NoSandbox, "no sandbox chosen"))?;
-    let client = session.client(&sandbox)?;
+    let client = session.client(&sandbox).await?;
     let url = client
         .flow_service()
         .webhook_url(&platform::models::FlowId::new(&flow_id))
@@ -390,7 +392,7 @@ pub async fn send_flow_test_event(
         .sandbox
         .clone()
         .ok_or_else(|| CommandError::new(ErrorCode::NoSandbox, "no sandbox chosen"))?;
-    let client = session.client(&sandbox)?;
+    let client = session.client(&sandbox).await?;
     crate::commands::handover::test_event(&client, &flow_id, &kind, TEST_EVENT_DEADLINE, on_phase)
         .await
 }

@@ -24,7 +24,7 @@ async fn webhook_url(state: &Shared, name: &str) -> CommandResult<platform::Webh
         .load(name)
         .map_err(|error| CommandError::new(ErrorCode::Journal, error.to_string()))?
         .ok_or_else(|| CommandError::new(ErrorCode::UnknownSetup, format!("no setup {name:?}")))?;
-    let engine = engine_for(state, &session, &journal.sandbox, None)?;
+    let engine = engine_for(state, &session, &journal.sandbox, None).await?;
     let outcome = engine
         .status(name)
         .map_err(|error| CommandError::from_setup(&error))?;
@@ -216,14 +216,14 @@ pub async fn send_test_event(
         .load(&name)
         .map_err(|error| CommandError::new(ErrorCode::Journal, error.to_string()))?
         .ok_or_else(|| CommandError::new(ErrorCode::UnknownSetup, format!("no setup {name:?}")))?;
-    let engine = engine_for(&state, &session, &journal.sandbox, None)?;
+    let engine = engine_for(&state, &session, &journal.sandbox, None).await?;
     let outcome = engine
         .status(&name)
         .map_err(|error| CommandError::from_setup(&error))?;
     let flow_id = outcome
         .flow_id
         .ok_or_else(|| CommandError::new(ErrorCode::NoWebhook, "the setup has no dataflow yet"))?;
-    let client = session.client(&journal.sandbox)?;
+    let client = session.client(&journal.sandbox).await?;
     test_event(&client, &flow_id, &kind, TEST_EVENT_DEADLINE, on_phase).await
 }
 

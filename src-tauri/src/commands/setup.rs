@@ -221,13 +221,13 @@ fn setup_view(outcome: &setup::SetupOutcome, practice: bool, sandbox: &str) -> S
     }
 }
 
-pub fn engine_for(
+pub async fn engine_for(
     state: &Shared,
     session: &Session,
     sandbox: &str,
     progress: Option<Channel<StepEvent>>,
 ) -> CommandResult<Engine> {
-    let client = session.client(sandbox)?;
+    let client = session.client(sandbox).await?;
     let store = JournalStore::new(state.journal_dir(session.practice));
     let mut engine = Engine::new(client, store);
     if let Some(channel) = progress {
@@ -252,11 +252,10 @@ pub async fn run_setup(
     let request = validated(&input)?;
     let session = state.session().await?;
     let _busy = state.claim(&request.name)?;
-    let engine = engine_for(&state, &session, &request.sandbox, Some(on_progress))?;
-    let outcome = engine
-        .apply(&request)
-        .await
-        .map_err(|error| CommandError::from_setup(&error))?;
+    let engine = engine_for(&state, &session, &request.sandbox, Some(on_progress)).await?;
+    let outcome = engine.apply(&request).await;
+    session.keep_tokens().await;
+    let outcome = outcome.map_err(|error| CommandError::from_setup(&error))?;
     Ok(setup_view(&outcome, session.practice, &request.sandbox))
 }
 
@@ -283,11 +282,10 @@ pub async fn resume_setup(
     let session = state.session().await?;
     let sandbox = journal_sandbox(&state, &session, &name)?;
     let _busy = state.claim(&name)?;
-    let engine = engine_for(&state, &session, &sandbox, Some(on_progress))?;
-    let outcome = engine
-        .resume(&name)
-        .await
-        .map_err(|error| CommandError::from_setup(&error))?;
+    let engine = engine_for(&state, &session, &sandbox, Some(on_progress)).await?;
+    let outcome = engine.resume(&name).await;
+    session.keep_tokens().await;
+    let outcome = outcome.map_err(|error| CommandError::from_setup(&error))?;
     Ok(setup_view(&outcome, session.practice, &sandbox))
 }
 
@@ -310,7 +308,7 @@ pub async fn retry_step(
     let session = state.session().await?;
     let sandbox = journal_sandbox(&state, &session, &name)?;
     let _busy = state.claim(&name)?;
-    let engine = engine_for(&state, &session, &sandbox, Some(on_progress.clone()))?;
+    let engine = engine_for(&state, &session, &sandbox, Some(on_progress.clone())).await?;
     engine
         .retry_step(&name, step)
         .await
@@ -343,7 +341,7 @@ pub async fn rollback_setup(
     let session = state.session().await?;
     let sandbox = journal_sandbox(&state, &session, &name)?;
     let _busy = state.claim(&name)?;
-    let engine = engine_for(&state, &session, &sandbox, Some(on_progress))?;
+    let engine = engine_for(&state, &session, &sandbox, Some(on_progress)).await?;
     let outcome = engine
         .rollback(&name)
         .await
@@ -368,7 +366,7 @@ pub async fn rollback_setup(
 pub async fn setup_state(state: State<'_, Shared>, name: String) -> CommandResult<SetupView> {
     let session = state.session().await?;
     let sandbox = journal_sandbox(&state, &session, &name)?;
-    let engine = engine_for(&state, &session, &sandbox, None)?;
+    let engine = engine_for(&state, &session, &sandbox, None).await?;
     let outcome = engine
         .status(&name)
         .map_err(|error| CommandError::from_setup(&error))?;

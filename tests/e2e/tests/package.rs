@@ -53,6 +53,37 @@ fn control_field(deb: &Path, field: &str) -> TestResult<String> {
     )
 }
 
+/// The package names in a Depends-style list, without versions; every
+/// alternative of `a | b` counts.
+fn package_names(relations: &str) -> Vec<String> {
+    relations
+        .split([',', '|'])
+        .filter_map(|relation| relation.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The packages whose shared libraries `binary` links, as `dpkg-shlibdeps`
+/// (from dpkg-dev) works them out; it wants a `debian/control` to run in.
+fn shared_library_packages(binary: &Path, scratch: &Path) -> TestResult<Vec<String>> {
+    let directory = scratch.join("shlibdeps");
+    std::fs::create_dir_all(directory.join("debian"))?;
+    std::fs::write(
+        directory.join("debian/control"),
+        "Source: check\n\nPackage: check\nArchitecture: any\n",
+    )?;
+    let output = run(Command::new("dpkg-shlibdeps")
+        .args(["-O", "-e"])
+        .arg(binary)
+        .current_dir(&directory))?;
+    std::fs::remove_dir_all(&directory)?;
+    let relations = output
+        .lines()
+        .find_map(|line| line.strip_prefix("shlibs:Depends="))
+        .ok_or_else(|| format!("dpkg-shlibdeps printed no dependencies: {output}"))?;
+    Ok(package_names(relations))
+}
+
 #[tokio::test]
 #[ignore = "needs a display, tauri-driver and the .deb from `make dist`: run by `make test`"]
 async fn installed_package_opens_the_welcome_screen() -> TestResult {
@@ -66,7 +97,7 @@ async fn installed_package_opens_the_welcome_screen() -> TestResult {
     let version = env!("CARGO_PKG_VERSION");
 
     // What apt reads: the name, version, and the libraries the binary needs.
-    assert_eq!(control_field(&deb, "Package")?, "chatlio-setup");
+    assert_eq!(control_field(&deb, "Package")?, "chatlio-setup-for-aep");
     assert_eq!(control_field(&deb, "Version")?, version);
     let depends = control_field(&deb, "Depends")?;
     for needed in ["libwebkit2gtk-4.1-0", "libgtk-3-0"] {
@@ -86,18 +117,27 @@ async fn installed_package_opens_the_welcome_screen() -> TestResult {
 
     let binary = root.join("usr/bin/chatlio-setup");
     assert!(binary.is_file(), "{} is missing", binary.display());
-    // Every shared library the installed binary links must resolve here.
+    // Every shared library the installed binary links must resolve here, and
+    // the package must depend on each package those libraries come from.
     let libraries = run(Command::new("ldd").arg(&binary))?;
     assert!(
         !libraries.contains("not found"),
         "unresolved libraries:\n{libraries}"
     );
+    let declared = package_names(&depends);
+    for needed in shared_library_packages(&binary, &root)? {
+        assert!(
+            declared.contains(&needed),
+            "the binary links a library of {needed}, which Depends lacks: {depends}"
+        );
+    }
 
     let desktop =
         std::fs::read_to_string(root.join("usr/share/applications/Chatlio Setup for AEP.desktop"))?;
     for line in [
         "Name=Chatlio Setup for AEP",
-        "Exec=chatlio-setup",
+        // `%u`: a sign-in redirect to the app's URL scheme arrives as an argument.
+        "Exec=chatlio-setup %u",
         "Icon=chatlio-setup",
         "Type=Application",
         "Categories=Development;",

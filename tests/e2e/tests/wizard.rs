@@ -402,7 +402,7 @@ async fn bad_input_gets_inline_messages_and_creates_nothing() -> TestResult {
         .contains("line breaks"));
 
     // Too long.
-    type_into(&app, "client-id", &"a".repeat(200)).await?;
+    type_into(&app, "client-id", &"a".repeat(300)).await?;
     app.click("connect").await?;
     app.wait_for_text("client-id-problem", |text| text == "This is too long.")
         .await?;

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/bindings.rs by `make bindings`. Do not edit by hand.
 import { Channel, invoke } from "@tauri-apps/api/core";
 
-export type ErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "precondition_failed" | "rate_limited" | "invalid_request" | "server_error" | "network" | "timeout" | "unexpected_response" | "invalid_configuration" | "name_taken" | "dataset_schema_mismatch" | "journal" | "unknown_setup" | "wrong_target" | "dependency_not_done" | "interrupted" | "inlet_url_missing";
+export type ErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "precondition_failed" | "rate_limited" | "invalid_request" | "server_error" | "network" | "timeout" | "unexpected_response" | "invalid_configuration" | "name_taken" | "dataset_schema_mismatch" | "journal" | "unknown_setup" | "wrong_target" | "dependency_not_done" | "interrupted" | "inlet_url_missing" | "wrong_client_secret" | "unknown_client_id" | "scope_rejected" | "scope_missing" | "org_mismatch" | "no_platform_access" | "session_expired" | "keychain_unavailable" | "keychain_failed" | "secret_missing" | "connection_not_found" | "org_not_chosen" | "org_not_available" | "wrong_connection_kind" | "store_failed" | "store_corrupt" | "project_file_unreadable" | "state_mismatch" | "cancelled" | "timed_out" | "access_denied" | "authorization_failed" | "redirect_invalid" | "loopback_unavailable" | "browser_unavailable" | "no_sign_in_pending";
 export type CommandError = { code: ErrorCode, 
 /**
  * English, for logs and the "technical details" disclosure.
@@ -49,7 +49,11 @@ export type ConnectInput = { imsUrl: string, platformUrl: string, clientId: stri
 /**
  * Empty: use `CHATLIO_AEP_CLIENT_SECRET` when it is set.
  */
-clientSecret: string, orgId: string, };
+clientSecret: string, orgId: string, 
+/**
+ * Keep the secret in memory only (when there is no keychain, or by choice).
+ */
+sessionOnly: boolean, };
 export type SandboxView = { name: string, title: string, 
 /**
  * `production` or `development`.
@@ -61,6 +65,16 @@ export type ConnectionView = { practice: boolean, orgId: string, clientId: strin
  */
 maskedSecret: string, sandboxes: Array<SandboxView>, sandbox: string | null, };
 export type ConnectionSummary = { practice: boolean, orgId: string, sandbox: string | null, };
+export type SavedConnectionView = { id: string, label: string, orgId: string | null, clientId: string, 
+/**
+ * `keychain` or `session_only`.
+ */
+storage: string, current: boolean, };
+export type ProjectView = { project: string | null, orgId: string | null, clientId: string | null, hasClientSecret: boolean, 
+/**
+ * What a server-to-server connection still needs from the user.
+ */
+missing: Array<string>, };
 export type CheckView = { 
 /**
  * Stable id, e.g. `token`, `sandbox`, `permission_sources`.
@@ -202,7 +216,7 @@ checked: Array<string>, connect: ConnectForm, setup: SetupInput,
 setupName: string | null, };
 
 /** Every error code the back end can return; the UI has words for each. */
-export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing"];
+export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing", "wrong_client_secret", "unknown_client_id", "scope_rejected", "scope_missing", "org_mismatch", "no_platform_access", "session_expired", "keychain_unavailable", "keychain_failed", "secret_missing", "connection_not_found", "org_not_chosen", "org_not_available", "wrong_connection_kind", "store_failed", "store_corrupt", "project_file_unreadable", "state_mismatch", "cancelled", "timed_out", "access_denied", "authorization_failed", "redirect_invalid", "loopback_unavailable", "browser_unavailable", "no_sign_in_pending"];
 
 /** Typed wrappers over `invoke`; a rejected promise carries a CommandError. */
 export const commands = {
@@ -211,6 +225,11 @@ export const commands = {
   startPractice: (): Promise<ConnectionView> => invoke<ConnectionView>("start_practice"),
   connect: (input: ConnectInput): Promise<ConnectionView> => invoke<ConnectionView>("connect", { input }),
   disconnect: (): Promise<null> => invoke<null>("disconnect"),
+  restoreConnection: (): Promise<ConnectionView | null> => invoke<ConnectionView | null>("restore_connection"),
+  savedConnections: (): Promise<Array<SavedConnectionView>> => invoke<Array<SavedConnectionView>>("saved_connections"),
+  switchConnection: (id: string): Promise<ConnectionView | null> => invoke<ConnectionView | null>("switch_connection", { id }),
+  signOut: (id: string): Promise<null> => invoke<null>("sign_out", { id }),
+  importProject: (json: string): Promise<ProjectView> => invoke<ProjectView>("import_project", { json }),
   currentConnection: (): Promise<ConnectionSummary | null> => invoke<ConnectionSummary | null>("current_connection"),
   chooseSandbox: (sandbox: string): Promise<null> => invoke<null>("choose_sandbox", { sandbox }),
   preflight: (input: SetupInput): Promise<PreflightView> => invoke<PreflightView>("preflight", { input }),
