@@ -20,6 +20,8 @@ pub struct AppState {
     /// A client secret read from a Developer Console project file, used when
     /// the secret field is left empty; it never goes to the UI.
     pub pending_project_secret: std::sync::Mutex<Option<Secret>>,
+    /// Cancels the sign-in waiting for the browser, if one is.
+    pub sign_in_cancel: std::sync::Mutex<Option<connect::CancelHandle>>,
     /// The built-in platform-sim of practice mode, started on first use.
     pub practice: Mutex<Option<platform_sim::RunningSim>>,
     /// The Adobe (or practice) connection in use.
@@ -38,6 +40,7 @@ impl AppState {
         Self {
             connector: Arc::new(connector),
             pending_project_secret: std::sync::Mutex::new(None),
+            sign_in_cancel: std::sync::Mutex::new(None),
             data_dir,
             practice: Mutex::new(None),
             session: RwLock::new(None),

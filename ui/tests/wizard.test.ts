@@ -222,6 +222,35 @@ describe("wizard", () => {
     expect((screen.getByTestId("next") as HTMLButtonElement).disabled).toBe(true);
   });
 
+  it("signs in with Adobe and asks which organization when there are several", async () => {
+    const calls = backend({
+      sign_in_with_adobe: () => ({
+        connectionId: "c1",
+        connection: null,
+        organizations: [
+          { orgId: "AAA@AdobeOrg", name: "Acme" },
+          { orgId: "BBB@AdobeOrg", name: "Beta" },
+        ],
+      }),
+      choose_org: () => ({ ...connection, practice: false, orgId: "BBB@AdobeOrg" }),
+    });
+    render(App);
+    await click("start-adobe");
+    await click("next");
+    await screen.findByTestId("screen-connect");
+    await fireEvent.input(screen.getByTestId("sign-in-client-id"), { target: { value: "native-client" } });
+    await click("sign-in");
+    const select = (await screen.findByTestId("org-select")) as HTMLSelectElement;
+    for (const option of Array.from(select.options)) option.selected = option.value === "BBB@AdobeOrg";
+    await fireEvent.change(select);
+    await click("choose-org");
+    await screen.findByTestId("connected");
+    const chosen = calls.find((call) => call.command === "choose_org");
+    expect(chosen?.args).toMatchObject({ connectionId: "c1", orgId: "BBB@AdobeOrg" });
+    const signIn = calls.find((call) => call.command === "sign_in_with_adobe");
+    expect(signIn?.args.input).toMatchObject({ clientId: "native-client", sessionOnly: false });
+  });
+
   it("blocks the dataflow screen while the name is refused", async () => {
     backend();
     render(App);

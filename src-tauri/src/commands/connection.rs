@@ -332,18 +332,7 @@ pub async fn restore_connection(state: State<'_, Shared>) -> CommandResult<Optio
     let Some(connection) = current.filter(|connection| !connection.practice) else {
         return Ok(None);
     };
-    let sandboxes = summary_views(
-        state
-            .connector
-            .list_sandboxes(&connection.id)
-            .await
-            .map_err(|error| CommandError::from_connect(&error))?,
-    );
-    let mut session = Session::saved(state.connector.clone(), &connection);
-    session.sandbox = pick_sandbox(&sandboxes, connection.last_sandbox.clone());
-    let view = view_of(&session, sandboxes, MASK.to_owned());
-    *state.session.write().await = Some(session);
-    Ok(Some(view))
+    connect_saved(&state, &connection).await.map(Some)
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -416,6 +405,144 @@ pub async fn sign_out(state: State<'_, Shared>, id: String) -> CommandResult<()>
         *session = None;
     }
     Ok(())
+}
+
+/// "Sign in with Adobe": a user-authentication credential's client id.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInInput {
+    pub ims_url: String,
+    pub platform_url: String,
+    pub client_id: String,
+    pub session_only: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgView {
+    pub org_id: String,
+    pub name: Option<String>,
+}
+
+/// The outcome of a sign-in: connected, or an organization to pick first.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInView {
+    pub connection_id: String,
+    pub connection: Option<ConnectionView>,
+    pub organizations: Vec<OrgView>,
+}
+
+async fn connect_saved(
+    state: &Shared,
+    connection: &connect::Connection,
+) -> CommandResult<ConnectionView> {
+    let sandboxes = summary_views(
+        state
+            .connector
+            .list_sandboxes(&connection.id)
+            .await
+            .map_err(|error| CommandError::from_connect(&error))?,
+    );
+    let mut session = Session::saved(state.connector.clone(), connection);
+    session.sandbox = pick_sandbox(&sandboxes, connection.last_sandbox.clone());
+    remember_sandbox(&session)?;
+    let view = view_of(&session, sandboxes, MASK.to_owned());
+    *state.session.write().await = Some(session);
+    Ok(view)
+}
+
+/// Signs in through the system browser (authorization code with PKCE; the
+/// answer comes back to a listener on 127.0.0.1). Waits until the user is
+/// done, cancels, or the time runs out.
+#[tauri::command]
+pub async fn sign_in_with_adobe(
+    state: State<'_, Shared>,
+    input: SignInInput,
+) -> CommandResult<SignInView> {
+    let endpoints = connect::Endpoints::custom(input.ims_url.trim(), input.platform_url.trim())
+        .map_err(|errors| {
+            let mut error = CommandError::new(ErrorCode::FieldsInvalid, "some fields were refused");
+            error.fields = field_problems(errors);
+            error
+        })?;
+    let cancel = connect::CancelHandle::new();
+    *state
+        .sign_in_cancel
+        .lock()
+        .map_err(|_| CommandError::internal("sign-in lock poisoned"))? = Some(cancel.clone());
+    let request = connect::SignInRequest {
+        endpoints,
+        client_id: input.client_id.trim().to_owned(),
+        scopes: None,
+        redirect: connect::RedirectStyle::Loopback { port: 0 },
+        label: String::new(),
+        storage: if input.session_only {
+            connect::Storage::SessionOnly
+        } else {
+            connect::Storage::Keychain
+        },
+        timeout: connect::DEFAULT_SIGN_IN_TIMEOUT,
+    };
+    let signed_in = state
+        .connector
+        .sign_in(request, connect::system_browser(), cancel)
+        .await
+        .map_err(|error| CommandError::from_connect(&error));
+    if let Ok(mut slot) = state.sign_in_cancel.lock() {
+        *slot = None;
+    }
+    let signed_in = signed_in?;
+    let organizations = signed_in
+        .organizations
+        .iter()
+        .map(|org| OrgView {
+            org_id: org.org_id.clone(),
+            name: org.name.clone(),
+        })
+        .collect();
+    let connection = if signed_in.connection.org_id.is_some() {
+        Some(connect_saved(&state, &signed_in.connection).await?)
+    } else {
+        None
+    };
+    Ok(SignInView {
+        connection_id: signed_in.connection.id.as_str().to_owned(),
+        connection,
+        organizations,
+    })
+}
+
+/// Stops a sign-in that waits for the browser.
+#[tauri::command]
+pub async fn cancel_sign_in(state: State<'_, Shared>) -> CommandResult<()> {
+    if let Some(cancel) = state
+        .sign_in_cancel
+        .lock()
+        .map_err(|_| CommandError::internal("sign-in lock poisoned"))?
+        .take()
+    {
+        cancel.cancel();
+    }
+    Ok(())
+}
+
+/// After a sign-in with several organizations: the one to work in.
+#[tauri::command]
+pub async fn choose_org(
+    state: State<'_, Shared>,
+    connection_id: String,
+    org_id: String,
+) -> CommandResult<ConnectionView> {
+    let connection = state
+        .connector
+        .select_org(
+            &connect::ConnectionId::from(connection_id.as_str()),
+            &org_id,
+        )
+        .await
+        .map_err(|error| CommandError::from_connect(&error))?;
+    connect_saved(&state, &connection).await
 }
 
 /// What a Developer Console project file holds, for the Connect form. A

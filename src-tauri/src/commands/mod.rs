@@ -30,6 +30,15 @@ pub fn signatures() -> Vec<crate::bindings::CommandSignature> {
             &[arg::<String>("id")],
         ),
         Command::new::<()>("sign_out", &[arg::<String>("id")]),
+        Command::new::<connection::SignInView>(
+            "sign_in_with_adobe",
+            &[arg::<connection::SignInInput>("input")],
+        ),
+        Command::new::<()>("cancel_sign_in", &[]),
+        Command::new::<connection::ConnectionView>(
+            "choose_org",
+            &[arg::<String>("connection_id"), arg::<String>("org_id")],
+        ),
         Command::new::<connection::ProjectView>("import_project", &[arg::<String>("json")]),
         Command::new::<Option<connection::ConnectionSummary>>("current_connection", &[]),
         Command::new::<()>("choose_sandbox", &[arg::<String>("sandbox")]),

@@ -75,6 +75,9 @@ export type ProjectView = { project: string | null, orgId: string | null, client
  * What a server-to-server connection still needs from the user.
  */
 missing: Array<string>, };
+export type SignInInput = { imsUrl: string, platformUrl: string, clientId: string, sessionOnly: boolean, };
+export type OrgView = { orgId: string, name: string | null, };
+export type SignInView = { connectionId: string, connection: ConnectionView | null, organizations: Array<OrgView>, };
 export type CheckView = { 
 /**
  * Stable id, e.g. `token`, `sandbox`, `permission_sources`.
@@ -229,6 +232,9 @@ export const commands = {
   savedConnections: (): Promise<Array<SavedConnectionView>> => invoke<Array<SavedConnectionView>>("saved_connections"),
   switchConnection: (id: string): Promise<ConnectionView | null> => invoke<ConnectionView | null>("switch_connection", { id }),
   signOut: (id: string): Promise<null> => invoke<null>("sign_out", { id }),
+  signInWithAdobe: (input: SignInInput): Promise<SignInView> => invoke<SignInView>("sign_in_with_adobe", { input }),
+  cancelSignIn: (): Promise<null> => invoke<null>("cancel_sign_in"),
+  chooseOrg: (connectionId: string, orgId: string): Promise<ConnectionView> => invoke<ConnectionView>("choose_org", { connectionId, orgId }),
   importProject: (json: string): Promise<ProjectView> => invoke<ProjectView>("import_project", { json }),
   currentConnection: (): Promise<ConnectionSummary | null> => invoke<ConnectionSummary | null>("current_connection"),
   chooseSandbox: (sandbox: string): Promise<null> => invoke<null>("choose_sandbox", { sandbox }),
