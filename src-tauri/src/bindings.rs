@@ -117,6 +117,7 @@ pub fn typescript() -> String {
         declaration::<commands::dashboard::FlowView>(),
         declaration::<commands::dashboard::DashboardView>(),
         declaration::<commands::dashboard::DeletedView>(),
+        declaration::<commands::dashboard::ResourceHealthView>(),
         declaration::<commands::wizard::ConnectForm>(),
         declaration::<commands::wizard::WizardState>(),
     ] {

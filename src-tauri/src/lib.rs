@@ -74,6 +74,8 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::dashboard::delete_dataflow,
             commands::dashboard::send_flow_test_event,
             commands::dashboard::copy_flow_webhook_url,
+            commands::dashboard::setup_health,
+            commands::dashboard::repair_drift,
             commands::wizard::load_wizard,
             commands::wizard::save_wizard,
         ])

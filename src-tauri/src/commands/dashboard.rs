@@ -376,6 +376,127 @@ pub async fn copy_flow_webhook_url(
         .map_err(|error| CommandError::new(ErrorCode::ClipboardFailed, error.to_string()))
 }
 
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceHealthView {
+    /// The step that made it: `schema`, `dataset`, ...
+    pub step: String,
+    pub resource_id: Option<String>,
+    /// The user picked it, or it existed before.
+    pub pre_existing: bool,
+    /// `ok`, `deleted`, `disabled`, `changed` or `unchecked`.
+    pub health: String,
+    /// Stable code of what differs (e.g. `flow_disabled`), when it drifted.
+    pub detail: Option<String>,
+    /// Adobe's or the engine's English wording, for the details disclosure.
+    pub message: Option<String>,
+    /// `enable_flow` or `rerun`, when a repair exists.
+    pub repair: Option<String>,
+    /// The repair makes a new dataflow, so Chatlio needs the new URL.
+    pub webhook_url_changes: bool,
+}
+
+async fn drift_of(
+    state: &Shared,
+    session: &Session,
+    name: &str,
+) -> CommandResult<(setup::Engine, Vec<setup::drift::Drift>)> {
+    let store = setup::JournalStore::new(state.journal_dir(session.practice));
+    let journal = store
+        .load(name)
+        .map_err(|error| CommandError::new(ErrorCode::Journal, error.to_string()))?
+        .ok_or_else(|| CommandError::new(ErrorCode::UnknownSetup, format!("no setup {name:?}")))?;
+    let engine = engine_for(state, session, &journal.sandbox, None).await?;
+    let drift = engine
+        .drift(name)
+        .await
+        .map_err(|error| CommandError::from_setup(&error))?;
+    Ok((engine, drift))
+}
+
+/// The resources a setup made and whether each is still as it was made.
+#[tauri::command]
+pub async fn setup_health(
+    state: State<'_, Shared>,
+    name: String,
+) -> CommandResult<Vec<ResourceHealthView>> {
+    let session = state.session().await?;
+    let (engine, drift) = drift_of(&state, &session, &name).await?;
+    let outcome = engine
+        .status(&name)
+        .map_err(|error| CommandError::from_setup(&error))?;
+    Ok(outcome
+        .steps
+        .iter()
+        .filter(|record| record.resource_id.is_some())
+        .map(|record| {
+            let found = drift.iter().find(|drift| drift.step == record.step);
+            ResourceHealthView {
+                step: record.step.as_str().to_owned(),
+                resource_id: record.resource_id.clone(),
+                pre_existing: record.pre_existing,
+                health: found
+                    .map(|drift| code_of(&drift.kind))
+                    .unwrap_or_else(|| "ok".to_owned()),
+                detail: found.map(|drift| drift.detail.to_owned()),
+                message: found.map(|drift| drift.message.clone()),
+                repair: found.and_then(|drift| {
+                    drift.repair.as_ref().map(|repair| match repair {
+                        setup::drift::Repair::EnableFlow => "enable_flow".to_owned(),
+                        setup::drift::Repair::Rerun { .. } => "rerun".to_owned(),
+                    })
+                }),
+                webhook_url_changes: found.is_some_and(|drift| {
+                    matches!(
+                        drift.repair,
+                        Some(setup::drift::Repair::Rerun {
+                            webhook_url_changes: true,
+                            ..
+                        })
+                    )
+                }),
+            }
+        })
+        .collect())
+}
+
+fn code_of<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => text,
+        Ok(other) => other.to_string(),
+        Err(error) => format!("unknown ({error})"),
+    }
+}
+
+/// Repairs the drift found at `step` (checked again first, so a stale
+/// screen cannot trigger a repair that is no longer needed).
+#[tauri::command]
+pub async fn repair_drift(
+    state: State<'_, Shared>,
+    name: String,
+    step: String,
+) -> CommandResult<()> {
+    let session = state.session().await?;
+    let _busy = state.claim(&name)?;
+    let (engine, drift) = drift_of(&state, &session, &name).await?;
+    let repair = drift
+        .into_iter()
+        .find(|drift| drift.step.as_str() == step)
+        .and_then(|drift| drift.repair)
+        .ok_or_else(|| {
+            CommandError::new(
+                ErrorCode::InvalidInput,
+                format!("no repair for step {step:?}"),
+            )
+            .with_hint("Refresh: the resource may be fine again.")
+        })?;
+    let outcome = engine.repair(&name, &repair).await;
+    session.keep_tokens().await;
+    outcome
+        .map(|_| ())
+        .map_err(|error| CommandError::from_setup(&error))
+}
+
 /// How long a dashboard test event waits to be counted.
 const TEST_EVENT_DEADLINE: Duration = Duration::from_secs(30);
 

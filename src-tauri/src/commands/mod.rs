@@ -83,6 +83,14 @@ pub fn signatures() -> Vec<crate::bindings::CommandSignature> {
             &[arg::<String>("flow_id"), progress()],
         ),
         Command::new::<()>("copy_flow_webhook_url", &[arg::<String>("flow_id")]),
+        Command::new::<Vec<dashboard::ResourceHealthView>>(
+            "setup_health",
+            &[arg::<String>("name")],
+        ),
+        Command::new::<()>(
+            "repair_drift",
+            &[arg::<String>("name"), arg::<String>("step")],
+        ),
         Command::new::<handover::TestEventView>(
             "send_flow_test_event",
             &[

@@ -157,6 +157,27 @@ async fn the_dashboard_shows_what_the_simulator_recorded_and_acts_on_it() -> Tes
     tokio::time::sleep(Duration::from_millis(500)).await;
     app.screenshot("dashboard-failures").await?;
 
+    // The resources behind it, all as made.
+    click_in(&app, &card, "flow-details").await?;
+    app.find("flow-resources").await?;
+    for step in [
+        "schema",
+        "dataset",
+        "dataflow",
+        "source_connection",
+        "target_connection",
+    ] {
+        let health = app
+            .wait_for_attribute(
+                &format!("resource-{step}"),
+                "data-health",
+                Duration::from_secs(20),
+                |h| !h.is_empty(),
+            )
+            .await?;
+        assert_eq!(health, "ok", "{step}");
+    }
+
     // Disable, then enable: platform-sim's state follows.
     click_in(&app, &card, "flow-toggle").await?;
     app.wait_for_attribute(&card, "data-health", Duration::from_secs(20), |h| {
@@ -167,6 +188,17 @@ async fn the_dashboard_shows_what_the_simulator_recorded_and_acts_on_it() -> Tes
         flow(&sim_state(&base).await?, &flow_id).map(|f| f["state"].clone()),
         Some(json!("disabled"))
     );
+    // The engine sees the drift and offers the repair.
+    click_in(&app, &card, "flow-details").await?;
+    click_in(&app, &card, "flow-details").await?;
+    app.wait_for_attribute(
+        "resource-dataflow",
+        "data-health",
+        Duration::from_secs(20),
+        |h| h == "disabled",
+    )
+    .await?;
+    app.find("repair-dataflow").await?;
     app.screenshot("dashboard-disabled").await?;
     click_in(&app, &card, "flow-toggle").await?;
     app.wait_for_attribute(&card, "data-health", Duration::from_secs(20), |h| {

@@ -203,6 +203,35 @@ deleted: Array<string>,
  * Steps whose resources stayed, with the reason code.
  */
 kept: Array<[string, string]>, };
+export type ResourceHealthView = { 
+/**
+ * The step that made it: `schema`, `dataset`, ...
+ */
+step: string, resourceId: string | null, 
+/**
+ * The user picked it, or it existed before.
+ */
+preExisting: boolean, 
+/**
+ * `ok`, `deleted`, `disabled`, `changed` or `unchecked`.
+ */
+health: string, 
+/**
+ * Stable code of what differs (e.g. `flow_disabled`), when it drifted.
+ */
+detail: string | null, 
+/**
+ * Adobe's or the engine's English wording, for the details disclosure.
+ */
+message: string | null, 
+/**
+ * `enable_flow` or `rerun`, when a repair exists.
+ */
+repair: string | null, 
+/**
+ * The repair makes a new dataflow, so Chatlio needs the new URL.
+ */
+webhookUrlChanges: boolean, };
 export type ConnectForm = { imsUrl: string, platformUrl: string, clientId: string, orgId: string, };
 export type WizardState = { screen: string, 
 /**
@@ -257,6 +286,8 @@ export const commands = {
   setFlowEnabled: (flowId: string, enabled: boolean): Promise<null> => invoke<null>("set_flow_enabled", { flowId, enabled }),
   deleteDataflow: (flowId: string, onProgress: Channel<StepEvent>): Promise<DeletedView> => invoke<DeletedView>("delete_dataflow", { flowId, onProgress }),
   copyFlowWebhookUrl: (flowId: string): Promise<null> => invoke<null>("copy_flow_webhook_url", { flowId }),
+  setupHealth: (name: string): Promise<Array<ResourceHealthView>> => invoke<Array<ResourceHealthView>>("setup_health", { name }),
+  repairDrift: (name: string, step: string): Promise<null> => invoke<null>("repair_drift", { name, step }),
   sendFlowTestEvent: (flowId: string, kind: string, onPhase: Channel<string>): Promise<TestEventView> => invoke<TestEventView>("send_flow_test_event", { flowId, kind, onPhase }),
   loadWizard: (): Promise<WizardState | null> => invoke<WizardState | null>("load_wizard"),
   saveWizard: (wizard: WizardState): Promise<null> => invoke<null>("save_wizard", { wizard }),
