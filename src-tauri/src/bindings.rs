@@ -99,6 +99,7 @@ pub fn typescript() -> String {
         declaration::<commands::connection::SignInView>(),
         declaration::<commands::connection::CheckView>(),
         declaration::<commands::connection::PreflightView>(),
+        declaration::<commands::setup::ExistingView>(),
         declaration::<commands::setup::PlannedResourceView>(),
         declaration::<commands::setup::PlannedCallView>(),
         declaration::<commands::setup::PlanView>(),

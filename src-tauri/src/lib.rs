@@ -57,6 +57,8 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::connection::preflight,
             commands::setup::validate_setup,
             commands::setup::plan_setup,
+            commands::setup::existing_schemas,
+            commands::setup::existing_datasets,
             commands::setup::copy_plan_script,
             commands::setup::run_setup,
             commands::setup::resume_setup,

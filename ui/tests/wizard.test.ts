@@ -251,6 +251,30 @@ describe("wizard", () => {
     expect(signIn?.args.input).toMatchObject({ clientId: "native-client", sessionOnly: false });
   });
 
+  it("offers only compatible existing schemas and their datasets", async () => {
+    const calls = backend({
+      existing_schemas: () => [{ id: "https://ns.adobe.com/practice/schemas/abc", name: "Chatlio events" }],
+      existing_datasets: () => [{ id: "ds1", name: "Chatlio events" }],
+    });
+    render(App);
+    await click("start-practice");
+    await click("next");
+    await screen.findByTestId("check-token");
+    await click("next");
+    expect((screen.getByTestId("dataset-existing") as HTMLInputElement).disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId("schema-existing"));
+    const schema = (await screen.findByTestId("existing-schema-select")) as HTMLSelectElement;
+    for (const option of Array.from(schema.options)) option.selected = option.value.endsWith("/abc");
+    await fireEvent.change(schema);
+    await waitFor(() =>
+      expect(calls.find((call) => call.command === "existing_datasets")?.args).toMatchObject({
+        schemaId: "https://ns.adobe.com/practice/schemas/abc",
+      }),
+    );
+    await fireEvent.click(screen.getByTestId("dataset-existing"));
+    expect(await screen.findByTestId("existing-dataset-select")).toBeTruthy();
+  });
+
   it("blocks the dataflow screen while the name is refused", async () => {
     backend();
     render(App);

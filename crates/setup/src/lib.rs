@@ -7,6 +7,7 @@
 pub mod drift;
 pub mod engine;
 pub mod error;
+pub mod existing;
 pub mod input;
 pub mod journal;
 pub mod lookup;

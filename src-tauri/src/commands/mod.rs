@@ -47,6 +47,11 @@ pub fn signatures() -> Vec<crate::bindings::CommandSignature> {
             "validate_setup",
             &[raw("input", "SetupInput")],
         ),
+        Command::new::<Vec<setup::ExistingView>>("existing_schemas", &[]),
+        Command::new::<Vec<setup::ExistingView>>(
+            "existing_datasets",
+            &[arg::<String>("schema_id")],
+        ),
         Command::new::<setup::PlanView>("plan_setup", &[raw("input", "SetupInput")]),
         Command::new::<()>("copy_plan_script", &[raw("input", "SetupInput")]),
         Command::new::<setup::SetupView>("run_setup", &[raw("input", "SetupInput"), progress()]),

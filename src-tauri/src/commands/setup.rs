@@ -106,6 +106,56 @@ pub async fn plan_setup(input: SetupInput) -> CommandResult<PlanView> {
     })
 }
 
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExistingView {
+    pub id: String,
+    /// Title of a schema, name of a dataset.
+    pub name: String,
+}
+
+async fn sandbox_client(state: &Shared) -> CommandResult<platform::Client> {
+    let session = state.session().await?;
+    let sandbox = session
+        .sandbox
+        .clone()
+        .ok_or_else(|| CommandError::new(ErrorCode::NoSandbox, "no sandbox chosen"))?;
+    session.client(&sandbox).await
+}
+
+/// Schemas of the sandbox a Chatlio dataflow can write to.
+#[tauri::command]
+pub async fn existing_schemas(state: State<'_, Shared>) -> CommandResult<Vec<ExistingView>> {
+    let client = sandbox_client(&state).await?;
+    Ok(setup::existing::compatible_schemas(&client)
+        .await
+        .map_err(|error| CommandError::from_platform(&error))?
+        .into_iter()
+        .map(|schema| ExistingView {
+            id: schema.id,
+            name: schema.title,
+        })
+        .collect())
+}
+
+/// Datasets of `schema_id`.
+#[tauri::command]
+pub async fn existing_datasets(
+    state: State<'_, Shared>,
+    schema_id: String,
+) -> CommandResult<Vec<ExistingView>> {
+    let client = sandbox_client(&state).await?;
+    Ok(setup::existing::datasets_for_schema(&client, &schema_id)
+        .await
+        .map_err(|error| CommandError::from_platform(&error))?
+        .into_iter()
+        .map(|dataset| ExistingView {
+            id: dataset.id,
+            name: dataset.name,
+        })
+        .collect())
+}
+
 /// Copies the plan as a runnable curl script (it holds no secret: the script
 /// reads the token from the environment).
 #[tauri::command]

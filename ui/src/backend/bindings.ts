@@ -88,6 +88,11 @@ id: string,
  */
 state: string, message: string, hint: string | null, };
 export type PreflightView = { ok: boolean, tenantId: string | null, checks: Array<CheckView>, };
+export type ExistingView = { id: string, 
+/**
+ * Title of a schema, name of a dataset.
+ */
+name: string, };
 export type PlannedResourceView = { step: string, 
 /**
  * `field_group`, `schema`, `dataset`, ...
@@ -269,6 +274,8 @@ export const commands = {
   chooseSandbox: (sandbox: string): Promise<null> => invoke<null>("choose_sandbox", { sandbox }),
   preflight: (input: SetupInput): Promise<PreflightView> => invoke<PreflightView>("preflight", { input }),
   validateSetup: (input: SetupInput): Promise<Array<FieldProblem>> => invoke<Array<FieldProblem>>("validate_setup", { input }),
+  existingSchemas: (): Promise<Array<ExistingView>> => invoke<Array<ExistingView>>("existing_schemas"),
+  existingDatasets: (schemaId: string): Promise<Array<ExistingView>> => invoke<Array<ExistingView>>("existing_datasets", { schemaId }),
   planSetup: (input: SetupInput): Promise<PlanView> => invoke<PlanView>("plan_setup", { input }),
   copyPlanScript: (input: SetupInput): Promise<null> => invoke<null>("copy_plan_script", { input }),
   runSetup: (input: SetupInput, onProgress: Channel<StepEvent>): Promise<SetupView> => invoke<SetupView>("run_setup", { input, onProgress }),
