@@ -117,7 +117,7 @@ enum Source {
     Direct {
         ims_url: Url,
         platform_url: Url,
-        credential: Credential,
+        credential: Box<Credential>,
         /// One client per sandbox, reused: each holds a token cache.
         clients: Arc<std::sync::Mutex<HashMap<String, Client>>>,
     },
@@ -157,7 +157,7 @@ impl Session {
             source: Source::Direct {
                 ims_url,
                 platform_url,
-                credential: Credential::server_to_server(client_id, client_secret),
+                credential: Box::new(Credential::server_to_server(client_id, client_secret)),
                 clients: Arc::default(),
             },
         }
@@ -208,7 +208,7 @@ impl Session {
                     platform_url.clone(),
                     self.org_id.clone(),
                     sandbox.to_owned(),
-                    credential.clone(),
+                    (**credential).clone(),
                 );
                 let client =
                     Client::new(config).map_err(|error| CommandError::from_platform(&error))?;
