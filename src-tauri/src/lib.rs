@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tauri::Manager;
+use tauri_plugin_deep_link::DeepLinkExt;
 
 /// Builds and runs the app until its last window closes.
 pub fn run() -> Result<(), tauri::Error> {
@@ -26,7 +27,10 @@ pub fn run() -> Result<(), tauri::Error> {
         // Single instance: a second launch focuses the window that is open
         // rather than starting a second setup against the same journal.
         .plugin(tauri_plugin_single_instance::init(
-            |app, _arguments, _cwd| {
+            |app, arguments, _cwd| {
+                // The browser hands an Adobe sign-in's custom-scheme redirect
+                // to a second launch of the app; it belongs to this one.
+                deliver_redirects(app, &arguments);
                 if let Some(window) = app.get_webview_window("main") {
                     if let Err(error) = window.set_focus() {
                         tracing::warn!(%error, "could not focus the running window");
@@ -37,12 +41,22 @@ pub fn run() -> Result<(), tauri::Error> {
         .plugin(navigation_guard())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_deep_link::init())
         // Remembers the window's size and position between launches.
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             let data_dir = data_dir(app.handle())?;
             tracing::info!("data directory ready");
             app.manage::<state::Shared>(Arc::new(state::AppState::new(data_dir)));
+            // Where the OS delivers opened URLs as events (macOS), and the
+            // URL the app was started with elsewhere.
+            let handle = app.handle().clone();
+            app.deep_link().on_open_url(move |event| {
+                let urls: Vec<String> = event.urls().iter().map(ToString::to_string).collect();
+                deliver_redirects(&handle, &urls);
+            });
+            let arguments: Vec<String> = std::env::args().collect();
+            deliver_redirects(app.handle(), &arguments);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -89,6 +103,25 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::wizard::save_wizard,
         ])
         .run(tauri::generate_context!())
+}
+
+/// Passes custom-scheme URLs (an Adobe Native App sign-in's redirect) to the
+/// sign-in that waits for one. Other arguments are ignored.
+fn deliver_redirects(app: &tauri::AppHandle, arguments: &[String]) {
+    let Some(state) = app.try_state::<state::Shared>() else {
+        return;
+    };
+    for argument in arguments {
+        let Ok(url) = platform::Url::parse(argument) else {
+            continue;
+        };
+        if matches!(url.scheme(), "http" | "https" | "file" | "tauri") {
+            continue;
+        }
+        if let Err(error) = state.connector.complete_redirect(&url) {
+            tracing::warn!(code = error.code(), "sign-in redirect not accepted");
+        }
+    }
 }
 
 /// `CHATLIO_AEP_DATA_DIR` (shared with the CLI, and how tests isolate runs),

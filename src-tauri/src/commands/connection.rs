@@ -414,6 +414,9 @@ pub struct SignInInput {
     pub ims_url: String,
     pub platform_url: String,
     pub client_id: String,
+    /// The Native App credential's redirect URI (its custom scheme); empty:
+    /// a listener on 127.0.0.1 receives the answer.
+    pub redirect_uri: String,
     pub session_only: bool,
 }
 
@@ -457,9 +460,19 @@ async fn connect_saved(
 /// done, cancels, or the time runs out.
 #[tauri::command]
 pub async fn sign_in_with_adobe(
+    app: tauri::AppHandle,
     state: State<'_, Shared>,
     input: SignInInput,
 ) -> CommandResult<SignInView> {
+    let redirect = match input.redirect_uri.trim() {
+        "" => connect::RedirectStyle::Loopback { port: 0 },
+        text => {
+            let redirect_uri = platform::Url::parse(text)
+                .map_err(|_| CommandError::from_fields([("redirect_uri", "not_a_url")]))?;
+            register_scheme(&app, redirect_uri.scheme())?;
+            connect::RedirectStyle::CustomScheme { redirect_uri }
+        }
+    };
     let endpoints = connect::Endpoints::custom(input.ims_url.trim(), input.platform_url.trim())
         .map_err(|errors| {
             let mut error = CommandError::new(ErrorCode::FieldsInvalid, "some fields were refused");
@@ -475,7 +488,7 @@ pub async fn sign_in_with_adobe(
         endpoints,
         client_id: input.client_id.trim().to_owned(),
         scopes: None,
-        redirect: connect::RedirectStyle::Loopback { port: 0 },
+        redirect,
         label: String::new(),
         storage: if input.session_only {
             connect::Storage::SessionOnly
@@ -511,6 +524,25 @@ pub async fn sign_in_with_adobe(
         connection,
         organizations,
     })
+}
+
+/// Makes the OS hand URLs of `scheme` to this app (the Native App
+/// credential's custom scheme differs per credential, so it is registered
+/// when used, not at install time).
+fn register_scheme(app: &tauri::AppHandle, scheme: &str) -> CommandResult<()> {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    if matches!(scheme, "http" | "https") {
+        return Ok(());
+    }
+    match app.deep_link().register(scheme) {
+        Ok(()) => Ok(()),
+        // macOS registers schemes from the bundle only; nothing to do here.
+        Err(tauri_plugin_deep_link::Error::UnsupportedPlatform) => Ok(()),
+        Err(error) => Err(
+            CommandError::new(ErrorCode::RedirectInvalid, error.to_string())
+                .with_hint("Use a loopback redirect (leave the redirect URI empty) instead."),
+        ),
+    }
 }
 
 /// Stops a sign-in that waits for the browser.

@@ -75,7 +75,12 @@ export type ProjectView = { project: string | null, orgId: string | null, client
  * What a server-to-server connection still needs from the user.
  */
 missing: Array<string>, };
-export type SignInInput = { imsUrl: string, platformUrl: string, clientId: string, sessionOnly: boolean, };
+export type SignInInput = { imsUrl: string, platformUrl: string, clientId: string, 
+/**
+ * The Native App credential's redirect URI (its custom scheme); empty:
+ * a listener on 127.0.0.1 receives the answer.
+ */
+redirectUri: string, sessionOnly: boolean, };
 export type OrgView = { orgId: string, name: string | null, };
 export type SignInView = { connectionId: string, connection: ConnectionView | null, organizations: Array<OrgView>, };
 export type CheckView = { 
