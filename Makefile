@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-.PHONY: run test deps ui bindings fmt
+.PHONY: run test deps ui bindings fmt dist bench
 
 run: deps ui
 	cargo run -p chatlio-setup
@@ -20,3 +20,12 @@ bindings: ui
 
 fmt:
 	cargo fmt --all
+
+# The installable package: a release .deb under target/release/bundle/deb.
+dist:
+	./scripts/dist.sh
+
+# The benchmark suite, on the package `dist` builds; figures go to
+# target/bench/results.json (see bench/README.md).
+bench: dist
+	./scripts/bench.sh

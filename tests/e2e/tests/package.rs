@@ -163,3 +163,12 @@ async fn installed_package_opens_the_welcome_screen() -> TestResult {
     std::fs::remove_dir_all(&root)?;
     Ok(())
 }
+
+#[test]
+fn package_names_drop_versions_and_keep_alternatives() {
+    assert_eq!(
+        package_names("libc6 (>= 2.34), gnome-keyring | keepassxc, libgtk-3-0"),
+        ["libc6", "gnome-keyring", "keepassxc", "libgtk-3-0"]
+    );
+    assert!(package_names("").is_empty());
+}

@@ -1,0 +1,240 @@
+//! Setup wall time and status refresh against platform-sim with injected
+//! latency, measured the way `crates/setup/tests/resilience.rs` checks them:
+//! a whole setup through the engine, its sequential request rounds read from
+//! the sim's request log, and a status refresh of 50 dataflows.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use e2e::TestResult;
+use platform::{Client, ClientConfig, Credential, Secret, Url};
+use platform_sim::{RunningSim, SimConfig};
+use serde_json::{json, Value};
+use setup::{Engine, JournalStore, SetupInput};
+
+/// The latency the targets are stated at.
+pub const LATENCY: Duration = Duration::from_millis(150);
+/// How many dataflows the status refresh reads.
+pub const STATUS_FLOWS: usize = 50;
+
+/// One setup: its wall time and its rounds.
+pub struct SetupRun {
+    pub wall_ms: f64,
+    pub rounds: usize,
+    pub requests: usize,
+}
+
+/// A sim, a client for its seeded credential, and a journal directory.
+struct Bench {
+    sim: RunningSim,
+    base: String,
+    client: Client,
+    journals: PathBuf,
+    http: reqwest::Client,
+}
+
+impl Bench {
+    async fn start(tag: &str, latency: Duration) -> TestResult<Self> {
+        let sim = platform_sim::start(SimConfig {
+            port: 0,
+            latency,
+            ..SimConfig::default()
+        })
+        .await?;
+        let base = sim.base_url();
+        let url = Url::parse(&base)?;
+        let config = sim.config();
+        let client = Client::new(ClientConfig::new(
+            url.clone(),
+            url,
+            config.org_id.as_str(),
+            "prod",
+            Credential::server_to_server(
+                config.client_id.as_str(),
+                Secret::from(config.client_secret.as_str()),
+            ),
+        ))?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_nanos();
+        let journals = std::env::temp_dir().join(format!(
+            "chatlio-bench-{tag}-{}-{nanos}",
+            std::process::id()
+        ));
+        if journals.exists() {
+            std::fs::remove_dir_all(&journals)?;
+        }
+        std::fs::create_dir_all(&journals)?;
+        Ok(Self {
+            sim,
+            base,
+            client,
+            journals,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    /// Applies a whole setup named `name`; fails unless it completes.
+    async fn setup(&self, name: &str) -> TestResult<(setup::SetupOutcome, Duration)> {
+        let request = SetupInput {
+            name: name.into(),
+            sandbox: "prod".into(),
+            ..SetupInput::default()
+        }
+        .validate()
+        .map_err(|errors| format!("the bench's setup input is invalid: {errors:?}"))?;
+        let engine = Engine::new(self.client.clone(), JournalStore::new(&self.journals));
+        let started = Instant::now();
+        let outcome = engine.apply(&request).await?;
+        let elapsed = started.elapsed();
+        if !outcome.complete {
+            return Err(format!("setup {name} did not complete").into());
+        }
+        Ok((outcome, elapsed))
+    }
+
+    async fn control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> TestResult<Value> {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await?.error_for_status()?;
+        let text = response.text().await?;
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn shutdown(self) -> TestResult {
+        std::fs::remove_dir_all(&self.journals)?;
+        self.sim.shutdown().await;
+        Ok(())
+    }
+}
+
+/// Sequential rounds in the request log: a request starts a new round when
+/// it began after every request of the current round had ended (the same
+/// count as the setup crate's resilience test).
+pub fn rounds(log: &[Value]) -> usize {
+    let mut spans: Vec<(u64, u64)> = log
+        .iter()
+        .filter_map(|entry| Some((entry["startedAtMs"].as_u64()?, entry["endedAtMs"].as_u64()?)))
+        .collect();
+    spans.sort_unstable();
+    let mut rounds = 0;
+    let mut round_end = 0;
+    for (start, end) in spans {
+        if rounds == 0 || start >= round_end {
+            rounds += 1;
+            round_end = end;
+        } else {
+            round_end = round_end.max(end);
+        }
+    }
+    rounds
+}
+
+/// One whole setup on a fresh sim at [`LATENCY`].
+pub async fn setup_run(index: usize) -> TestResult<SetupRun> {
+    let bench = Bench::start(&format!("setup-{index}"), LATENCY).await?;
+    let (_, elapsed) = bench.setup(&format!("Bench {index}")).await?;
+    let log = bench
+        .control(reqwest::Method::GET, "/__sim/requests", None)
+        .await?["requests"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    bench.shutdown().await?;
+    Ok(SetupRun {
+        wall_ms: elapsed.as_secs_f64() * 1000.0,
+        rounds: rounds(&log),
+        requests: log.len(),
+    })
+}
+
+/// Status refreshes of [`STATUS_FLOWS`] Chatlio dataflows at [`LATENCY`],
+/// `runs` times on one sim. The flows are made without latency (their
+/// making is not what is measured), then the latency is switched on.
+pub async fn status_refreshes(runs: usize) -> TestResult<Vec<f64>> {
+    let bench = Bench::start("status", Duration::ZERO).await?;
+    let (outcome, _) = bench.setup("Status bench").await?;
+    let flow_id = outcome.flow_id.ok_or("the setup reported no dataflow id")?;
+    let service = bench.client.flow_service();
+    let first = service
+        .get_flow(&platform::models::FlowId::new(flow_id))
+        .await?;
+    let source = first
+        .source_connection_ids
+        .first()
+        .cloned()
+        .ok_or("the dataflow has no source connection")?;
+    let target = first
+        .target_connection_ids
+        .first()
+        .cloned()
+        .ok_or("the dataflow has no target connection")?;
+    let mapping = first
+        .transformations
+        .first()
+        .and_then(|transformation| transformation.mapping_id())
+        .ok_or("the dataflow has no mapping")?;
+    for index in 1..STATUS_FLOWS {
+        let body = platform::models::flow::FlowRequest::streaming(
+            format!("Status bench {index}"),
+            None,
+            source.clone(),
+            target.clone(),
+            &mapping,
+            0,
+        );
+        service.create_flow(&body).await?;
+    }
+    bench
+        .control(
+            reqwest::Method::PUT,
+            "/__sim/faults/latency",
+            Some(json!({ "ms": u64::try_from(LATENCY.as_millis())? })),
+        )
+        .await?;
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        let statuses = setup::status::sandbox_status(&bench.client).await?;
+        let took = started.elapsed();
+        if statuses.len() != STATUS_FLOWS {
+            return Err(format!(
+                "the status refresh read {} dataflows, not {STATUS_FLOWS}",
+                statuses.len()
+            )
+            .into());
+        }
+        samples.push(took.as_secs_f64() * 1000.0);
+    }
+    bench.shutdown().await?;
+    Ok(samples)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(started: u64, ended: u64) -> Value {
+        json!({ "startedAtMs": started, "endedAtMs": ended })
+    }
+
+    #[test]
+    fn overlapping_requests_share_a_round() {
+        let log = [
+            entry(0, 150),
+            entry(10, 160),
+            entry(160, 310),
+            entry(300, 450),
+            entry(450, 600),
+        ];
+        assert_eq!(rounds(&log), 3);
+        assert_eq!(rounds(&[]), 0);
+    }
+}

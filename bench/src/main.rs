@@ -1,0 +1,461 @@
+//! `bench`: the benchmark suite behind `make bench`. It measures the product
+//! against the targets of the package-and-benchmarks issue and writes every
+//! figure (median, min, max, samples, machine cores and load) to a JSON file,
+//! then prints a summary. Figures are measurements, never pass/fail tests:
+//! a missed target is reported, not fatal. `scripts/bench.sh` builds what it
+//! needs and runs it under Xvfb; see `bench/README.md`.
+
+mod flow;
+mod inlet;
+mod size;
+mod startup;
+mod stats;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use e2e::TestResult;
+use serde_json::{json, Value};
+use startup::Subject;
+use stats::{Figure, Summary, Target};
+
+const USAGE: &str = "usage: bench --out FILE [--only GROUPS] [--app BIN] [--baseline BIN]
+             [--deb FILE] [--installed-root DIR] [--inlet-bench BIN]
+             [--runs N] [--memory-runs N] [--idle SECONDS] [--setup-runs N]
+             [--status-runs N] [--inlet-runs N] [--inlet-events N] [--inlet-concurrency N]
+GROUPS: comma-separated of startup, size, setup, status, inlet (default: all)";
+
+/// The figure groups, in the order they run.
+const GROUPS: [&str; 5] = ["size", "setup", "status", "inlet", "startup"];
+
+struct Options {
+    out: PathBuf,
+    only: Vec<String>,
+    app: Option<PathBuf>,
+    baseline: Option<PathBuf>,
+    deb: Option<PathBuf>,
+    installed_root: Option<PathBuf>,
+    inlet_bench: Option<PathBuf>,
+    runs: usize,
+    memory_runs: usize,
+    idle: Duration,
+    setup_runs: usize,
+    status_runs: usize,
+    inlet_runs: usize,
+    inlet_events: usize,
+    inlet_concurrency: usize,
+}
+
+impl Options {
+    fn parse(arguments: impl Iterator<Item = String>) -> Result<Self, String> {
+        let mut options = Self {
+            out: PathBuf::new(),
+            only: GROUPS.iter().map(|group| (*group).to_owned()).collect(),
+            app: None,
+            baseline: None,
+            deb: None,
+            installed_root: None,
+            inlet_bench: None,
+            runs: 10,
+            memory_runs: 5,
+            idle: Duration::from_secs(10),
+            setup_runs: 5,
+            status_runs: 10,
+            inlet_runs: 3,
+            inlet_events: 20_000,
+            inlet_concurrency: 32,
+        };
+        let mut arguments = arguments;
+        while let Some(flag) = arguments.next() {
+            let value = arguments
+                .next()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+            let count = || {
+                value
+                    .parse::<usize>()
+                    .map_err(|_| format!("{flag} takes a whole number, not {value:?}"))
+            };
+            match flag.as_str() {
+                "--out" => options.out = PathBuf::from(&value),
+                "--only" => {
+                    options.only = value
+                        .split(',')
+                        .map(|group| group.trim().to_owned())
+                        .collect();
+                    if let Some(unknown) = options
+                        .only
+                        .iter()
+                        .find(|group| !GROUPS.contains(&group.as_str()))
+                    {
+                        return Err(format!("unknown group {unknown:?}\n{USAGE}"));
+                    }
+                }
+                "--app" => options.app = Some(PathBuf::from(&value)),
+                "--baseline" => options.baseline = Some(PathBuf::from(&value)),
+                "--deb" => options.deb = Some(PathBuf::from(&value)),
+                "--installed-root" => options.installed_root = Some(PathBuf::from(&value)),
+                "--inlet-bench" => options.inlet_bench = Some(PathBuf::from(&value)),
+                "--runs" => options.runs = count()?,
+                "--memory-runs" => options.memory_runs = count()?,
+                "--idle" => options.idle = Duration::from_secs(count()? as u64),
+                "--setup-runs" => options.setup_runs = count()?,
+                "--status-runs" => options.status_runs = count()?,
+                "--inlet-runs" => options.inlet_runs = count()?,
+                "--inlet-events" => options.inlet_events = count()?,
+                "--inlet-concurrency" => options.inlet_concurrency = count()?,
+                _ => return Err(format!("unknown option {flag}\n{USAGE}")),
+            }
+        }
+        if options.out.as_os_str().is_empty() {
+            return Err(format!("--out is required\n{USAGE}"));
+        }
+        Ok(options)
+    }
+
+    fn wants(&self, group: &str) -> bool {
+        self.only.iter().any(|wanted| wanted == group)
+    }
+}
+
+fn required<'a>(path: &'a Option<PathBuf>, flag: &str) -> TestResult<&'a PathBuf> {
+    path.as_ref()
+        .ok_or_else(|| format!("{flag} is needed for this group").into())
+}
+
+fn size_figures(options: &Options) -> TestResult<Vec<Summary>> {
+    let deb = required(&options.deb, "--deb")?;
+    let root = required(&options.installed_root, "--installed-root")?;
+    let deb_bytes = std::fs::metadata(deb)?.len();
+    let mut package = Figure::start("deb_size", ".deb size", "MB", Target::AtMost(8.0));
+    package.add(deb_bytes as f64 / size::MEGABYTE);
+    package.note("bytes", json!(deb_bytes));
+    package.note(
+        "file",
+        json!(deb
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())),
+    );
+    let installed_bytes = size::tree_bytes(root)?;
+    let mut installed = Figure::start("installed_size", "installed size", "MB", Target::None);
+    installed.add(installed_bytes as f64 / size::MEGABYTE);
+    installed.note("bytes", json!(installed_bytes));
+    installed.note(
+        "controlInstalledSizeKiB",
+        json!(size::control_field(deb, "Installed-Size")?
+            .parse::<u64>()
+            .ok()),
+    );
+    installed.note("depends", json!(size::control_field(deb, "Depends")?));
+    if let Some(app) = &options.app {
+        installed.note("binaryBytes", json!(std::fs::metadata(app)?.len()));
+    }
+    Ok(vec![package.finish(), installed.finish()])
+}
+
+async fn setup_figures(options: &Options) -> TestResult<Vec<Summary>> {
+    let latency_ms = flow::LATENCY.as_secs_f64() * 1000.0;
+    let mut wall = Figure::start(
+        "setup_wall_time",
+        "setup wall time at 150 ms",
+        "ms",
+        Target::AtMost(8.5 * latency_ms),
+    );
+    let mut rounds = Figure::start(
+        "setup_rounds",
+        "setup sequential rounds",
+        "rounds",
+        Target::AtMost(8.0),
+    );
+    let mut requests = Vec::new();
+    for index in 0..options.setup_runs {
+        let run = flow::setup_run(index).await?;
+        wall.add(run.wall_ms);
+        rounds.add(run.rounds as f64);
+        requests.push(run.requests);
+    }
+    wall.note("latencyMs", json!(latency_ms));
+    rounds.note("requestsPerSetup", json!(requests));
+    Ok(vec![wall.finish(), rounds.finish()])
+}
+
+async fn status_figures(options: &Options) -> TestResult<Vec<Summary>> {
+    let latency_ms = flow::LATENCY.as_secs_f64() * 1000.0;
+    let mut refresh = Figure::start(
+        "status_refresh",
+        "status refresh, 50 flows at 150 ms",
+        "ms",
+        Target::AtMost(3.0 * latency_ms),
+    );
+    for sample in flow::status_refreshes(options.status_runs).await? {
+        refresh.add(sample);
+    }
+    refresh.note("dataflows", json!(flow::STATUS_FLOWS));
+    refresh.note("latencyMs", json!(latency_ms));
+    Ok(vec![refresh.finish()])
+}
+
+async fn inlet_figures(options: &Options) -> TestResult<Vec<Summary>> {
+    let example = required(&options.inlet_bench, "--inlet-bench")?.clone();
+    let mut throughput = Figure::start(
+        "inlet_throughput",
+        "inlet throughput",
+        "events/s",
+        Target::AtLeast(5000.0),
+    );
+    for _ in 0..options.inlet_runs {
+        let example = example.clone();
+        let (events, concurrency) = (options.inlet_events, options.inlet_concurrency);
+        let rate = tokio::task::spawn_blocking(move || inlet::run(&example, events, concurrency))
+            .await??;
+        throughput.add(rate);
+    }
+    throughput.note("events", json!(options.inlet_events));
+    throughput.note("concurrency", json!(options.inlet_concurrency));
+    Ok(vec![throughput.finish()])
+}
+
+async fn startup_figures(options: &Options) -> TestResult<Vec<Summary>> {
+    let app = Subject {
+        name: "app",
+        binary: required(&options.app, "--app")?.clone(),
+        environment: vec![("LANG", "en_US.UTF-8".to_owned())],
+    };
+    let baseline = Subject {
+        name: "baseline",
+        binary: required(&options.baseline, "--baseline")?.clone(),
+        environment: Vec::new(),
+    };
+    // One launch of each first, not counted: it loads the binaries and
+    // libraries into the page cache, which every later start finds warm.
+    startup::launch(&app, None).await?;
+    startup::launch(&baseline, None).await?;
+
+    let mut app_start = Figure::start(
+        "cold_start",
+        "cold start to screen-welcome",
+        "ms",
+        Target::AtMost(600.0),
+    );
+    let mut baseline_start = Figure::start(
+        "cold_start_baseline",
+        "cold start, minimal Tauri window",
+        "ms",
+        Target::None,
+    );
+    let mut ratio = Figure::start(
+        "cold_start_ratio",
+        "cold start ratio to the baseline",
+        "x",
+        Target::AtMost(1.3),
+    );
+    let mut app_memory = Figure::start(
+        "memory",
+        "memory after idle (RSS sum)",
+        "MB",
+        Target::AtMost(150.0),
+    );
+    let mut baseline_memory = Figure::start(
+        "memory_baseline",
+        "memory, minimal Tauri window",
+        "MB",
+        Target::None,
+    );
+    let mut app_pss = Vec::new();
+    let mut baseline_pss = Vec::new();
+    let mut app_private = Vec::new();
+    let mut baseline_private = Vec::new();
+    let mut screens = Vec::new();
+    let mut last_processes = (Value::Null, Value::Null);
+    // App and baseline alternate, so a change in the machine's load touches
+    // both sides of each ratio alike.
+    for index in 0..options.runs {
+        let idle = (index < options.memory_runs).then_some(options.idle);
+        let ours = startup::launch(&app, idle).await?;
+        let theirs = startup::launch(&baseline, idle).await?;
+        app_start.add(ours.start_ms);
+        baseline_start.add(theirs.start_ms);
+        ratio.add(ours.start_ms / theirs.start_ms);
+        if let (Some(ours), Some(theirs)) = (ours.memory, theirs.memory) {
+            app_memory.add(ours.rss_mb);
+            baseline_memory.add(theirs.rss_mb);
+            app_pss.push(ours.pss_mb);
+            baseline_pss.push(theirs.pss_mb);
+            app_private.push(ours.private_mb);
+            baseline_private.push(theirs.private_mb);
+            if !screens.contains(&ours.screen) {
+                screens.push(ours.screen.clone());
+            }
+            last_processes = (ours.processes_json(), theirs.processes_json());
+        }
+    }
+    let rounded_median = |values: &mut Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        (stats::median(values) * 10.0).round() / 10.0
+    };
+    let idle_seconds = options.idle.as_secs();
+    app_start.note("binary", json!(app.binary.display().to_string()));
+    app_start.note(
+        "method",
+        json!("WebDriver session request (spawns the binary) until [data-testid=screen-welcome] is found, polled every 5 ms; Xvfb; warm page cache after one uncounted launch"),
+    );
+    baseline_start.note("binary", json!(baseline.binary.display().to_string()));
+    ratio.note(
+        "method",
+        json!("per run: app start / baseline start, the two launched back to back"),
+    );
+    app_memory.note("screen", json!(screens.join(",")));
+    app_memory.note("idleSeconds", json!(idle_seconds));
+    app_memory.note("pssMedianMb", json!(rounded_median(&mut app_pss)));
+    app_memory.note("privateMedianMb", json!(rounded_median(&mut app_private)));
+    app_memory.note("processes", last_processes.0);
+    app_memory.note(
+        "method",
+        json!("VmRSS summed over the app process and its descendants (WebKitWebProcess, WebKitNetworkProcess) after the idle time, under a WebDriver session; Pss splits shared pages between their users, private counts only pages no other process maps"),
+    );
+    baseline_memory.note("idleSeconds", json!(idle_seconds));
+    baseline_memory.note("pssMedianMb", json!(rounded_median(&mut baseline_pss)));
+    baseline_memory.note(
+        "privateMedianMb",
+        json!(rounded_median(&mut baseline_private)),
+    );
+    baseline_memory.note("processes", last_processes.1);
+    Ok(vec![
+        app_start.finish(),
+        baseline_start.finish(),
+        ratio.finish(),
+        app_memory.finish(),
+        baseline_memory.finish(),
+    ])
+}
+
+/// What the machine is, for the top of the report.
+fn machine() -> Value {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name"))
+        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).trim().to_owned());
+    let memory_mb = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|line| line.strip_prefix("MemTotal:"))
+                .and_then(|rest| {
+                    rest.trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
+        })
+        .map(|kb| kb / 1024);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|text| text.trim().to_owned())
+        .ok();
+    let state = stats::MachineState::now();
+    json!({
+        "cores": state.cores,
+        "cpuModel": model,
+        "memoryMb": memory_mb,
+        "kernel": kernel,
+        "loadAverageAtStart": state.load_average.iter().map(|value| if value.is_finite() { json!(value) } else { Value::Null }).collect::<Vec<_>>(),
+    })
+}
+
+#[tokio::main]
+async fn main() {
+    let options = match Options::parse(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let machine = machine();
+    let mut figures = Vec::new();
+    let mut errors = Vec::new();
+    let mut lines = Vec::new();
+    for group in GROUPS.into_iter().filter(|group| options.wants(group)) {
+        eprintln!("bench: measuring {group}");
+        let result = match group {
+            "size" => size_figures(&options),
+            "setup" => setup_figures(&options).await,
+            "status" => status_figures(&options).await,
+            "inlet" => inlet_figures(&options).await,
+            _ => startup_figures(&options).await,
+        };
+        match result {
+            Ok(summaries) => {
+                for summary in summaries {
+                    lines.push(summary.line);
+                    figures.push(summary.json);
+                }
+            }
+            Err(error) => {
+                eprintln!("bench: {group} failed: {error}");
+                errors.push(json!({ "group": group, "error": error.to_string() }));
+            }
+        }
+    }
+    let generated = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let report = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "generatedAtUnix": generated,
+        "machine": machine,
+        "figures": figures,
+        "errors": errors,
+    });
+    if let Err(error) = write_report(&options.out, &report) {
+        eprintln!("bench: cannot write {}: {error}", options.out.display());
+        std::process::exit(1);
+    }
+    println!();
+    println!(
+        "machine: {} cores, load average at start {}",
+        report["machine"]["cores"], report["machine"]["loadAverageAtStart"]
+    );
+    println!("{}", stats::header());
+    for line in &lines {
+        println!("{line}");
+    }
+    println!("results: {}", options.out.display());
+    if !errors.is_empty() {
+        println!(
+            "{} group(s) could not be measured; see \"errors\" in the results",
+            errors.len()
+        );
+        std::process::exit(1);
+    }
+}
+
+fn write_report(path: &std::path::Path, report: &Value) -> TestResult {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, serde_json::to_string_pretty(report)? + "\n")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Options, String> {
+        Options::parse(line.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn parses_options_and_rejects_unknown_ones() {
+        let options = parse("--out r.json --only setup,inlet --runs 3 --idle 2").unwrap();
+        assert!(options.wants("setup") && options.wants("inlet"));
+        assert!(!options.wants("startup"));
+        assert_eq!(options.runs, 3);
+        assert_eq!(options.idle, Duration::from_secs(2));
+        assert!(parse("--only setup").is_err());
+        assert!(parse("--out r.json --only speed").is_err());
+        assert!(parse("--out r.json --runs many").is_err());
+        assert!(parse("--out r.json --colour red").is_err());
+    }
+}
