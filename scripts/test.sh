@@ -79,6 +79,11 @@ if step build cargo build --workspace --all-targets; then
   if ! grep -qE '^test result:' "$logs/cargo-test.log"; then failed=$((failed + 1)); fi
   rm -rf "$scratch"
 
+  # The installable package, for the install-and-launch test among the e2e
+  # tests (a release build: the slowest step).
+  step dist ./scripts/dist.sh || failed=$((failed + 1))
+  export E2E_REQUIRE_PACKAGE=1
+
   # End to end: a private D-Bus session with an unlocked keyring, a virtual
   # display, state under a temp dir, and a hard time limit.
   scratch="$(mktemp -d)"
