@@ -1,12 +1,15 @@
 //! `chatlio-aep`: the headless front end over the setup engine. All logic is
 //! in the `setup` crate; this file parses flags, builds the client, prints.
 
+mod config;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use config::{ConfigError, ConfigFile};
 use connect::{
     parse_console_project, ConnectError, Connection, ConnectionId, ConnectionStore, Connector,
     Endpoints, KeychainVault, ServerToServerInput, Storage,
@@ -40,26 +43,31 @@ struct Cli {
     command: Command,
 }
 
+/// Connection flags. Each may also come from its environment variable, then
+/// from the `--config` file, then its default: flags > environment > file >
+/// defaults.
 #[derive(Args)]
 struct Global {
     /// Print machine-readable JSON on stdout.
     #[arg(long, global = true)]
     json: bool,
-    #[arg(long, global = true, env = "CHATLIO_AEP_IMS_URL", default_value = platform::ADOBE_IMS_BASE)]
-    ims_url: String,
-    #[arg(long, global = true, env = "CHATLIO_AEP_PLATFORM_URL", default_value = platform::ADOBE_PLATFORM_BASE)]
-    platform_url: String,
-    #[arg(long, global = true, env = "CHATLIO_AEP_CLIENT_ID", default_value = "")]
-    client_id: String,
-    #[arg(long, global = true, env = "CHATLIO_AEP_ORG_ID", default_value = "")]
-    org_id: String,
-    #[arg(
-        long,
-        global = true,
-        env = "CHATLIO_AEP_SANDBOX",
-        default_value = "prod"
-    )]
-    sandbox: String,
+    /// A JSON file with the connection and the setup choices (see the README); it must
+    /// not hold a secret.
+    #[arg(long, global = true, env = "CHATLIO_AEP_CONFIG")]
+    config: Option<PathBuf>,
+    /// IMS base URL [default: Adobe IMS]
+    #[arg(long, global = true, env = "CHATLIO_AEP_IMS_URL")]
+    ims_url: Option<String>,
+    /// Platform base URL [default: https://platform.adobe.io]
+    #[arg(long, global = true, env = "CHATLIO_AEP_PLATFORM_URL")]
+    platform_url: Option<String>,
+    #[arg(long, global = true, env = "CHATLIO_AEP_CLIENT_ID")]
+    client_id: Option<String>,
+    #[arg(long, global = true, env = "CHATLIO_AEP_ORG_ID")]
+    org_id: Option<String>,
+    /// Sandbox name [default: prod]
+    #[arg(long, global = true, env = "CHATLIO_AEP_SANDBOX")]
+    sandbox: Option<String>,
     /// Where setup journals and the list of saved connections are kept.
     #[arg(long, global = true, env = "CHATLIO_AEP_DATA_DIR")]
     data_dir: Option<PathBuf>,
@@ -68,23 +76,28 @@ struct Global {
     connection: Option<String>,
 }
 
+/// The setup's choices. Each may also come from the `--config` file; a flag
+/// wins. The schema flags replace the file's schema choice as a whole (and the
+/// dataset flags its dataset choice), so a flag never mixes with the file.
 #[derive(Args, Clone)]
 struct SetupArgs {
-    /// The dataflow's name; also names the setup.
+    /// The dataflow's name; also names the setup (or `name` in the config file).
     #[arg(long)]
-    name: String,
-    #[arg(long, default_value = "")]
-    schema_title: String,
-    #[arg(long, default_value = "")]
-    existing_schema_id: String,
-    #[arg(long, default_value = "")]
-    dataset_name: String,
-    #[arg(long, default_value = "")]
-    existing_dataset_id: String,
+    name: Option<String>,
     #[arg(long)]
-    profile: bool,
+    schema_title: Option<String>,
     #[arg(long)]
-    error_diagnostics: bool,
+    existing_schema_id: Option<String>,
+    #[arg(long)]
+    dataset_name: Option<String>,
+    #[arg(long)]
+    existing_dataset_id: Option<String>,
+    /// Enable the dataset for Profile (`--profile=false` overrides the config file).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    profile: Option<bool>,
+    /// Error diagnostics on the dataset and dataflow (`=false` overrides the file).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    error_diagnostics: Option<bool>,
     #[arg(long)]
     partial_ingestion_threshold: Option<u8>,
 }
@@ -109,13 +122,15 @@ enum Command {
     },
     /// Finish an interrupted setup.
     Resume {
+        /// The setup's name (or `name` in the config file).
         #[arg(long)]
-        name: String,
+        name: Option<String>,
     },
     /// Delete what a setup created (never what existed before).
     Rollback {
+        /// The setup's name (or `name` in the config file).
         #[arg(long)]
-        name: String,
+        name: Option<String>,
     },
     /// Every Chatlio dataflow in the sandbox, or one setup's journal with --name.
     Status {
@@ -176,6 +191,8 @@ enum CliError {
     TestEvent(#[from] setup::status::TestEventError),
     #[error(transparent)]
     Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error("pre-flight checks failed")]
     Preflight,
 }
@@ -185,7 +202,7 @@ impl CliError {
         let auth =
             |code: ErrorCode| matches!(code, ErrorCode::Unauthenticated | ErrorCode::Forbidden);
         match self {
-            Self::Usage(_) => exit::USAGE,
+            Self::Usage(_) | Self::Config(_) => exit::USAGE,
             Self::Preflight => exit::PREFLIGHT,
             Self::Setup(SetupError::Invalid(_)) => exit::USAGE,
             Self::Setup(SetupError::NameTaken { .. }) => exit::NAME_TAKEN,
@@ -223,6 +240,11 @@ impl CliError {
             Self::Setup(error) => serde_json::to_value(ErrorView::from(error)).unwrap_or_default(),
             Self::Platform(error) => serde_json::to_value(error).unwrap_or_default(),
             Self::Connect(error) => serde_json::to_value(error).unwrap_or_default(),
+            Self::Config(error) => serde_json::json!({
+                "code": error.code(),
+                "message": error.to_string(),
+                "hint": error.hint(),
+            }),
             other => serde_json::json!({"code": "cli", "message": other.to_string()}),
         }
     }
@@ -232,6 +254,67 @@ fn print_json<T: Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
         Ok(text) => println!("{text}"),
         Err(error) => eprintln!("chatlio-aep: cannot encode the result: {error}"),
+    }
+}
+
+/// The connection settings after precedence (flags > environment > config
+/// file > defaults), and the config file's setup choices.
+struct Settings {
+    json: bool,
+    ims_url: String,
+    platform_url: String,
+    client_id: String,
+    org_id: String,
+    sandbox: String,
+    data_dir: Option<PathBuf>,
+    connection: Option<String>,
+    file: ConfigFile,
+}
+
+/// The first value that is set and not blank.
+fn first_set(values: [Option<&String>; 2], default: &str) -> String {
+    values
+        .into_iter()
+        .flatten()
+        .find(|value| !value.trim().is_empty())
+        .cloned()
+        .unwrap_or_else(|| default.to_owned())
+}
+
+impl Settings {
+    fn resolve(global: &Global) -> Result<Self, CliError> {
+        let file = match &global.config {
+            Some(path) => ConfigFile::load(path)?,
+            None => ConfigFile::default(),
+        };
+        Ok(Self {
+            json: global.json,
+            ims_url: first_set(
+                [global.ims_url.as_ref(), file.ims_url.as_ref()],
+                platform::ADOBE_IMS_BASE,
+            ),
+            platform_url: first_set(
+                [global.platform_url.as_ref(), file.platform_url.as_ref()],
+                platform::ADOBE_PLATFORM_BASE,
+            ),
+            client_id: first_set([global.client_id.as_ref(), file.client_id.as_ref()], ""),
+            org_id: first_set([global.org_id.as_ref(), file.org_id.as_ref()], ""),
+            sandbox: first_set([global.sandbox.as_ref(), file.sandbox.as_ref()], "prod"),
+            data_dir: global.data_dir.clone(),
+            connection: global.connection.clone(),
+            file,
+        })
+    }
+
+    /// The setup name from `--name`, else the config file.
+    fn setup_name(&self, flag: Option<&String>) -> Result<String, CliError> {
+        let name = first_set([flag, self.file.name.as_ref()], "");
+        if name.is_empty() {
+            return Err(CliError::Usage(
+                "a setup name is needed: pass --name, or put \"name\" in the --config file".into(),
+            ));
+        }
+        Ok(name)
     }
 }
 
@@ -245,7 +328,7 @@ fn secret_from_environment() -> Option<Secret> {
 
 /// The connector over the data folder and the OS keychain.
 /// `CHATLIO_AEP_KEYCHAIN_SERVICE` files entries under another name (tests).
-fn connector(global: &Global) -> Connector {
+fn connector(global: &Settings) -> Connector {
     let service = std::env::var("CHATLIO_AEP_KEYCHAIN_SERVICE")
         .ok()
         .filter(|service| !service.trim().is_empty())
@@ -258,7 +341,10 @@ fn connector(global: &Global) -> Connector {
 
 /// The saved connection meant: `--connection`, else one with `--client-id` (and
 /// `--org-id`, when given), else the current one.
-fn find_connection(global: &Global, connector: &Connector) -> Result<Option<Connection>, CliError> {
+fn find_connection(
+    global: &Settings,
+    connector: &Connector,
+) -> Result<Option<Connection>, CliError> {
     if let Some(id) = &global.connection {
         return Ok(Some(
             connector.store().get(&ConnectionId::from(id.as_str()))?,
@@ -283,7 +369,7 @@ fn find_connection(global: &Global, connector: &Connector) -> Result<Option<Conn
 type TokenKeeper = Option<(Connector, ConnectionId)>;
 
 async fn client(
-    global: &Global,
+    global: &Settings,
     sandbox: &str,
     keeper: &mut TokenKeeper,
 ) -> Result<Client, CliError> {
@@ -311,7 +397,7 @@ async fn client(
     Ok(Client::new(config)?)
 }
 
-fn data_dir(global: &Global) -> PathBuf {
+fn data_dir(global: &Settings) -> PathBuf {
     global.data_dir.clone().unwrap_or_else(|| {
         std::env::var_os("HOME")
             .map(|home| PathBuf::from(home).join(".local/share/chatlio-aep"))
@@ -319,7 +405,7 @@ fn data_dir(global: &Global) -> PathBuf {
     })
 }
 
-fn engine(global: &Global, client: Client) -> Engine {
+fn engine(global: &Settings, client: Client) -> Engine {
     let json = global.json;
     let sink = Arc::new(move |event: &ProgressEvent| {
         if json {
@@ -364,23 +450,48 @@ fn engine(global: &Global, client: Client) -> Engine {
         .with_fail_point(fail_point)
 }
 
-fn request(global: &Global, args: &SetupArgs) -> Result<setup::SetupRequest, CliError> {
+/// A choice made of two fields (new by title or name, or existing by id): the
+/// flags' pair when either flag is given, else the file's pair.
+fn choice(flags: [&Option<String>; 2], file: [&Option<String>; 2]) -> (String, String) {
+    let given = flags.iter().any(|flag| flag.is_some());
+    let [first, second] = if given { flags } else { file };
+    (
+        first.clone().unwrap_or_default(),
+        second.clone().unwrap_or_default(),
+    )
+}
+
+fn request(global: &Settings, args: &SetupArgs) -> Result<setup::SetupRequest, CliError> {
+    let file = &global.file;
+    let (schema_title, existing_schema_id) = choice(
+        [&args.schema_title, &args.existing_schema_id],
+        [&file.schema_title, &file.existing_schema_id],
+    );
+    let (dataset_name, existing_dataset_id) = choice(
+        [&args.dataset_name, &args.existing_dataset_id],
+        [&file.dataset_name, &file.existing_dataset_id],
+    );
     SetupInput {
-        name: args.name.clone(),
+        name: global.setup_name(args.name.as_ref())?,
         sandbox: global.sandbox.clone(),
-        existing_schema_id: args.existing_schema_id.clone(),
-        schema_title: args.schema_title.clone(),
-        existing_dataset_id: args.existing_dataset_id.clone(),
-        dataset_name: args.dataset_name.clone(),
-        profile_enabled: args.profile,
-        error_diagnostics: args.error_diagnostics,
-        partial_ingestion_threshold: args.partial_ingestion_threshold,
+        existing_schema_id,
+        schema_title,
+        existing_dataset_id,
+        dataset_name,
+        profile_enabled: args.profile.or(file.profile).unwrap_or(false),
+        error_diagnostics: args
+            .error_diagnostics
+            .or(file.error_diagnostics)
+            .unwrap_or(false),
+        partial_ingestion_threshold: args
+            .partial_ingestion_threshold
+            .or(file.partial_ingestion_threshold),
     }
     .validate()
     .map_err(|errors| CliError::Setup(SetupError::Invalid(errors)))
 }
 
-fn print_outcome(global: &Global, outcome: &setup::SetupOutcome) {
+fn print_outcome(global: &Settings, outcome: &setup::SetupOutcome) {
     if global.json {
         print_json(outcome);
         return;
@@ -406,7 +517,7 @@ fn print_outcome(global: &Global, outcome: &setup::SetupOutcome) {
 }
 
 /// Endpoints from the flags: Adobe's unless the URLs say otherwise.
-fn endpoints(global: &Global) -> Result<Endpoints, CliError> {
+fn endpoints(global: &Settings) -> Result<Endpoints, CliError> {
     if global.ims_url == platform::ADOBE_IMS_BASE
         && global.platform_url == platform::ADOBE_PLATFORM_BASE
     {
@@ -418,7 +529,7 @@ fn endpoints(global: &Global) -> Result<Endpoints, CliError> {
 }
 
 async fn connect_command(
-    global: &Global,
+    global: &Settings,
     label: &str,
     scopes: Option<&String>,
     project_file: Option<&PathBuf>,
@@ -495,8 +606,9 @@ async fn connect_command(
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {
+    let settings = Settings::resolve(&cli.global)?;
     let mut keeper: TokenKeeper = None;
-    let result = run_command(&cli, &mut keeper).await;
+    let result = run_command(&cli, &settings, &mut keeper).await;
     if let Some((connector, id)) = keeper {
         if let Err(error) = connector.save_tokens(&id).await {
             eprintln!("chatlio-aep: could not keep the renewed token in the keychain: {error}");
@@ -505,8 +617,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     result
 }
 
-async fn run_command(cli: &Cli, keeper: &mut TokenKeeper) -> Result<(), CliError> {
-    let global = &cli.global;
+async fn run_command(
+    cli: &Cli,
+    global: &Settings,
+    keeper: &mut TokenKeeper,
+) -> Result<(), CliError> {
     match &cli.command {
         Command::Plan {
             setup: args,
@@ -569,14 +684,16 @@ async fn run_command(cli: &Cli, keeper: &mut TokenKeeper) -> Result<(), CliError
             Ok(())
         }
         Command::Resume { name } => {
+            let name = global.setup_name(name.as_ref())?;
             let engine = engine(global, client(global, &global.sandbox, keeper).await?);
-            let outcome = engine.resume(name).await?;
+            let outcome = engine.resume(&name).await?;
             print_outcome(global, &outcome);
             Ok(())
         }
         Command::Rollback { name } => {
+            let name = global.setup_name(name.as_ref())?;
             let engine = engine(global, client(global, &global.sandbox, keeper).await?);
-            let outcome = engine.rollback(name).await?;
+            let outcome = engine.rollback(&name).await?;
             if global.json {
                 print_json(&outcome);
             } else {
@@ -767,6 +884,9 @@ async fn main() -> ExitCode {
                 }
                 if let CliError::Platform(platform_error) = &error {
                     eprintln!("  fix: {}", platform_error.hint());
+                }
+                if let CliError::Config(config_error) = &error {
+                    eprintln!("  fix: {}", config_error.hint());
                 }
                 if let CliError::Connect(connect_error) = &error {
                     for field in connect_error.field_errors() {

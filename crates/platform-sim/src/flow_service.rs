@@ -63,6 +63,14 @@ pub fn routes() -> Router<AppState> {
             get(get_flow).patch(patch_flow).delete(delete_flow),
         )
         .route(&format!("{BASE}/flows/{{id}}/action"), post(flow_action))
+        .route(
+            &format!("{BASE}/sourceConnections/{{id}}/action"),
+            post(source_action),
+        )
+        .route(
+            &format!("{BASE}/targetConnections/{{id}}/action"),
+            post(target_action),
+        )
         .route(&format!("{BASE}/runs"), get(list_runs))
         .route(&format!("{BASE}/runs/{{id}}"), get(get_run))
 }
@@ -106,7 +114,61 @@ fn streaming_source_spec(id: &str, name: &str, label: &str, description: &str) -
     })
 }
 
-fn connection_specs() -> Vec<Value> {
+/// Adds `attributes.isDraftModeSupported: true` to the specs the configuration names.
+fn with_draft_flags(sim: &Sim, mut specs: Vec<Value>) -> Vec<Value> {
+    for spec in &mut specs {
+        let flagged = spec["id"].as_str().is_some_and(|id| {
+            sim.config
+                .draft_mode_specs
+                .iter()
+                .any(|wanted| wanted == id)
+        });
+        if flagged {
+            spec["attributes"]["isDraftModeSupported"] = json!(true);
+        }
+    }
+    specs
+}
+
+fn connection_specs(sim: &Sim) -> Vec<Value> {
+    with_draft_flags(sim, seeded_connection_specs())
+}
+
+fn flow_specs(sim: &Sim) -> Vec<Value> {
+    with_draft_flags(sim, seeded_flow_specs())
+}
+
+fn draft_supported(spec: &Value) -> bool {
+    spec.pointer("/attributes/isDraftModeSupported") == Some(&json!(true))
+}
+
+fn is_draft(item: &Value) -> bool {
+    item["state"] == json!(DRAFT)
+}
+
+/// The state of an entity created with `mode=draft` until it is published. Adobe's
+/// tutorial speaks of "a draft state" without showing the value.
+const DRAFT: &str = "draft";
+
+/// `mode=draft` (the only mode Adobe documents) or no mode.
+fn draft_mode(query: Option<&str>) -> Result<bool, ApiError> {
+    let pairs = query_pairs(query);
+    match query_get(&pairs, "mode") {
+        None => Ok(false),
+        Some(mode) if mode.eq_ignore_ascii_case(DRAFT) => Ok(true),
+        Some(mode) => {
+            Err(Service::Flow.bad_request(&format!("Unknown mode {mode}; the only mode is draft.")))
+        }
+    }
+}
+
+fn draft_refused(what: &str, id: &str) -> ApiError {
+    Service::Flow.bad_request(&format!(
+        "The {what} {id} does not support draft mode (attributes.isDraftModeSupported is not true)."
+    ))
+}
+
+fn seeded_connection_specs() -> Vec<Value> {
     vec![
         streaming_source_spec(
             CHATLIO_SPEC,
@@ -134,7 +196,7 @@ fn connection_specs() -> Vec<Value> {
     ]
 }
 
-fn flow_specs() -> Vec<Value> {
+fn seeded_flow_specs() -> Vec<Value> {
     vec![json!({
         "id": STREAMING_FLOW_SPEC,
         "name": "GenericStreamingAEP",
@@ -207,19 +269,21 @@ fn list_response(items: Vec<Value>, query: Option<&str>) -> Result<Json<Value>, 
 }
 
 async fn list_connection_specs(
+    State(sim): State<AppState>,
     caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewSources, Service::Flow)?;
-    list_response(connection_specs(), query.as_deref())
+    list_response(connection_specs(&sim), query.as_deref())
 }
 
 async fn get_connection_spec(
+    State(sim): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewSources, Service::Flow)?;
-    connection_specs()
+    connection_specs(&sim)
         .into_iter()
         .find(|s| s["id"] == json!(id))
         .map(|s| Json(json!({ "items": [s] })))
@@ -227,16 +291,21 @@ async fn get_connection_spec(
 }
 
 async fn list_flow_specs(
+    State(sim): State<AppState>,
     caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewSources, Service::Flow)?;
-    list_response(flow_specs(), query.as_deref())
+    list_response(flow_specs(&sim), query.as_deref())
 }
 
-async fn get_flow_spec(caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn get_flow_spec(
+    State(sim): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewSources, Service::Flow)?;
-    flow_specs()
+    flow_specs(&sim)
         .into_iter()
         .find(|s| s["id"] == json!(id))
         .map(|s| Json(json!({ "items": [s] })))
@@ -330,19 +399,25 @@ async fn create_source(
     State(sim): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::ManageSources, Service::Flow)?;
+    let draft = draft_mode(query.as_deref())?;
     let body = json_object(&headers, &body, Service::Flow)?;
     require_name(&body)?;
     let (spec_id, version) = spec_ref(&body)?;
-    let spec = connection_specs()
+    let spec = connection_specs(&sim)
         .into_iter()
         .find(|s| s["id"] == json!(spec_id));
-    if spec.is_none_or(|s| s.pointer("/attributes/isSource") != Some(&json!(true))) {
+    let Some(spec) = spec.filter(|s| s.pointer("/attributes/isSource") == Some(&json!(true)))
+    else {
         return Err(Service::Flow.bad_request(&format!(
             "The connection spec {spec_id} is not a source connection spec."
         )));
+    };
+    if draft && !draft_supported(&spec) {
+        return Err(draft_refused("connection spec", &spec_id));
     }
     let format = body
         .get("data")
@@ -367,7 +442,7 @@ async fn create_source(
             item.insert(key.into(), value.clone());
         }
     }
-    item.insert("state".into(), json!("enabled"));
+    item.insert("state".into(), json!(if draft { DRAFT } else { "enabled" }));
     item.insert(
         "data".into(),
         body.get("data").cloned().unwrap_or(json!({})),
@@ -393,15 +468,23 @@ async fn create_target(
     State(sim): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::ManageSources, Service::Flow)?;
+    let draft = draft_mode(query.as_deref())?;
     let body = json_object(&headers, &body, Service::Flow)?;
     let (spec_id, version) = spec_ref(&body)?;
     if spec_id != DATA_LAKE_SPEC {
         return Err(Service::Flow.bad_request(&format!(
             "The connection spec {spec_id} is not a target connection spec."
         )));
+    }
+    let spec_allows_draft = connection_specs(&sim)
+        .iter()
+        .any(|spec| spec["id"] == json!(spec_id) && draft_supported(spec));
+    if draft && !spec_allows_draft {
+        return Err(draft_refused("connection spec", &spec_id));
     }
     let data_field = body
         .get("data")
@@ -447,7 +530,7 @@ async fn create_target(
             item.insert(key.into(), value.clone());
         }
     }
-    item.insert("state".into(), json!("enabled"));
+    item.insert("state".into(), json!(if draft { DRAFT } else { "enabled" }));
     item.insert("data".into(), Value::Object(data_field.clone()));
     item.insert(
         "connectionSpec".into(),
@@ -473,13 +556,15 @@ fn mapping_params(transformation: &Value) -> Option<(String, usize)> {
     Some((id, version))
 }
 
-/// Checks a flow's references; returns an error body if any is wrong.
-fn check_flow(data: &SandboxData, flow: &Value) -> Result<(), ApiError> {
+/// Checks a flow's references; returns an error body if any is wrong. A draft flow
+/// (`draft`) must use a flow spec and source connection specs that support draft mode; a
+/// flow that is not a draft must not use draft connections.
+fn check_flow(sim: &Sim, data: &SandboxData, flow: &Value, draft: bool) -> Result<(), ApiError> {
     let spec_id = flow
         .pointer("/flowSpec/id")
         .and_then(Value::as_str)
         .ok_or_else(|| Service::Flow.bad_request("flowSpec.id is required."))?;
-    let spec = flow_specs()
+    let spec = flow_specs(sim)
         .into_iter()
         .find(|s| s["id"] == json!(spec_id))
         .ok_or_else(|| {
@@ -503,6 +588,31 @@ fn check_flow(data: &SandboxData, flow: &Value) -> Result<(), ApiError> {
     };
     let allowed =
         |field: &str, spec_id: &Value| spec[field].as_array().is_some_and(|l| l.contains(spec_id));
+    if draft && !draft_supported(&spec) {
+        return Err(draft_refused("flow spec", spec_id));
+    }
+    let connection_specs = connection_specs(sim);
+    let check_draft = |entity: Entity, connection: &Value, id: &str| -> Result<(), ApiError> {
+        if draft && entity == Entity::Source {
+            let connection_spec = &connection["connectionSpec"]["id"];
+            let supports = connection_specs
+                .iter()
+                .any(|spec| &spec["id"] == connection_spec && draft_supported(spec));
+            if !supports {
+                return Err(draft_refused(
+                    "connection spec",
+                    connection_spec.as_str().unwrap_or_default(),
+                ));
+            }
+        }
+        if !draft && is_draft(connection) {
+            return Err(Service::Flow.bad_request(&format!(
+                "The {} {id} is a draft; publish it before using it in a flow that is not a draft.",
+                entity.kind()
+            )));
+        }
+        Ok(())
+    };
     for id in ids("sourceConnectionIds")? {
         let source = find(data, Entity::Source, &id).ok_or_else(|| {
             Service::Flow.bad_request(&format!("The source connection {id} does not exist."))
@@ -512,6 +622,7 @@ fn check_flow(data: &SandboxData, flow: &Value) -> Result<(), ApiError> {
                 "The source connection {id} uses a connection spec that the flow spec {spec_id} does not support."
             )));
         }
+        check_draft(Entity::Source, source, &id)?;
     }
     let mut target_schema = None;
     for id in ids("targetConnectionIds")? {
@@ -523,6 +634,7 @@ fn check_flow(data: &SandboxData, flow: &Value) -> Result<(), ApiError> {
                 "The target connection {id} uses a connection spec that the flow spec {spec_id} does not support."
             )));
         }
+        check_draft(Entity::Target, target, &id)?;
         target_schema = target.pointer("/data/schema/id").cloned();
     }
     if let Some(transformations) = flow.get("transformations") {
@@ -574,9 +686,11 @@ async fn create_flow(
     State(sim): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::ManageSources, Service::Flow)?;
+    let draft = draft_mode(query.as_deref())?;
     let body = json_object(&headers, &body, Service::Flow)?;
     require_name(&body)?;
     let mut platform = sim.platform.write();
@@ -585,7 +699,7 @@ async fn create_flow(
         .get_mut(&caller.sandbox.name)
         .ok_or_else(|| Service::Flow.bad_request("Unknown sandbox."))?;
     let candidate = Value::Object(body.clone());
-    check_flow(data, &candidate)?;
+    check_flow(&sim, data, &candidate, draft)?;
     let id = random_uuid();
     let etag = new_etag();
     let now = now_ms();
@@ -612,7 +726,7 @@ async fn create_flow(
         "flowSpec".into(),
         json!({ "id": spec_id, "version": spec_version }),
     );
-    item.insert("state".into(), json!("enabled"));
+    item.insert("state".into(), json!(if draft { DRAFT } else { "enabled" }));
     item.insert("version".into(), json!(etag));
     item.insert("etag".into(), json!(etag));
     for key in [
@@ -664,7 +778,10 @@ fn render_flow(sim: &Sim, data: &SandboxData, flow: &Value) -> Value {
     if let Some(map) = out.as_object_mut() {
         map.remove("_sim");
     }
-    out["options"]["inletUrl"] = json!(format!("{}/collection/{inlet_id}", sim.base_url()));
+    // A draft has no streaming endpoint until it is published.
+    if !is_draft(flow) {
+        out["options"]["inletUrl"] = json!(format!("{}/collection/{inlet_id}", sim.base_url()));
+    }
     let connections = |entity: Entity, key: &str| -> Vec<Value> {
         flow.get(key)
             .and_then(Value::as_array)
@@ -840,7 +957,8 @@ fn patch_entity(
     let mut item = entity.list(data)[index].clone();
     crate::util::apply_json_patch(&mut item, &patch).map_err(|m| Service::Flow.bad_request(&m))?;
     if entity == Entity::Flow {
-        check_flow(data, &item)?;
+        let draft = is_draft(&item);
+        check_flow(sim, data, &item, draft)?;
     }
     if item.get("name").is_some_and(|n| !n.is_string()) {
         return Err(Service::Flow.bad_request("name must be a string."));
@@ -1001,6 +1119,93 @@ async fn delete_flow(
     delete_entity(&sim, &caller, Entity::Flow, &id)
 }
 
+async fn source_action(
+    State(sim): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    connection_action(
+        &sim,
+        &caller,
+        Entity::Source,
+        &id,
+        query.as_deref(),
+        &headers,
+    )
+}
+
+async fn target_action(
+    State(sim): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    connection_action(
+        &sim,
+        &caller,
+        Entity::Target,
+        &id,
+        query.as_deref(),
+        &headers,
+    )
+}
+
+/// `POST /{source,target}Connections/{id}/action?op=publish`: a draft connection becomes
+/// `enabled`. Other operations are not emulated.
+fn connection_action(
+    sim: &Sim,
+    caller: &Caller,
+    entity: Entity,
+    id: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::ManageSources, Service::Flow)?;
+    let pairs = query_pairs(query);
+    let op = query_get(&pairs, "op")
+        .ok_or_else(|| Service::Flow.bad_request("The op query parameter is required (publish)."))?
+        .to_ascii_lowercase();
+    if op != "publish" {
+        return Err(Service::Flow.bad_request(&format!(
+            "The operation {op} is not supported on {}; use publish.",
+            entity.kind()
+        )));
+    }
+    let mut platform = sim.platform.write();
+    let data = platform
+        .data
+        .get_mut(&caller.sandbox.name)
+        .ok_or_else(|| Service::Flow.not_found(entity.kind(), id))?;
+    let item = entity
+        .list_mut(data)
+        .iter_mut()
+        .find(|i| i["id"] == json!(id))
+        .ok_or_else(|| Service::Flow.not_found(entity.kind(), id))?;
+    let current = item["etag"].as_str().unwrap_or_default().to_string();
+    if let Some(if_match) = header_str(headers, "if-match") {
+        if strip_quotes(if_match) != strip_quotes(&current) {
+            return Err(version_mismatch(if_match, &current));
+        }
+    }
+    if !is_draft(item) {
+        return Err(
+            Service::Flow.bad_request(&format!("The {} {id} is not a draft.", entity.kind()))
+        );
+    }
+    let etag = new_etag();
+    item["state"] = json!("enabled");
+    item["etag"] = json!(etag);
+    item["version"] = json!(etag);
+    item["updatedAt"] = json!(now_ms());
+    item["updatedClient"] = json!(caller.client_id);
+    drop(platform);
+    sim.mark_dirty();
+    Ok(Json(json!({ "id": id, "etag": etag })))
+}
+
 async fn flow_action(
     State(sim): State<AppState>,
     caller: Caller,
@@ -1012,20 +1217,22 @@ async fn flow_action(
     let pairs = query_pairs(query.as_deref());
     let op = query_get(&pairs, "op")
         .ok_or_else(|| {
-            Service::Flow.bad_request("The op query parameter is required (enable or disable).")
+            Service::Flow
+                .bad_request("The op query parameter is required (enable, disable or publish).")
         })?
         .to_ascii_lowercase();
     let state = match op.as_str() {
-        "enable" => "enabled",
+        "enable" | "publish" => "enabled",
         "disable" => "disabled",
-        "finalize_update" | "finalize" | "publish" => {
+        "finalize_update" | "finalize" => {
             return Err(Service::Flow.bad_request(&format!(
                 "The operation {op} is not supported for streaming source flows."
             )))
         }
         _ => {
-            return Err(Service::Flow
-                .bad_request(&format!("Unknown operation {op}; use enable or disable.")))
+            return Err(Service::Flow.bad_request(&format!(
+                "Unknown operation {op}; use enable, disable or publish."
+            )))
         }
     };
     let mut platform = sim.platform.write();
@@ -1033,17 +1240,56 @@ async fn flow_action(
         .data
         .get_mut(&caller.sandbox.name)
         .ok_or_else(|| Service::Flow.not_found("flows", &id))?;
-    let flow = data
+    let index = data
         .flows
-        .iter_mut()
-        .find(|f| f["id"] == json!(id))
+        .iter()
+        .position(|f| f["id"] == json!(id))
         .ok_or_else(|| Service::Flow.not_found("flows", &id))?;
-    let current = flow["etag"].as_str().unwrap_or_default().to_string();
+    let current = data.flows[index]["etag"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     if let Some(if_match) = header_str(&headers, "if-match") {
         if strip_quotes(if_match) != strip_quotes(&current) {
             return Err(version_mismatch(if_match, &current));
         }
     }
+    let draft = is_draft(&data.flows[index]);
+    if op == "publish" {
+        if !draft {
+            return Err(Service::Flow.bad_request(&format!("The flow {id} is not a draft.")));
+        }
+        // Documented: a dataflow cannot be published while its source or target
+        // connections are still drafts.
+        for entity in [Entity::Source, Entity::Target] {
+            let key = match entity {
+                Entity::Source => "sourceConnectionIds",
+                _ => "targetConnectionIds",
+            };
+            let connection_ids: Vec<String> = data.flows[index][key]
+                .as_array()
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            for connection_id in connection_ids {
+                if find(data, entity, &connection_id).is_some_and(is_draft) {
+                    return Err(Service::Flow.bad_request(&format!(
+                        "The {} {connection_id} is still a draft; publish it before the flow.",
+                        entity.kind()
+                    )));
+                }
+            }
+        }
+    } else if draft {
+        return Err(Service::Flow.bad_request(&format!(
+            "The flow {id} is a draft; publish it (op=publish) before {op}."
+        )));
+    }
+    let flow = &mut data.flows[index];
     let etag = new_etag();
     let now = now_ms();
     flow["state"] = json!(state);
@@ -1178,6 +1424,10 @@ pub fn rebuild_inlets(sim: &Sim) {
             let Some(inlet_id) = flow.pointer("/_sim/inletId").and_then(Value::as_str) else {
                 continue;
             };
+            // A draft has no inlet until it is published.
+            if is_draft(flow) {
+                continue;
+            }
             let target_connection_id = flow
                 .pointer("/targetConnectionIds/0")
                 .and_then(Value::as_str)

@@ -69,6 +69,10 @@ pub struct SimConfig {
     pub seed: u64,
     /// When set, state is loaded from and saved to this JSON file.
     pub state_file: Option<PathBuf>,
+    /// Connection spec and flow spec ids served with `attributes.isDraftModeSupported:
+    /// true`, so Flow Service accepts `mode=draft` for them. Empty by default: Adobe's
+    /// docs show the flag on neither Chatlio's connection spec nor GenericStreamingAEP.
+    pub draft_mode_specs: Vec<String>,
 }
 
 impl Default for SimConfig {
@@ -84,6 +88,7 @@ impl Default for SimConfig {
             latency: Duration::ZERO,
             seed: 0,
             state_file: None,
+            draft_mode_specs: Vec::new(),
         }
     }
 }

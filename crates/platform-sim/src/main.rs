@@ -37,6 +37,10 @@ struct Arguments {
     /// Seed for random fault injection.
     #[arg(long)]
     seed: Option<u64>,
+    /// A connection spec or flow spec id to serve with `isDraftModeSupported: true`
+    /// (repeatable).
+    #[arg(long = "draft-mode-spec")]
+    draft_mode_specs: Vec<String>,
 }
 
 #[tokio::main]
@@ -66,6 +70,7 @@ async fn main() -> std::process::ExitCode {
             .unwrap_or(defaults.latency),
         seed: arguments.seed.unwrap_or(defaults.seed),
         state_file: arguments.state_file,
+        draft_mode_specs: arguments.draft_mode_specs,
     };
     let sim = match platform_sim::start(config).await {
         Ok(sim) => sim,

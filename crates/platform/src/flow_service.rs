@@ -9,11 +9,11 @@ use crate::error::{ErrorCode, PlatformError, Result};
 use crate::http::Idempotency;
 use crate::inlet::WebhookUrl;
 use crate::models::flow::{
-    ConnectionSpec, Created, Flow, FlowRequest, Items, PatchOperation, Run, SourceConnection,
-    SourceConnectionRequest, TargetConnection, TargetConnectionRequest,
+    ConnectionSpec, Created, Flow, FlowRequest, FlowSpec, Items, PatchOperation, Run,
+    SourceConnection, SourceConnectionRequest, TargetConnection, TargetConnectionRequest,
 };
 use crate::models::{
-    ConnectionSpecId, Etag, FlowId, RunId, SourceConnectionId, TargetConnectionId,
+    ConnectionSpecId, Etag, FlowId, FlowSpecId, RunId, SourceConnectionId, TargetConnectionId,
 };
 
 const BASE: [&str; 3] = ["data", "foundation", "flowservice"];
@@ -195,6 +195,16 @@ impl FlowService<'_> {
         .await
     }
 
+    /// One flow spec (`GET /flowSpecs/{id}`).
+    pub async fn get_flow_spec(&self, id: &FlowSpecId) -> Result<FlowSpec> {
+        self.single(
+            "flow_service.get_flow_spec",
+            &path(&["flowSpecs", id.as_str()]),
+            "flow spec",
+        )
+        .await
+    }
+
     // Source connections ----------------------------------------------------------------
 
     /// Creates a source connection (201). Never retried blindly.
@@ -299,6 +309,27 @@ impl FlowService<'_> {
         let call =
             PlatformCall::post("flow_service.create_flow", &path(&["flows"])).json(request)?;
         self.client.call(call).await
+    }
+
+    /// Creates a dataflow as a draft (`POST /flows?mode=draft`, 201 `{id, etag}`): it can
+    /// be updated, then published with [`FlowService::publish_flow`]. Only for sources
+    /// whose connection spec and flow spec both have `attributes.isDraftModeSupported`
+    /// (see [`ConnectionSpec::is_draft_mode_supported`]). Never retried blindly, like
+    /// [`FlowService::create_flow`].
+    pub async fn create_draft_flow(&self, request: &FlowRequest) -> Result<Created<FlowId>> {
+        let call = PlatformCall::post("flow_service.create_draft_flow", &path(&["flows"]))
+            .query("mode", "draft")
+            .json(request)?;
+        self.client.call(call).await
+    }
+
+    /// Publishes a draft dataflow (`POST /flows/{id}/action?op=publish`, 200 `{id, etag}`).
+    /// Adobe's tutorial sends no `If-Match`; the Flow Service spec lists it as optional on
+    /// `/action`, so `etag` may guard against a concurrent change. The source and target
+    /// connections must not be drafts themselves.
+    pub async fn publish_flow(&self, id: &FlowId, etag: Option<&Etag>) -> Result<Created<FlowId>> {
+        self.flow_action("flow_service.publish_flow", id, "publish", etag)
+            .await
     }
 
     /// One dataflow, including `options.inletUrl` once enabled.

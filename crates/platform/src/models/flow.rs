@@ -325,7 +325,7 @@ pub struct Flow {
     /// Flow spec.
     #[serde(default)]
     pub flow_spec: Option<FlowSpecRef>,
-    /// `enabled` or `disabled`.
+    /// `enabled`, `disabled`, or (a flow created with `mode=draft`) `draft`.
     #[serde(default)]
     pub state: Option<String>,
     /// Current version for `If-Match`.
@@ -371,6 +371,15 @@ impl Flow {
         self.state
             .as_deref()
             .is_some_and(|state| state.eq_ignore_ascii_case("enabled"))
+    }
+
+    /// Whether the flow is a draft (made with `mode=draft`, not yet published). Adobe's
+    /// tutorial calls it "a draft state" without showing the `state` value; `draft` is
+    /// what platform-sim returns.
+    pub fn is_draft(&self) -> bool {
+        self.state
+            .as_deref()
+            .is_some_and(|state| state.eq_ignore_ascii_case("draft"))
     }
 }
 
@@ -456,6 +465,50 @@ pub struct ConnectionSpec {
     /// Source spec.
     #[serde(default)]
     pub source_spec: Option<Value>,
+}
+
+impl ConnectionSpec {
+    /// `attributes.isDraftModeSupported` is `true`: entities of this source may be
+    /// created with `mode=draft` (Adobe's "Create drafts of your Flow Service entities"
+    /// tutorial). Absent means not supported.
+    pub fn is_draft_mode_supported(&self) -> bool {
+        draft_mode_flag(self.attributes.as_ref())
+    }
+}
+
+/// A flow spec item (`GET /flowSpecs/{id}`), kept mostly raw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowSpec {
+    /// Spec id.
+    pub id: FlowSpecId,
+    /// Name, e.g. `GenericStreamingAEP`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Source connection specs this flow spec accepts.
+    #[serde(default)]
+    pub source_connection_spec_ids: Vec<ConnectionSpecId>,
+    /// Target connection specs this flow spec accepts.
+    #[serde(default)]
+    pub target_connection_spec_ids: Vec<ConnectionSpecId>,
+    /// Attributes (`isSourceFlow`, `frequency`, `isDraftModeSupported`, ...), raw.
+    #[serde(default)]
+    pub attributes: Option<Value>,
+}
+
+impl FlowSpec {
+    /// `attributes.isDraftModeSupported` is `true`. Adobe asks to check both the source's
+    /// connection spec and its flow spec before creating drafts.
+    pub fn is_draft_mode_supported(&self) -> bool {
+        draft_mode_flag(self.attributes.as_ref())
+    }
+}
+
+fn draft_mode_flag(attributes: Option<&Value>) -> bool {
+    attributes
+        .and_then(|attributes| attributes.get("isDraftModeSupported"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 /// `recordSummary` of a run.
@@ -634,4 +687,45 @@ pub(crate) struct Links {
 pub(crate) struct Link {
     #[serde(default)]
     pub href: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draft_mode_support_is_read_from_the_attributes() {
+        // The connection spec excerpt of Adobe's draft tutorial (Azure File Storage).
+        let supported: ConnectionSpec = serde_json::from_value(serde_json::json!({
+            "id": "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8",
+            "attributes": { "category": "Cloud Storage", "isSource": true, "isDraftModeSupported": true }
+        }))
+        .unwrap();
+        assert!(supported.is_draft_mode_supported());
+        // GenericStreamingAEP as Adobe's Streaming SDK guide shows it: no flag.
+        let streaming: FlowSpec = serde_json::from_value(serde_json::json!({
+            "id": GENERIC_STREAMING_FLOW_SPEC_ID,
+            "name": "GenericStreamingAEP",
+            "sourceConnectionSpecIds": ["e77fd9d2-22a8-11ed-861d-0242ac120002"],
+            "targetConnectionSpecIds": [DATA_LAKE_CONNECTION_SPEC_ID],
+            "attributes": { "isSourceFlow": true, "frequency": "streaming" }
+        }))
+        .unwrap();
+        assert!(!streaming.is_draft_mode_supported());
+        let not_a_bool: FlowSpec = serde_json::from_value(serde_json::json!({
+            "id": "x", "attributes": { "isDraftModeSupported": "true" }
+        }))
+        .unwrap();
+        assert!(!not_a_bool.is_draft_mode_supported());
+    }
+
+    #[test]
+    fn draft_state() {
+        let flow: Flow =
+            serde_json::from_value(serde_json::json!({"id": "f", "state": "draft"})).unwrap();
+        assert!(flow.is_draft() && !flow.is_enabled());
+        let flow: Flow =
+            serde_json::from_value(serde_json::json!({"id": "f", "state": "enabled"})).unwrap();
+        assert!(!flow.is_draft() && flow.is_enabled());
+    }
 }
