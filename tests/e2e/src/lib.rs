@@ -111,6 +111,64 @@ pub struct App {
     pub client: Client,
     _driver: Driver,
     pub data_dir: PathBuf,
+    /// The binary under test, to find its processes.
+    binary: PathBuf,
+}
+
+/// Each test's app gets its own web storage (the UI keeps the language
+/// choice there), so one test's choice never leaks into the next.
+fn isolated_environment(data_dir: &Path) -> TestResult<(String, String)> {
+    let web_data = data_dir.join("xdg-data");
+    std::fs::create_dir_all(&web_data)?;
+    Ok(("XDG_DATA_HOME".to_owned(), web_data.display().to_string()))
+}
+
+/// Pids of running processes whose executable is `binary`.
+fn processes_of(binary: &Path) -> TestResult<Vec<u32>> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc")? {
+        let entry = entry?;
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        // Processes of other users, or gone meanwhile: not ours.
+        let Ok(executable) = std::fs::read_link(entry.path().join("exe")) else {
+            continue;
+        };
+        if executable == binary {
+            pids.push(pid);
+        }
+    }
+    Ok(pids)
+}
+
+impl Drop for App {
+    /// A test that fails midway leaves its app running; the next launch
+    /// would then only focus it (single instance) and hang. Give the app a
+    /// moment to quit on its own, then kill what is left.
+    fn drop(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            match processes_of(&self.binary) {
+                Ok(pids) if pids.is_empty() => return,
+                Ok(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100))
+                }
+                Ok(_) => break,
+                Err(error) => {
+                    eprintln!("could not list the app's processes: {error}");
+                    return;
+                }
+            }
+        }
+        if let Err(error) = self.kill_app() {
+            eprintln!("could not stop the app: {error}");
+        }
+    }
 }
 
 impl App {
@@ -148,6 +206,7 @@ impl App {
                 .iter()
                 .map(|(key, value)| ((*key).to_owned(), (*value).to_owned())),
         );
+        all.push(isolated_environment(&data_dir)?);
         let driver = Driver::start(&all, &Self::log_path(name))?;
 
         let application = app_binary();
@@ -158,11 +217,12 @@ impl App {
             )
             .into());
         }
+        let binary = std::fs::canonicalize(&application)?;
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), "wry".into());
         capabilities.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": std::fs::canonicalize(&application)? }),
+            serde_json::json!({ "application": binary }),
         );
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
@@ -172,6 +232,7 @@ impl App {
             client,
             _driver: driver,
             data_dir,
+            binary,
         })
     }
 
@@ -237,28 +298,13 @@ impl App {
 
     /// Kills the app process with SIGKILL, as a crash or a power cut would.
     pub fn kill_app(&self) -> TestResult<usize> {
-        let binary = std::fs::canonicalize(app_binary())?;
         let mut killed = 0;
-        for entry in std::fs::read_dir("/proc")? {
-            let entry = entry?;
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|n| n.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            // Processes of other users or already gone: not ours.
-            let Ok(executable) = std::fs::read_link(entry.path().join("exe")) else {
-                continue;
-            };
-            if executable == binary {
-                let status = Command::new("kill")
-                    .args(["-KILL", &pid.to_string()])
-                    .status()?;
-                if status.success() {
-                    killed += 1;
-                }
+        for pid in processes_of(&self.binary)? {
+            let status = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status()?;
+            if status.success() {
+                killed += 1;
             }
         }
         Ok(killed)
@@ -316,7 +362,7 @@ impl App {
     }
 
     pub async fn close(self) -> TestResult {
-        self.client.close().await?;
+        self.client.clone().close().await?;
         Ok(())
     }
 }
@@ -374,6 +420,7 @@ impl App {
                 .iter()
                 .map(|(key, value)| ((*key).to_owned(), (*value).to_owned())),
         );
+        all.push(isolated_environment(&data_dir)?);
         let driver = Driver::start(&all, &log)?;
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), "wry".into());
@@ -391,6 +438,7 @@ impl App {
                 client,
                 _driver: driver,
                 data_dir,
+                binary,
             },
             requested,
         ))
