@@ -91,6 +91,7 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::handover::open_link,
             commands::handover::chatlio_instructions,
             commands::handover::send_test_event,
+            commands::handover::received_records,
             commands::dashboard::dashboard,
             commands::dashboard::cached_dashboard,
             commands::dashboard::set_flow_enabled,

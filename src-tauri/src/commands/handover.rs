@@ -268,6 +268,49 @@ pub async fn test_event(
     })
 }
 
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceivedView {
+    /// Records Adobe counted for the setup's dataflow in its recent runs.
+    #[ts(type = "number")]
+    pub received: u64,
+    #[ts(type = "number")]
+    pub ingested: u64,
+    #[ts(type = "number")]
+    pub failed: u64,
+}
+
+/// How many records the setup's dataflow has received: the Verify screen
+/// polls it to see Chatlio's first real event arrive.
+#[tauri::command]
+pub async fn received_records(
+    state: State<'_, Shared>,
+    name: String,
+) -> CommandResult<ReceivedView> {
+    let session = state.session().await?;
+    let store = setup::JournalStore::new(state.journal_dir(session.practice));
+    let journal = store
+        .load(&name)
+        .map_err(|error| CommandError::new(ErrorCode::Journal, error.to_string()))?
+        .ok_or_else(|| CommandError::new(ErrorCode::UnknownSetup, format!("no setup {name:?}")))?;
+    let engine = engine_for(&state, &session, &journal.sandbox, None).await?;
+    let flow_id = engine
+        .status(&name)
+        .map_err(|error| CommandError::from_setup(&error))?
+        .flow_id
+        .ok_or_else(|| CommandError::new(ErrorCode::NoWebhook, "the setup has no dataflow yet"))?;
+    let client = session.client(&journal.sandbox).await?;
+    let status = setup::status::flow_status(&client, &flow_id)
+        .await
+        .map_err(|error| CommandError::from_platform(&error))?;
+    session.keep_tokens().await;
+    Ok(ReceivedView {
+        received: status.received,
+        ingested: status.ingested,
+        failed: status.failed,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

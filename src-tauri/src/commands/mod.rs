@@ -104,6 +104,7 @@ pub fn signatures() -> Vec<crate::bindings::CommandSignature> {
                 raw("on_phase", "Channel<string>"),
             ],
         ),
+        Command::new::<handover::ReceivedView>("received_records", &[arg::<String>("name")]),
         Command::new::<Option<wizard::WizardState>>("load_wizard", &[]),
         Command::new::<()>("save_wizard", &[arg::<wizard::WizardState>("wizard")]),
     ]

@@ -158,6 +158,29 @@ async fn practice_mode_from_welcome_to_five_counted_test_events() -> TestResult 
         assert_eq!(state, "counted", "test event {kind}");
     }
     assert_no_raw_keys(&app.page_text().await?, "verify");
+    // "I've pasted the URL in Chatlio": a real webhook arrives and is seen.
+    app.click("wait-first-event").await?;
+    app.wait_for_attribute("first-event", "data-state", Duration::from_secs(10), |s| {
+        s == "waiting"
+    })
+    .await?;
+    let chatlio_sim = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+        .join("debug/chatlio-sim");
+    let sent = tokio::process::Command::new(chatlio_sim)
+        .args(["send", "--url", &url, "--event", "new_conversation"])
+        .output()
+        .await?;
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stdout)
+    );
+    app.wait_for_attribute("first-event", "data-state", Duration::from_secs(30), |s| {
+        s == "arrived"
+    })
+    .await?;
     app.screenshot("wizard-08-verify").await?;
     app.click("finish").await?;
     app.find("screen-dashboard").await?;
@@ -176,7 +199,11 @@ async fn practice_mode_from_welcome_to_five_counted_test_events() -> TestResult 
                 .sum()
         })
         .unwrap_or(0);
-    assert_eq!(records, 5, "{}", state["records"]);
+    assert_eq!(
+        records, 6,
+        "five test events and the real one: {}",
+        state["records"]
+    );
     app.close().await?;
 
     // Neither the webhook URL nor the practice secret reached the log or the data folder.

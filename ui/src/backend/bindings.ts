@@ -167,6 +167,11 @@ export type TestEventView = { kind: string,
  * before Adobe counted it.
  */
 state: string, ingested: boolean, failed: boolean, elapsedMs: number, };
+export type ReceivedView = { 
+/**
+ * Records Adobe counted for the setup's dataflow in its recent runs.
+ */
+received: number, ingested: number, failed: number, };
 export type RunView = { runId: string, status: string | null, received: number, ingested: number, failed: number, startedAt: string | null, };
 export type FlowErrorView = { 
 /**
@@ -301,6 +306,7 @@ export const commands = {
   setupHealth: (name: string): Promise<Array<ResourceHealthView>> => invoke<Array<ResourceHealthView>>("setup_health", { name }),
   repairDrift: (name: string, step: string): Promise<null> => invoke<null>("repair_drift", { name, step }),
   sendFlowTestEvent: (flowId: string, kind: string, onPhase: Channel<string>): Promise<TestEventView> => invoke<TestEventView>("send_flow_test_event", { flowId, kind, onPhase }),
+  receivedRecords: (name: string): Promise<ReceivedView> => invoke<ReceivedView>("received_records", { name }),
   loadWizard: (): Promise<WizardState | null> => invoke<WizardState | null>("load_wizard"),
   saveWizard: (wizard: WizardState): Promise<null> => invoke<null>("save_wizard", { wizard }),
 };
