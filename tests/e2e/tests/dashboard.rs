@@ -259,3 +259,144 @@ async fn the_dashboard_shows_what_the_simulator_recorded_and_acts_on_it() -> Tes
     app.screenshot("dashboard-empty").await?;
     app.close().await
 }
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by `make test`"]
+async fn fifty_dataflows_with_latency_and_errors_keep_the_dashboard_responsive() -> TestResult {
+    // Adobe stand-in with 50 Chatlio dataflows.
+    let sim = platform_sim::start(platform_sim::SimConfig::default()).await?;
+    let base = sim.base_url();
+    let config = sim.config().clone();
+    let url = platform::Url::parse(&base)?;
+    let client = platform::Client::new(platform::ClientConfig::new(
+        url.clone(),
+        url,
+        config.org_id.clone(),
+        "prod",
+        platform::Credential::server_to_server(
+            config.client_id.clone(),
+            platform::Secret::new(config.client_secret.clone()),
+        ),
+    ))?;
+    let journals = std::env::temp_dir().join(format!("e2e-fifty-{}", std::process::id()));
+    let request = setup::SetupInput {
+        name: "Chatlio 0".into(),
+        sandbox: "prod".into(),
+        ..setup::SetupInput::default()
+    }
+    .validate()
+    .map_err(|errors| format!("{errors:?}"))?;
+    let outcome = setup::Engine::new(client.clone(), setup::JournalStore::new(&journals))
+        .apply(&request)
+        .await?;
+    let service = client.flow_service();
+    let first = service
+        .get_flow(&platform::models::FlowId::new(
+            outcome.flow_id.unwrap_or_default(),
+        ))
+        .await?;
+    let mapping = first
+        .transformations
+        .first()
+        .and_then(|transformation| transformation.mapping_id())
+        .ok_or("the dataflow has no mapping")?;
+    for index in 1..50 {
+        service
+            .create_flow(&platform::models::flow::FlowRequest::streaming(
+                format!("Chatlio {index}"),
+                None,
+                first.source_connection_ids[0].clone(),
+                first.target_connection_ids[0].clone(),
+                &mapping,
+                0,
+            ))
+            .await?;
+    }
+    std::fs::remove_dir_all(&journals)?;
+    // Slow, and failing often when runs are read.
+    let control = reqwest::Client::new();
+    control
+        .put(format!("{base}/__sim/faults/latency"))
+        .json(&json!({"ms": 150}))
+        .send()
+        .await?
+        .error_for_status()?;
+    control
+        .put(format!("{base}/__sim/faults/random"))
+        .json(&json!({"rate": 0.7, "seed": 7, "kinds": ["500", "503"], "pathPrefix": "/data/foundation/flowservice/runs"}))
+        .send()
+        .await?
+        .error_for_status()?;
+
+    // The app opens on the dashboard, connected through the environment.
+    let name = "dashboard-fifty";
+    let data_dir = e2e::cargo_target_dir().join("e2e-data").join(name);
+    if data_dir.exists() {
+        std::fs::remove_dir_all(&data_dir)?;
+    }
+    std::fs::create_dir_all(&data_dir)?;
+    std::fs::write(
+        data_dir.join("wizard.json"),
+        serde_json::to_vec(&json!({"screen": "dashboard", "mode": "adobe"}))?,
+    )?;
+    let environment = [
+        ("LANG", "en_US.UTF-8"),
+        ("CHATLIO_AEP_IMS_URL", base.as_str()),
+        ("CHATLIO_AEP_PLATFORM_URL", base.as_str()),
+        ("CHATLIO_AEP_CLIENT_ID", config.client_id.as_str()),
+        ("CHATLIO_AEP_CLIENT_SECRET", config.client_secret.as_str()),
+        ("CHATLIO_AEP_ORG_ID", config.org_id.as_str()),
+        ("CHATLIO_AEP_SANDBOX", "prod"),
+    ];
+    let app = App::relaunch(name, &environment).await?;
+    app.find("screen-dashboard").await?;
+
+    // While a refresh is under way the UI keeps answering: the language
+    // switch shows on the refresh button at once.
+    app.wait_for_text("refresh", |text| text == "Refreshing…")
+        .await?;
+    let started = std::time::Instant::now();
+    app.find("lang-select").await?.select_by_value("sv").await?;
+    app.wait_for_text("refresh", |text| text == "Uppdaterar…")
+        .await?;
+    let answered = started.elapsed();
+    assert!(
+        answered < Duration::from_secs(2),
+        "the UI froze for {answered:?}"
+    );
+    app.find("lang-select").await?.select_by_value("en").await?;
+
+    // All fifty, with the failed reads shown as such.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let cards = app
+            .client
+            .find_all(fantoccini::Locator::Css(
+                "[data-testid^=\"flow-\"][data-health]",
+            ))
+            .await?
+            .len();
+        if cards == 50 {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("{cards} of 50 dataflows shown").into());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let unavailable = app
+        .client
+        .find_all(fantoccini::Locator::Css(
+            "[data-testid=\"flow-error\"][data-explanation=\"runs_unavailable\"]",
+        ))
+        .await?
+        .len();
+    assert!(
+        unavailable > 0,
+        "some run reads failed and are shown as such"
+    );
+    app.screenshot("dashboard-fifty").await?;
+    app.close().await?;
+    sim.shutdown().await;
+    Ok(())
+}
