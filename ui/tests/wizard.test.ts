@@ -248,7 +248,7 @@ describe("wizard", () => {
     const chosen = calls.find((call) => call.command === "choose_org");
     expect(chosen?.args).toMatchObject({ connectionId: "c1", orgId: "BBB@AdobeOrg" });
     const signIn = calls.find((call) => call.command === "sign_in_with_adobe");
-    expect(signIn?.args.input).toMatchObject({ clientId: "native-client", redirectUri: "", sessionOnly: false });
+    expect(signIn?.args.input).toMatchObject({ clientId: "native-client", redirectUri: "", sessionOnly: false, practice: false });
   });
 
   it("offers only compatible existing schemas and their datasets", async () => {

@@ -418,6 +418,8 @@ pub struct SignInInput {
     /// a listener on 127.0.0.1 receives the answer.
     pub redirect_uri: String,
     pub session_only: bool,
+    /// Sign in on the practice simulator's own sign-in page instead.
+    pub practice: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -473,12 +475,29 @@ pub async fn sign_in_with_adobe(
             connect::RedirectStyle::CustomScheme { redirect_uri }
         }
     };
-    let endpoints = connect::Endpoints::custom(input.ims_url.trim(), input.platform_url.trim())
-        .map_err(|errors| {
-            let mut error = CommandError::new(ErrorCode::FieldsInvalid, "some fields were refused");
-            error.fields = field_problems(errors);
-            error
+    let refused = |errors| {
+        let mut error = CommandError::new(ErrorCode::FieldsInvalid, "some fields were refused");
+        error.fields = field_problems(errors);
+        error
+    };
+    let (endpoints, client_id) = if input.practice {
+        let practice = state.practice.lock().await;
+        let sim = practice.as_ref().ok_or_else(|| {
+            CommandError::new(ErrorCode::PracticeFailed, "the practice simulator is not running")
+                .with_hint("Start practice mode from the welcome screen.")
         })?;
+        let client_id = match input.client_id.trim() {
+            "" => sim.config().client_id.clone(),
+            typed => typed.to_owned(),
+        };
+        (connect::Endpoints::practice(&sim.base_url()).map_err(refused)?, client_id)
+    } else {
+        (
+            connect::Endpoints::custom(input.ims_url.trim(), input.platform_url.trim())
+                .map_err(refused)?,
+            input.client_id.trim().to_owned(),
+        )
+    };
     let cancel = connect::CancelHandle::new();
     *state
         .sign_in_cancel
@@ -486,7 +505,7 @@ pub async fn sign_in_with_adobe(
         .map_err(|_| CommandError::internal("sign-in lock poisoned"))? = Some(cancel.clone());
     let request = connect::SignInRequest {
         endpoints,
-        client_id: input.client_id.trim().to_owned(),
+        client_id,
         scopes: None,
         redirect,
         label: String::new(),

@@ -491,3 +491,133 @@ async fn bad_input_gets_inline_messages_and_creates_nothing() -> TestResult {
     sim.shutdown().await;
     Ok(())
 }
+
+/// The `<input type="hidden" name=".." value="..">` fields of a page.
+fn hidden_inputs(page: &str) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    let mut rest = page;
+    let marker = "<input type=\"hidden\" name=\"";
+    while let Some(start) = rest.find(marker) {
+        rest = &rest[start + marker.len()..];
+        let Some(name_end) = rest.find('"') else {
+            break;
+        };
+        let name = rest[..name_end].to_owned();
+        rest = &rest[name_end..];
+        let Some(value_start) = rest.find("value=\"") else {
+            break;
+        };
+        rest = &rest[value_start + "value=\"".len()..];
+        let Some(value_end) = rest.find('"') else {
+            break;
+        };
+        let value = rest[..value_end]
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        fields.push((name, value));
+        rest = &rest[value_end..];
+    }
+    fields
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by `make test`"]
+async fn sign_in_with_adobe_through_the_system_browser_in_practice_mode() -> TestResult {
+    // The system browser is an `xdg-open` that writes down the address it
+    // is given; this test then plays the user on the simulator's page.
+    let shim = e2e::cargo_target_dir()
+        .join("e2e-data")
+        .join("browser-shim");
+    std::fs::create_dir_all(&shim)?;
+    let opened = shim.join("opened.txt");
+    if opened.exists() {
+        std::fs::remove_file(&opened)?;
+    }
+    let script = shim.join("xdg-open");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+            opened.display()
+        ),
+    )?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+    }
+    let path = format!(
+        "{}:{}",
+        shim.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let port = free_port()?.to_string();
+    let app = App::launch(
+        "wizard-sign-in",
+        &[
+            ("LANG", "en_US.UTF-8"),
+            ("CHATLIO_AEP_PRACTICE_PORT", &port),
+            ("PATH", &path),
+        ],
+    )
+    .await?;
+    app.click("start-practice").await?;
+    app.click("next").await?;
+    app.find("screen-connect").await?;
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=\"practice-sign-in-section\"]').open = true; return null;",
+            vec![],
+        )
+        .await?;
+    app.click("practice-sign-in").await?;
+    app.find("sign-in-waiting").await?;
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let authorize = loop {
+        let text = std::fs::read_to_string(&opened).unwrap_or_default();
+        if let Some(line) = text.lines().next() {
+            break reqwest::Url::parse(line)?;
+        }
+        if std::time::Instant::now() > deadline {
+            return Err("the app did not open the browser".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(authorize.path(), "/ims/authorize/v2");
+    assert!(authorize
+        .query_pairs()
+        .any(|(key, value)| key == "code_challenge_method" && value == "S256"));
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let page = http.get(authorize.clone()).send().await?.text().await?;
+    let mut form = hidden_inputs(&page);
+    form.push(("email".into(), "practice.user@example.com".into()));
+    form.push(("password".into(), "practice".into()));
+    form.push(("decision".into(), "allow".into()));
+    let submitted = http
+        .post(authorize.join("/ims/authorize/v2")?)
+        .form(&form)
+        .send()
+        .await?;
+    let location = submitted
+        .headers()
+        .get("location")
+        .ok_or("the sign-in page did not redirect")?
+        .to_str()?
+        .to_owned();
+    // The browser follows the redirect to the app's listener on 127.0.0.1.
+    let landing = http.get(&location).send().await?;
+    assert_eq!(landing.status(), 200);
+
+    app.find("connected").await?;
+    app.wait_for_attribute("check-token", "data-state", Duration::from_secs(30), |s| {
+        s == "passed"
+    })
+    .await?;
+    app.screenshot("wizard-sign-in").await?;
+    app.close().await
+}

@@ -80,7 +80,11 @@ export type SignInInput = { imsUrl: string, platformUrl: string, clientId: strin
  * The Native App credential's redirect URI (its custom scheme); empty:
  * a listener on 127.0.0.1 receives the answer.
  */
-redirectUri: string, sessionOnly: boolean, };
+redirectUri: string, sessionOnly: boolean, 
+/**
+ * Sign in on the practice simulator's own sign-in page instead.
+ */
+practice: boolean, };
 export type OrgView = { orgId: string, name: string | null, };
 export type SignInView = { connectionId: string, connection: ConnectionView | null, organizations: Array<OrgView>, };
 export type CheckView = { 
