@@ -483,14 +483,20 @@ pub async fn sign_in_with_adobe(
     let (endpoints, client_id) = if input.practice {
         let practice = state.practice.lock().await;
         let sim = practice.as_ref().ok_or_else(|| {
-            CommandError::new(ErrorCode::PracticeFailed, "the practice simulator is not running")
-                .with_hint("Start practice mode from the welcome screen.")
+            CommandError::new(
+                ErrorCode::PracticeFailed,
+                "the practice simulator is not running",
+            )
+            .with_hint("Start practice mode from the welcome screen.")
         })?;
         let client_id = match input.client_id.trim() {
             "" => sim.config().client_id.clone(),
             typed => typed.to_owned(),
         };
-        (connect::Endpoints::practice(&sim.base_url()).map_err(refused)?, client_id)
+        (
+            connect::Endpoints::practice(&sim.base_url()).map_err(refused)?,
+            client_id,
+        )
     } else {
         (
             connect::Endpoints::custom(input.ims_url.trim(), input.platform_url.trim())

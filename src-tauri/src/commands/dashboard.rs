@@ -55,7 +55,8 @@ pub struct Totals {
 pub struct FlowView {
     pub flow_id: String,
     pub name: String,
-    /// `healthy`, `disabled`, `failing`, `stale` or `no_data`.
+    /// `healthy`, `disabled`, `failing`, `stale`, `no_data` or `unknown` (runs
+    /// could not be read).
     pub health: String,
     /// Adobe's own state, e.g. `enabled`.
     pub state: String,
@@ -101,8 +102,16 @@ fn totals_since(runs: &[setup::status::RunSummary], since: DateTime<Utc>) -> Tot
 pub fn health(status: &setup::status::FlowStatus) -> &'static str {
     let enabled = status.state == "enabled";
     let newest = status.runs.first();
+    let runs_unknown = status
+        .errors
+        .iter()
+        .any(|error| error.explanation == "runs_unavailable");
     if !enabled {
         "disabled"
+    } else if runs_unknown {
+        // Without the runs nothing can be said about the data; saying "no
+        // data yet" would be a guess.
+        "unknown"
     } else if newest.is_some_and(|run| run.failed > 0 && run.ingested == 0) {
         "failing"
     } else if status.last_ingested_at.is_none() {
