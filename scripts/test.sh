@@ -73,7 +73,7 @@ if step build cargo build --workspace --all-targets; then
     XDG_CACHE_HOME="$scratch/cache" XDG_RUNTIME_DIR="$scratch/run" CONNECT_REQUIRE_KEYCHAIN=1 \
     timeout 1200 dbus-run-session -- sh -c '
       echo -n test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-      exec cargo test --workspace
+      exec cargo test --workspace --no-fail-fast
     '
   count_cargo "$logs/cargo-test.log"
   if ! grep -qE '^test result:' "$logs/cargo-test.log"; then failed=$((failed + 1)); fi

@@ -189,7 +189,8 @@ message: string | null, records: number | null, };
 export type Totals = { received: number, ingested: number, failed: number, };
 export type FlowView = { flowId: string, name: string, 
 /**
- * `healthy`, `disabled`, `failing`, `stale` or `no_data`.
+ * `healthy`, `disabled`, `failing`, `stale`, `no_data` or `unknown` (runs
+ * could not be read).
  */
 health: string, 
 /**
