@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/__sim/credentials", post(create_credential))
         .route("/__sim/tokens/expire", post(expire_tokens))
         .route("/__sim/runs/close", post(close_runs))
+        .route("/__sim/runs/age", post(age_runs))
         .route("/__sim/faults", get(faults).delete(clear_faults))
         .route("/__sim/faults/latency", put(set_latency))
         .route("/__sim/faults/random", put(set_random))
@@ -238,6 +239,19 @@ async fn expire_tokens(State(sim): State<AppState>, body: Bytes) -> Result<Json<
 
 async fn close_runs(State(sim): State<AppState>) -> Json<Value> {
     Json(json!({ "closed": crate::inlet::close_runs(&sim) }))
+}
+
+#[derive(Debug, Deserialize)]
+struct AgeRequest {
+    hours: u32,
+}
+
+/// Moves every run `hours` into the past (closing it), so a test can show a
+/// dataflow that has had no data for a day without waiting a day.
+async fn age_runs(State(sim): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let request: AgeRequest = parse(&body)?;
+    let shift_ms = i64::from(request.hours) * 3_600_000;
+    Ok(Json(json!({ "aged": crate::inlet::age_runs(&sim, shift_ms) })))
 }
 
 async fn faults(State(sim): State<AppState>) -> Json<Value> {

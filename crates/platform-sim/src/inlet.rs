@@ -320,6 +320,26 @@ fn record_run(
 }
 
 /// Closes every open run window now.
+/// Shifts every run `shift_ms` into the past and closes it (control surface).
+pub fn age_runs(sim: &Sim, shift_ms: i64) -> usize {
+    let all: Vec<_> = sim.runs.read().values().cloned().collect();
+    let mut aged = 0;
+    for runs in all {
+        for run in runs.lock().runs.iter_mut() {
+            run.created_ms -= shift_ms;
+            run.updated_ms -= shift_ms;
+            run.window_start_ms -= shift_ms;
+            run.window_end_ms -= shift_ms;
+            run.first_record_ms -= shift_ms;
+            run.last_record_ms -= shift_ms;
+            run.force_closed = true;
+            aged += 1;
+        }
+    }
+    sim.mark_dirty();
+    aged
+}
+
 pub fn close_runs(sim: &Sim) -> usize {
     let now = now_ms();
     let all: Vec<_> = sim.runs.read().values().cloned().collect();

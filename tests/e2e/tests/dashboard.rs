@@ -313,20 +313,32 @@ async fn fifty_dataflows_with_latency_and_errors_keep_the_dashboard_responsive()
             .await?;
     }
     std::fs::remove_dir_all(&journals)?;
-    // Slow, and failing often when runs are read.
+
+    // Three states to see: "Chatlio 2" had data 30 hours ago (stale),
+    // "Chatlio 0" has data now (healthy), "Chatlio 1" only failures (failing).
     let control = reqwest::Client::new();
+    let flows = service.list_chatlio_flows().await?;
+    let flow_of = |name: &str| -> TestResult<(String, String)> {
+        let flow = flows
+            .iter()
+            .find(|flow| flow.name.as_deref() == Some(name))
+            .ok_or_else(|| format!("no flow {name}"))?;
+        let inlet = flow.inlet_url().ok_or("no inlet")?;
+        let url = platform::WebhookUrl::new(inlet, &flow.id)?;
+        Ok((flow.id.as_str().to_owned(), url.as_str().to_owned()))
+    };
+    let (healthy, healthy_url) = flow_of("Chatlio 0")?;
+    let (failing, failing_url) = flow_of("Chatlio 1")?;
+    let (stale, stale_url) = flow_of("Chatlio 2")?;
+    send(&stale_url, "chat_transcript", 1).await?;
     control
-        .put(format!("{base}/__sim/faults/latency"))
-        .json(&json!({"ms": 150}))
+        .post(format!("{base}/__sim/runs/age"))
+        .json(&json!({"hours": 30}))
         .send()
         .await?
         .error_for_status()?;
-    control
-        .put(format!("{base}/__sim/faults/random"))
-        .json(&json!({"rate": 0.7, "seed": 7, "kinds": ["500", "503"], "pathPrefix": "/data/foundation/flowservice/runs"}))
-        .send()
-        .await?
-        .error_for_status()?;
+    send(&healthy_url, "all", 3).await?;
+    send(&failing_url, "unidentifiable", 2).await?;
 
     // The app opens on the dashboard, connected through the environment.
     let name = "dashboard-fifty";
@@ -350,9 +362,53 @@ async fn fifty_dataflows_with_latency_and_errors_keep_the_dashboard_responsive()
     ];
     let app = App::relaunch(name, &environment).await?;
     app.find("screen-dashboard").await?;
+    for (flow, health) in [
+        (&healthy, "healthy"),
+        (&failing, "failing"),
+        (&stale, "stale"),
+    ] {
+        app.wait_for_attribute(
+            &format!("flow-{flow}"),
+            "data-health",
+            Duration::from_secs(30),
+            |h| h == health,
+        )
+        .await?;
+    }
+    app.client
+        .execute(
+            "document.querySelector(`[data-testid=\"flow-${arguments[0]}\"]`).scrollIntoView(); return null;",
+            vec![failing.clone().into()],
+        )
+        .await?;
+    // The first picture of a fresh session can be an old frame; let it paint.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.screenshot("dashboard-healthy-failing").await?;
+    app.client
+        .execute(
+            "document.querySelector(`[data-testid=\"flow-${arguments[0]}\"]`).scrollIntoView(); return null;",
+            vec![stale.clone().into()],
+        )
+        .await?;
+    app.screenshot("dashboard-stale").await?;
+
+    // Now Adobe turns slow, and fails often when runs are read.
+    control
+        .put(format!("{base}/__sim/faults/latency"))
+        .json(&json!({"ms": 150}))
+        .send()
+        .await?
+        .error_for_status()?;
+    control
+        .put(format!("{base}/__sim/faults/random"))
+        .json(&json!({"rate": 0.7, "seed": 7, "kinds": ["500", "503"], "pathPrefix": "/data/foundation/flowservice/runs"}))
+        .send()
+        .await?
+        .error_for_status()?;
 
     // While a refresh is under way the UI keeps answering: the language
     // switch shows on the refresh button at once.
+    app.click("refresh").await?;
     app.wait_for_text("refresh", |text| text == "Refreshing…")
         .await?;
     let started = std::time::Instant::now();
@@ -365,6 +421,8 @@ async fn fifty_dataflows_with_latency_and_errors_keep_the_dashboard_responsive()
         "the UI froze for {answered:?}"
     );
     app.find("lang-select").await?.select_by_value("en").await?;
+    app.wait_for_text("refresh", |text| text == "Refresh")
+        .await?;
 
     // All fifty, with the failed reads shown as such.
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
