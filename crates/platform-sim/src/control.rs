@@ -251,7 +251,9 @@ struct AgeRequest {
 async fn age_runs(State(sim): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let request: AgeRequest = parse(&body)?;
     let shift_ms = i64::from(request.hours) * 3_600_000;
-    Ok(Json(json!({ "aged": crate::inlet::age_runs(&sim, shift_ms) })))
+    Ok(Json(
+        json!({ "aged": crate::inlet::age_runs(&sim, shift_ms) }),
+    ))
 }
 
 async fn faults(State(sim): State<AppState>) -> Json<Value> {
