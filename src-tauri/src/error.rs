@@ -214,7 +214,7 @@ impl CommandError {
 }
 
 /// The serialized name of a unit enum variant (its stable code).
-fn code_name<T: Serialize>(value: &T) -> String {
+pub fn code_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(name)) => name,
         Ok(other) => other.to_string(),

@@ -81,6 +81,143 @@ fn summarize(run: &Run) -> RunSummary {
     }
 }
 
+/// Records counted over a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    pub received: u64,
+    pub ingested: u64,
+    pub failed: u64,
+}
+
+impl FlowStatus {
+    /// What the runs that started (or ended) at or after `since` counted.
+    pub fn totals_since(&self, since: DateTime<Utc>) -> Totals {
+        self.runs
+            .iter()
+            .filter(|run| {
+                run.started_at
+                    .or(run.completed_at)
+                    .is_some_and(|at| at >= since)
+            })
+            .fold(Totals::default(), |sum, run| Totals {
+                received: sum.received + run.received,
+                ingested: sum.ingested + run.ingested,
+                failed: sum.failed + run.failed,
+            })
+    }
+
+    /// Health in one stable word, most urgent first: `disabled`, `unknown`
+    /// (the runs could not be read), `failing` (the newest run ingested
+    /// nothing and failed some), `no_data`, `stale`, `healthy`.
+    pub fn health(&self) -> &'static str {
+        let runs_unknown = self
+            .errors
+            .iter()
+            .any(|error| error.explanation == "runs_unavailable");
+        if self.state != "enabled" {
+            "disabled"
+        } else if runs_unknown {
+            // Without the runs nothing can be said about the data; "no data
+            // yet" would be a guess.
+            "unknown"
+        } else if self
+            .runs
+            .first()
+            .is_some_and(|run| run.failed > 0 && run.ingested == 0)
+        {
+            "failing"
+        } else if self.last_ingested_at.is_none() {
+            "no_data"
+        } else if self.stale {
+            "stale"
+        } else {
+            "healthy"
+        }
+    }
+}
+
+#[cfg(test)]
+mod health_tests {
+    use super::*;
+
+    fn run(hours_ago: i64, received: u64, ingested: u64, failed: u64) -> RunSummary {
+        RunSummary {
+            run_id: format!("run-{hours_ago}"),
+            status: Some("success".into()),
+            received,
+            ingested,
+            failed,
+            started_at: Some(Utc::now() - chrono::Duration::hours(hours_ago)),
+            completed_at: None,
+        }
+    }
+
+    fn status(state: &str, runs: Vec<RunSummary>, stale: bool) -> FlowStatus {
+        FlowStatus {
+            flow_id: "flow".into(),
+            name: "Chatlio".into(),
+            state: state.into(),
+            webhook_url: None,
+            received: 0,
+            ingested: 0,
+            failed: 0,
+            last_ingested_at: runs
+                .iter()
+                .filter(|r| r.ingested > 0)
+                .filter_map(|r| r.started_at)
+                .max(),
+            stale,
+            runs,
+            errors: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn health_names_the_most_urgent_problem() {
+        assert_eq!(
+            status("disabled", vec![run(1, 1, 1, 0)], false).health(),
+            "disabled"
+        );
+        assert_eq!(
+            status("enabled", vec![run(1, 2, 0, 2)], false).health(),
+            "failing"
+        );
+        assert_eq!(status("enabled", vec![], true).health(), "no_data");
+        assert_eq!(
+            status("enabled", vec![run(30, 1, 1, 0)], true).health(),
+            "stale"
+        );
+        assert_eq!(
+            status("enabled", vec![run(1, 3, 3, 0)], false).health(),
+            "healthy"
+        );
+        let mut unreadable = status("enabled", vec![], true);
+        unreadable.errors.push(ExplainedError {
+            explanation: "runs_unavailable",
+            fix: "",
+            adobe_code: None,
+            message: None,
+            records: None,
+        });
+        assert_eq!(unreadable.health(), "unknown");
+    }
+
+    #[test]
+    fn totals_split_into_the_last_day_and_week() {
+        let flow = status(
+            "enabled",
+            vec![run(1, 3, 2, 1), run(30, 5, 5, 0), run(24 * 9, 7, 7, 0)],
+            false,
+        );
+        let now = Utc::now();
+        let day = flow.totals_since(now - chrono::Duration::hours(24));
+        let week = flow.totals_since(now - chrono::Duration::days(7));
+        assert_eq!((day.received, day.failed), (3, 1));
+        assert_eq!((week.received, week.ingested), (8, 7));
+    }
+}
+
 /// Maps Adobe's run error to an explanation code and a fix.
 pub fn explain(adobe_code: Option<&str>, message: Option<&str>) -> (&'static str, &'static str) {
     let text = message.unwrap_or_default().to_ascii_lowercase();

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use tauri::State;
 use ts_rs::TS;
 
-use crate::error::{CommandError, CommandResult, ErrorCode, FieldProblem};
+use crate::error::{code_name, CommandError, CommandResult, ErrorCode, FieldProblem};
 use crate::state::{Session, Shared};
 
 /// Values the Connect form starts with: the `CHATLIO_AEP_*` environment
@@ -238,14 +238,6 @@ fn field_problems(errors: Vec<connect::FieldError>) -> Vec<FieldProblem> {
             problem: code_name(&error.problem),
         })
         .collect()
-}
-
-fn code_name<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        Ok(other) => other.to_string(),
-        Err(error) => format!("unknown ({error})"),
-    }
 }
 
 /// Connects with a server-to-server credential and saves the connection
@@ -737,10 +729,7 @@ pub async fn preflight(
             .into_iter()
             .map(|check| CheckView {
                 id: check.id.to_owned(),
-                state: serde_json::to_value(check.state)
-                    .ok()
-                    .and_then(|value| value.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                state: code_name(&check.state),
                 message: check.message,
                 hint: check.hint,
             })

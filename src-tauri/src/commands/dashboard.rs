@@ -9,8 +9,8 @@ use tauri::ipc::Channel;
 use tauri::State;
 use ts_rs::TS;
 
-use crate::commands::setup::engine_for;
-use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::commands::setup::{engine_for, journal_sandbox};
+use crate::error::{code_name, CommandError, CommandResult, ErrorCode};
 use crate::state::{Session, Shared};
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -84,42 +84,13 @@ pub struct DashboardView {
     pub error: Option<CommandError>,
 }
 
-fn totals_since(runs: &[setup::status::RunSummary], since: DateTime<Utc>) -> Totals {
-    runs.iter()
-        .filter(|run| {
-            run.started_at
-                .or(run.completed_at)
-                .is_some_and(|at| at >= since)
-        })
-        .fold(Totals::default(), |sum, run| Totals {
-            received: sum.received + run.received,
-            ingested: sum.ingested + run.ingested,
-            failed: sum.failed + run.failed,
-        })
-}
-
-/// Health in one word, most urgent first.
-pub fn health(status: &setup::status::FlowStatus) -> &'static str {
-    let enabled = status.state == "enabled";
-    let newest = status.runs.first();
-    let runs_unknown = status
-        .errors
-        .iter()
-        .any(|error| error.explanation == "runs_unavailable");
-    if !enabled {
-        "disabled"
-    } else if runs_unknown {
-        // Without the runs nothing can be said about the data; saying "no
-        // data yet" would be a guess.
-        "unknown"
-    } else if newest.is_some_and(|run| run.failed > 0 && run.ingested == 0) {
-        "failing"
-    } else if status.last_ingested_at.is_none() {
-        "no_data"
-    } else if status.stale {
-        "stale"
-    } else {
-        "healthy"
+impl From<setup::status::Totals> for Totals {
+    fn from(totals: setup::status::Totals) -> Self {
+        Self {
+            received: totals.received,
+            ingested: totals.ingested,
+            failed: totals.failed,
+        }
     }
 }
 
@@ -128,10 +99,12 @@ fn flow_view(
     now: DateTime<Utc>,
     setup_name: Option<String>,
 ) -> FlowView {
-    let day = totals_since(&status.runs, now - chrono::Duration::hours(24));
-    let week = totals_since(&status.runs, now - chrono::Duration::days(7));
+    let day = status
+        .totals_since(now - chrono::Duration::hours(24))
+        .into();
+    let week = status.totals_since(now - chrono::Duration::days(7)).into();
     FlowView {
-        health: health(&status).to_owned(),
+        health: status.health().to_owned(),
         flow_id: status.flow_id,
         name: status.name,
         state: status.state,
@@ -340,13 +313,7 @@ pub async fn delete_dataflow(
             kept: outcome
                 .kept
                 .into_iter()
-                .map(|kept| {
-                    let reason = serde_json::to_value(kept.reason)
-                        .ok()
-                        .and_then(|value| value.as_str().map(str::to_owned))
-                        .unwrap_or_default();
-                    (kept.step.as_str().to_owned(), reason)
-                })
+                .map(|kept| (kept.step.as_str().to_owned(), code_name(&kept.reason)))
                 .collect(),
         });
     }
@@ -410,12 +377,8 @@ async fn drift_of(
     session: &Session,
     name: &str,
 ) -> CommandResult<(setup::Engine, Vec<setup::drift::Drift>)> {
-    let store = setup::JournalStore::new(state.journal_dir(session.practice));
-    let journal = store
-        .load(name)
-        .map_err(|error| CommandError::new(ErrorCode::Journal, error.to_string()))?
-        .ok_or_else(|| CommandError::new(ErrorCode::UnknownSetup, format!("no setup {name:?}")))?;
-    let engine = engine_for(state, session, &journal.sandbox, None).await?;
+    let sandbox = journal_sandbox(state, session, name)?;
+    let engine = engine_for(state, session, &sandbox, None).await?;
     let drift = engine
         .drift(name)
         .await
@@ -445,7 +408,7 @@ pub async fn setup_health(
                 resource_id: record.resource_id.clone(),
                 pre_existing: record.pre_existing,
                 health: found
-                    .map(|drift| code_of(&drift.kind))
+                    .map(|drift| code_name(&drift.kind))
                     .unwrap_or_else(|| "ok".to_owned()),
                 detail: found.map(|drift| drift.detail.to_owned()),
                 message: found.map(|drift| drift.message.clone()),
@@ -467,14 +430,6 @@ pub async fn setup_health(
             }
         })
         .collect())
-}
-
-fn code_of<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(text)) => text,
-        Ok(other) => other.to_string(),
-        Err(error) => format!("unknown ({error})"),
-    }
 }
 
 /// Repairs the drift found at `step` (checked again first, so a stale
@@ -525,78 +480,4 @@ pub async fn send_flow_test_event(
     let client = session.client(&sandbox).await?;
     crate::commands::handover::test_event(&client, &flow_id, &kind, TEST_EVENT_DEADLINE, on_phase)
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use setup::status::{FlowStatus, RunSummary};
-
-    fn run(hours_ago: i64, received: u64, ingested: u64, failed: u64) -> RunSummary {
-        RunSummary {
-            run_id: format!("run-{hours_ago}"),
-            status: Some("success".into()),
-            received,
-            ingested,
-            failed,
-            started_at: Some(Utc::now() - chrono::Duration::hours(hours_ago)),
-            completed_at: None,
-        }
-    }
-
-    fn status(state: &str, runs: Vec<RunSummary>, stale: bool) -> FlowStatus {
-        FlowStatus {
-            flow_id: "flow".into(),
-            name: "Chatlio".into(),
-            state: state.into(),
-            webhook_url: None,
-            received: 0,
-            ingested: 0,
-            failed: 0,
-            last_ingested_at: runs
-                .iter()
-                .filter(|r| r.ingested > 0)
-                .filter_map(|r| r.started_at)
-                .max(),
-            stale,
-            runs,
-            errors: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn health_names_the_most_urgent_problem() {
-        assert_eq!(
-            health(&status("disabled", vec![run(1, 1, 1, 0)], false)),
-            "disabled"
-        );
-        assert_eq!(
-            health(&status("enabled", vec![run(1, 2, 0, 2)], false)),
-            "failing"
-        );
-        assert_eq!(health(&status("enabled", vec![], true)), "no_data");
-        assert_eq!(
-            health(&status("enabled", vec![run(30, 1, 1, 0)], true)),
-            "stale"
-        );
-        assert_eq!(
-            health(&status("enabled", vec![run(1, 3, 3, 0)], false)),
-            "healthy"
-        );
-    }
-
-    #[test]
-    fn totals_split_into_the_last_day_and_week() {
-        let view = flow_view(
-            status(
-                "enabled",
-                vec![run(1, 3, 2, 1), run(30, 5, 5, 0), run(24 * 9, 7, 7, 0)],
-                false,
-            ),
-            Utc::now(),
-            None,
-        );
-        assert_eq!((view.last_day.received, view.last_day.failed), (3, 1));
-        assert_eq!((view.last_week.received, view.last_week.ingested), (8, 7));
-    }
 }

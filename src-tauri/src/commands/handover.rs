@@ -10,7 +10,7 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 use ts_rs::TS;
 
-use crate::commands::setup::engine_for;
+use crate::commands::setup::recorded_setup;
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::Shared;
 
@@ -19,15 +19,7 @@ use crate::state::Shared;
 /// when the user asks to see it, and is never logged.
 async fn webhook_url(state: &Shared, name: &str) -> CommandResult<platform::WebhookUrl> {
     let session = state.session().await?;
-    let store = setup::JournalStore::new(state.journal_dir(session.practice));
-    let journal = store
-        .load(name)
-        .map_err(|error| CommandError::new(ErrorCode::Journal, error.to_string()))?
-        .ok_or_else(|| CommandError::new(ErrorCode::UnknownSetup, format!("no setup {name:?}")))?;
-    let engine = engine_for(state, &session, &journal.sandbox, None).await?;
-    let outcome = engine
-        .status(name)
-        .map_err(|error| CommandError::from_setup(&error))?;
+    let (_, _, outcome) = recorded_setup(state, &session, name).await?;
     outcome.webhook_url.ok_or_else(|| {
         CommandError::new(ErrorCode::NoWebhook, "the setup has no webhook URL yet")
             .with_hint("Finish the setup first.")
@@ -211,19 +203,11 @@ pub async fn send_test_event(
     on_phase: Channel<String>,
 ) -> CommandResult<TestEventView> {
     let session = state.session().await?;
-    let store = setup::JournalStore::new(state.journal_dir(session.practice));
-    let journal = store
-        .load(&name)
-        .map_err(|error| CommandError::new(ErrorCode::Journal, error.to_string()))?
-        .ok_or_else(|| CommandError::new(ErrorCode::UnknownSetup, format!("no setup {name:?}")))?;
-    let engine = engine_for(&state, &session, &journal.sandbox, None).await?;
-    let outcome = engine
-        .status(&name)
-        .map_err(|error| CommandError::from_setup(&error))?;
+    let (sandbox, _, outcome) = recorded_setup(&state, &session, &name).await?;
     let flow_id = outcome
         .flow_id
         .ok_or_else(|| CommandError::new(ErrorCode::NoWebhook, "the setup has no dataflow yet"))?;
-    let client = session.client(&journal.sandbox).await?;
+    let client = session.client(&sandbox).await?;
     test_event(&client, &flow_id, &kind, TEST_EVENT_DEADLINE, on_phase).await
 }
 
@@ -243,11 +227,7 @@ pub async fn test_event(
         )
     })?;
     let report = move |phase: setup::status::TestEventPhase| {
-        let code = match serde_json::to_value(phase) {
-            Ok(serde_json::Value::String(code)) => code,
-            _ => return,
-        };
-        if let Err(error) = on_phase.send(code) {
+        if let Err(error) = on_phase.send(crate::error::code_name(&phase)) {
             tracing::debug!(%error, "test event channel closed");
         }
     };
@@ -288,18 +268,11 @@ pub async fn received_records(
     name: String,
 ) -> CommandResult<ReceivedView> {
     let session = state.session().await?;
-    let store = setup::JournalStore::new(state.journal_dir(session.practice));
-    let journal = store
-        .load(&name)
-        .map_err(|error| CommandError::new(ErrorCode::Journal, error.to_string()))?
-        .ok_or_else(|| CommandError::new(ErrorCode::UnknownSetup, format!("no setup {name:?}")))?;
-    let engine = engine_for(&state, &session, &journal.sandbox, None).await?;
-    let flow_id = engine
-        .status(&name)
-        .map_err(|error| CommandError::from_setup(&error))?
+    let (sandbox, _, outcome) = recorded_setup(&state, &session, &name).await?;
+    let flow_id = outcome
         .flow_id
         .ok_or_else(|| CommandError::new(ErrorCode::NoWebhook, "the setup has no dataflow yet"))?;
-    let client = session.client(&journal.sandbox).await?;
+    let client = session.client(&sandbox).await?;
     let status = setup::status::flow_status(&client, &flow_id)
         .await
         .map_err(|error| CommandError::from_platform(&error))?;

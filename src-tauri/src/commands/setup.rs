@@ -10,7 +10,7 @@ use tauri::ipc::Channel;
 use tauri::State;
 use ts_rs::TS;
 
-use crate::error::{CommandError, CommandResult, ErrorCode, FieldProblem};
+use crate::error::{code_name, CommandError, CommandResult, ErrorCode, FieldProblem};
 use crate::state::{Session, Shared};
 
 /// Field problems as the user types; no network.
@@ -56,14 +56,6 @@ pub struct PlanView {
     pub curl: String,
 }
 
-fn code_of<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(text)) => text,
-        Ok(other) => other.to_string(),
-        Err(error) => format!("unknown ({error})"),
-    }
-}
-
 fn validated(input: &SetupInput) -> CommandResult<setup::SetupRequest> {
     input.validate().map_err(|errors| {
         CommandError::from_fields(errors.into_iter().map(|e| (e.field, e.problem)))
@@ -86,7 +78,7 @@ pub async fn plan_setup(input: SetupInput) -> CommandResult<PlanView> {
                 step: resource.step.as_str().to_owned(),
                 kind: resource.kind.to_owned(),
                 name: resource.name.clone(),
-                action: code_of(&resource.action),
+                action: code_name(&resource.action),
             })
             .collect(),
         calls: plan
@@ -260,7 +252,7 @@ fn setup_view(outcome: &setup::SetupOutcome, practice: bool, sandbox: &str) -> S
             .iter()
             .map(|record| StepView {
                 step: record.step.as_str().to_owned(),
-                state: code_of(&record.state),
+                state: code_name(&record.state),
                 resource_id: record.resource_id.clone(),
                 pre_existing: record.pre_existing,
                 attempts: record.attempts,
@@ -310,7 +302,7 @@ pub async fn run_setup(
 }
 
 /// The sandbox a setup's journal was made in.
-fn journal_sandbox(state: &Shared, session: &Session, name: &str) -> CommandResult<String> {
+pub fn journal_sandbox(state: &Shared, session: &Session, name: &str) -> CommandResult<String> {
     let store = JournalStore::new(state.journal_dir(session.practice));
     match store.load(name) {
         Ok(Some(journal)) => Ok(journal.sandbox),
@@ -320,6 +312,21 @@ fn journal_sandbox(state: &Shared, session: &Session, name: &str) -> CommandResu
         )),
         Err(error) => Err(CommandError::new(ErrorCode::Journal, error.to_string())),
     }
+}
+
+/// The sandbox a recorded setup lives in, the engine for it, and what its
+/// journal says (no network).
+pub async fn recorded_setup(
+    state: &Shared,
+    session: &Session,
+    name: &str,
+) -> CommandResult<(String, Engine, setup::SetupOutcome)> {
+    let sandbox = journal_sandbox(state, session, name)?;
+    let engine = engine_for(state, session, &sandbox, None).await?;
+    let outcome = engine
+        .status(name)
+        .map_err(|error| CommandError::from_setup(&error))?;
+    Ok((sandbox, engine, outcome))
 }
 
 /// Finishes an interrupted setup.
@@ -406,7 +413,7 @@ pub async fn rollback_setup(
         kept: outcome
             .kept
             .into_iter()
-            .map(|kept| (kept.step.as_str().to_owned(), code_of(&kept.reason)))
+            .map(|kept| (kept.step.as_str().to_owned(), code_name(&kept.reason)))
             .collect(),
     })
 }
