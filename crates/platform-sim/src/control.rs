@@ -25,6 +25,8 @@ pub fn routes() -> Router<AppState> {
         .route("/__sim/tokens/expire", post(expire_tokens))
         .route("/__sim/runs/close", post(close_runs))
         .route("/__sim/runs/age", post(age_runs))
+        .route("/__sim/runs/seed", post(seed_runs))
+        .route("/__sim/time/advance", post(advance_time))
         .route("/__sim/faults", get(faults).delete(clear_faults))
         .route("/__sim/faults/latency", put(set_latency))
         .route("/__sim/faults/random", put(set_random))
@@ -118,6 +120,7 @@ async fn state(State(sim): State<AppState>) -> Json<Value> {
             "orgId": sim.config.org_id,
             "tenantId": sim.config.tenant_id,
             "runWindowMs": u64::try_from(sim.config.run_window.as_millis()).unwrap_or(u64::MAX),
+            "warmupMs": u64::try_from(sim.config.warmup.as_millis()).unwrap_or(u64::MAX),
             "tokenLifetimeMs": u64::try_from(sim.config.token_lifetime.as_millis()).unwrap_or(u64::MAX),
         },
         "credentials": credentials,
@@ -254,6 +257,112 @@ async fn age_runs(State(sim): State<AppState>, body: Bytes) -> Result<Json<Value
     Ok(Json(
         json!({ "aged": crate::inlet::age_runs(&sim, shift_ms) }),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+struct AdvanceRequest {
+    secs: u64,
+}
+
+/// As if `secs` seconds passed: every time Flow Service recorded (flow creation and so
+/// the end of its warm-up, runs and their windows, failed records) moves that far into
+/// the past, and windows whose end is now past close.
+async fn advance_time(State(sim): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let request: AdvanceRequest = parse(&body)?;
+    let shift_ms = i64::try_from(request.secs)
+        .ok()
+        .and_then(|secs| secs.checked_mul(1000))
+        .ok_or_else(|| control_error(StatusCode::BAD_REQUEST, "secs is too large"))?;
+    let closed = crate::inlet::shift_run_times(&sim, shift_ms);
+    crate::flow_service::shift_entity_times(&sim, shift_ms);
+    Ok(Json(
+        json!({ "advancedSecs": request.secs, "closedRuns": closed }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SeedErrorRequest {
+    code: String,
+    message: Option<String>,
+    record_count: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SeedRequest {
+    flow_id: String,
+    #[serde(default = "a_week_of_hours")]
+    hours: u32,
+    received: u64,
+    #[serde(default)]
+    failed: u64,
+    #[serde(default)]
+    warnings: u64,
+    errors: Option<Vec<SeedErrorRequest>>,
+}
+
+fn a_week_of_hours() -> u32 {
+    168
+}
+
+/// The seeded failure when the request names none: a required field missing, the commonest
+/// validation failure of a mapping that leaves a field out.
+const DEFAULT_SEEDED_FAILURE: (&str, &str) =
+    (crate::xdm::MISSING_REQUIRED, "required key [_id] not found");
+
+/// `{"flowId", "hours": 168, "received": R, "failed": F, "warnings"?: W, "errors"?:
+/// [{"code", "message"?, "recordCount"}]}`: `hours` closed hourly runs ending now, each with
+/// R records received, F failed (split over `errors`, or all `DCVS-1111-400`) and W
+/// ingested with a mapper warning.
+async fn seed_runs(State(sim): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let request: SeedRequest = parse(&body)?;
+    let errors = match request.errors {
+        Some(errors) => {
+            let total: u64 = errors.iter().map(|error| error.record_count).sum();
+            if request.failed != 0 && total != request.failed {
+                return Err(control_error(
+                    StatusCode::BAD_REQUEST,
+                    "failed must equal the sum of the errors' recordCount (or be left out)",
+                ));
+            }
+            errors
+                .into_iter()
+                .map(|error| crate::inlet::SeededError {
+                    message: error
+                        .message
+                        .unwrap_or_else(|| format!("{} in the record", error.code)),
+                    code: error.code,
+                    records: error.record_count,
+                })
+                .collect()
+        }
+        None => {
+            let (code, message) = DEFAULT_SEEDED_FAILURE;
+            vec![crate::inlet::SeededError {
+                code: code.to_string(),
+                message: message.to_string(),
+                records: request.failed,
+            }]
+        }
+    };
+    let failed: u64 = errors.iter().map(|error| error.records).sum();
+    if failed + request.warnings > request.received {
+        return Err(control_error(
+            StatusCode::BAD_REQUEST,
+            "failed plus warnings cannot exceed received",
+        ));
+    }
+    let seed = crate::inlet::Seed {
+        flow_id: request.flow_id,
+        hours: request.hours,
+        received: request.received,
+        errors,
+        warnings: request.warnings,
+    };
+    let seeded = crate::inlet::seed_runs(&sim, &seed)
+        .map_err(|error| control_error(StatusCode::NOT_FOUND, &error.to_string()))?;
+    Ok(Json(json!({ "seeded": seeded })))
 }
 
 async fn faults(State(sim): State<AppState>) -> Json<Value> {

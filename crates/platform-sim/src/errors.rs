@@ -190,7 +190,8 @@ impl Service {
 
     pub fn bad_request(self, detail: &str) -> ApiError {
         let (number, title) = match self {
-            Service::Flow => (1000, "Bad Request"),
+            // help/sources/errors/flow-service-errors.md: `1100-400` "Invalid request".
+            Service::Flow => (1100, "Invalid request"),
             Service::Xdm => (1000, "Invalid request"),
             Service::Catalog => (1000, "Bad Request"),
             Service::DataPrep => (1400, "An invalid mapping set was requested"),
@@ -221,6 +222,73 @@ impl Service {
             1413,
             "Payload Too Large",
             &format!("The request body is larger than {limit} bytes."),
+        )
+    }
+}
+
+/// Flow Service's documented codes (help/sources/errors/flow-service-errors.md) for the
+/// cases the emulator models beyond a plain `1100-400`.
+pub mod flow {
+    use axum::http::StatusCode;
+    use serde_json::json;
+
+    use super::{ApiError, Service};
+
+    /// `1403-400` "Header is missing": a `PATCH` without `If-Match`.
+    pub fn if_match_missing() -> ApiError {
+        Service::Flow.problem(
+            StatusCode::BAD_REQUEST,
+            1403,
+            "Header is missing",
+            "The header 'If-Match' is missing in the request. Please provide the header and try again.",
+        )
+    }
+
+    /// `1404-412` "Version not matching": a stale `If-Match`. `errorMessage` keeps the
+    /// wording of help/landing/troubleshooting.md, which clients match on.
+    pub fn version_mismatch(supplied: &str, current: &str) -> ApiError {
+        let detail = format!(
+            "The supplied version '{supplied}' does not match the current version on entity '{current}'. Please ensure that the supplied version matches the current version on entity and try again."
+        );
+        let mut error = Service::Flow.problem(
+            StatusCode::PRECONDITION_FAILED,
+            1404,
+            "Version not matching",
+            &detail,
+        );
+        error.body["errorMessage"] = json!(format!(
+            "Supplied version=[{supplied}] does not match the current version on entity=[{current}]"
+        ));
+        error
+    }
+
+    /// `1401-400`: `limit` and `count=true` in one request.
+    pub fn limit_with_count() -> ApiError {
+        Service::Flow.problem(
+            StatusCode::BAD_REQUEST,
+            1401,
+            "Invalid request",
+            "The limit and count parameters cannot be given together in the same request. Please provide either only the limit or the count parameter and try again.",
+        )
+    }
+
+    /// `1443-400`: a range operator (`<`, `>`, `<=`, `>=`) with several values.
+    pub fn range_with_several_values(operator: &str) -> ApiError {
+        Service::Flow.problem(
+            StatusCode::BAD_REQUEST,
+            1443,
+            "Invalid request",
+            &format!("Operator '{operator}' is not allowed for multiple values."),
+        )
+    }
+
+    /// `1447-400`: a connection that a flow still uses cannot be deleted.
+    pub fn used_by_flows(id: &str) -> ApiError {
+        Service::Flow.problem(
+            StatusCode::BAD_REQUEST,
+            1447,
+            "Invalid request",
+            &format!("Found active flows containing id {id}."),
         )
     }
 }

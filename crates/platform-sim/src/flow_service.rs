@@ -8,17 +8,19 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
 use crate::dataprep::{normalise, CompiledMapping};
-use crate::errors::{ApiError, Service};
+use crate::errors::{flow as flow_errors, ApiError, Service};
 use crate::gateway::{json_body, json_object, Caller, RawBody};
 use crate::inlet::{InletRuntime, Pipeline};
 use crate::schema_registry::{compile_schema, find_schema};
 use crate::state::{AppState, Permission, RunWindow, SandboxData, Sim};
 use crate::util::{
     header_str, new_etag, now_ms, query_all, query_get, query_pairs, random_hex, random_uuid,
-    sort_items, PropertyFilter,
+    sort_items, FilterOp, PropertyFilter,
 };
 
 const BASE: &str = "/data/foundation/flowservice";
@@ -146,6 +148,9 @@ fn is_draft(item: &Value) -> bool {
     item["state"] == json!(DRAFT)
 }
 
+/// `_sim` key of a flow: when it was created or published, the start of its warm-up.
+const ACTIVATED_AT: &str = "activatedAtMs";
+
 /// The state of an entity created with `mode=draft` until it is published. Adobe's
 /// tutorial speaks of "a draft state" without showing the value.
 const DRAFT: &str = "draft";
@@ -236,36 +241,130 @@ fn seeded_flow_specs() -> Vec<Value> {
 }
 
 fn parse_filters(pairs: &[(String, String)]) -> Result<Vec<PropertyFilter>, ApiError> {
-    query_all(pairs, "property")
+    let filters = query_all(pairs, "property")
         .into_iter()
         .map(PropertyFilter::parse)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Service::Flow.bad_request(&e.to_string()))
+        .map_err(|e| Service::Flow.bad_request(&e.to_string()))?;
+    for filter in &filters {
+        let operator = match filter.op {
+            FilterOp::Lt => "<",
+            FilterOp::Le => "<=",
+            FilterOp::Gt => ">",
+            FilterOp::Ge => ">=",
+            _ => continue,
+        };
+        if filter.values.len() > 1 {
+            return Err(flow_errors::range_with_several_values(operator));
+        }
+    }
+    Ok(filters)
 }
 
-/// Applies `property=`, `orderby`, `limit`, `count` the way Flow Service lists do.
-fn list_response(items: Vec<Value>, query: Option<&str>) -> Result<Json<Value>, ApiError> {
-    let pairs = query_pairs(query);
+/// Items per page when the request names no `limit` (assumed: Adobe documents none).
+const DEFAULT_PAGE_SIZE: usize = 20;
+/// The largest page served; a larger `limit` is served as this (assumed: the spec gives no
+/// maximum for list GETs, only 1000 for its POST filter body).
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// What a continuation token carries: the list it belongs to, where the next page starts
+/// and the query the first page was asked with, so the bare `_links.next.href` is enough.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Continuation {
+    #[serde(rename = "r")]
+    resource: String,
+    #[serde(rename = "o")]
+    offset: usize,
+    #[serde(rename = "q")]
+    query: Vec<(String, String)>,
+}
+
+impl Continuation {
+    /// URL-safe base64 without padding: no `=`, so clients that split the `href` on `=`
+    /// (as `aepp` does) get the whole token.
+    fn encode(&self) -> String {
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    fn decode(token: &str, resource: &str) -> Result<Self, ApiError> {
+        let invalid = || {
+            Service::Flow.bad_request(&format!(
+                "The continuationToken is not valid for the {resource} list."
+            ))
+        };
+        let bytes = URL_SAFE_NO_PAD
+            .decode(token.trim())
+            .map_err(|_| invalid())?;
+        let continuation: Self = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+        if continuation.resource != resource {
+            return Err(invalid());
+        }
+        Ok(continuation)
+    }
+}
+
+/// Applies `property=`, `orderby`, `limit`, `count` and `continuationToken` the way Flow
+/// Service lists do (flow-service.yaml, help/dataflows/api/sort-and-filter.md). `items`
+/// come in creation order, which is also the order without `orderby`.
+fn list_response(
+    resource: &str,
+    items: Vec<Value>,
+    query: Option<&str>,
+) -> Result<Json<Value>, ApiError> {
+    let request = query_pairs(query);
+    let (pairs, offset) = match query_get(&request, "continuationToken") {
+        Some(token) => {
+            let continuation = Continuation::decode(token, resource)?;
+            (continuation.query, continuation.offset)
+        }
+        None => (request, 0),
+    };
     let filters = parse_filters(&pairs)?;
     let mut items: Vec<Value> = items
         .into_iter()
         .filter(|i| filters.iter().all(|f| f.matches(i)))
         .collect();
-    if query_get(&pairs, "count") == Some("true") {
+    let counting = query_get(&pairs, "count").is_some_and(|c| c.eq_ignore_ascii_case("true"));
+    let limit = match query_get(&pairs, "limit") {
+        None => None,
+        Some(raw) => Some(
+            raw.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|l| *l > 0)
+                .ok_or_else(|| Service::Flow.bad_request("limit must be a positive integer."))?,
+        ),
+    };
+    if counting {
+        if limit.is_some() {
+            return Err(flow_errors::limit_with_count());
+        }
         return Ok(Json(json!({ "count": items.len() })));
     }
     if let Some(order) = query_get(&pairs, "orderby") {
         sort_items(&mut items, order);
     }
-    if let Some(raw) = query_get(&pairs, "limit") {
-        let limit = raw
-            .parse::<usize>()
-            .ok()
-            .filter(|l| *l > 0)
-            .ok_or_else(|| Service::Flow.bad_request("limit must be a positive integer."))?;
-        items.truncate(limit);
-    }
-    Ok(Json(json!({ "items": items, "_links": {} })))
+    let page_size = limit.unwrap_or(DEFAULT_PAGE_SIZE).min(MAX_PAGE_SIZE);
+    let total = items.len();
+    let page: Vec<Value> = items.into_iter().skip(offset).take(page_size).collect();
+    let next = offset + page_size;
+    let links = if next < total {
+        let kept: Vec<(String, String)> = pairs
+            .into_iter()
+            .filter(|(key, _)| key != "continuationToken")
+            .collect();
+        let token = Continuation {
+            resource: resource.to_string(),
+            offset: next,
+            query: kept,
+        }
+        .encode();
+        json!({ "next": { "href": format!("/{resource}?continuationToken={token}") } })
+    } else {
+        json!({})
+    };
+    Ok(Json(json!({ "items": page, "_links": links })))
 }
 
 async fn list_connection_specs(
@@ -274,7 +373,7 @@ async fn list_connection_specs(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewSources, Service::Flow)?;
-    list_response(connection_specs(&sim), query.as_deref())
+    list_response("connectionSpecs", connection_specs(&sim), query.as_deref())
 }
 
 async fn get_connection_spec(
@@ -296,7 +395,7 @@ async fn list_flow_specs(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewSources, Service::Flow)?;
-    list_response(flow_specs(&sim), query.as_deref())
+    list_response("flowSpecs", flow_specs(&sim), query.as_deref())
 }
 
 async fn get_flow_spec(
@@ -727,8 +826,12 @@ async fn create_flow(
         json!({ "id": spec_id, "version": spec_version }),
     );
     item.insert("state".into(), json!(if draft { DRAFT } else { "enabled" }));
-    item.insert("version".into(), json!(etag));
-    item.insert("etag".into(), json!(etag));
+    // The Chatlio tutorial reads the flow back with another etag than the create answer
+    // and `lastOperation.operation: enable`: Flow Service enables a new flow right after
+    // answering. A draft stays as created.
+    let stored_etag = if draft { etag.clone() } else { new_etag() };
+    item.insert("version".into(), json!(stored_etag));
+    item.insert("etag".into(), json!(stored_etag));
     for key in [
         "sourceConnectionIds",
         "targetConnectionIds",
@@ -749,11 +852,15 @@ async fn create_flow(
     item.insert("options".into(), Value::Object(options));
     item.insert("runs".into(), json!(format!("/runs?property=flowId=={id}")));
     item.insert("providerRefId".into(), json!(random_uuid()));
+    let operation = if draft { "create" } else { "enable" };
     item.insert(
         "lastOperation".into(),
-        json!({ "started": now, "updated": now, "operation": "create" }),
+        json!({ "started": now, "updated": now, "operation": operation }),
     );
-    item.insert("_sim".into(), json!({ "inletId": random_hex(32) }));
+    item.insert(
+        "_sim".into(),
+        json!({ "inletId": random_hex(32), ACTIVATED_AT: now }),
+    );
     data.flows.push(Value::Object(item));
     drop(platform);
     sim.mark_dirty();
@@ -761,9 +868,17 @@ async fn create_flow(
     Ok(created(&id, &etag, Some(format!("{BASE}/flows/{id}"))))
 }
 
-fn latest_run(sim: &Sim, flow_id: &str) -> Option<RunWindow> {
+/// The newest run whose window has closed: `lastRunDetails` reports only finished runs,
+/// whose `state` the spec limits to `success` or `failed`.
+fn latest_closed_run(sim: &Sim, flow_id: &str, now: i64) -> Option<RunWindow> {
     let runs = sim.runs.read().get(flow_id).cloned()?;
-    let latest = runs.lock().runs.last().cloned();
+    let latest = runs
+        .lock()
+        .runs
+        .iter()
+        .filter(|run| run.is_closed(now))
+        .max_by_key(|run| run.window_start_ms)
+        .cloned();
     latest
 }
 
@@ -804,13 +919,13 @@ fn render_flow(sim: &Sim, data: &SandboxData, flow: &Value) -> Value {
         "targetConnections": connections(Entity::Target, "targetConnectionIds"),
     });
     if let Some(id) = flow.get("id").and_then(Value::as_str) {
-        if let Some(run) = latest_run(sim, id) {
-            let now = now_ms();
+        let now = now_ms();
+        if let Some(run) = latest_closed_run(sim, id, now) {
             out["lastRunDetails"] = json!({
                 "id": run.id,
                 "state": run.status(now),
                 "startedAtUTC": run.window_start_ms,
-                "completedAtUTC": if run.is_closed(now) { json!(run.window_end_ms) } else { Value::Null },
+                "completedAtUTC": run.window_end_ms,
             });
         }
     }
@@ -860,7 +975,7 @@ fn list_entities(
         })
         .unwrap_or_default();
     drop(platform);
-    list_response(items, query)
+    list_response(entity.kind(), items, query)
 }
 
 fn strip_quotes(text: &str) -> &str {
@@ -868,17 +983,7 @@ fn strip_quotes(text: &str) -> &str {
 }
 
 fn version_mismatch(supplied: &str, current: &str) -> ApiError {
-    let message = format!(
-        "Supplied version=[{supplied}] does not match the current version on entity=[{current}]"
-    );
-    let mut error = Service::Flow.problem(
-        StatusCode::PRECONDITION_FAILED,
-        1103,
-        "Precondition Failed",
-        &message,
-    );
-    error.body["errorMessage"] = json!(message);
-    error
+    flow_errors::version_mismatch(supplied, current)
 }
 
 const READ_ONLY: &[&str] = &[
@@ -915,12 +1020,7 @@ fn patch_entity(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ManageSources, Service::Flow)?;
     let Some(if_match) = header_str(headers, "if-match") else {
-        return Err(Service::Flow.problem(
-            StatusCode::BAD_REQUEST,
-            1102,
-            "Bad Request",
-            "The If-Match header with the entity's current etag is required.",
-        ));
+        return Err(flow_errors::if_match_missing());
     };
     let patch = json_body(headers, body, Service::Flow)?;
     let ops = patch
@@ -1000,22 +1100,13 @@ fn delete_entity(
         Entity::Flow => None,
     };
     if let Some(key) = key {
-        let used_by = data.flows.iter().find(|f| {
+        let used = data.flows.iter().any(|f| {
             f.get(key)
                 .and_then(Value::as_array)
                 .is_some_and(|ids| ids.contains(&json!(id)))
         });
-        if let Some(flow) = used_by {
-            return Err(Service::Flow.problem(
-                StatusCode::BAD_REQUEST,
-                1104,
-                "Bad Request",
-                &format!(
-                    "The {} {id} is used by the flow {}. Delete the flow first.",
-                    entity.kind(),
-                    flow["id"]
-                ),
-            ));
+        if used {
+            return Err(flow_errors::used_by_flows(id));
         }
     }
     entity.list_mut(data).retain(|i| i["id"] != json!(id));
@@ -1297,33 +1388,82 @@ async fn flow_action(
     flow["version"] = json!(etag);
     flow["updatedAt"] = json!(now);
     flow["lastOperation"] = json!({ "started": now, "updated": now, "operation": op });
+    if op == "publish" {
+        // Publishing makes the flow live: its warm-up starts now.
+        flow["_sim"][ACTIVATED_AT] = json!(now);
+    }
     drop(platform);
     sim.mark_dirty();
     rebuild_inlets(&sim);
     Ok(Json(json!({ "id": id, "etag": etag })))
 }
 
+/// Run-level code Adobe's documented run carries when records failed
+/// (help/sources/tutorials/api/monitor.md): no record count at this level.
+const RUN_LEVEL_FAILURE: (&str, &str) = (
+    "CONNECTOR-2001-500",
+    "Error occurred at promotion activity.",
+);
+/// Summary code of a run with failed records, also from monitor.md; it has no count.
+const INGEST_SUMMARY: &str = "INGEST-1212-400";
+/// The activity that writes records to the data lake, named as in monitor.md.
+const PROMOTION_ACTIVITY: &str = "promotionActivity";
+
+/// A run as `GET /runs` returns it, laid out like monitor.md's example: record-level
+/// errors with `recordCount` under `activities[].statusSummary.extensions.errors`,
+/// run-level codes without counts under `metrics.statusSummary.errors`. An open window
+/// shows its start and `inProgress` only: its counts and errors appear once it closes.
 fn run_json(caller: &Caller, run: &RunWindow, now: i64) -> Value {
     let closed = run.is_closed(now);
-    let errors: Vec<Value> = run
-        .errors
-        .iter()
-        .map(|(code, (message, count))| json!({ "code": code, "message": message, "recordCount": count }))
-        .collect();
-    let record_summary = json!({
-        "inputRecordCount": run.input_records,
-        "outputRecordCount": run.output_records,
-        "failedRecordCount": run.failed_records,
-        "warningRecordCount": run.warning_records,
-        "createdRecordCount": run.output_records,
-        "skippedRecordCount": 0,
-    });
-    let completed = if closed {
-        json!(run.window_end_ms)
-    } else {
-        Value::Null
-    };
     let status = run.status(now);
+    let mut run_errors = Vec::new();
+    let mut record_errors = Vec::new();
+    if closed && run.failed_records > 0 {
+        let (code, message) = RUN_LEVEL_FAILURE;
+        run_errors.push(json!({ "code": code, "message": message }));
+        record_errors.push(json!({
+            "code": INGEST_SUMMARY,
+            "message": format!(
+                "Encountered {} errors in the data. Successfully ingested {} rows. Review the associated diagnostic files for additional details.",
+                run.failed_records, run.output_records
+            ),
+        }));
+    }
+    if closed {
+        record_errors.extend(run.errors.iter().map(|(code, (message, count))| {
+            json!({ "code": code, "recordCount": count, "message": message })
+        }));
+    }
+    let (record_summary, size_summary) = if closed {
+        (
+            json!({
+                "inputRecordCount": run.input_records,
+                "outputRecordCount": run.output_records,
+                "failedRecordCount": run.failed_records,
+                "warningRecordCount": run.warning_records,
+                "createdRecordCount": run.output_records,
+            }),
+            json!({ "inputBytes": run.input_bytes, "outputBytes": run.output_bytes }),
+        )
+    } else {
+        (json!({}), json!({}))
+    };
+    let mut duration = json!({ "startedAtUTC": run.window_start_ms });
+    if closed {
+        duration["completedAtUTC"] = json!(run.window_end_ms);
+    }
+    let mut metrics_status = json!({ "status": status, "activityRefs": [PROMOTION_ACTIVITY] });
+    let mut activity_status = json!({ "status": status, "extensions": {} });
+    if !run_errors.is_empty() {
+        metrics_status["errors"] = json!(run_errors);
+        activity_status["errors"] = json!(run_errors);
+    }
+    if !record_errors.is_empty() {
+        activity_status["extensions"]["errors"] = json!(record_errors);
+    }
+    let mut activity_duration = duration.clone();
+    activity_duration["extensions"] =
+        json!({ "windowStart": run.window_start_ms, "windowEnd": run.window_end_ms });
     json!({
         "id": run.id,
         "createdAt": run.created_ms,
@@ -1339,22 +1479,18 @@ fn run_json(caller: &Caller, run: &RunWindow, now: i64) -> Value {
         "flowSpec": { "id": STREAMING_FLOW_SPEC, "version": "1.0" },
         "etag": run.etag,
         "metrics": {
-            "durationSummary": { "startedAtUTC": run.window_start_ms, "completedAtUTC": completed },
-            "sizeSummary": { "inputBytes": run.input_bytes, "outputBytes": run.output_bytes },
+            "durationSummary": duration,
+            "sizeSummary": size_summary,
             "recordSummary": record_summary,
-            "statusSummary": { "status": status, "errors": errors, "activityRefs": ["streamingIngestion"] },
+            "statusSummary": metrics_status,
         },
         "activities": [{
-            "id": "streamingIngestion",
+            "id": PROMOTION_ACTIVITY,
             "updatedAtUTC": run.updated_ms,
-            "durationSummary": {
-                "startedAtUTC": run.window_start_ms,
-                "completedAtUTC": completed,
-                "extensions": { "windowStart": run.window_start_ms, "windowEnd": run.window_end_ms },
-            },
-            "sizeSummary": { "inputBytes": run.input_bytes, "outputBytes": run.output_bytes },
+            "durationSummary": activity_duration,
+            "sizeSummary": size_summary,
             "recordSummary": record_summary,
-            "statusSummary": { "status": status, "extensions": { "errors": errors } },
+            "statusSummary": activity_status,
             "targetInfo": [{
                 "id": run.target_connection_id,
                 "type": "TargetConnection",
@@ -1364,6 +1500,7 @@ fn run_json(caller: &Caller, run: &RunWindow, now: i64) -> Value {
     })
 }
 
+/// Every run of the caller's sandbox, oldest first.
 fn sandbox_runs(sim: &Sim, caller: &Caller) -> Vec<Value> {
     let flow_ids: Vec<String> = sim
         .platform
@@ -1378,14 +1515,15 @@ fn sandbox_runs(sim: &Sim, caller: &Caller) -> Vec<Value> {
         })
         .unwrap_or_default();
     let now = now_ms();
-    let mut items = Vec::new();
+    let mut runs = Vec::new();
     for flow_id in flow_ids {
-        let runs = sim.runs.read().get(&flow_id).cloned();
-        if let Some(runs) = runs {
-            items.extend(runs.lock().runs.iter().map(|r| run_json(caller, r, now)));
+        let flow_runs = sim.runs.read().get(&flow_id).cloned();
+        if let Some(flow_runs) = flow_runs {
+            runs.extend(flow_runs.lock().runs.iter().cloned());
         }
     }
-    items
+    runs.sort_by_key(|run| (run.created_ms, run.window_start_ms));
+    runs.iter().map(|run| run_json(caller, run, now)).collect()
 }
 
 async fn list_runs(
@@ -1394,9 +1532,7 @@ async fn list_runs(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewSources, Service::Flow)?;
-    let mut items = sandbox_runs(&sim, &caller);
-    sort_items(&mut items, "-createdAt");
-    list_response(items, query.as_deref())
+    list_response("runs", sandbox_runs(&sim, &caller), query.as_deref())
 }
 
 async fn get_run(
@@ -1412,8 +1548,42 @@ async fn get_run(
         .ok_or_else(|| Service::Flow.not_found("runs", &id))
 }
 
+/// Moves every time Flow Service recorded on its entities `shift_ms` into the past (the
+/// `/__sim/time/advance` control): creation and update times, the last operation, and
+/// the start of each flow's warm-up.
+pub fn shift_entity_times(sim: &Sim, shift_ms: i64) {
+    let mut platform = sim.platform.write();
+    for data in platform.data.values_mut() {
+        let entities = data
+            .flows
+            .iter_mut()
+            .chain(data.source_connections.iter_mut())
+            .chain(data.target_connections.iter_mut());
+        for item in entities {
+            for pointer in [
+                "/createdAt".to_string(),
+                "/updatedAt".to_string(),
+                "/lastOperation/started".to_string(),
+                "/lastOperation/updated".to_string(),
+                format!("/_sim/{ACTIVATED_AT}"),
+            ] {
+                if let Some(time) = item.pointer_mut(&pointer) {
+                    // Zero means "not recorded" in Adobe's examples; keep it.
+                    if let Some(ms) = time.as_i64().filter(|ms| *ms != 0) {
+                        *time = json!(ms - shift_ms);
+                    }
+                }
+            }
+        }
+    }
+    drop(platform);
+    sim.mark_dirty();
+    rebuild_inlets(sim);
+}
+
 /// Rebuilds the inlet runtimes of every flow (after any change a flow depends on).
 pub fn rebuild_inlets(sim: &Sim) {
+    let warmup_ms = i64::try_from(sim.config.warmup.as_millis()).unwrap_or(i64::MAX / 4);
     let platform = sim.platform.read();
     let mut runtimes = std::collections::HashMap::new();
     for data in platform.data.values() {
@@ -1433,11 +1603,17 @@ pub fn rebuild_inlets(sim: &Sim) {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
+            let activated = flow
+                .pointer(&format!("/_sim/{ACTIVATED_AT}"))
+                .or_else(|| flow.get("createdAt"))
+                .and_then(Value::as_i64)
+                .unwrap_or_default();
             let runtime = InletRuntime {
                 inlet_id: inlet_id.to_string(),
                 flow_id: flow_id.to_string(),
                 org_id: flow["imsOrgId"].as_str().unwrap_or_default().to_string(),
                 enabled: flow["state"] == json!("enabled"),
+                accepts_data_from_ms: activated.saturating_add(warmup_ms),
                 pipeline: build_pipeline(sim, data, flow, &target_connection_id),
                 target_connection_id,
                 runs: sim.flow_runs(flow_id),

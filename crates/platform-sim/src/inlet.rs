@@ -16,9 +16,7 @@ use serde_json::{json, Value};
 use crate::dataprep::CompiledMapping;
 use crate::errors::{dcs, ApiError};
 use crate::state::{AppState, DatasetRecords, FailedRecord, FlowRuns, RecordError, RunWindow, Sim};
-use crate::util::{
-    header_str, new_batch_id, new_etag, now_ms, query_get, query_pairs, random_uuid,
-};
+use crate::util::{header_str, now_ms, query_get, query_pairs};
 use crate::xdm::Node;
 
 /// Documented DCS limit: "The payload is larger than 1 MB."
@@ -40,6 +38,8 @@ pub struct InletRuntime {
     pub flow_id: String,
     pub org_id: String,
     pub enabled: bool,
+    /// End of the flow's warm-up (epoch ms): posts before it are answered but dropped.
+    pub accepts_data_from_ms: i64,
     pub target_connection_id: String,
     pub pipeline: Result<Pipeline, String>,
     pub runs: Arc<Mutex<FlowRuns>>,
@@ -129,39 +129,69 @@ async fn collect(
     }
     let received = now_ms();
     let sync_validation = query_get(&pairs, "syncValidation") == Some("true");
-    let errors = ingest(&sim, &runtime, input, bytes.len(), received);
-    if sync_validation && !errors.is_empty() {
-        let causes: Vec<Value> = errors
-            .iter()
-            .map(|e| json!({ "schemaLocation": "#", "pointerToViolation": e.path, "causingExceptions": [], "keyword": e.code, "message": e.message }))
-            .collect();
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            json!({
-                "type": "http://ns.adobe.com/adobecloud/problem/data-collection-service/inlet",
-                "status": 400,
-                "title": "Invalid XDM Message Format",
-                "report": {
-                    "message": format!("{prefix} Message is invalid"),
-                    "cause": { "_streamingValidation": [{
-                        "schemaLocation": "#",
-                        "pointerToViolation": "#",
-                        "causingExceptions": causes,
-                        "message": format!("{} schema violations found", errors.len()),
-                    }] },
-                },
-            }),
-        ));
+    let outcome = evaluate(&runtime, &input);
+    let failed = !outcome.errors.is_empty();
+    // Adobe asks for a delay of about 5 minutes after creating a dataflow before sending
+    // data (help/sources/tutorials/api/create/streaming/http.md). The inlet answers as
+    // usual meanwhile, but what it receives is lost.
+    let warming_up = received < runtime.accepts_data_from_ms;
+    // A record that fails synchronous validation is dropped, not sent downstream
+    // (help/ingestion/quality/streaming-validation.md).
+    let dropped = warming_up || (sync_validation && failed);
+    if !dropped {
+        commit(
+            &sim,
+            &runtime,
+            input,
+            outcome.clone(),
+            bytes.len(),
+            received,
+        );
+    }
+    if sync_validation && failed {
+        return Err(sync_validation_failure(&prefix, &outcome.errors));
     }
     let mut body = json!({
         "inletId": inlet_id,
         "xactionId": transaction_id(received),
         "receivedTimeMs": received,
     });
-    if !sync_validation {
-        body["syncValidation"] = json!({ "skipped": true });
-    }
+    body["syncValidation"] = if sync_validation {
+        json!({ "status": "pass" })
+    } else {
+        json!({ "skipped": true })
+    };
     Ok((StatusCode::OK, Json(body)).into_response())
+}
+
+/// Once five errors are found, Adobe's validation stops processing the message
+/// (help/ingestion/quality/streaming-validation.md).
+const MAX_REPORTED_VIOLATIONS: usize = 5;
+
+/// The documented 400 of a record that fails `?syncValidation=true`.
+fn sync_validation_failure(prefix: &str, errors: &[RecordError]) -> ApiError {
+    let causes: Vec<Value> = errors
+        .iter()
+        .take(MAX_REPORTED_VIOLATIONS)
+        .map(|e| json!({ "schemaLocation": "#", "pointerToViolation": e.path, "causingExceptions": [], "keyword": e.code, "message": e.message }))
+        .collect();
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        json!({
+            "type": "http://ns.adobe.com/adobecloud/problem/data-collection-service/inlet",
+            "status": 400,
+            "title": "Invalid XDM Message Format",
+            "report": {
+                "message": format!("{prefix} Message is invalid"),
+                "cause": { "_streamingValidation": [{
+                    "schemaLocation": "#",
+                    "pointerToViolation": "#",
+                    "causingExceptions": causes,
+                    "message": format!("{} schema violations found", causes.len()),
+                }] },
+            },
+        }),
+    )
 }
 
 fn too_large() -> ApiError {
@@ -172,37 +202,62 @@ fn too_large() -> ApiError {
     )
 }
 
-/// Maps, validates and stores one message; returns the errors that failed it (if any).
-pub fn ingest(
-    sim: &Sim,
-    runtime: &InletRuntime,
-    input: Value,
-    input_bytes: usize,
-    received: i64,
-) -> Vec<RecordError> {
-    let (mut errors, warnings, record) = match &runtime.pipeline {
-        Err(problem) => (
-            vec![RecordError {
+/// What the flow's pipeline makes of one message.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The mapped record (absent when the flow's target no longer exists).
+    pub record: Option<Value>,
+    /// Errors that fail the record.
+    pub errors: Vec<RecordError>,
+    /// Mapper errors: the field is left out and the record still counts as ingested.
+    pub warnings: Vec<RecordError>,
+}
+
+/// Maps and validates one message, without storing or counting it.
+pub fn evaluate(runtime: &InletRuntime, input: &Value) -> Outcome {
+    match &runtime.pipeline {
+        Err(problem) => Outcome {
+            record: None,
+            errors: vec![RecordError {
                 code: "INGEST-1001-400".into(),
                 message: problem.clone(),
                 path: "#".into(),
             }],
-            Vec::new(),
-            None,
-        ),
+            warnings: Vec::new(),
+        },
         Ok(pipeline) => {
             let (record, warnings) = match &pipeline.mapping {
                 Some(mapping) => {
-                    let outcome = mapping.apply(&input);
+                    let outcome = mapping.apply(input);
                     (outcome.record, outcome.warnings)
                 }
                 None => (input.clone(), Vec::new()),
             };
             let mut errors = Vec::new();
             pipeline.validator.validate(&record, "", &mut errors);
-            (errors, warnings, Some(record))
+            Outcome {
+                record: Some(record),
+                errors,
+                warnings,
+            }
         }
-    };
+    }
+}
+
+/// Stores a record (or its failure) in the dataset and counts it into the flow's run.
+fn commit(
+    sim: &Sim,
+    runtime: &InletRuntime,
+    input: Value,
+    outcome: Outcome,
+    input_bytes: usize,
+    received: i64,
+) {
+    let Outcome {
+        record,
+        mut errors,
+        warnings,
+    } = outcome;
     let failed = !errors.is_empty();
     let mut output_bytes = 0;
     if let (Ok(pipeline), Some(record)) = (&runtime.pipeline, record) {
@@ -236,7 +291,6 @@ pub fn ingest(
         received,
     );
     sim.mark_dirty();
-    errors
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -268,28 +322,14 @@ fn record_run(
             .map(|r| r.window_end_ms.max(grid_start))
             .unwrap_or(grid_start)
             .min(now);
-        runs.runs.push(RunWindow {
-            id: random_uuid(),
-            batch_id: new_batch_id(),
-            etag: new_etag(),
-            flow_id: runtime.flow_id.clone(),
-            dataset_id,
-            target_connection_id: runtime.target_connection_id.clone(),
-            created_ms: now,
-            updated_ms: now,
-            window_start_ms: start,
-            window_end_ms: grid_start + window,
-            first_record_ms: now,
-            last_record_ms: now,
-            input_records: 0,
-            output_records: 0,
-            failed_records: 0,
-            warning_records: 0,
-            input_bytes: 0,
-            output_bytes: 0,
-            errors: Default::default(),
-            force_closed: false,
-        });
+        runs.runs.push(RunWindow::new(
+            &runtime.flow_id,
+            &dataset_id,
+            &runtime.target_connection_id,
+            now,
+            start,
+            grid_start + window,
+        ));
     }
     let Some(run) = runs.runs.last_mut() else {
         return;
@@ -319,19 +359,13 @@ fn record_run(
     }
 }
 
-/// Closes every open run window now.
-/// Shifts every run `shift_ms` into the past and closes it (control surface).
+/// Shifts every run `shift_ms` into the past and closes it (`/__sim/runs/age`).
 pub fn age_runs(sim: &Sim, shift_ms: i64) -> usize {
     let all: Vec<_> = sim.runs.read().values().cloned().collect();
     let mut aged = 0;
     for runs in all {
         for run in runs.lock().runs.iter_mut() {
-            run.created_ms -= shift_ms;
-            run.updated_ms -= shift_ms;
-            run.window_start_ms -= shift_ms;
-            run.window_end_ms -= shift_ms;
-            run.first_record_ms -= shift_ms;
-            run.last_record_ms -= shift_ms;
+            run.shift(shift_ms);
             run.force_closed = true;
             aged += 1;
         }
@@ -340,6 +374,7 @@ pub fn age_runs(sim: &Sim, shift_ms: i64) -> usize {
     aged
 }
 
+/// Closes every open run window now (`/__sim/runs/close`).
 pub fn close_runs(sim: &Sim) -> usize {
     let now = now_ms();
     let all: Vec<_> = sim.runs.read().values().cloned().collect();
@@ -356,4 +391,126 @@ pub fn close_runs(sim: &Sim) -> usize {
     }
     sim.mark_dirty();
     closed
+}
+
+/// Moves every recorded run and record time `shift_ms` into the past, as if that much
+/// time had passed (`/__sim/time/advance`); returns how many runs closed because their
+/// window's end is now past.
+pub fn shift_run_times(sim: &Sim, shift_ms: i64) -> usize {
+    let now = now_ms();
+    let all: Vec<_> = sim.runs.read().values().cloned().collect();
+    let mut closed = 0;
+    for runs in all {
+        for run in runs.lock().runs.iter_mut() {
+            let was_open = !run.is_closed(now);
+            run.shift(shift_ms);
+            if was_open && run.is_closed(now) {
+                closed += 1;
+            }
+        }
+    }
+    let datasets: Vec<_> = sim.records.read().values().cloned().collect();
+    for records in datasets {
+        for failed in records.lock().failed.iter_mut() {
+            failed.received_ms -= shift_ms;
+        }
+    }
+    sim.mark_dirty();
+    closed
+}
+
+/// A failure code and how many records of each seeded run it failed.
+#[derive(Debug, Clone)]
+pub struct SeededError {
+    pub code: String,
+    pub message: String,
+    pub records: u64,
+}
+
+/// What `/__sim/runs/seed` asks for: `hours` closed one-hour runs of one flow.
+#[derive(Debug, Clone)]
+pub struct Seed {
+    pub flow_id: String,
+    pub hours: u32,
+    /// Records received per run.
+    pub received: u64,
+    /// Of those, records that failed (each run's errors add up to this).
+    pub errors: Vec<SeededError>,
+    /// Records ingested with a mapper warning (`MAPPER-3700-400`) per run.
+    pub warnings: u64,
+}
+
+/// Why a seed cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("no dataflow {0} with an inlet (unknown, deleted or still a draft)")]
+    UnknownFlow(String),
+}
+
+const HOUR_MS: i64 = 3_600_000;
+/// Rough size of one Chatlio event, so seeded runs carry plausible byte counts.
+const SEEDED_RECORD_BYTES: u64 = 1_200;
+
+/// Adds `seed.hours` closed hourly runs to a flow, the newest ending now (or where the
+/// flow's earliest existing run starts, so windows never overlap), for tests and the
+/// benchmark that need a week of history at once.
+pub fn seed_runs(sim: &Sim, seed: &Seed) -> Result<usize, SeedError> {
+    let runtime = sim
+        .inlets
+        .read()
+        .values()
+        .find(|runtime| runtime.flow_id == seed.flow_id)
+        .cloned()
+        .ok_or_else(|| SeedError::UnknownFlow(seed.flow_id.clone()))?;
+    let dataset_id = runtime
+        .pipeline
+        .as_ref()
+        .map(|pipeline| pipeline.dataset_id.clone())
+        .unwrap_or_default();
+    let failed: u64 = seed.errors.iter().map(|error| error.records).sum();
+    let failed = failed.min(seed.received);
+    let ingested = seed.received - failed;
+    let mut runs = runtime.runs.lock();
+    let end = runs
+        .runs
+        .iter()
+        .map(|run| run.window_start_ms)
+        .min()
+        .unwrap_or(i64::MAX)
+        .min(now_ms());
+    for hour in 0..i64::from(seed.hours) {
+        let window_end = end - hour * HOUR_MS;
+        let window_start = window_end - HOUR_MS;
+        let mut run = RunWindow::new(
+            &runtime.flow_id,
+            &dataset_id,
+            &runtime.target_connection_id,
+            window_start,
+            window_start,
+            window_end,
+        );
+        run.updated_ms = window_end;
+        run.last_record_ms = window_end;
+        run.input_records = seed.received;
+        run.output_records = ingested;
+        run.failed_records = failed;
+        run.warning_records = seed.warnings.min(ingested);
+        run.input_bytes = seed.received * SEEDED_RECORD_BYTES;
+        run.output_bytes = ingested * SEEDED_RECORD_BYTES;
+        for error in seed.errors.iter().filter(|error| error.records > 0) {
+            run.errors
+                .insert(error.code.clone(), (error.message.clone(), error.records));
+        }
+        if run.warning_records > 0 {
+            run.errors.insert(
+                crate::dataprep::MAPPER_ERROR.to_string(),
+                ("Mapper Transform Error".to_string(), run.warning_records),
+            );
+        }
+        runs.runs.push(run);
+    }
+    runs.runs.sort_by_key(|run| run.window_start_ms);
+    drop(runs);
+    sim.mark_dirty();
+    Ok(usize::try_from(seed.hours).unwrap_or(usize::MAX))
 }

@@ -59,8 +59,14 @@ pub struct SimConfig {
     pub org_id: String,
     /// Schema Registry tenant id (custom fields live under `_<tenant_id>`).
     pub tenant_id: String,
-    /// Length of one flow-run window (Adobe: one hour).
+    /// Length of one flow-run window (Adobe: one hour,
+    /// help/sources/tutorials/ui/monitor-streaming.md).
     pub run_window: Duration,
+    /// How long after a flow is created (or a draft published) its inlet answers posts
+    /// without ingesting or counting them (Adobe: about 5 minutes,
+    /// help/sources/tutorials/api/create/streaming/http.md). Tests that need data at once
+    /// pass a short one.
+    pub warmup: Duration,
     /// Lifetime of IMS access tokens (Adobe: 24 hours).
     pub token_lifetime: Duration,
     /// Fixed latency added to every non-control request.
@@ -84,6 +90,7 @@ impl Default for SimConfig {
             org_id: "PRACTICE0000000000000000@AdobeOrg".into(),
             tenant_id: "practice".into(),
             run_window: Duration::from_secs(3600),
+            warmup: Duration::from_secs(300),
             token_lifetime: Duration::from_secs(24 * 3600),
             latency: Duration::ZERO,
             seed: 0,

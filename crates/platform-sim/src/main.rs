@@ -25,6 +25,10 @@ struct Arguments {
     /// Length of a flow-run window in seconds (Adobe: 3600).
     #[arg(long)]
     run_window_secs: Option<u64>,
+    /// Seconds after a flow's creation during which its inlet answers but ingests nothing
+    /// (Adobe: about 300).
+    #[arg(long)]
+    warmup_secs: Option<u64>,
     /// Access-token lifetime in seconds (Adobe: 86400).
     #[arg(long)]
     token_lifetime_secs: Option<u64>,
@@ -60,6 +64,10 @@ async fn main() -> std::process::ExitCode {
             .run_window_secs
             .map(Duration::from_secs)
             .unwrap_or(defaults.run_window),
+        warmup: arguments
+            .warmup_secs
+            .map(Duration::from_secs)
+            .unwrap_or(defaults.warmup),
         token_lifetime: arguments
             .token_lifetime_secs
             .map(Duration::from_secs)

@@ -173,6 +173,7 @@ async fn reset_state_dump_and_close_runs() {
     let h = common::start_default().await;
     let (schema_id, dataset_id) = h.chatlio_schema_and_dataset("Reset Events").await;
     let (flow_id, inlet) = h.chatlio_flow(&schema_id, &dataset_id).await;
+    h.wait_out_warmup().await;
     h.http
         .post(format!("{inlet}?x-adobe-flow-id={flow_id}"))
         .json(&common::chatlio_event())
@@ -241,6 +242,7 @@ async fn state_file_survives_a_restart() {
     let h = common::start(config.clone()).await;
     let (schema_id, dataset_id) = h.chatlio_schema_and_dataset("Persisted Events").await;
     let (flow_id, inlet) = h.chatlio_flow(&schema_id, &dataset_id).await;
+    h.wait_out_warmup().await;
     h.http
         .post(format!("{inlet}?x-adobe-flow-id={flow_id}"))
         .json(&common::chatlio_event())

@@ -211,6 +211,9 @@ async fn a_draft_flow_has_no_inlet_until_published() {
         .await;
     assert_eq!(drafts["items"].as_array().unwrap().len(), 1);
 
+    // A draft waits longer than the warm-up: the warm-up starts at publish, not create.
+    h.advance(h.sim.config().warmup.as_secs() * 2).await;
+
     // A draft is not enabled or disabled; it is updated (If-Match) and published.
     let (status, body) = action(&h, &format!("flows/{id}"), "enable", None).await;
     assert_eq!(status, 400, "{body}");
@@ -248,6 +251,23 @@ async fn a_draft_flow_has_no_inlet_until_published() {
         .unwrap();
     let (status, body) = common::read(response).await;
     assert_eq!(status, 200, "{body}");
+    h.advance(3600).await;
+    assert!(
+        h.runs_of(&id).await.is_empty(),
+        "sent during the warm-up: lost"
+    );
+    let response = h
+        .http
+        .post(format!("{inlet}?x-adobe-flow-id={id}"))
+        .json(&common::chatlio_event())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    h.advance(3600).await;
+    let runs = h.runs_of(&id).await;
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["metrics"]["recordSummary"]["outputRecordCount"], 1);
     let (status, body) = action(&h, &format!("flows/{id}"), "publish", None).await;
     assert_eq!(status, 400, "published twice: {body}");
     h.sim.shutdown().await;

@@ -184,11 +184,11 @@ async fn schema_registry_contract() {
     let (schema_id, _) = h.chatlio_schema_and_dataset("Chatlio Events").await;
     let encoded: String = url::form_urlencoded::byte_serialize(schema_id.as_bytes()).collect();
 
-    // Lookup needs a versioned Accept.
+    // Lookup needs a versioned Accept (schema-registry.yaml `acceptErrorLookup`).
     let path = format!("/data/foundation/schemaregistry/tenant/schemas/{encoded}");
     let (status, body) = h.json(Method::GET, &path, None).await;
     assert_eq!(status, 400);
-    assert!(body["type"].as_str().unwrap().ends_with("XDM-1006-400"));
+    assert!(body["type"].as_str().unwrap().ends_with("XDM-1007-400"));
     let (status, raw) = common::read(
         h.platform(Method::GET, &path)
             .header("accept", "application/vnd.adobe.xed+json; version=1")
@@ -624,6 +624,22 @@ async fn flow_service_contract() {
         )
         .await;
     assert_eq!(count, json!({ "count": 1 }));
+    // help/sources/errors/flow-service-errors.md: 1401-400 for limit with count.
+    let (status, both) = h
+        .json(Method::GET, &format!("{FLOWS}?count=true&limit=5"), None)
+        .await;
+    assert_eq!(status, 400);
+    assert!(both["type"].as_str().unwrap().ends_with("FLOW-1401-400"));
+    // ... and 1443-400 for a range operator with several values.
+    let (status, range) = h
+        .json(
+            Method::GET,
+            &format!("{FLOWS}?property=createdAt>1,2"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(range["type"].as_str().unwrap().ends_with("FLOW-1443-400"));
 
     // PATCH needs the current etag; a stale one gives 412.
     let (_, got) = h
@@ -639,6 +655,9 @@ async fn flow_service_contract() {
         )
         .await;
     assert_eq!(status, 400, "If-Match is required");
+    assert!(missing_header_type(&h, &flow_id, &patch)
+        .await
+        .ends_with("FLOW-1403-400"));
     let (status, updated) = common::read(
         h.platform(Method::PATCH, &format!("{FLOWS}/{flow_id}"))
             .header("if-match", &etag)
@@ -661,6 +680,8 @@ async fn flow_service_contract() {
     )
     .await;
     assert_eq!(status, 412);
+    assert!(stale["type"].as_str().unwrap().ends_with("FLOW-1404-412"));
+    assert_eq!(stale["title"], "Version not matching");
     assert!(stale["errorMessage"]
         .as_str()
         .unwrap()
@@ -676,10 +697,30 @@ async fn flow_service_contract() {
         .await;
     assert_eq!(status, 200);
     assert!(action["etag"].is_string());
+    assert_ne!(
+        action["etag"], updated["etag"],
+        "every update changes the etag"
+    );
     let (_, got) = h
         .json(Method::GET, &format!("{FLOWS}/{flow_id}"), None)
         .await;
     assert_eq!(got["items"][0]["state"], "disabled");
+    assert_eq!(got["items"][0]["etag"], action["etag"]);
+    assert_eq!(got["items"][0]["lastOperation"]["operation"], "disable");
+    // A stale If-Match on an action is refused the same way.
+    let (status, stale_action) = common::read(
+        h.platform(Method::POST, &format!("{FLOWS}/{flow_id}/action?op=enable"))
+            .header("if-match", updated["etag"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 412);
+    assert!(stale_action["type"]
+        .as_str()
+        .unwrap()
+        .ends_with("FLOW-1404-412"));
     let inlet = got["items"][0]["options"]["inletUrl"]
         .as_str()
         .unwrap()
@@ -714,7 +755,7 @@ async fn flow_service_contract() {
         .as_str()
         .unwrap()
         .to_string();
-    let (status, _) = h
+    let (status, in_use) = h
         .json(
             Method::DELETE,
             &format!("/data/foundation/flowservice/sourceConnections/{source_id}"),
@@ -722,6 +763,7 @@ async fn flow_service_contract() {
         )
         .await;
     assert_eq!(status, 400);
+    assert!(in_use["type"].as_str().unwrap().ends_with("FLOW-1447-400"));
     let (status, body) = h
         .json(Method::DELETE, &format!("{FLOWS}/{flow_id}"), None)
         .await;
@@ -741,11 +783,14 @@ async fn flow_service_contract() {
         .await;
     assert_eq!(status, 204);
 
-    // Bad creates.
-    let (status, _) = h
+    // Bad creates: the generic 1100-400 "Invalid request".
+    let (status, bad) = h
         .json(Method::POST, "/data/foundation/flowservice/sourceConnections", Some(json!({ "name": "x", "connectionSpec": { "id": "nope" }, "data": { "format": "json" } })))
         .await;
     assert_eq!(status, 400);
+    assert!(bad["type"].as_str().unwrap().ends_with("FLOW-1100-400"));
+    assert_eq!(bad["title"], "Invalid request");
+    assert!(bad["report"]["detailed-message"].is_string());
     let (status, _) = h
         .json(Method::POST, FLOWS, Some(json!({ "name": "x", "flowSpec": { "id": common::FLOW_SPEC }, "sourceConnectionIds": ["missing"], "targetConnectionIds": ["missing"] })))
         .await;
@@ -753,10 +798,24 @@ async fn flow_service_contract() {
     h.sim.shutdown().await;
 }
 
+/// The problem `type` of a `PATCH` sent without `If-Match`.
+async fn missing_header_type(h: &common::Harness, flow_id: &str, patch: &Value) -> String {
+    let (_, body) = h
+        .json(
+            Method::PATCH,
+            &format!("{FLOWS}/{flow_id}"),
+            Some(patch.clone()),
+        )
+        .await;
+    assert_eq!(body["title"], "Header is missing");
+    body["type"].as_str().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn runs_close_after_the_configured_window() {
     let h = common::start(SimConfig {
         run_window: Duration::from_millis(400),
+        warmup: Duration::ZERO,
         ..SimConfig::default()
     })
     .await;
@@ -790,17 +849,20 @@ async fn runs_close_after_the_configured_window() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let metrics = &run["metrics"];
-    assert_eq!(
-        metrics["statusSummary"]["status"], "partialSuccess",
-        "{run}"
-    );
+    // One of two ingested is a `success`, as in help/sources/tutorials/api/monitor.md.
+    assert_eq!(metrics["statusSummary"]["status"], "success", "{run}");
     assert_eq!(metrics["recordSummary"]["inputRecordCount"], 2);
     assert_eq!(metrics["recordSummary"]["outputRecordCount"], 1);
     assert_eq!(metrics["recordSummary"]["failedRecordCount"], 1);
     assert_eq!(
         metrics["statusSummary"]["errors"][0]["code"],
-        "DCVS-1111-400"
+        "CONNECTOR-2001-500"
     );
+    assert!(metrics["statusSummary"]["errors"][0]
+        .get("recordCount")
+        .is_none());
+    let record_errors = run["activities"][0]["statusSummary"]["extensions"]["errors"].to_string();
+    assert!(record_errors.contains("DCVS-1111-400"), "{record_errors}");
     assert!(metrics["durationSummary"]["completedAtUTC"].is_i64());
     // The next event opens a new run.
     assert_eq!(post(common::chatlio_event()).await.unwrap().status(), 200);
@@ -901,6 +963,43 @@ async fn inlet_documented_errors() {
     assert_eq!(status, 400);
     assert_eq!(body["title"], "Invalid XDM Message Format");
     assert!(body["report"]["cause"]["_streamingValidation"].is_array());
+    // A valid one passes, and says so (help/ingestion/tutorials/streaming-record-data.md).
+    h.wait_out_warmup().await;
+    let (status, body) = common::read(
+        h.http
+            .post(format!("{url}&syncValidation=true"))
+            .json(&common::chatlio_event())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["syncValidation"], json!({ "status": "pass" }));
+    // A record failing synchronous validation is dropped: neither stored nor counted
+    // (help/ingestion/quality/streaming-validation.md).
+    let (status, _) = common::read(
+        h.http
+            .post(format!("{url}&syncValidation=true"))
+            .json(&json!({ "message": "x" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (_, stored) = h
+        .control(
+            Method::GET,
+            &format!("/__sim/datasets/{dataset_id}/records"),
+            None,
+        )
+        .await;
+    assert_eq!(stored["records"].as_array().unwrap().len(), 1);
+    assert_eq!(stored["failed"], json!([]));
+    h.advance(3600).await;
+    let runs = h.runs_of(&flow_id).await;
+    assert_eq!(runs[0]["metrics"]["recordSummary"]["inputRecordCount"], 1);
     h.sim.shutdown().await;
 }
 

@@ -1,6 +1,8 @@
 //! A scripted walk of Adobe's Chatlio API tutorial
 //! (help/sources/tutorials/api/create/marketing-automation/chatlio-webhook.md) with plain
-//! HTTP calls, ending with the posted event readable from the dataset.
+//! HTTP calls, ending with the posted event readable from the dataset. It runs against
+//! the emulator's Adobe-like defaults (5 minute warm-up, hourly runs) and lets time pass
+//! with `/__sim/time/advance`.
 
 #![allow(clippy::unwrap_used, clippy::type_complexity)]
 
@@ -23,7 +25,7 @@ async fn chatlio_tutorial_walk_ingests_the_sample_event() {
     assert_eq!(stats["imsOrg"], json!(h.org_id));
 
     let (schema_id, dataset_id) = h.chatlio_schema_and_dataset("Chatlio Events").await;
-    let (flow_id, inlet_url) = h.chatlio_flow(&schema_id, &dataset_id).await;
+    let (flow_id, inlet_url, created_etag) = h.chatlio_flow_created(&schema_id, &dataset_id).await;
 
     // GET /flows/{id}: the documented shape.
     let (_, flow) = h
@@ -51,6 +53,12 @@ async fn chatlio_tutorial_walk_ingests_the_sample_event() {
     assert_eq!(item["transformations"][0]["params"]["mappingVersion"], 0);
     assert!(item["etag"].as_str().unwrap().starts_with('"'));
     assert_eq!(item["etag"], item["version"]);
+    // The tutorial reads the flow back with another etag than the create answer: Flow
+    // Service has enabled it meanwhile.
+    assert_ne!(item["etag"], json!(created_etag));
+    assert_eq!(item["lastOperation"]["operation"], "enable");
+    assert!(item["createdAt"].as_i64().unwrap() > 0);
+    assert!(item.get("lastRunDetails").is_none(), "no run yet");
     assert_eq!(
         item["runs"],
         json!(format!("/runs?property=flowId=={flow_id}"))
@@ -58,34 +66,65 @@ async fn chatlio_tutorial_walk_ingests_the_sample_event() {
     assert!(inlet_url.starts_with(&format!("{}/collection/", h.base)));
 
     // The webhook URL pattern from the UI guide: {inletUrl}?x-adobe-flow-id={flowId}.
-    let response = h
-        .http
-        .post(format!("{inlet_url}?x-adobe-flow-id={flow_id}"))
-        .json(&common::chatlio_event())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let (_, receipt) = common::read(response).await;
+    let post = || async {
+        let response = h
+            .http
+            .post(format!("{inlet_url}?x-adobe-flow-id={flow_id}"))
+            .json(&common::chatlio_event())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        common::read(response).await.1
+    };
+    // Sent right after the flow was made, during its warm-up: answered, then lost.
+    let receipt = post().await;
     assert!(receipt["inletId"].is_string());
-    assert!(receipt["xactionId"].as_str().unwrap().contains(':'));
-    assert!(receipt["receivedTimeMs"].is_i64());
-
-    // Runs for the flow count the record.
-    let (status, runs) = h
-        .json(
+    assert_eq!(receipt["syncValidation"], json!({ "skipped": true }));
+    h.advance(3600).await;
+    assert!(h.runs_of(&flow_id).await.is_empty(), "nothing was counted");
+    let (_, stored) = h
+        .control(
             Method::GET,
-            &format!("/data/foundation/flowservice/runs?property=flowId=={flow_id}"),
+            &format!("/__sim/datasets/{dataset_id}/records"),
             None,
         )
         .await;
-    assert_eq!(status, 200);
-    let run = &runs["items"][0];
+    assert_eq!(stored["records"], json!([]), "nothing was stored");
+
+    // After the warm-up (the hour above covered it) the event is ingested.
+    let receipt = post().await;
+    assert!(receipt["xactionId"].as_str().unwrap().contains(':'));
+    assert!(receipt["receivedTimeMs"].is_i64());
+
+    // Its run is listed while the hour is open, without counts yet.
+    let runs = h.runs_of(&flow_id).await;
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
     assert_eq!(run["flowId"], json!(flow_id));
+    assert_eq!(run["metrics"]["statusSummary"]["status"], "inProgress");
+    assert_eq!(run["metrics"]["recordSummary"], json!({}));
+    assert!(run["metrics"]["durationSummary"]["completedAtUTC"].is_null());
+
+    // Once the hour has passed, the run is closed and counts the record.
+    let advanced = h.advance(3600).await;
+    assert_eq!(advanced["closedRuns"], 1);
+    let runs = h.runs_of(&flow_id).await;
+    let run = &runs[0];
     assert_eq!(run["metrics"]["recordSummary"]["inputRecordCount"], 1);
     assert_eq!(run["metrics"]["recordSummary"]["outputRecordCount"], 1);
     assert_eq!(run["metrics"]["recordSummary"]["failedRecordCount"], 0);
-    assert_eq!(run["metrics"]["statusSummary"]["status"], "inProgress");
+    assert_eq!(run["metrics"]["statusSummary"]["status"], "success");
+    assert!(run["metrics"]["durationSummary"]["completedAtUTC"].is_i64());
+    let (_, flow) = h
+        .json(
+            Method::GET,
+            &format!("/data/foundation/flowservice/flows/{flow_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(flow["items"][0]["lastRunDetails"]["id"], run["id"]);
+    assert_eq!(flow["items"][0]["lastRunDetails"]["state"], "success");
 
     // The mapped record is in the dataset.
     let (status, stored) = h
@@ -185,6 +224,7 @@ async fn the_tutorial_mapping_without_id_and_timestamp_fails_records_with_a_requ
         )
         .await;
     let inlet = got["items"][0]["options"]["inletUrl"].as_str().unwrap();
+    h.wait_out_warmup().await;
     // The header form of x-adobe-flow-id.
     let response = h
         .http
@@ -219,18 +259,35 @@ async fn the_tutorial_mapping_without_id_and_timestamp_fails_records_with_a_requ
         .to_string()
         .contains("required key [_id] not found"));
 
-    let (_, runs) = h
-        .json(
-            Method::GET,
-            &format!("/data/foundation/flowservice/runs?property=flowId=={flow_id}"),
-            None,
-        )
-        .await;
-    let summary = &runs["items"][0]["metrics"];
+    h.advance(3600).await;
+    let runs = h.runs_of(flow_id).await;
+    let run = &runs[0];
+    let summary = &run["metrics"];
     assert_eq!(summary["recordSummary"]["failedRecordCount"], 1);
+    assert_eq!(summary["statusSummary"]["status"], "failed");
+    // Adobe's layout (help/sources/tutorials/api/monitor.md): the run level names the
+    // activity that failed, without counts; the record-level codes with their counts
+    // are in the activity's extensions.
     assert_eq!(
-        summary["statusSummary"]["errors"][0]["code"],
-        "DCVS-1111-400"
+        summary["statusSummary"]["errors"],
+        json!([{ "code": "CONNECTOR-2001-500", "message": "Error occurred at promotion activity." }])
     );
+    let record_errors = run["activities"][0]["statusSummary"]["extensions"]["errors"]
+        .as_array()
+        .unwrap();
+    let required = record_errors
+        .iter()
+        .find(|e| e["code"] == "DCVS-1111-400")
+        .unwrap();
+    assert_eq!(required["recordCount"], 1);
+    let summary_error = record_errors
+        .iter()
+        .find(|e| e["code"] == "INGEST-1212-400")
+        .unwrap();
+    assert!(summary_error.get("recordCount").is_none());
+    assert!(summary_error["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Encountered 1 errors in the data. Successfully ingested 0 rows."));
     h.sim.shutdown().await;
 }

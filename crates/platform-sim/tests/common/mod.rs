@@ -165,9 +165,52 @@ impl Harness {
         (schema_id, dataset_id)
     }
 
+    /// `POST /__sim/time/advance`: as if `secs` seconds had passed.
+    pub async fn advance(&self, secs: u64) -> Value {
+        let (status, body) = self
+            .control(
+                Method::POST,
+                "/__sim/time/advance",
+                Some(json!({ "secs": secs })),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Lets the configured warm-up of every flow made so far pass.
+    pub async fn wait_out_warmup(&self) {
+        self.advance(self.sim.config().warmup.as_secs() + 1).await;
+    }
+
+    /// Runs of one flow, newest first, as a monitoring client asks for them.
+    pub async fn runs_of(&self, flow_id: &str) -> Vec<Value> {
+        let (status, runs) = self
+            .json(
+                Method::GET,
+                &format!(
+                    "/data/foundation/flowservice/runs?property=flowId=={flow_id}&orderby=-createdAt"
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{runs}");
+        runs["items"].as_array().unwrap().clone()
+    }
+
     /// Source connection, target connection, mapping set and flow for a schema + dataset.
     /// Returns (flow id, inlet URL).
     pub async fn chatlio_flow(&self, schema_id: &str, dataset_id: &str) -> (String, String) {
+        let (flow_id, inlet, _) = self.chatlio_flow_created(schema_id, dataset_id).await;
+        (flow_id, inlet)
+    }
+
+    /// As [`Harness::chatlio_flow`], also returning the etag of the create answer.
+    pub async fn chatlio_flow_created(
+        &self,
+        schema_id: &str,
+        dataset_id: &str,
+    ) -> (String, String, String) {
         let tenant = self.tenant();
         let (status, source) = self
             .json(
@@ -246,7 +289,8 @@ impl Harness {
             .as_str()
             .unwrap()
             .to_string();
-        (flow_id, inlet)
+        let created_etag = flow["etag"].as_str().unwrap().to_string();
+        (flow_id, inlet, created_etag)
     }
 }
 
