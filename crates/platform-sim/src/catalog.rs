@@ -59,6 +59,11 @@ async fn create(
         ))
     })?;
     let full_schema_id = schema.get("$id").cloned().unwrap_or(json!(schema_id));
+    let schema_is_union = crate::schema_registry::is_union(schema);
+    let data_behavior = data_behavior(schema);
+    if asks_for_profile(body.get("tags")) && !schema_is_union {
+        return Err(profile_schema_not_enabled());
+    }
     let id = random_hex(12);
     let now = now_ms();
     let mut dataset = body.clone();
@@ -80,7 +85,25 @@ async fn create(
         json!(format!("@/dataSetFiles?dataSetId={id}")),
     );
     dataset.insert("state".into(), json!("DRAFT"));
-    dataset.entry("tags").or_insert_with(|| json!({}));
+    // A real dataset always carries these (catalog.yaml dataset `classification`; the
+    // `adobe/pqs/table` and `adobe/siphon/table/format` tags of the documented examples,
+    // e.g. help/catalog/datasets/enable-for-profile.md), and third-party clients such as
+    // `aepp` read them on every dataset.
+    dataset.insert(
+        "classification".into(),
+        json!({ "dataBehavior": data_behavior, "managedBy": "CUSTOMER" }),
+    );
+    // Assumed: a dataset made without a description has the property with no value, so
+    // `properties=description` answers `{}` for it (help/catalog/api/filter-data.md).
+    dataset.entry("description").or_insert_with(|| json!(""));
+    let table = table_name(dataset.get("name").and_then(Value::as_str), &id);
+    let tags = dataset.entry("tags").or_insert_with(|| json!({}));
+    if let Some(tags) = tags.as_object_mut() {
+        tags.entry("adobe/pqs/table")
+            .or_insert_with(|| json!([table]));
+        tags.entry("adobe/siphon/table/format")
+            .or_insert_with(|| json!(["parquet"]));
+    }
     data.datasets.insert(id.clone(), Value::Object(dataset));
     drop(platform);
     sim.mark_dirty();
@@ -89,6 +112,80 @@ async fn create(
         Json(json!([format!("@/dataSets/{id}")])),
     )
         .into_response())
+}
+
+/// Whether dataset `tags` ask for Profile or Identity Service (`unifiedProfile` /
+/// `unifiedIdentity` holding `enabled:true`, help/catalog/datasets/enable-for-profile.md).
+fn asks_for_profile(tags: Option<&Value>) -> bool {
+    ["unifiedProfile", "unifiedIdentity"].iter().any(|name| {
+        tags.and_then(|tags| tags.get(*name))
+            .and_then(Value::as_array)
+            .is_some_and(|values| {
+                values.iter().any(|value| {
+                    value
+                        .as_str()
+                        .is_some_and(|text| text.eq_ignore_ascii_case("enabled:true"))
+                })
+            })
+    })
+}
+
+/// The documented answer to a Profile dataset on a schema without the `union` tag
+/// (help/xdm/troubleshooting-guide.md at 00010d38, "To enable profile datasets the schema
+/// should be valid"), body as printed there. Adobe documents it for Profile; Identity
+/// Service (`unifiedIdentity`) is given the same answer (assumed).
+fn profile_schema_not_enabled() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        json!({
+            "type": "/placeholder/type/uri",
+            "status": 400,
+            "title": "BadRequestError",
+            "detail": "To enable profile datasets the schema should be valid"
+        }),
+    )
+}
+
+/// `time-series` for ExperienceEvent schemas, `record` otherwise (help/xdm/home.md "data
+/// behaviors"; catalog.yaml `classification.dataBehavior`).
+fn data_behavior(schema: &Value) -> &'static str {
+    let extends_time_series = schema
+        .get("meta:extends")
+        .and_then(Value::as_array)
+        .is_some_and(|ancestors| {
+            ancestors
+                .iter()
+                .any(|a| a.as_str() == Some("https://ns.adobe.com/xdm/data/time-series"))
+        });
+    let is_event =
+        schema.get("meta:class").and_then(Value::as_str) == Some(crate::xdm::EXPERIENCE_EVENT);
+    if extends_time_series || is_event {
+        "time-series"
+    } else {
+        "record"
+    }
+}
+
+/// The Query Service table name Catalog derives from a dataset name (`Luma CRM Dataset` →
+/// `luma_crm_dataset`, as in Adobe's tutorials); assumed: the id when there is no name.
+fn table_name(name: Option<&str>, id: &str) -> String {
+    let derived: String = name
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let trimmed = derived.trim_matches('_');
+    if trimmed.is_empty() {
+        format!("dataset_{id}")
+    } else {
+        trimmed.to_string()
+    }
 }
 
 trait PointerStr {
@@ -126,6 +223,10 @@ fn with_batch_info(sim: &Sim, id: &str, dataset: &Value) -> Value {
     out
 }
 
+/// `properties=a,b`: only those top-level properties. As help/catalog/api/filter-data.md
+/// "Limit displayed properties" shows, a property the object lacks is left out (an
+/// object with none of them is `{}`), and one it has without a value (null, empty text,
+/// empty list) comes back as an empty object.
 fn project(item: &Value, properties: Option<&str>) -> Value {
     match properties {
         None => item.clone(),
@@ -133,7 +234,14 @@ fn project(item: &Value, properties: Option<&str>) -> Value {
             let mut out = Map::new();
             for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
                 if let Some(value) = item.get(name) {
-                    out.insert(name.to_string(), value.clone());
+                    let has_value = match value {
+                        Value::Null => false,
+                        Value::String(text) => !text.is_empty(),
+                        Value::Array(items) => !items.is_empty(),
+                        _ => true,
+                    };
+                    let shown = if has_value { value.clone() } else { json!({}) };
+                    out.insert(name.to_string(), shown);
                 }
             }
             Value::Object(out)
@@ -331,6 +439,26 @@ async fn patch(
             )
         }
     }
+    if asks_for_profile(updated.get("tags")) && !asks_for_profile(dataset.get("tags")) {
+        let schema_id = updated
+            .pointer("/schemaRef/id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let schema_is_union = platform
+            .data
+            .get(&caller.sandbox.name)
+            .and_then(|data| find_schema(data, &schema_id))
+            .is_some_and(crate::schema_registry::is_union);
+        if !schema_is_union {
+            return Err(profile_schema_not_enabled());
+        }
+    }
+    let dataset = platform
+        .data
+        .get_mut(&caller.sandbox.name)
+        .and_then(|d| d.datasets.get_mut(&id))
+        .ok_or_else(|| Service::Catalog.not_found("dataSet", &id))?;
     updated["updated"] = json!(now_ms());
     updated["updatedUser"] = json!(caller.user_id);
     *dataset = updated;

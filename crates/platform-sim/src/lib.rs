@@ -245,6 +245,11 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
     })
 }
 
+/// The path as the client sent it, before a trailing slash is dropped for routing: the
+/// request log and fault rules see what was asked for.
+#[derive(Clone)]
+struct RequestedPath(String);
+
 /// Lets the fault injector close a connection without answering.
 #[derive(Clone)]
 pub(crate) struct ConnectionKill(Arc<Notify>);
@@ -273,6 +278,9 @@ async fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<
                         let kill = ConnectionKill(Arc::clone(&kill_for_requests));
                         async move {
                             let mut request = request.map(axum::body::Body::new);
+                            let requested = RequestedPath(request.uri().path().to_string());
+                            request.extensions_mut().insert(requested);
+                            util::drop_trailing_slash(request.uri_mut());
                             request.extensions_mut().insert(kill);
                             router.oneshot(request).await
                         }
@@ -327,7 +335,10 @@ async fn wrong_method(request: Request) -> Response {
 
 /// Request log, latency and fault injection around every non-control request.
 async fn observe(State(sim): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
+    let path = request
+        .extensions()
+        .get::<RequestedPath>()
+        .map_or_else(|| request.uri().path().to_string(), |path| path.0.clone());
     if path.starts_with("/__sim") {
         return next.run(request).await;
     }

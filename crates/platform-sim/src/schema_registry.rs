@@ -12,7 +12,8 @@ use crate::errors::{ApiError, Service};
 use crate::gateway::{json_body, json_object, Caller, RawBody};
 use crate::state::{AppState, Permission, SandboxData, Sim};
 use crate::util::{
-    header_str, now_ms, query_all, query_get, query_pairs, random_hex, sort_items, PropertyFilter,
+    compare_text, header_str, now_ms, query_all, query_get, query_pairs, random_hex, scalar_text,
+    values_at_path, PropertyFilter,
 };
 use crate::xdm::{self, Node};
 
@@ -116,12 +117,36 @@ fn accept_header(headers: &HeaderMap) -> String {
         .to_ascii_lowercase()
 }
 
-fn accept_error() -> ApiError {
+/// Which request an `Accept` was refused on: the registry answers each with its own code
+/// and names the form it wanted (schema-registry.yaml `acceptErrorList`,
+/// `acceptErrorLookup`, `acceptErrorDescriptorList`, `acceptErrorDescriptorLookup`;
+/// help/xdm/troubleshooting-guide.md "Accept header invalid").
+#[derive(Debug, Clone, Copy)]
+enum AcceptUse {
+    List,
+    Lookup,
+    DescriptorList,
+    DescriptorLookup,
+}
+
+fn accept_error(used: AcceptUse, headers: &HeaderMap) -> ApiError {
+    let (number, wanted) = match used {
+        AcceptUse::List => (1006, "application/vnd.adobe.{xed|xdm}+json"),
+        AcceptUse::Lookup => (
+            1007,
+            "application/vnd.adobe.{xed|xdm}+json; version=1 (Version should be specified)",
+        ),
+        AcceptUse::DescriptorList => (1008, "application/vnd.adobe.xdm-id+json"),
+        AcceptUse::DescriptorLookup => (1009, "application/vnd.adobe.xdm+json"),
+    };
+    let supplied = header_str(headers, "accept").unwrap_or_default();
     Service::Xdm.problem(
         StatusCode::BAD_REQUEST,
-        1006,
+        number,
         "Accept header invalid",
-        "A valid Accept value should look like application/vnd.adobe.{xed|xdm}+json",
+        &format!(
+            "The supplied Accept header is not valid: {supplied} - A valid Accept value should look like {wanted}"
+        ),
     )
 }
 
@@ -132,7 +157,7 @@ fn lookup_form(headers: &HeaderMap) -> Result<LookupForm, ApiError> {
         .split(';')
         .any(|p| p == "version=1" || p.starts_with("version=1."))
     {
-        return Err(accept_error());
+        return Err(accept_error(AcceptUse::Lookup, headers));
     }
     match media {
         "application/vnd.adobe.xed+json" => Ok(LookupForm::Raw),
@@ -142,7 +167,7 @@ fn lookup_form(headers: &HeaderMap) -> Result<LookupForm, ApiError> {
         "application/vnd.adobe.xed-notext+json" => Ok(LookupForm::NoText),
         "application/vnd.adobe.xed-full-notext+json" => Ok(LookupForm::FullNoText),
         "application/vnd.adobe.xed-full-desc+json" => Ok(LookupForm::FullDesc),
-        _ => Err(accept_error()),
+        _ => Err(accept_error(AcceptUse::Lookup, headers)),
     }
 }
 
@@ -153,7 +178,31 @@ fn list_form(headers: &HeaderMap) -> Result<bool, ApiError> {
     match media {
         "application/vnd.adobe.xed-id+json" => Ok(true),
         "application/vnd.adobe.xed+json" => Ok(false),
-        _ => Err(accept_error()),
+        _ => Err(accept_error(AcceptUse::List, headers)),
+    }
+}
+
+/// The media types of the descriptor list (schema-registry.yaml `acceptDescriptors`).
+const DESCRIPTOR_LIST_MEDIA: &[&str] = &[
+    "application/vnd.adobe.xdm-id+json",
+    "application/vnd.adobe.xdm-link+json",
+    "application/vnd.adobe.xdm+json",
+    "application/vnd.adobe.xdm-v2+json",
+    "application/vnd.adobe.xdm-v2-id+json",
+    "application/vnd.adobe.xdm-v2-link+json",
+];
+
+/// A descriptor lookup needs no `Accept` ("Descriptors are not versioned, therefore no
+/// `Accept` header is required", schema-registry.yaml `retrieveDescriptor`), but one that
+/// is given must be an `xdm` form: `application/json` or an `xed` form is `XDM-1009-400`.
+/// `*/*` (what HTTP libraries send by default) counts as none.
+fn check_descriptor_lookup_accept(headers: &HeaderMap) -> Result<(), ApiError> {
+    let accept = accept_header(headers);
+    let media = accept.split(';').next().unwrap_or_default();
+    if media.is_empty() || media == "*/*" || DESCRIPTOR_LIST_MEDIA.contains(&media) {
+        Ok(())
+    } else {
+        Err(accept_error(AcceptUse::DescriptorLookup, headers))
     }
 }
 
@@ -247,6 +296,16 @@ async fn stats(State(sim): State<AppState>, caller: Caller) -> Result<Json<Value
                 .and_then(Value::as_i64),
         )
     });
+    // One union per class that has a Profile-enabled schema (help/xdm/api/unions.md).
+    let mut union_classes: Vec<&str> = data
+        .schemas
+        .iter()
+        .filter(|schema| is_union(schema))
+        .filter_map(|schema| schema.get("meta:class").and_then(Value::as_str))
+        .collect();
+    union_classes.sort_unstable();
+    union_classes.dedup();
+    let unions = union_classes.len();
     let mut class_usage = serde_json::Map::new();
     for schema in &data.schemas {
         if let Some(class) = schema.get("meta:class").and_then(Value::as_str) {
@@ -266,7 +325,7 @@ async fn stats(State(sim): State<AppState>, caller: Caller) -> Result<Json<Value
             "mixins": data.field_groups.len(),
             "datatypes": 0,
             "classes": 0,
-            "unions": 0,
+            "unions": unions,
         },
         "recentlyCreatedResources": recent.iter().take(5).map(|i| summary(i)).collect::<Vec<_>>(),
         "recentlyUpdatedResources": recent.iter().take(5).map(|i| summary(i)).collect::<Vec<_>>(),
@@ -274,6 +333,70 @@ async fn stats(State(sim): State<AppState>, caller: Caller) -> Result<Json<Value
     })))
 }
 
+/// Page size when no `limit` is given: "the Schema Registry limits result sets to 300
+/// items" (help/xdm/api/schemas.md "Retrieve a list of schemas").
+const DEFAULT_PAGE_SIZE: usize = 300;
+/// Largest `limit` (help/xdm/api/appendix.md "Paging": between 0 and 500).
+const MAX_PAGE_SIZE: usize = 500;
+/// The order of a list without `orderby`: the spec's list examples answer
+/// `"_page": {"orderby": "updated"}` (schema-registry.yaml).
+const DEFAULT_ORDERBY: &str = "updated";
+
+/// The JSON path behind an `orderby` field name: `updated` and `created` are the
+/// registry's own timestamps.
+fn order_path(field: &str) -> String {
+    match field {
+        "updated" => "meta:registryMetadata.repo:lastModifiedDate".into(),
+        "created" => "meta:registryMetadata.repo:createdDate".into(),
+        other => other.into(),
+    }
+}
+
+/// `orderby=title,-version` as (path, descending) pairs, primary first.
+fn order_keys(orderby: &str) -> Vec<(String, bool)> {
+    orderby
+        .split(',')
+        .map(str::trim)
+        .filter(|field| !field.is_empty())
+        .map(|field| match field.strip_prefix('-') {
+            Some(rest) => (order_path(rest), true),
+            None => (order_path(field.trim_start_matches('+')), false),
+        })
+        .collect()
+}
+
+fn order_value(item: &Value, path: &str) -> Option<String> {
+    values_at_path(item, path)
+        .first()
+        .map(|value| scalar_text(value))
+}
+
+fn compare_by(keys: &[(String, bool)], left: &Value, right: &Value) -> std::cmp::Ordering {
+    for (path, descending) in keys {
+        let ordering = match (order_value(left, path), order_value(right, path)) {
+            (Some(l), Some(r)) => compare_text(&l, &r),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        };
+        let ordering = if *descending {
+            ordering.reverse()
+        } else {
+            ordering
+        };
+        if ordering.is_ne() {
+            return ordering;
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+/// One page of a registry list, as help/xdm/api/appendix.md "Paging" describes it: sorted
+/// by `orderby`, starting strictly after `start` (a value of the primary sort field), at
+/// most `limit` items, except that items sharing the last item's primary value stay on
+/// the same page so the next `start` skips none ("this value is not strictly honored").
+/// `_page.next` is the `start` of the next page (what `aepp` reads) and `_links.next.href`
+/// the whole next URL; both are null on the last page.
 fn list_resources(
     sim: &Sim,
     caller: &Caller,
@@ -289,27 +412,68 @@ fn list_resources(
         .map(PropertyFilter::parse)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Service::Xdm.bad_request(&e.to_string()))?;
-    let limit =
-        match query_get(&pairs, "limit") {
-            Some(raw) => Some(raw.parse::<usize>().ok().filter(|l| *l <= 500).ok_or_else(
-                || Service::Xdm.bad_request("limit must be an integer between 0 and 500."),
-            )?),
-            None => None,
-        };
+    let limit = match query_get(&pairs, "limit") {
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=MAX_PAGE_SIZE).contains(l))
+            .ok_or_else(|| {
+                Service::Xdm.bad_request(&format!(
+                    "limit must be a positive integer of at most {MAX_PAGE_SIZE}."
+                ))
+            })?,
+        None => DEFAULT_PAGE_SIZE,
+    };
+    let orderby = query_get(&pairs, "orderby")
+        .filter(|order| !order.trim().is_empty())
+        .unwrap_or(DEFAULT_ORDERBY)
+        .to_string();
+    let keys = order_keys(&orderby);
+    let Some((primary, descending)) = keys.first().cloned() else {
+        return Err(Service::Xdm.bad_request("orderby names no field."));
+    };
+    let start = query_get(&pairs, "start");
     let platform = sim.platform.read();
     let data = sandbox_data(&platform, caller)?;
     let mut items: Vec<Value> = resource
         .list(data)
         .iter()
         .filter(|item| filters.iter().all(|f| f.matches(item)))
+        .filter(|item| {
+            start.is_none_or(|start| {
+                order_value(item, &primary).is_some_and(|value| {
+                    let ordering = compare_text(&value, start);
+                    if descending {
+                        ordering.is_lt()
+                    } else {
+                        ordering.is_gt()
+                    }
+                })
+            })
+        })
         .cloned()
         .collect();
-    let orderby = query_get(&pairs, "orderby");
-    if let Some(order) = orderby {
-        sort_items(&mut items, order);
+    drop(platform);
+    items.sort_by(|left, right| compare_by(&keys, left, right));
+    let mut taken = items.len().min(limit);
+    if let Some(last) = taken.checked_sub(1).and_then(|index| items.get(index)) {
+        let boundary = order_value(last, &primary);
+        while items
+            .get(taken)
+            .is_some_and(|item| order_value(item, &primary) == boundary)
+        {
+            taken += 1;
+        }
     }
-    let cap = limit.unwrap_or(300).min(300);
-    items.truncate(cap);
+    let next = if taken < items.len() {
+        taken
+            .checked_sub(1)
+            .and_then(|index| items.get(index))
+            .and_then(|last| order_value(last, &primary))
+    } else {
+        None
+    };
+    items.truncate(taken);
     let results: Vec<Value> = if short {
         items
             .iter()
@@ -325,6 +489,22 @@ fn list_resources(
     } else {
         items
     };
+    let list_url = format!(
+        "{}{BASE}/tenant/{}",
+        sim.base_url(),
+        match resource {
+            Resource::Schema => "schemas",
+            Resource::FieldGroup => "fieldgroups",
+        }
+    );
+    let next_link = next.as_ref().map(|next| {
+        let mut serializer = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in pairs.iter().filter(|(key, _)| key != "start") {
+            serializer.append_pair(key, value);
+        }
+        serializer.append_pair("start", next);
+        json!({ "href": format!("{list_url}?{}", serializer.finish()) })
+    });
     let global_link = match resource {
         Resource::Schema => (
             "global_schemas",
@@ -337,8 +517,8 @@ fn list_resources(
     };
     Ok(Json(json!({
         "results": results,
-        "_page": { "orderby": orderby, "next": null, "count": results.len() },
-        "_links": { "next": null, global_link.0: { "href": global_link.1 } },
+        "_page": { "orderby": orderby, "next": next, "count": results.len() },
+        "_links": { "next": next_link, global_link.0: { "href": global_link.1 } },
     })))
 }
 
@@ -572,6 +752,7 @@ fn create_resource(
         }
         Resource::Schema => {
             let (class, extends) = check_schema(data, &body)?;
+            check_union_change(data, &json!({}), &body)?;
             item["meta:class"] = json!(class);
             item["meta:extends"] = Value::Array(extends);
             item["meta:abstract"] = json!(false);
@@ -684,6 +865,7 @@ fn patch_resource(
             let (class, extends) = check_schema(data, &item)?;
             item["meta:class"] = json!(class);
             item["meta:extends"] = Value::Array(extends);
+            check_union_change(data, &resource.list(data)[index], &item)?;
         }
     }
     let created = item
@@ -697,6 +879,78 @@ fn patch_resource(
     sim.mark_dirty();
     crate::flow_service::rebuild_inlets(sim);
     Ok(Json(item))
+}
+
+/// The tag that enables a schema for Real-Time Customer Profile
+/// (help/xdm/api/schemas.md "Enable a schema for use in Real-time Customer Profile").
+const UNION_TAG: &str = "union";
+
+/// Whether a schema carries the `union` tag in `meta:immutableTags`.
+pub fn is_union(schema: &Value) -> bool {
+    schema
+        .get("meta:immutableTags")
+        .and_then(Value::as_array)
+        .is_some_and(|tags| tags.iter().any(|tag| tag.as_str() == Some(UNION_TAG)))
+}
+
+/// The Profile rules of a schema PATCH:
+/// * `meta:immutableTags` must stay a list of strings;
+/// * an immutable tag, once set, is never removed ("Immutable tags are tags that are
+///   intended to be set, but never removed", help/xdm/api/schemas.md); Adobe documents no
+///   error for trying, so this answers a plain `XDM-1000-400` (assumed);
+/// * adding `union` needs an `identityMap` field or a primary identity descriptor, else
+///   `XDM-1528-400` (help/xdm/troubleshooting-guide.md "The schema must include an
+///   identityMap or primary identity").
+fn check_union_change(data: &SandboxData, before: &Value, after: &Value) -> Result<(), ApiError> {
+    let tags = |schema: &Value| -> Result<Vec<String>, ApiError> {
+        match schema.get("meta:immutableTags") {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|tag| {
+                    tag.as_str().map(str::to_string).ok_or_else(|| {
+                        Service::Xdm.bad_request("meta:immutableTags must be an array of strings.")
+                    })
+                })
+                .collect(),
+            Some(_) => {
+                Err(Service::Xdm.bad_request("meta:immutableTags must be an array of strings."))
+            }
+        }
+    };
+    let old_tags = tags(before)?;
+    let new_tags = tags(after)?;
+    if let Some(removed) = old_tags.iter().find(|tag| !new_tags.contains(tag)) {
+        return Err(Service::Xdm.bad_request(&format!(
+            "The immutable tag {removed} cannot be removed from a schema once it is set."
+        )));
+    }
+    if is_union(after) && !is_union(before) && !can_join_union(data, after) {
+        return Err(Service::Xdm.problem(
+            StatusCode::BAD_REQUEST,
+            1528,
+            "Union descriptor validation error",
+            "To participate in a union, a schema must include an identityMap fieldgroup or a primary identity descriptor.",
+        ));
+    }
+    Ok(())
+}
+
+/// A schema may join its class's union when its resolved fields have a root
+/// `identityMap` (the ExperienceEvent class has one; the Individual Profile class gets it
+/// from the IdentityMap field group) or a primary identity descriptor names it.
+fn can_join_union(data: &SandboxData, schema: &Value) -> bool {
+    let has_identity_map = xdm::resolve_schema(schema, &data.field_groups)
+        .ok()
+        .and_then(|resolved| resolved.pointer("/properties/identityMap").cloned())
+        .is_some();
+    let id = schema.get("$id");
+    has_identity_map
+        || data.descriptors.iter().any(|descriptor| {
+            descriptor.get("xdm:sourceSchema") == id
+                && descriptor.get("@type").and_then(Value::as_str) == Some("xdm:descriptorIdentity")
+                && descriptor.get("xdm:isPrimary").and_then(Value::as_bool) == Some(true)
+        })
 }
 
 async fn patch_field_group(
@@ -738,6 +992,14 @@ fn delete_resource(
         .cloned()
         .ok_or_else(|| not_found(resource, id))?;
     let full_id = item.get("$id").cloned().unwrap_or(Value::Null);
+    // "delete the schema if it has not been enabled for Real-Time Customer Profile or has
+    // associated datasets" (help/xdm/ui/resources/schemas.md "More actions"); the API's
+    // error for it is not documented, so it answers a plain XDM-1000-400 (assumed).
+    if resource == Resource::Schema && is_union(&item) {
+        return Err(Service::Xdm.bad_request(&format!(
+            "The schema {id} is enabled for Profile and cannot be deleted."
+        )));
+    }
     let referenced = match resource {
         Resource::FieldGroup => data.schemas.iter().any(|s| {
             s.get("meta:extends")
@@ -900,8 +1162,10 @@ async fn get_descriptor(
     State(sim): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewSchemas, Service::Xdm)?;
+    check_descriptor_lookup_accept(&headers)?;
     let platform = sim.platform.read();
     let data = sandbox_data(&platform, &caller)?;
     data.descriptors
@@ -928,6 +1192,9 @@ async fn list_descriptors(
     caller.require(Permission::ViewSchemas, Service::Xdm)?;
     let accept = accept_header(&headers);
     let media = accept.split(';').next().unwrap_or_default().to_string();
+    if !DESCRIPTOR_LIST_MEDIA.contains(&media.as_str()) {
+        return Err(accept_error(AcceptUse::DescriptorList, &headers));
+    }
     let pairs = query_pairs(query.as_deref());
     let filters = query_all(&pairs, "property")
         .into_iter()
@@ -951,33 +1218,19 @@ async fn list_descriptors(
             .get("@id")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let entry =
-            match media.as_str() {
-                "application/vnd.adobe.xdm-id+json" => json!(id),
-                "application/vnd.adobe.xdm-link+json" => json!(format!("/tenant/descriptors/{id}")),
-                "application/vnd.adobe.xdm+json" | "application/vnd.adobe.xdm-v2+json" => {
-                    descriptor.clone()
-                }
-                _ => return Err(Service::Xdm.problem(
-                    StatusCode::BAD_REQUEST,
-                    1006,
-                    "Accept header invalid",
-                    "A valid Accept value should look like application/vnd.adobe.{xed|xdm}+json",
-                )),
-            };
+        let entry = match media.as_str() {
+            "application/vnd.adobe.xdm-id+json" | "application/vnd.adobe.xdm-v2-id+json" => {
+                json!(id)
+            }
+            "application/vnd.adobe.xdm-link+json" | "application/vnd.adobe.xdm-v2-link+json" => {
+                json!(format!("/tenant/descriptors/{id}"))
+            }
+            _ => descriptor.clone(),
+        };
         let list = grouped.entry(kind).or_insert_with(|| json!([]));
         if let Value::Array(items) = list {
             items.push(entry);
         }
-    }
-    if !matches!(
-        media.as_str(),
-        "application/vnd.adobe.xdm-id+json"
-            | "application/vnd.adobe.xdm-link+json"
-            | "application/vnd.adobe.xdm+json"
-            | "application/vnd.adobe.xdm-v2+json"
-    ) {
-        return Err(accept_error());
     }
     let mut response = Json(Value::Object(grouped)).into_response();
     response.headers_mut().insert(

@@ -58,6 +58,34 @@ pub fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
+/// Adobe's gateway answers `/schemaregistry/stats/` like `/schemaregistry/stats`, and
+/// third-party clients such as `aepp` call some paths with a trailing slash; routes are
+/// written without one, so it is dropped before routing (the root `/` stays).
+pub fn drop_trailing_slash(uri: &mut axum::http::Uri) {
+    let path = uri.path();
+    if path.len() <= 1 || !path.ends_with('/') {
+        return;
+    }
+    let trimmed = path.trim_end_matches('/');
+    let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+    let rebuilt = match uri.query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_string(),
+    };
+    let mut parts = uri.clone().into_parts();
+    match rebuilt.parse() {
+        Ok(path_and_query) => parts.path_and_query = Some(path_and_query),
+        Err(error) => {
+            tracing::debug!(%error, "kept a path whose trimmed form does not parse");
+            return;
+        }
+    }
+    match axum::http::Uri::from_parts(parts) {
+        Ok(changed) => *uri = changed,
+        Err(error) => tracing::debug!(%error, "kept a path whose trimmed form does not parse"),
+    }
+}
+
 /// Parses a raw query string into ordered pairs (repeated keys kept).
 pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     match raw {
@@ -509,6 +537,21 @@ mod tests {
         assert!(PropertyFilter::parse("!missing").unwrap().matches(&flow));
         assert!(PropertyFilter::parse("meta:intendedToExtend==https://ns.adobe.com/x").is_ok());
         assert!(PropertyFilter::parse("name~(").is_err());
+    }
+
+    #[test]
+    fn trailing_slashes_are_dropped_before_routing() {
+        let mut uri: axum::http::Uri = "/data/foundation/schemaregistry/stats/?x=1"
+            .parse()
+            .unwrap();
+        drop_trailing_slash(&mut uri);
+        assert_eq!(uri, "/data/foundation/schemaregistry/stats?x=1");
+        let mut root: axum::http::Uri = "/".parse().unwrap();
+        drop_trailing_slash(&mut root);
+        assert_eq!(root, "/");
+        let mut plain: axum::http::Uri = "/a/b".parse().unwrap();
+        drop_trailing_slash(&mut plain);
+        assert_eq!(plain, "/a/b");
     }
 
     #[test]

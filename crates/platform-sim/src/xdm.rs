@@ -67,7 +67,10 @@ pub fn experience_event_class() -> Value {
     })
 }
 
-/// The XDM Individual Profile class (minimal).
+/// The XDM Individual Profile class (minimal). Its own fields are those of
+/// help/xdm/classes/individual-profile.md; `identityMap` is not one of them (it comes from
+/// the IdentityMap field group), so a Profile schema joins the union only through a
+/// primary identity descriptor here.
 pub fn profile_class() -> Value {
     json!({
         "$id": PROFILE,
@@ -86,7 +89,20 @@ pub fn profile_class() -> Value {
         ],
         "properties": {
             "_id": { "title": "Identifier", "type": "string", "meta:xdmType": "string" },
-            "identityMap": identity_map()
+            "_repo": {
+                "title": "Repository",
+                "type": "object",
+                "meta:xdmType": "object",
+                "properties": {
+                    "createDate": { "type": "string", "format": "date-time", "meta:xdmType": "date-time" },
+                    "modifyDate": { "type": "string", "format": "date-time", "meta:xdmType": "date-time" }
+                }
+            },
+            "personID": { "title": "Person ID", "type": "string", "meta:xdmType": "string" },
+            "createdByBatchID": { "title": "Created by batch ID", "type": "string", "meta:xdmType": "string" },
+            "modifiedByBatchID": { "title": "Modified by batch ID", "type": "string", "meta:xdmType": "string" },
+            "repositoryCreatedBy": { "title": "Created by user ID", "type": "string", "meta:xdmType": "string" },
+            "repositoryLastModifiedBy": { "title": "Modified by user ID", "type": "string", "meta:xdmType": "string" }
         },
         "required": ["_id"]
     })
