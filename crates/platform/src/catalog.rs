@@ -37,9 +37,10 @@ pub struct DatasetQuery {
     pub name: Option<String>,
     /// Properties to return (`properties=name,schemaRef`); empty = all.
     pub properties: Vec<String>,
-    /// Page size (Adobe: default 20, max 100).
+    /// Page size (Adobe: default 20, max 100); [`Catalog::list_datasets`] uses 100 when
+    /// none is given.
     pub limit: Option<u32>,
-    /// Zero-based offset.
+    /// Zero-based offset: `Some(n)` reads the one page at `n`, `None` reads every page.
     pub start: Option<u32>,
 }
 
@@ -57,23 +58,73 @@ pub(crate) fn dataset_id_from_create_response(paths: &[String]) -> Result<Datase
         })
 }
 
-/// Decodes a Catalog map `{id: object}` into ordered `(id, object)` pairs.
+/// Decodes a Catalog map `{id: object}` into ordered `(id, object)` pairs. An entry that
+/// does not decode is skipped with a warning naming its id, so one odd object in a
+/// sandbox cannot fail a whole list.
 fn keyed<Id: From<String>, T: DeserializeOwned>(
     operation: &'static str,
     map: Map<String, Value>,
-) -> Result<Vec<(Id, T)>> {
+) -> Vec<(Id, T)> {
     map.into_iter()
-        .map(|(id, value)| {
-            let object = serde_json::from_value::<T>(value).map_err(|error| {
-                PlatformError::unexpected(format!(
-                    "Catalog returned an object that does not match the documented shape ({error})."
-                ))
-                .with_operation(operation)
-            })?;
-            Ok((Id::from(id), object))
+        .filter_map(|(id, value)| match serde_json::from_value::<T>(value) {
+            Ok(object) => Some((Id::from(id), object)),
+            Err(error) => {
+                // Catalog ids name datasets and batches, not secrets or capabilities.
+                tracing::warn!(operation, id = %id, %error, "skipped a Catalog object that does not decode");
+                None
+            }
         })
         .collect()
 }
+
+/// The one object of a lookup (`{id: object}`), or `not_found` when Catalog returned
+/// another id, and `unexpected_response` when it does not decode.
+fn single<Id: AsRef<str>, T: DeserializeOwned>(
+    operation: &'static str,
+    noun: &str,
+    id: &Id,
+    mut map: Map<String, Value>,
+) -> Result<T> {
+    let value = map.remove(id.as_ref()).ok_or_else(|| {
+        PlatformError::new(
+            ErrorCode::NotFound,
+            format!("Catalog returned no such {noun}."),
+        )
+        .with_operation(operation)
+    })?;
+    serde_json::from_value(value).map_err(|error| {
+        PlatformError::unexpected(format!(
+            "Catalog returned a {noun} that does not match the documented shape ({error})."
+        ))
+        .with_operation(operation)
+    })
+}
+
+/// The documented 400 for a Profile dataset on a schema not enabled for Profile
+/// (help/xdm/troubleshooting-guide.md, "To enable profile datasets the schema should be
+/// valid"). Adobe's body carries no code of its own, so the message identifies it.
+const PROFILE_SCHEMA_NOT_ENABLED: &str = "To enable profile datasets the schema should be valid";
+const PROFILE_SCHEMA_HINT: &str =
+    "Enable the schema for Profile (it needs a primary identity) before creating or enabling a Profile dataset on it.";
+
+/// Whether `error` is Catalog refusing a Profile dataset (`tags.unifiedProfile`) because
+/// its schema is not enabled for Profile.
+pub fn is_profile_schema_refusal(error: &PlatformError) -> bool {
+    error.status() == Some(400) && error.message().contains(PROFILE_SCHEMA_NOT_ENABLED)
+}
+
+fn with_profile_hint(error: PlatformError) -> PlatformError {
+    if is_profile_schema_refusal(&error) {
+        error.with_hint(PROFILE_SCHEMA_HINT)
+    } else {
+        error
+    }
+}
+
+/// Page size used when reading every dataset (Catalog's maximum, filter-data.md).
+pub const DATASET_PAGE_SIZE: u32 = 100;
+/// At most this many pages are read by one listing (10,000 datasets).
+const MAX_DATASET_PAGES: u32 = 100;
 
 impl Catalog<'_> {
     /// Creates a dataset (`POST /dataSets?requestDataSource=true`, 201) and returns its id.
@@ -81,7 +132,7 @@ impl Catalog<'_> {
         let call = PlatformCall::post("catalog.create_dataset", &path(&["dataSets"]))
             .query("requestDataSource", "true")
             .json(request)?;
-        let paths: Vec<String> = self.client.call(call).await?;
+        let paths: Vec<String> = self.client.call(call).await.map_err(with_profile_hint)?;
         dataset_id_from_create_response(&paths)
     }
 
@@ -89,19 +140,46 @@ impl Catalog<'_> {
     pub async fn get_dataset(&self, id: &DatasetId) -> Result<Dataset> {
         let call = PlatformCall::get("catalog.get_dataset", &path(&["dataSets", id.as_str()]));
         let map: Map<String, Value> = self.client.call(call).await?;
-        let entries: Vec<(DatasetId, Dataset)> = keyed("catalog.get_dataset", map)?;
-        entries
-            .into_iter()
-            .find(|(found, _)| found == id)
-            .map(|(_, dataset)| dataset)
-            .ok_or_else(|| {
-                PlatformError::new(ErrorCode::NotFound, "Catalog returned no such dataset.")
-                    .with_operation("catalog.get_dataset")
-            })
+        single("catalog.get_dataset", "dataset", id, map)
     }
 
-    /// Lists datasets (one page) as `(id, dataset)` pairs in Adobe's order.
+    /// Lists datasets as `(id, dataset)` pairs in Adobe's order.
+    ///
+    /// With `start: None` every page is read: Catalog answers at most `limit` objects
+    /// (20 when none is given, 100 at most) and has no paging envelope, so pages of
+    /// `limit` (default [`DATASET_PAGE_SIZE`]) are requested at `start=0, limit, 2*limit,
+    /// ...` until one comes back short (help/catalog/api/filter-data.md). With
+    /// `start: Some(n)` only the page at offset `n` is read.
     pub async fn list_datasets(&self, query: &DatasetQuery) -> Result<Vec<(DatasetId, Dataset)>> {
+        let page_size = query
+            .limit
+            .unwrap_or(DATASET_PAGE_SIZE)
+            .clamp(1, DATASET_PAGE_SIZE);
+        if let Some(start) = query.start {
+            let (entries, _) = self.dataset_page(query, page_size, start).await?;
+            return Ok(entries);
+        }
+        let mut all = Vec::new();
+        for page in 0..MAX_DATASET_PAGES {
+            let (entries, returned) = self
+                .dataset_page(query, page_size, page.saturating_mul(page_size))
+                .await?;
+            all.extend(entries);
+            if returned < page_size as usize {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    /// One page; also returns how many objects Catalog sent (skipped ones included), so a
+    /// page with an undecodable entry is not mistaken for the last one.
+    async fn dataset_page(
+        &self,
+        query: &DatasetQuery,
+        limit: u32,
+        start: u32,
+    ) -> Result<(Vec<(DatasetId, Dataset)>, usize)> {
         let mut call = PlatformCall::get("catalog.list_datasets", &path(&["dataSets"]));
         if let Some(name) = &query.name {
             call = call.query("name", name.clone());
@@ -109,14 +187,12 @@ impl Catalog<'_> {
         if !query.properties.is_empty() {
             call = call.query("properties", query.properties.join(","));
         }
-        if let Some(limit) = query.limit {
-            call = call.query("limit", limit.to_string());
-        }
-        if let Some(start) = query.start {
-            call = call.query("start", start.to_string());
-        }
+        call = call
+            .query("limit", limit.to_string())
+            .query("start", start.to_string());
         let map: Map<String, Value> = self.client.call(call).await?;
-        keyed("catalog.list_datasets", map)
+        let returned = map.len();
+        Ok((keyed("catalog.list_datasets", map), returned))
     }
 
     /// Datasets whose name is exactly `name` (Catalog does not enforce unique names).
@@ -157,22 +233,14 @@ impl Catalog<'_> {
             .query("orderBy", "desc:created")
             .query("limit", limit.clamp(1, 100).to_string());
         let map: Map<String, Value> = self.client.call(call).await?;
-        keyed("catalog.list_batches", map)
+        Ok(keyed("catalog.list_batches", map))
     }
 
     /// Looks up one batch.
     pub async fn get_batch(&self, id: &BatchId) -> Result<Batch> {
         let call = PlatformCall::get("catalog.get_batch", &path(&["batches", id.as_str()]));
         let map: Map<String, Value> = self.client.call(call).await?;
-        let entries: Vec<(BatchId, Batch)> = keyed("catalog.get_batch", map)?;
-        entries
-            .into_iter()
-            .find(|(found, _)| found == id)
-            .map(|(_, batch)| batch)
-            .ok_or_else(|| {
-                PlatformError::new(ErrorCode::NotFound, "Catalog returned no such batch.")
-                    .with_operation("catalog.get_batch")
-            })
+        single("catalog.get_batch", "batch", id, map)
     }
 }
 

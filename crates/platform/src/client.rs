@@ -194,25 +194,21 @@ pub(crate) fn join_segments(base: &Url, segments: &[&str]) -> Result<Url> {
     Ok(url)
 }
 
-/// Characters left as is in query values: Adobe's filter syntax (`property=flowId==x`,
-/// `inheritedAttributes.sourceConnections[].connectionSpec.id==x`, `meta:class==https://...`)
-/// is written unencoded in its documentation, so these stay readable; everything else is
-/// percent-encoded.
+/// Characters left as is in query keys and values: RFC 3986's unreserved set (letters,
+/// digits, `-`, `.`, `_`, `~`). Everything else is percent-encoded, including the `[`,
+/// `]`, `=`, `:`, `,`, `!` and `*` of Adobe's filter syntax
+/// (`property=inheritedAttributes.sourceConnections[].connectionSpec.id==x`): RFC 3986
+/// allows no raw `[` or `]` in a query, a proxy that enforces it would refuse the call,
+/// and servers decode `%5B` to the same `[`. Adobe's pages show these values raw only in
+/// their "API format" blocks and say nothing about encoding.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
-    .remove(b'~')
-    .remove(b'=')
-    .remove(b'!')
-    .remove(b':')
-    .remove(b'/')
-    .remove(b'[')
-    .remove(b']')
-    .remove(b',')
-    .remove(b'*');
+    .remove(b'~');
 
-/// Sets the query from ordered pairs, encoding values with [`QUERY_VALUE`].
+/// Sets the query from ordered pairs, encoding keys and values with [`QUERY_VALUE`]; the
+/// `=` between a key and its value and the `&` between pairs are the only raw separators.
 pub(crate) fn set_query(url: &mut Url, pairs: &[(String, String)]) {
     if pairs.is_empty() {
         url.set_query(None);
@@ -545,7 +541,7 @@ mod tests {
     }
 
     #[test]
-    fn filters_keep_adobe_syntax_readable() {
+    fn query_values_are_encoded_outside_the_unreserved_set() {
         let mut target = url("https://platform.adobe.io/data/foundation/flowservice/flows");
         set_query(
             &mut target,
@@ -555,14 +551,35 @@ mod tests {
                     "inheritedAttributes.sourceConnections[].connectionSpec.id==073127a3".into(),
                 ),
                 ("property".into(), "name==Chatlio flow & more".into()),
+                (
+                    "name".into(),
+                    "Chatlio [chatlio-setup:ab12] a,b!*:/+?#%'()$;@~".into(),
+                ),
             ],
         );
         assert_eq!(
             target.query(),
-            Some("property=inheritedAttributes.sourceConnections[].connectionSpec.id==073127a3&property=name==Chatlio%20flow%20%26%20more")
+            Some(concat!(
+                "property=inheritedAttributes.sourceConnections%5B%5D.connectionSpec.id%3D%3D073127a3",
+                "&property=name%3D%3DChatlio%20flow%20%26%20more",
+                "&name=Chatlio%20%5Bchatlio-setup%3Aab12%5D%20a%2Cb%21%2A%3A%2F%2B%3F%23%25%27%28%29%24%3B%40~",
+            ))
         );
+        // Whatever a server decodes is exactly what was meant, `+` included.
         let decoded: Vec<(String, String)> = target.query_pairs().into_owned().collect();
+        assert_eq!(
+            decoded[0].1,
+            "inheritedAttributes.sourceConnections[].connectionSpec.id==073127a3"
+        );
         assert_eq!(decoded[1].1, "name==Chatlio flow & more");
+        assert_eq!(
+            decoded[2].1,
+            "Chatlio [chatlio-setup:ab12] a,b!*:/+?#%'()$;@~"
+        );
+        let raw = target.query().unwrap_or_default();
+        assert!(raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~%=&".contains(c)));
     }
 
     #[test]

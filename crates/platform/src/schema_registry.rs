@@ -27,6 +27,18 @@ pub const ACCEPT_XDM: &str = "application/vnd.adobe.xdm+json";
 /// `@type` of identity descriptors.
 pub const IDENTITY_DESCRIPTOR_TYPE: &str = "xdm:descriptorIdentity";
 
+/// Adobe's code for enabling a schema for Profile without an `identityMap` field or a
+/// primary identity descriptor (help/xdm/troubleshooting-guide.md).
+pub const UNION_IDENTITY_REQUIRED: &str = "XDM-1528-400";
+const UNION_IDENTITY_HINT: &str =
+    "Create the schema's primary identity descriptor first, then enable the schema for Profile.";
+
+/// Whether `error` is Adobe refusing to enable a schema for Profile because it has neither
+/// an `identityMap` field nor a primary identity descriptor (`XDM-1528-400`).
+pub fn is_union_identity_refusal(error: &crate::PlatformError) -> bool {
+    error.adobe_code() == Some(UNION_IDENTITY_REQUIRED)
+}
+
 /// Registry resource kinds in the `tenant` container.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResourceKind {
@@ -80,8 +92,10 @@ impl SchemaRegistry<'_> {
         Ok(self.stats().await?.tenant_id)
     }
 
-    /// Lists tenant resources, following `_page.next` (at most 20 pages of 300). Each
-    /// `property` filter is Adobe's syntax, e.g. `title==Chatlio Events`.
+    /// Lists tenant resources sorted by title, following `_page.next` as the next `start`
+    /// (help/xdm/api/appendix.md "Paging"; at most 20 pages of 300). Each `property`
+    /// filter is Adobe's syntax, e.g. `title==Chatlio Events`. An entry that does not
+    /// decode is skipped with a warning rather than failing the list.
     pub async fn list(
         &self,
         kind: ResourceKind,
@@ -104,7 +118,13 @@ impl SchemaRegistry<'_> {
                 call = call.query("start", start.clone());
             }
             let page: RegistryList = self.client.call(call).await?;
-            results.extend(page.results);
+            results.extend(page.results.into_iter().filter_map(|entry| {
+                serde_json::from_value::<ResourceSummary>(entry)
+                    .map_err(|error| {
+                        tracing::warn!(operation, %error, "skipped a registry list entry that does not decode");
+                    })
+                    .ok()
+            }));
             match page.page.and_then(|page| page.next) {
                 Some(next) if start.as_deref() != Some(next.as_str()) => start = Some(next),
                 _ => break,
@@ -195,6 +215,50 @@ impl SchemaRegistry<'_> {
         self.client.call(call).await
     }
 
+    /// Enables a schema for Real-Time Customer Profile: `PATCH` with
+    /// `[{"op":"add","path":"/meta:immutableTags","value":["union"]}]`, as
+    /// help/xdm/api/schemas.md "Enable a schema for use in Real-time Customer Profile"
+    /// shows. This cannot be undone: Adobe never removes an immutable tag, and a
+    /// Profile-enabled schema cannot be deleted. A schema that is already enabled is
+    /// returned as it is (the schema is read first).
+    ///
+    /// # Errors
+    /// Without an `identityMap` field or a primary identity descriptor Adobe answers
+    /// `XDM-1528-400` ([`is_union_identity_refusal`] tells it apart). Not retried blindly.
+    pub async fn enable_for_profile(&self, id: &SchemaId) -> Result<RegistryResource> {
+        let current = self.get_schema(id).await?;
+        if current.is_profile_enabled() {
+            return Ok(current);
+        }
+        // The documented body sets the whole list; a schema that already has other
+        // immutable tags gets `union` appended instead, since tags are never removed.
+        let operation = if current.immutable_tags.is_empty() {
+            PatchOperation::add(
+                "/meta:immutableTags",
+                serde_json::json!([crate::models::schema::UNION_TAG]),
+            )
+        } else {
+            PatchOperation::add(
+                "/meta:immutableTags/-",
+                serde_json::json!(crate::models::schema::UNION_TAG),
+            )
+        };
+        let call = PlatformCall::new(
+            "schema_registry.enable_for_profile",
+            Method::PATCH,
+            &path(&["tenant", "schemas", id.as_str()]),
+        )
+        .accept(ACCEPT_XED_V1)
+        .json(&[operation])?;
+        self.client.call(call).await.map_err(|error| {
+            if is_union_identity_refusal(&error) {
+                error.with_hint(UNION_IDENTITY_HINT)
+            } else {
+                error
+            }
+        })
+    }
+
     /// Deletes a schema (204).
     pub async fn delete_schema(&self, id: &SchemaId) -> Result<()> {
         self.delete("schema_registry.delete_schema", ResourceKind::Schemas, id)
@@ -275,12 +339,15 @@ impl SchemaRegistry<'_> {
             .collect())
     }
 
-    /// Looks up a descriptor.
+    /// Looks up a descriptor. Sends `Accept: application/vnd.adobe.xdm+json`: the lookup
+    /// needs no Accept, but `application/json` (the client's default) is refused with
+    /// `XDM-1009-400` (schema-registry.yaml `acceptErrorDescriptorLookup`).
     pub async fn get_descriptor(&self, id: &DescriptorId) -> Result<Descriptor> {
         let call = PlatformCall::get(
             "schema_registry.get_descriptor",
             &path(&["tenant", "descriptors", id.as_str()]),
-        );
+        )
+        .accept(ACCEPT_XDM);
         self.client.call(call).await
     }
 

@@ -45,21 +45,28 @@ impl DatasetRequest {
 }
 
 /// A dataset (Catalog returns objects keyed by id; the id is carried separately).
+///
+/// Every field is read leniently: Catalog answers a requested property that a dataset
+/// has without a value as an empty object (`"name": {}`, help/catalog/api/filter-data.md
+/// "Limit displayed properties"), and such a value, or `null`, reads as `None`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dataset {
     /// Name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient_text")]
     pub name: Option<String>,
     /// Description.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient_text")]
     pub description: Option<String>,
     /// Schema reference.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient_object")]
     pub schema_ref: Option<SchemaRef>,
-    /// Tags.
-    #[serde(default)]
+    /// Tags, e.g. `unifiedProfile: ["enabled:true"]`.
+    #[serde(default, deserialize_with = "super::lenient_object")]
     pub tags: Option<BTreeMap<String, Value>>,
+    /// `dataBehavior` (`time-series` or `record`) and `managedBy` (catalog.yaml).
+    #[serde(default, deserialize_with = "super::lenient_object")]
+    pub classification: Option<Classification>,
     /// Creation time, epoch ms.
     #[serde(default, deserialize_with = "super::flexible_i64")]
     pub created: Option<i64>,
@@ -67,11 +74,39 @@ pub struct Dataset {
     #[serde(default, deserialize_with = "super::flexible_i64")]
     pub updated: Option<i64>,
     /// Last batch id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient_text")]
     pub last_batch_id: Option<String>,
     /// Last batch status.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient_text")]
     pub last_batch_status: Option<String>,
+}
+
+impl Dataset {
+    /// Whether the dataset is enabled for Real-Time Customer Profile (`tags.unifiedProfile`
+    /// holds `enabled:true`, help/catalog/datasets/enable-for-profile.md).
+    pub fn is_profile_enabled(&self) -> bool {
+        self.tags
+            .as_ref()
+            .and_then(|tags| tags.get("unifiedProfile"))
+            .and_then(Value::as_array)
+            .is_some_and(|values| {
+                values
+                    .iter()
+                    .any(|value| value.as_str() == Some("enabled:true"))
+            })
+    }
+}
+
+/// A dataset's `classification` (catalog.yaml).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Classification {
+    /// `time-series` (ExperienceEvent) or `record` (Profile and other record classes).
+    #[serde(default, deserialize_with = "super::lenient_text")]
+    pub data_behavior: Option<String>,
+    /// `CUSTOMER` or `SYSTEM`.
+    #[serde(default, deserialize_with = "super::lenient_text")]
+    pub managed_by: Option<String>,
 }
 
 /// A related object of a batch, e.g. its dataset.
@@ -105,9 +140,9 @@ pub struct Batch {
     #[serde(default, deserialize_with = "super::flexible_u64")]
     pub failed_record_count: Option<u64>,
     /// Error entries.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     pub errors: Vec<Value>,
     /// Related objects (the dataset).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     pub related_objects: Vec<RelatedObject>,
 }

@@ -159,7 +159,7 @@ pub struct MappingSet {
     #[serde(default)]
     pub status: Option<String>,
     /// The mappings (lookup only).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     pub mappings: Vec<Mapping>,
     /// The name given on create, if any (lookup and list).
     #[serde(default)]
@@ -188,7 +188,7 @@ impl MappingSet {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MappingSetPage {
     /// The mapping sets of this page.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     pub data: Vec<MappingSet>,
 }
 

@@ -35,6 +35,40 @@ pub const XED_V1: &str = "application/vnd.adobe.xed+json;version=1";
 /// target connections.
 pub const XED_FULL_V1: &str = "application/vnd.adobe.xed-full+json;version=1";
 
+/// Reads an explicit JSON `null` as the type's default: `#[serde(default)]` alone covers
+/// a missing field but fails on `"errors": null`, which Adobe's services do send (Data
+/// Prep documents it), and one such value would fail a whole list.
+pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// Reads a text field leniently: a string is kept, and anything else (`null`, the empty
+/// object Catalog sends for a requested property without a value, a number) is `None`
+/// (help/catalog/api/filter-data.md "Limit displayed properties").
+pub(crate) fn lenient_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(text) => Some(text),
+        _ => None,
+    })
+}
+
+/// Reads an optional object field leniently: a value of the expected shape is kept, and
+/// one that does not decode (`{}` for a property without a value, `null`) is `None`.
+pub(crate) fn lenient_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
+}
+
 /// Accepts an unsigned integer written as a JSON number or a string (`0` or `"0"`): Adobe
 /// types `mappingVersion` as a string in the flow spec and sends numbers in examples.
 pub(crate) fn flexible_u64<'de, D: Deserializer<'de>>(

@@ -9,6 +9,9 @@ use super::{DescriptorId, SchemaId};
 pub const EXPERIENCE_EVENT_CLASS: &str = "https://ns.adobe.com/xdm/context/experienceevent";
 /// `$id` of the XDM Individual Profile class.
 pub const PROFILE_CLASS: &str = "https://ns.adobe.com/xdm/context/profile";
+/// The `meta:immutableTags` entry that enables a schema for Real-Time Customer Profile
+/// (help/xdm/api/schemas.md "Enable a schema for use in Real-time Customer Profile").
+pub const UNION_TAG: &str = "union";
 
 /// `GET /stats`: the tenant id and counts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,15 +157,41 @@ pub struct RegistryResource {
     /// The class of a schema.
     #[serde(default, rename = "meta:class")]
     pub class: Option<String>,
-    /// Composition.
-    #[serde(default, rename = "allOf")]
+    /// Composition: the `$ref` entries of `allOf`. Entries without a `$ref` (a resolved
+    /// lookup can inline definitions there) are skipped rather than failing the resource.
+    #[serde(default, rename = "allOf", deserialize_with = "refs_only")]
     pub all_of: Vec<XdmRef>,
     /// Resolved ancestry.
-    #[serde(default, rename = "meta:extends")]
+    #[serde(
+        default,
+        rename = "meta:extends",
+        deserialize_with = "super::null_as_default"
+    )]
     pub extends: Vec<String>,
     /// Tags such as `union` (Profile-enabled).
-    #[serde(default, rename = "meta:immutableTags")]
+    #[serde(
+        default,
+        rename = "meta:immutableTags",
+        deserialize_with = "super::null_as_default"
+    )]
     pub immutable_tags: Vec<String>,
+}
+
+impl RegistryResource {
+    /// Whether the schema is enabled for Real-Time Customer Profile: `meta:immutableTags`
+    /// holds `union`. Adobe never removes that tag once set.
+    pub fn is_profile_enabled(&self) -> bool {
+        self.immutable_tags.iter().any(|tag| tag == UNION_TAG)
+    }
+}
+
+/// `allOf` entries that carry a `$ref`, the others skipped.
+fn refs_only<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<XdmRef>, D::Error> {
+    let entries: Vec<Value> = super::null_as_default(deserializer)?;
+    Ok(entries
+        .into_iter()
+        .filter_map(|entry| entry.get("$ref").and_then(Value::as_str).map(XdmRef::to))
+        .collect())
 }
 
 /// A summary entry of a registry list (`Accept: application/vnd.adobe.xed-id+json`).
@@ -188,10 +217,12 @@ pub(crate) struct RegistryPage {
     pub next: Option<String>,
 }
 
+/// One page of a registry list. Entries are kept raw so that one that does not decode is
+/// skipped (and logged) instead of failing the whole list.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct RegistryList {
-    #[serde(default)]
-    pub results: Vec<ResourceSummary>,
+    #[serde(default, deserialize_with = "super::null_as_default")]
+    pub results: Vec<Value>,
     #[serde(default, rename = "_page")]
     pub page: Option<RegistryPage>,
 }
@@ -266,12 +297,39 @@ pub struct Descriptor {
 }
 
 /// `GET /tenant/descriptors` with `Accept: application/vnd.adobe.xdm+json`: descriptor
-/// objects grouped by `@type`, e.g. `{"xdm:descriptorIdentity": [...]}`.
+/// objects grouped by `@type`, e.g. `{"xdm:descriptorIdentity": [...]}`. A descriptor
+/// that does not decode (no `@id`) is skipped, not a failure of the whole list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescriptorList {
     /// Descriptors keyed by their `@type`.
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "descriptors_by_type")]
     pub by_type: std::collections::BTreeMap<String, Vec<Descriptor>>,
+}
+
+fn descriptors_by_type<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<std::collections::BTreeMap<String, Vec<Descriptor>>, D::Error> {
+    let raw: std::collections::BTreeMap<String, Value> = Deserialize::deserialize(deserializer)?;
+    Ok(raw
+        .into_iter()
+        .filter_map(|(kind, entries)| match entries {
+            Value::Array(entries) => Some((
+                kind,
+                entries
+                    .into_iter()
+                    .filter_map(|entry| {
+                        serde_json::from_value::<Descriptor>(entry)
+                            .map_err(|error| {
+                                tracing::warn!(%error, "skipped a descriptor that does not decode");
+                            })
+                            .ok()
+                    })
+                    .collect(),
+            )),
+            // Not a list of descriptors (e.g. a paging envelope): not a `@type` group.
+            _ => None,
+        })
+        .collect())
 }
 
 #[cfg(test)]
