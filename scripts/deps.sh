@@ -16,6 +16,7 @@ build_packages=(
 # set and no session bus autolaunches a bus and hangs on a GUI unlock prompt.
 test_packages=(
   xvfb xauth webkit2gtk-driver gnome-keyring libsecret-tools keyutils imagemagick xclip
+  python3 python3-venv
 )
 
 packages=("${build_packages[@]}")
