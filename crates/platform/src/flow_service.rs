@@ -1,5 +1,6 @@
 //! Flow Service API: connection specs, source and target connections, flows, runs.
 
+use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
@@ -17,7 +18,15 @@ use crate::models::{
 };
 
 const BASE: [&str; 3] = ["data", "foundation", "flowservice"];
-const MAX_PAGES: usize = 50;
+
+/// The page size asked for when following a list to its end: the largest `limit` the Flow
+/// Service spec documents (flow-service.yaml, `FlowFilterRequest.limit`, maximum 1000).
+/// Flow Service may serve fewer per page; the rest comes through `_links.next`.
+pub const MAX_PAGE_LIMIT: u32 = 1000;
+
+/// A guard against a server whose continuation never ends: far beyond any real list
+/// (10,000 pages of at least one item), it fails rather than silently truncating.
+const MAX_PAGES: usize = 10_000;
 
 fn path<'a>(rest: &[&'a str]) -> Vec<&'a str> {
     let mut segments: Vec<&str> = BASE.to_vec();
@@ -74,7 +83,8 @@ impl ListQuery {
     }
 }
 
-/// One page of a Flow Service list.
+/// One page of a Flow Service list (`{"items": [...], "_links": {"next": {"href":
+/// "/flows?continuationToken=..."}}}`, flow-service.yaml `PageLinksResponse`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
     /// The items.
@@ -146,6 +156,8 @@ impl FlowService<'_> {
         })
     }
 
+    /// Every item of a list: asks for [`MAX_PAGE_LIMIT`] items a page unless `query` names
+    /// a `limit`, then follows `_links.next` to the end.
     async fn all<T: DeserializeOwned>(
         &self,
         operation: &'static str,
@@ -153,18 +165,29 @@ impl FlowService<'_> {
         query: &ListQuery,
     ) -> Result<Vec<T>> {
         let mut query = query.clone();
+        if query.limit.is_none() {
+            query.limit = Some(MAX_PAGE_LIMIT);
+        }
         let mut all = Vec::new();
+        let mut seen_tokens = std::collections::HashSet::new();
         for _ in 0..MAX_PAGES {
             let page: Page<T> = self.page(operation, resource, &query).await?;
             all.extend(page.items);
-            match page.continuation_token {
-                Some(token) if query.continuation_token.as_deref() != Some(token.as_str()) => {
-                    query.continuation_token = Some(token);
-                }
-                _ => break,
+            let Some(token) = page.continuation_token else {
+                return Ok(all);
+            };
+            if !seen_tokens.insert(token.clone()) {
+                return Err(PlatformError::unexpected(
+                    "Flow Service repeated a continuation token; the list does not end.",
+                )
+                .with_operation(operation));
             }
+            query.continuation_token = Some(token);
         }
-        Ok(all)
+        Err(PlatformError::unexpected(format!(
+            "Flow Service gave more than {MAX_PAGES} pages; the list does not end."
+        ))
+        .with_operation(operation))
     }
 
     async fn delete(&self, operation: &'static str, resource: &str, id: &str) -> Result<()> {
@@ -342,12 +365,13 @@ impl FlowService<'_> {
         .await
     }
 
-    /// One page of dataflows.
+    /// One page of dataflows (for instance `limit=1` to check access). To read them all
+    /// use [`FlowService::list_all_flows`].
     pub async fn list_flows(&self, query: &ListQuery) -> Result<Page<Flow>> {
         self.page("flow_service.list_flows", "flows", query).await
     }
 
-    /// All dataflows matching `query` (follows continuation tokens, at most 50 pages).
+    /// All dataflows matching `query`, following `_links.next` to the end.
     pub async fn list_all_flows(&self, query: &ListQuery) -> Result<Vec<Flow>> {
         self.all("flow_service.list_flows", "flows", query).await
     }
@@ -438,11 +462,13 @@ impl FlowService<'_> {
 
     // Runs ------------------------------------------------------------------------------
 
-    /// The latest runs of a dataflow (hourly windows for streaming), newest first.
+    /// The latest runs of a dataflow (hourly windows for streaming), newest first: one
+    /// request of at most `limit` runs (Flow Service may serve fewer). For totals over a
+    /// period use [`FlowService::list_runs_since`].
     pub async fn list_runs(&self, flow: &FlowId, limit: u32) -> Result<Vec<Run>> {
         let query = ListQuery {
             properties: vec![format!("flowId=={flow}")],
-            limit: Some(limit.clamp(1, 100)),
+            limit: Some(limit.clamp(1, MAX_PAGE_LIMIT)),
             order_by: Some("-createdAt".to_owned()),
             continuation_token: None,
         };
@@ -452,9 +478,40 @@ impl FlowService<'_> {
             .items)
     }
 
+    /// Every run of a dataflow whose window started at or after `since`, newest first:
+    /// one request filtered by time (help/dataflows/api/sort-and-filter.md, "Filter to get
+    /// all runs of a dataflow for a specific time-period") with the largest documented
+    /// `limit`, then `continuationToken` pages to the end. Streaming runs are hourly
+    /// windows, so a week is about 168 runs. The run of the current hour is listed
+    /// while open, but its counts are only final once it has closed.
+    pub async fn list_runs_since(&self, flow: &FlowId, since: DateTime<Utc>) -> Result<Vec<Run>> {
+        let query = ListQuery {
+            properties: vec![
+                format!("flowId=={flow}"),
+                format!(
+                    "metrics.durationSummary.startedAtUTC>={}",
+                    since.timestamp_millis()
+                ),
+            ],
+            limit: Some(MAX_PAGE_LIMIT),
+            order_by: Some("-createdAt".to_owned()),
+            continuation_token: None,
+        };
+        let mut runs: Vec<Run> = self.all("flow_service.list_runs", "runs", &query).await?;
+        // Newest first whatever order the pages came in; a run without a time goes last.
+        runs.sort_by_key(|run| std::cmp::Reverse(run.started_at()));
+        Ok(runs)
+    }
+
     /// Runs matching an arbitrary query (one page).
     pub async fn query_runs(&self, query: &ListQuery) -> Result<Page<Run>> {
         self.page("flow_service.list_runs", "runs", query).await
+    }
+
+    /// Every run matching `query` (for instance `flowId==a,b` for several flows at once),
+    /// following `_links.next` to the end.
+    pub async fn list_all_runs(&self, query: &ListQuery) -> Result<Vec<Run>> {
+        self.all("flow_service.list_runs", "runs", query).await
     }
 
     /// One run.

@@ -28,6 +28,10 @@ use serde_json::{json, Value};
 // ---------------------------------------------------------------------------------------
 // Harness
 
+/// Adobe's warm-up of a new dataflow (help/sources/tutorials/api/create/streaming/http.md),
+/// platform-sim's default, plus a second.
+const WARMUP_SECS: u64 = 301;
+
 struct Harness {
     sim: RunningSim,
     control: reqwest::Client,
@@ -104,6 +108,16 @@ impl Harness {
         }
     }
 
+    /// `POST /__sim/time/advance`: as if `secs` seconds had passed.
+    async fn advance(&self, secs: u64) {
+        self.control(
+            reqwest::Method::POST,
+            "/__sim/time/advance",
+            Some(json!({ "secs": secs })),
+        )
+        .await;
+    }
+
     async fn fail_next(&self, rule: Value) {
         self.control(reqwest::Method::POST, "/__sim/faults/next", Some(rule))
             .await;
@@ -147,6 +161,8 @@ struct Pipeline {
     target: platform::models::TargetConnectionId,
     mapping: platform::models::MappingSetId,
     flow: FlowId,
+    /// The etag of the flow's create answer.
+    flow_etag: Option<platform::models::Etag>,
 }
 
 fn chatlio_fields() -> Value {
@@ -255,6 +271,7 @@ async fn build_pipeline(client: &Client, suffix: &str) -> Pipeline {
         target: target.id,
         mapping: mapping.id,
         flow: flow.id,
+        flow_etag: flow.etag,
     }
 }
 
@@ -463,13 +480,14 @@ async fn every_call_end_to_end() {
         .unwrap()
         .is_enabled());
 
-    // Inlet, runs, batches.
+    // Inlet, runs, batches (after the dataflow's warm-up).
     let webhook = flow_service
         .webhook_url(&pipeline.flow)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(webhook, WebhookUrl::new(&inlet, &pipeline.flow).unwrap());
+    harness.advance(WARMUP_SECS).await;
     let receipt = client
         .inlet()
         .send_event(&webhook, &chatlio_event())
@@ -1338,5 +1356,349 @@ async fn token_is_renewed_before_expiry_and_fetched_once_for_concurrent_calls() 
         "log: {statuses:?}"
     );
     assert!(statuses.iter().all(|(_, status)| *status != Some(401)));
+    harness.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Flow Service under Adobe's timing and paging
+
+/// `(method, path, query)` of the logged requests to `path`.
+async fn logged_queries(harness: &Harness, path: &str) -> Vec<String> {
+    let log = harness
+        .control(reqwest::Method::GET, "/__sim/requests", None)
+        .await;
+    log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["path"] == path)
+        .map(|entry| entry["query"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn runs_since_reads_a_week_by_time_across_pages_newest_first() {
+    let harness = Harness::start().await;
+    let client = harness.client();
+    let pipeline = build_pipeline(&client, "W").await;
+    let other = build_pipeline(&client, "X").await;
+    harness
+        .control(
+            reqwest::Method::POST,
+            "/__sim/runs/seed",
+            Some(json!({ "flowId": pipeline.flow.as_str(), "hours": 168, "received": 10, "failed": 3, "warnings": 2 })),
+        )
+        .await;
+    harness
+        .control(
+            reqwest::Method::POST,
+            "/__sim/runs/seed",
+            Some(json!({ "flowId": other.flow.as_str(), "hours": 30, "received": 1 })),
+        )
+        .await;
+    let flow_service = client.flow_service();
+    let now = chrono::Utc::now();
+
+    // The seeded week ended just before `now`: its oldest hour started a little more
+    // than seven days ago.
+    let strict_week = flow_service
+        .list_runs_since(&pipeline.flow, now - chrono::Duration::days(7))
+        .await
+        .unwrap();
+    assert_eq!(strict_week.len(), 167);
+    harness.clear_log().await;
+    let week = flow_service
+        .list_runs_since(
+            &pipeline.flow,
+            now - chrono::Duration::days(7) - chrono::Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(week.len(), 168, "all of the week, past the first page");
+    let queries = logged_queries(&harness, "/data/foundation/flowservice/runs").await;
+    assert_eq!(queries.len(), 2, "{queries:?}");
+    assert!(queries[0].contains("limit=1000"), "{queries:?}");
+    assert!(queries[0].contains("startedAtUTC%3E%3D") || queries[0].contains("startedAtUTC>="));
+    assert!(queries[1].contains("continuationToken="), "{queries:?}");
+    assert!(week
+        .iter()
+        .all(|run| run.flow_id.as_ref() == Some(&pipeline.flow)));
+    let starts: Vec<i64> = week.iter().map(|run| run.started_at().unwrap()).collect();
+    assert!(
+        starts.windows(2).all(|pair| pair[0] > pair[1]),
+        "newest first"
+    );
+
+    let day = flow_service
+        .list_runs_since(
+            &pipeline.flow,
+            now - chrono::Duration::hours(24) - chrono::Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(day.len(), 24);
+    let received: u64 = day
+        .iter()
+        .filter_map(|run| {
+            run.metrics
+                .as_ref()?
+                .record_summary
+                .as_ref()?
+                .input_record_count
+        })
+        .sum();
+    assert_eq!(received, 240);
+
+    // Record errors with their counts from the activities; the run level without.
+    let run = &day[0];
+    let record_errors = run.record_errors();
+    let count = |code: &str| {
+        record_errors
+            .iter()
+            .find(|error| error.code.as_deref() == Some(code))
+            .map(|error| error.record_count)
+    };
+    assert_eq!(count("DCVS-1111-400"), Some(Some(3)));
+    assert_eq!(count("MAPPER-3700-400"), Some(Some(2)));
+    assert_eq!(count("INGEST-1212-400"), Some(None));
+    assert_eq!(run.run_errors().len(), 1);
+    assert_eq!(
+        run.run_errors()[0].code.as_deref(),
+        Some("CONNECTOR-2001-500")
+    );
+    assert_eq!(run.run_errors()[0].record_count, None);
+
+    // The older API still reads one page, newest first.
+    let latest = flow_service.list_runs(&pipeline.flow, 5).await.unwrap();
+    assert_eq!(latest.len(), 5);
+    assert_eq!(latest[0].id, week[0].id);
+    // Several flows at once (comma = OR, help/dataflows/api/sort-and-filter.md).
+    let both = flow_service
+        .list_all_runs(&ListQuery::property(format!(
+            "flowId=={},{}",
+            pipeline.flow, other.flow
+        )))
+        .await
+        .unwrap();
+    assert_eq!(both.len(), 198);
+    harness.shutdown().await;
+}
+
+#[tokio::test]
+async fn events_in_the_warm_up_are_lost_and_the_hour_counts_the_rest() {
+    let harness = Harness::start().await;
+    let client = harness.client();
+    let pipeline = build_pipeline(&client, "T").await;
+    let flow_service = client.flow_service();
+    let created = flow_service.get_flow(&pipeline.flow).await.unwrap();
+    let created_at = created.created_at.unwrap();
+    let webhook = flow_service
+        .webhook_url(&pipeline.flow)
+        .await
+        .unwrap()
+        .unwrap();
+    let since = chrono::Utc::now() - chrono::Duration::days(1);
+
+    // Accepted by the inlet, but the dataflow is not ready yet: the event is lost.
+    client
+        .inlet()
+        .send_event(&webhook, &chatlio_event())
+        .await
+        .unwrap();
+    harness.advance(WARMUP_SECS).await;
+    // One event that maps, and one whose visitor UUID is an object: a type mismatch,
+    // which fails the record (help/sources/tutorials/ui/monitor-streaming.md).
+    client
+        .inlet()
+        .send_event(&webhook, &chatlio_event())
+        .await
+        .unwrap();
+    client
+        .inlet()
+        .send_event(
+            &webhook,
+            &json!({ "visitor": { "UUID": { "not": "text" } }, "message": "odd" }),
+        )
+        .await
+        .unwrap();
+
+    // The open hour is listed, without counts yet.
+    let open = flow_service
+        .list_runs_since(&pipeline.flow, since)
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    let status = |run: &platform::models::flow::Run| {
+        run.metrics
+            .as_ref()
+            .and_then(|metrics| metrics.status_summary.as_ref())
+            .and_then(|status| status.status.clone())
+    };
+    assert_eq!(status(&open[0]).as_deref(), Some("inProgress"));
+    let summary = open[0]
+        .metrics
+        .as_ref()
+        .and_then(|metrics| metrics.record_summary.clone())
+        .unwrap_or_default();
+    assert_eq!(summary.input_record_count, None);
+    assert!(open[0].record_errors().is_empty());
+    assert!(flow_service
+        .get_flow(&pipeline.flow)
+        .await
+        .unwrap()
+        .last_run_details
+        .is_none());
+
+    harness.advance(3600).await;
+    let closed = flow_service
+        .list_runs_since(&pipeline.flow, since - chrono::Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(closed.len(), 1);
+    let run = &closed[0];
+    let records = run
+        .metrics
+        .as_ref()
+        .unwrap()
+        .record_summary
+        .clone()
+        .unwrap();
+    assert_eq!(
+        records.input_record_count,
+        Some(2),
+        "the lost event is not counted"
+    );
+    assert_eq!(records.output_record_count, Some(1));
+    assert_eq!(records.failed_record_count, Some(1));
+    assert_eq!(status(run).as_deref(), Some("success"));
+    let record_errors = run.record_errors();
+    let mismatch = record_errors
+        .iter()
+        .find(|error| error.code.as_deref() == Some("DCVS-1104-400"))
+        .unwrap();
+    assert_eq!(mismatch.record_count, Some(1));
+    assert!(record_errors
+        .iter()
+        .any(|error| error.code.as_deref() == Some("INGEST-1212-400")
+            && error.record_count.is_none()));
+    assert_eq!(
+        run.run_errors()[0].code.as_deref(),
+        Some("CONNECTOR-2001-500")
+    );
+    let flow = flow_service.get_flow(&pipeline.flow).await.unwrap();
+    let last = flow.last_run_details.unwrap();
+    assert_eq!(last.id.as_ref(), Some(&run.id));
+    assert_eq!(last.state.as_deref(), Some("success"));
+    // Time moved for the flow too: it was created over an hour ago now.
+    assert!(created_at - flow.created_at.unwrap() >= 3_600_000);
+    harness.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_create_etag_is_stale_and_every_update_changes_it() {
+    let harness = Harness::start().await;
+    let client = harness.client();
+    let pipeline = build_pipeline(&client, "G").await;
+    let flow_service = client.flow_service();
+    let created_etag = pipeline.flow_etag.clone().unwrap();
+    let flow = flow_service.get_flow(&pipeline.flow).await.unwrap();
+    // help/sources/tutorials/api/create/marketing-automation/chatlio-webhook.md: the flow
+    // is read back with another etag, enabled after the create answer.
+    assert_ne!(flow.etag.as_ref(), Some(&created_etag));
+    assert_eq!(flow.last_operation.as_ref().unwrap()["operation"], "enable");
+    let error = flow_service
+        .patch_flow(
+            &pipeline.flow,
+            &created_etag,
+            &[PatchOperation::replace("/description", json!("too early"))],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), ErrorCode::PreconditionFailed);
+    assert_eq!(error.adobe_code(), Some("FLOW-1404-412"));
+
+    let current = flow.etag.clone().unwrap();
+    let disabled = flow_service
+        .disable_flow(&pipeline.flow, Some(&current))
+        .await
+        .unwrap();
+    assert_ne!(disabled.etag.as_ref(), Some(&current));
+    let error = flow_service
+        .enable_flow(&pipeline.flow, Some(&current))
+        .await
+        .unwrap_err();
+    assert_eq!(error.adobe_code(), Some("FLOW-1404-412"));
+    let enabled = flow_service
+        .enable_flow(&pipeline.flow, disabled.etag.as_ref())
+        .await
+        .unwrap();
+    assert_ne!(enabled.etag, disabled.etag);
+    assert_eq!(
+        flow_service.get_flow(&pipeline.flow).await.unwrap().etag,
+        enabled.etag
+    );
+    harness.shutdown().await;
+}
+
+#[tokio::test]
+async fn lists_are_followed_to_the_end() {
+    let harness = Harness::start().await;
+    let client = harness.client();
+    let pipeline = build_pipeline(&client, "P").await;
+    let flow_service = client.flow_service();
+    // 104 more flows on the same connections: more than one page of Flow Service's
+    // (platform-sim's) 100.
+    let mut made = vec![pipeline.flow.clone()];
+    for index in 0..104 {
+        let created = flow_service
+            .create_flow(&FlowRequest::streaming(
+                format!("Paged flow {index}"),
+                None,
+                pipeline.source.clone(),
+                pipeline.target.clone(),
+                &pipeline.mapping,
+                0,
+            ))
+            .await
+            .unwrap();
+        made.push(created.id);
+    }
+    harness.clear_log().await;
+    let all = flow_service.list_chatlio_flows().await.unwrap();
+    let mut listed: Vec<FlowId> = all.into_iter().map(|flow| flow.id).collect();
+    listed.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    made.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    assert_eq!(listed, made);
+    assert_eq!(
+        logged_queries(&harness, "/data/foundation/flowservice/flows")
+            .await
+            .len(),
+        2
+    );
+    // A query with its own small limit is followed the same way.
+    let small_pages = flow_service
+        .list_all_flows(&ListQuery {
+            limit: Some(7),
+            ..ListQuery::property("state==enabled")
+        })
+        .await
+        .unwrap();
+    assert_eq!(small_pages.len(), 105);
+    // One page is one page, with the token for the next.
+    let page = flow_service
+        .list_flows(&ListQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        page.items.len(),
+        20,
+        "Flow Service's default page (assumed)"
+    );
+    assert!(page.continuation_token.is_some());
+    let sources = flow_service
+        .list_source_connections(&ListQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(sources.len(), 1);
     harness.shutdown().await;
 }

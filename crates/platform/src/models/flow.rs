@@ -332,13 +332,13 @@ pub struct Flow {
     #[serde(default)]
     pub etag: Option<Etag>,
     /// Source connections.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     pub source_connection_ids: Vec<SourceConnectionId>,
     /// Target connections.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     pub target_connection_ids: Vec<TargetConnectionId>,
     /// Transformations.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     pub transformations: Vec<Transformation>,
     /// Options, including `inletUrl`.
     #[serde(default)]
@@ -486,10 +486,10 @@ pub struct FlowSpec {
     #[serde(default)]
     pub name: Option<String>,
     /// Source connection specs this flow spec accepts.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     pub source_connection_spec_ids: Vec<ConnectionSpecId>,
     /// Target connection specs this flow spec accepts.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     pub target_connection_spec_ids: Vec<ConnectionSpecId>,
     /// Attributes (`isSourceFlow`, `frequency`, `isDraftModeSupported`, ...), raw.
     #[serde(default)]
@@ -529,11 +529,13 @@ pub struct RecordSummary {
     pub warning_record_count: Option<u64>,
 }
 
-/// An error entry of a run.
+/// An error entry of a run. Record-level errors (`MAPPER-3700-400`, `DCVS-…`) carry the
+/// number of records they failed in `recordCount`; run-level ones (`CONNECTOR-2001-500`)
+/// and summaries (`INGEST-1212-400`) carry none (help/sources/tutorials/api/monitor.md).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunError {
-    /// e.g. `INGEST-1212-400`, `MAPPER-3700-400`.
+    /// e.g. `INGEST-1212-400`, `MAPPER-3700-400`, `CONNECTOR-2001-500`.
     #[serde(default)]
     pub code: Option<String>,
     /// Message.
@@ -548,11 +550,11 @@ pub struct RunError {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusSummary {
-    /// Status; casing varies across Adobe docs (`success`, `Failed`, `IN_PROGRESS`).
+    /// Status; casing varies across Adobe docs (`success`, `Failed`, `inProgress`).
     #[serde(default)]
     pub status: Option<String>,
-    /// Errors.
-    #[serde(default)]
+    /// Run-level errors (no record counts); see [`Run::run_errors`].
+    #[serde(default, deserialize_with = "super::null_as_default")]
     pub errors: Vec<RunError>,
 }
 
@@ -590,7 +592,8 @@ pub struct RunMetrics {
     pub status_summary: Option<StatusSummary>,
 }
 
-/// A flow run (an hourly window for streaming flows).
+/// A flow run (an hourly window for streaming flows). Adobe lists a streaming run while
+/// its hour is open, but its counts are only final once it has closed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Run {
@@ -608,9 +611,45 @@ pub struct Run {
     /// Metrics.
     #[serde(default)]
     pub metrics: Option<RunMetrics>,
-    /// Activities, raw.
-    #[serde(default)]
+    /// Activities, kept raw (their shape varies by source); read their errors with
+    /// [`Run::record_errors`].
+    #[serde(default, deserialize_with = "super::null_as_default")]
     pub activities: Vec<Value>,
+}
+
+impl Run {
+    /// Record-level errors, from `activities[].statusSummary.extensions.errors`, where
+    /// Adobe documents them with their `recordCount` (`MAPPER-3700-400`,
+    /// `INGEST-1212-400`; help/sources/tutorials/api/monitor.md). An entry that is not an
+    /// error object is skipped rather than failing the run.
+    pub fn record_errors(&self) -> Vec<RunError> {
+        self.activities
+            .iter()
+            .filter_map(|activity| activity.pointer("/statusSummary/extensions/errors"))
+            .filter_map(Value::as_array)
+            .flatten()
+            .filter_map(|error| serde_json::from_value::<RunError>(error.clone()).ok())
+            .collect()
+    }
+
+    /// Run-level errors from `metrics.statusSummary.errors` (such as `CONNECTOR-2001-500`
+    /// "Error occurred at promotion activity."): which step failed, without record counts.
+    pub fn run_errors(&self) -> &[RunError] {
+        self.metrics
+            .as_ref()
+            .and_then(|metrics| metrics.status_summary.as_ref())
+            .map_or(&[], |status| status.errors.as_slice())
+    }
+
+    /// When the run's window started (epoch ms): `metrics.durationSummary.startedAtUTC`,
+    /// else its creation time.
+    pub fn started_at(&self) -> Option<i64> {
+        self.metrics
+            .as_ref()
+            .and_then(|metrics| metrics.duration_summary.as_ref())
+            .and_then(|duration| duration.started_at_utc)
+            .or(self.created_at)
+    }
 }
 
 /// A JSON Patch operation for `PATCH /flows/{id}` (and connections).
@@ -671,7 +710,7 @@ impl PatchOperation {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub(crate) struct Items<T> {
-    #[serde(default = "Vec::new")]
+    #[serde(default = "Vec::new", deserialize_with = "super::null_as_default")]
     pub items: Vec<T>,
     #[serde(default, rename = "_links")]
     pub links: Option<Links>,
