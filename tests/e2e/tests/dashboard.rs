@@ -111,6 +111,7 @@ async fn the_dashboard_shows_what_the_simulator_recorded_and_acts_on_it() -> Tes
         port: port.parse()?,
         state_file: Some(state_file),
         run_window: Duration::from_secs(60),
+        warmup: Duration::ZERO,
         ..platform_sim::SimConfig::default()
     })
     .await?;
@@ -263,8 +264,13 @@ async fn the_dashboard_shows_what_the_simulator_recorded_and_acts_on_it() -> Tes
 #[tokio::test]
 #[ignore = "needs a display and tauri-driver: run by `make test`"]
 async fn fifty_dataflows_with_latency_and_errors_keep_the_dashboard_responsive() -> TestResult {
-    // Adobe stand-in with 50 Chatlio dataflows.
-    let sim = platform_sim::start(platform_sim::SimConfig::default()).await?;
+    // Adobe stand-in with 50 Chatlio dataflows, ingesting and counting at once.
+    let sim = platform_sim::start(platform_sim::SimConfig {
+        run_window: Duration::from_secs(2),
+        warmup: Duration::ZERO,
+        ..platform_sim::SimConfig::default()
+    })
+    .await?;
     let base = sim.base_url();
     let config = sim.config().clone();
     let url = platform::Url::parse(&base)?;
