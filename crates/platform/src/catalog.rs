@@ -37,10 +37,10 @@ pub struct DatasetQuery {
     pub name: Option<String>,
     /// Properties to return (`properties=name,schemaRef`); empty = all.
     pub properties: Vec<String>,
-    /// Page size (Adobe: default 20, max 100); [`Catalog::list_datasets`] uses 100 when
-    /// none is given.
+    /// Page size (Adobe: default 20, max 100). With `start`, `None` for both makes
+    /// [`Catalog::list_datasets`] read every page.
     pub limit: Option<u32>,
-    /// Zero-based offset: `Some(n)` reads the one page at `n`, `None` reads every page.
+    /// Zero-based offset.
     pub start: Option<u32>,
 }
 
@@ -145,27 +145,27 @@ impl Catalog<'_> {
 
     /// Lists datasets as `(id, dataset)` pairs in Adobe's order.
     ///
-    /// With `start: None` every page is read: Catalog answers at most `limit` objects
-    /// (20 when none is given, 100 at most) and has no paging envelope, so pages of
-    /// `limit` (default [`DATASET_PAGE_SIZE`]) are requested at `start=0, limit, 2*limit,
-    /// ...` until one comes back short (help/catalog/api/filter-data.md). With
-    /// `start: Some(n)` only the page at offset `n` is read.
+    /// With neither `limit` nor `start` every page is read: Catalog answers at most
+    /// `limit` objects (20 when none is given, 100 at most) and has no paging envelope, so
+    /// pages of [`DATASET_PAGE_SIZE`] are requested at `start=0, 100, 200, ...` until one
+    /// comes back short (help/catalog/api/filter-data.md). With either of them set, the
+    /// one page they describe is read.
     pub async fn list_datasets(&self, query: &DatasetQuery) -> Result<Vec<(DatasetId, Dataset)>> {
-        let page_size = query
-            .limit
-            .unwrap_or(DATASET_PAGE_SIZE)
-            .clamp(1, DATASET_PAGE_SIZE);
-        if let Some(start) = query.start {
-            let (entries, _) = self.dataset_page(query, page_size, start).await?;
+        if query.limit.is_some() || query.start.is_some() {
+            let (entries, _) = self.dataset_page(query, query.limit, query.start).await?;
             return Ok(entries);
         }
         let mut all = Vec::new();
         for page in 0..MAX_DATASET_PAGES {
             let (entries, returned) = self
-                .dataset_page(query, page_size, page.saturating_mul(page_size))
+                .dataset_page(
+                    query,
+                    Some(DATASET_PAGE_SIZE),
+                    Some(page.saturating_mul(DATASET_PAGE_SIZE)),
+                )
                 .await?;
             all.extend(entries);
-            if returned < page_size as usize {
+            if returned < DATASET_PAGE_SIZE as usize {
                 break;
             }
         }
@@ -177,8 +177,8 @@ impl Catalog<'_> {
     async fn dataset_page(
         &self,
         query: &DatasetQuery,
-        limit: u32,
-        start: u32,
+        limit: Option<u32>,
+        start: Option<u32>,
     ) -> Result<(Vec<(DatasetId, Dataset)>, usize)> {
         let mut call = PlatformCall::get("catalog.list_datasets", &path(&["dataSets"]));
         if let Some(name) = &query.name {
@@ -187,21 +187,25 @@ impl Catalog<'_> {
         if !query.properties.is_empty() {
             call = call.query("properties", query.properties.join(","));
         }
-        call = call
-            .query("limit", limit.to_string())
-            .query("start", start.to_string());
+        if let Some(limit) = limit {
+            call = call.query("limit", limit.to_string());
+        }
+        if let Some(start) = start {
+            call = call.query("start", start.to_string());
+        }
         let map: Map<String, Value> = self.client.call(call).await?;
         let returned = map.len();
         Ok((keyed("catalog.list_datasets", map), returned))
     }
 
-    /// Datasets whose name is exactly `name` (Catalog does not enforce unique names).
+    /// Datasets whose name is exactly `name` (Catalog does not enforce unique names), from
+    /// every page.
     pub async fn find_datasets_by_name(&self, name: &str) -> Result<Vec<(DatasetId, Dataset)>> {
         let found = self
             .list_datasets(&DatasetQuery {
                 name: Some(name.to_owned()),
                 properties: vec!["name".into(), "schemaRef".into()],
-                limit: Some(100),
+                limit: None,
                 start: None,
             })
             .await?;

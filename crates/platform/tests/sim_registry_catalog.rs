@@ -235,6 +235,16 @@ async fn lists_longer_than_one_page_are_read_to_the_end() {
         .await
         .unwrap();
     assert_eq!(one_page.len(), 10);
+    // A `limit` alone asks for one page (pre-flight reads a single dataset).
+    let one = client
+        .catalog()
+        .list_datasets(&DatasetQuery {
+            limit: Some(1),
+            ..DatasetQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
     sim.shutdown().await;
 }
 
