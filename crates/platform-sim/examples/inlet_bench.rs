@@ -31,7 +31,12 @@ async fn main() -> Result<(), Failure> {
         .unwrap_or(20_000);
     let concurrency: usize = arguments.next().and_then(|a| a.parse().ok()).unwrap_or(32);
 
-    let sim = platform_sim::start(platform_sim::SimConfig::default()).await?;
+    // Throughput of ingestion itself: no warm-up before the first event is kept.
+    let sim = platform_sim::start(platform_sim::SimConfig {
+        warmup: std::time::Duration::ZERO,
+        ..platform_sim::SimConfig::default()
+    })
+    .await?;
     let base = sim.base_url();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
