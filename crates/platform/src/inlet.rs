@@ -340,6 +340,23 @@ mod tests {
     }
 
     #[test]
+    fn synchronous_validation_answers() {
+        // help/ingestion/tutorials/streaming-record-data.md: a valid record with
+        // `?syncValidation=true`.
+        let passed = br#"{"inletId":"{CONNECTION_ID}","xactionId":"1584479347507:2153:240","receivedTimeMs":1584479347507,"syncValidation":{"status":"pass"}}"#;
+        let receipt = interpret_inlet_response(200, &meta(), passed).unwrap();
+        assert_eq!(
+            receipt.sync_validation,
+            Some(serde_json::json!({ "status": "pass" }))
+        );
+        // help/ingestion/quality/streaming-validation.md: an invalid one.
+        let failed = br##"{"type":"http://ns.adobe.com/adobecloud/problem/data-collection-service/inlet","status":400,"title":"Invalid XDM Message Format","report":{"message":"inletId: [6aca7aa2] imsOrgId: [7BF122A65C5B3FE40A494026@AdobeOrg] Message is invalid","cause":{"_streamingValidation":[{"schemaLocation":"#","pointerToViolation":"#","causingExceptions":[{"schemaLocation":"#/properties/_id","pointerToViolation":"#/_id","causingExceptions":[],"keyword":"type","message":"expected type: String, found: Long"}],"message":"1 schema violations found"}]}}}"##;
+        let error = interpret_inlet_response(400, &meta(), failed).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidRequest);
+        assert!(error.message().contains("Message is invalid"), "{error:?}");
+    }
+
+    #[test]
     fn inlet_http_errors() {
         let error = interpret_inlet_response(413, &meta(), b"").unwrap_err();
         assert_eq!(error.code(), ErrorCode::InvalidRequest);
