@@ -182,16 +182,31 @@ async fn status_figures(options: &Options) -> TestResult<Vec<Summary>> {
     let latency_ms = flow::LATENCY.as_secs_f64() * 1000.0;
     let mut refresh = Figure::start(
         "status_refresh",
-        "status refresh, 50 flows at 150 ms",
+        "status refresh, 50 flows with a week of hourly runs at 150 ms",
         "ms",
         Target::AtMost(3.0 * latency_ms),
     );
-    for sample in flow::status_refreshes(options.status_runs).await? {
-        refresh.add(sample);
+    let mut rounds = Figure::start(
+        "status_rounds",
+        "status refresh sequential rounds",
+        "rounds",
+        Target::AtMost(3.0),
+    );
+    let mut requests = Figure::start(
+        "status_requests",
+        "status refresh requests",
+        "requests",
+        Target::AtMost(flow::STATUS_FLOWS as f64 * 2.0 + 1.0),
+    );
+    for run in flow::status_refreshes(options.status_runs).await? {
+        refresh.add(run.wall_ms);
+        rounds.add(run.rounds as f64);
+        requests.add(run.requests as f64);
     }
     refresh.note("dataflows", json!(flow::STATUS_FLOWS));
+    refresh.note("runsPerDataflow", json!(flow::STATUS_RUN_HOURS));
     refresh.note("latencyMs", json!(latency_ms));
-    Ok(vec![refresh.finish()])
+    Ok(vec![refresh.finish(), rounds.finish(), requests.finish()])
 }
 
 async fn inlet_figures(options: &Options) -> TestResult<Vec<Summary>> {

@@ -112,6 +112,7 @@ pub fn typescript() -> String {
         declaration::<commands::handover::EventInstructionsView>(),
         declaration::<commands::handover::ChatlioInstructionsView>(),
         declaration::<commands::handover::TestEventView>(),
+        declaration::<commands::handover::DataflowTimingView>(),
         declaration::<commands::handover::ReceivedView>(),
         declaration::<commands::dashboard::RunView>(),
         declaration::<commands::dashboard::FlowErrorView>(),

@@ -33,6 +33,8 @@ pub enum ErrorCode {
     OpenFailed,
     /// The dataflow has no inlet URL (yet).
     NoWebhook,
+    /// The dataflow was created minutes ago and does not accept data yet.
+    WarmingUp,
     // Adobe's answers (see platform::ErrorCode).
     Unauthenticated,
     Forbidden,
@@ -272,6 +274,7 @@ impl ErrorCode {
         ErrorCode::ClipboardFailed,
         ErrorCode::OpenFailed,
         ErrorCode::NoWebhook,
+        ErrorCode::WarmingUp,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
@@ -358,6 +361,7 @@ impl ErrorCode {
             ErrorCode::ClipboardFailed => "clipboard_failed",
             ErrorCode::OpenFailed => "open_failed",
             ErrorCode::NoWebhook => "no_webhook",
+            ErrorCode::WarmingUp => "warming_up",
             ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",

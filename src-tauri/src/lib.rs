@@ -91,6 +91,8 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::handover::open_link,
             commands::handover::chatlio_instructions,
             commands::handover::send_test_event,
+            commands::handover::test_event_results,
+            commands::handover::dataflow_timing,
             commands::handover::received_records,
             commands::dashboard::dashboard,
             commands::dashboard::cached_dashboard,

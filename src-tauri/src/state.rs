@@ -176,6 +176,16 @@ impl Session {
         }
     }
 
+    /// When Adobe (or the practice simulator) accepts and reports data.
+    pub fn timing(&self) -> setup::Timing {
+        let base = if self.practice {
+            setup::Timing::PRACTICE
+        } else {
+            setup::Timing::ADOBE
+        };
+        base.with_environment()
+    }
+
     /// The saved connection behind this session, if it is one.
     pub fn saved_connection(&self) -> Option<(&Arc<connect::Connector>, &connect::ConnectionId)> {
         match &self.source {

@@ -74,6 +74,33 @@ struct Global {
     /// A saved connection (see `connections`) to use instead of the current one.
     #[arg(long, global = true, env = "CHATLIO_AEP_CONNECTION")]
     connection: Option<String>,
+    /// Seconds a new dataflow needs before it accepts data [default: Adobe's 300].
+    /// Set it only for practice against platform-sim.
+    #[arg(long, global = true, env = "CHATLIO_AEP_WARMUP_SECS")]
+    warmup_secs: Option<u64>,
+    /// Length of a run window in seconds [default: Adobe's 3600].
+    #[arg(long, global = true, env = "CHATLIO_AEP_RUN_WINDOW_SECS")]
+    run_window_secs: Option<u64>,
+    /// Seconds after a window ends until its run is expected [default: 900].
+    #[arg(long, global = true, env = "CHATLIO_AEP_REPORT_DELAY_SECS")]
+    report_delay_secs: Option<u64>,
+    /// Seconds between looks while waiting for a run [default: 60].
+    #[arg(long, global = true, env = "CHATLIO_AEP_POLL_SECS")]
+    poll_secs: Option<u64>,
+}
+
+impl Global {
+    /// Adobe's timing, with any value the flags change.
+    fn timing(&self) -> setup::Timing {
+        let adobe = setup::Timing::ADOBE;
+        let or = |value: Option<u64>, default: Duration| value.map_or(default, Duration::from_secs);
+        setup::Timing {
+            warmup: or(self.warmup_secs, adobe.warmup),
+            run_window: or(self.run_window_secs, adobe.run_window).max(Duration::from_secs(1)),
+            report_delay: or(self.report_delay_secs, adobe.report_delay),
+            poll: or(self.poll_secs, adobe.poll).max(Duration::from_millis(100)),
+        }
+    }
 }
 
 /// The setup's choices. Each may also come from the `--config` file; a flag
@@ -137,14 +164,20 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Send a generated Chatlio event to a dataflow and wait until it is counted.
+    /// Send a generated Chatlio event to a dataflow and wait until Adobe's
+    /// hourly run counts it (or only send it, with --no-wait).
     TestEvent {
         #[arg(long)]
         flow_id: String,
         #[arg(long, default_value = "new_conversation")]
         event: String,
-        #[arg(long, default_value_t = 60)]
-        timeout_secs: u64,
+        /// Send (once the dataflow accepts data) and return without waiting for the run.
+        #[arg(long)]
+        no_wait: bool,
+        /// Longest wait, in seconds, for the run after sending [default: until the
+        /// expected time plus the report delay].
+        #[arg(long)]
+        timeout_secs: Option<u64>,
     },
     /// Check an OAuth Server-to-Server credential with Adobe and keep its secret in the
     /// OS keychain, so later commands need no CHATLIO_AEP_CLIENT_SECRET.
@@ -188,7 +221,13 @@ enum CliError {
     #[error(transparent)]
     Platform(#[from] platform::PlatformError),
     #[error(transparent)]
-    TestEvent(#[from] setup::status::TestEventError),
+    TestEvent(#[from] setup::test_event::TestEventError),
+    #[error("the test event was counted as failed: {0}")]
+    TestEventFailed(String),
+    #[error(
+        "Adobe accepted the test event but has not counted it yet; check again later with `status`"
+    )]
+    TestEventNotCounted,
     #[error(transparent)]
     Connect(#[from] ConnectError),
     #[error(transparent)]
@@ -203,6 +242,10 @@ impl CliError {
             |code: ErrorCode| matches!(code, ErrorCode::Unauthenticated | ErrorCode::Forbidden);
         match self {
             Self::Usage(_) | Self::Config(_) => exit::USAGE,
+            Self::TestEventNotCounted
+            | Self::TestEvent(setup::test_event::TestEventError::WarmingUp { .. }) => {
+                exit::RESUMABLE
+            }
             Self::Preflight => exit::PREFLIGHT,
             Self::Setup(SetupError::Invalid(_)) => exit::USAGE,
             Self::Setup(SetupError::NameTaken { .. }) => exit::NAME_TAKEN,
@@ -268,6 +311,7 @@ struct Settings {
     sandbox: String,
     data_dir: Option<PathBuf>,
     connection: Option<String>,
+    timing: setup::Timing,
     file: ConfigFile,
 }
 
@@ -302,6 +346,7 @@ impl Settings {
             sandbox: first_set([global.sandbox.as_ref(), file.sandbox.as_ref()], "prod"),
             data_dir: global.data_dir.clone(),
             connection: global.connection.clone(),
+            timing: global.timing(),
             file,
         })
     }
@@ -657,6 +702,13 @@ async fn run_command(
                         resource.name
                     );
                 }
+                if plan.resources.iter().any(|resource| {
+                    resource.action == setup::plan::ResourceAction::ChangeIrreversibly
+                }) {
+                    println!(
+                        "Note: enabling the schema for Profile cannot be undone; a rollback keeps that change."
+                    );
+                }
                 println!("Calls:");
                 for call in &plan.calls {
                     println!("  {:<6} {}  ({})", call.method, call.path, call.note);
@@ -713,73 +765,25 @@ async fn run_command(
         }
         Command::Status { name: None } => {
             let client = client(global, &global.sandbox, keeper).await?;
-            let flows = setup::status::sandbox_status(&client).await?;
+            let flows = setup::status::sandbox_status(&client, &global.timing).await?;
             if global.json {
                 print_json(&flows);
             } else {
-                println!(
-                    "{:<38} {:<28} {:<9} {:>8} {:>8} {:>6}  stale",
-                    "flow id", "name", "state", "received", "ingested", "failed"
-                );
-                for flow in &flows {
-                    println!(
-                        "{:<38} {:<28} {:<9} {:>8} {:>8} {:>6}  {}",
-                        flow.flow_id,
-                        flow.name,
-                        flow.state,
-                        flow.received,
-                        flow.ingested,
-                        flow.failed,
-                        flow.stale
-                    );
-                    for error in &flow.errors {
-                        println!("    {}: {}", error.explanation, error.fix);
-                    }
-                }
+                print_status_table(&flows);
             }
             Ok(())
         }
         Command::TestEvent {
             flow_id,
             event,
+            no_wait,
             timeout_secs,
         } => {
             let kind: chatlio::EventKind = event
                 .parse()
                 .map_err(|_| CliError::Usage(format!("unknown event kind {event:?}")))?;
             let client = client(global, &global.sandbox, keeper).await?;
-            let json = global.json;
-            let progress = move |phase: setup::status::TestEventPhase| {
-                if !json {
-                    eprintln!("  {phase:?}");
-                }
-            };
-            let outcome = setup::status::send_test_event(
-                &client,
-                flow_id,
-                kind,
-                Duration::from_secs(*timeout_secs),
-                &progress,
-            )
-            .await?;
-            if global.json {
-                print_json(&outcome);
-            } else {
-                println!(
-                    "event {} accepted; counted={} ingested={} failed={} after {} ms",
-                    kind.code(),
-                    outcome.counted,
-                    outcome.ingested,
-                    outcome.failed,
-                    outcome.elapsed_ms
-                );
-            }
-            if !outcome.counted {
-                return Err(CliError::Usage(
-                    "the event was accepted but not counted before the deadline".into(),
-                ));
-            }
-            Ok(())
+            test_event_command(global, &client, flow_id, kind, *no_wait, *timeout_secs).await
         }
         Command::Connect {
             label,
@@ -900,5 +904,156 @@ async fn main() -> ExitCode {
             }
             ExitCode::from(error.exit_code())
         }
+    }
+}
+
+fn print_status_table(flows: &[setup::status::FlowStatus]) {
+    println!(
+        "{:<38} {:<28} {:<9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7}  last ingested",
+        "flow id",
+        "name",
+        "health",
+        "24h recv",
+        "24h ingst",
+        "24h err",
+        "7d recv",
+        "7d ingst",
+        "7d err"
+    );
+    for flow in flows {
+        println!(
+            "{:<38} {:<28} {:<9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7}  {}",
+            flow.flow_id,
+            flow.name,
+            flow.health.as_str(),
+            flow.last24h.received,
+            flow.last24h.ingested,
+            flow.last24h.failed,
+            flow.last7d.received,
+            flow.last7d.ingested,
+            flow.last7d.failed,
+            flow.last_ingested_at
+                .map_or_else(|| "never".to_owned(), |at| at.to_rfc3339())
+        );
+        for error in &flow.errors {
+            let code = error.adobe_code.as_deref().unwrap_or("-");
+            let records = error
+                .records
+                .map_or_else(String::new, |records| format!(" ({records} records)"));
+            println!("    {} [{code}]{records}: {}", error.explanation, error.fix);
+        }
+    }
+}
+
+/// Sends a test event once the dataflow accepts data, then (unless
+/// `no_wait`) waits for the run that counts it, with a progress line.
+async fn test_event_command(
+    global: &Settings,
+    client: &platform::Client,
+    flow_id: &str,
+    kind: chatlio::EventKind,
+    no_wait: bool,
+    timeout_secs: Option<u64>,
+) -> Result<(), CliError> {
+    use setup::test_event::{self, TestEventError, TestEventState};
+    let timing = global.timing;
+    let json = global.json;
+    let receipt = loop {
+        match test_event::send_test_event(client, flow_id, kind, &timing).await {
+            Ok(receipt) => break receipt,
+            Err(TestEventError::WarmingUp { accepts_from }) if !no_wait => {
+                let left = (accepts_from - chrono::Utc::now())
+                    .to_std()
+                    .unwrap_or_default();
+                if json {
+                    eprintln!(
+                        "{}",
+                        serde_json::json!({"phase": "warming_up", "acceptsFrom": accepts_from})
+                    );
+                } else {
+                    eprintln!(
+                        "The dataflow accepts data from {} (Adobe asks to wait about 5 minutes after creating it); sending in {} s.",
+                        accepts_from.to_rfc3339(),
+                        left.as_secs() + 1
+                    );
+                }
+                tokio::time::sleep(left + Duration::from_millis(200)).await;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    };
+    if json {
+        eprintln!(
+            "{}",
+            serde_json::json!({"phase": "accepted", "expectedBy": receipt.expected_by})
+        );
+    } else {
+        eprintln!(
+            "Accepted by Adobe at {}. Waiting for the hourly run; expected by {}.",
+            receipt.sent_at.to_rfc3339(),
+            receipt.expected_by.to_rfc3339()
+        );
+    }
+    if no_wait {
+        if json {
+            print_json(&receipt);
+        } else {
+            println!(
+                "event {} sent; see `status` after {}",
+                kind.code(),
+                receipt.expected_by.to_rfc3339()
+            );
+        }
+        return Ok(());
+    }
+    let until = match timeout_secs {
+        Some(seconds) => {
+            receipt.sent_at
+                + chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX / 1000))
+        }
+        None => {
+            receipt.expected_by
+                + chrono::Duration::from_std(timing.report_delay)
+                    .unwrap_or(chrono::Duration::zero())
+        }
+    };
+    let progress = move |outcome: &test_event::TestEventOutcome| {
+        if outcome.state == TestEventState::Waiting && !json {
+            let left = (outcome.receipt.expected_by - chrono::Utc::now()).num_seconds();
+            if left > 0 {
+                eprintln!("  waiting for the run: expected in {left} s");
+            } else {
+                eprintln!("  waiting for the run: {} s past the expected time", -left);
+            }
+        }
+    };
+    let outcome =
+        test_event::wait_for_test_event(client, &receipt, &timing, until, &progress).await?;
+    if json {
+        print_json(&outcome);
+    } else {
+        match outcome.state {
+            TestEventState::Ingested => println!("event {} counted and ingested", kind.code()),
+            TestEventState::Failed => {
+                println!("event {} counted as failed:", kind.code());
+                for error in &outcome.errors {
+                    let code = error.adobe_code.as_deref().unwrap_or("-");
+                    println!("    {} [{code}]: {}", error.explanation, error.fix);
+                }
+            }
+            TestEventState::Waiting => {}
+        }
+    }
+    match outcome.state {
+        TestEventState::Ingested => Ok(()),
+        TestEventState::Failed => Err(CliError::TestEventFailed(
+            outcome
+                .errors
+                .iter()
+                .map(|error| error.explanation)
+                .collect::<Vec<_>>()
+                .join(", "),
+        )),
+        TestEventState::Waiting => Err(CliError::TestEventNotCounted),
     }
 }

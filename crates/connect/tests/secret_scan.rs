@@ -123,7 +123,9 @@ async fn no_secret_in_files_logs_or_ui_payloads_after_connect_setup_and_status()
     assert!(outcome.complete);
     ui_payloads.push(serde_json::to_string(&outcome).unwrap());
     ui_payloads.push(serde_json::to_string(&engine.status("Secret scan flow").unwrap()).unwrap());
-    let flows = setup::status::sandbox_status(&client).await.unwrap();
+    let flows = setup::status::sandbox_status(&client, &setup::Timing::ADOBE)
+        .await
+        .unwrap();
     assert_eq!(flows.len(), 1);
     ui_payloads.push(serde_json::to_string(&flows).unwrap());
     // A renewal after expiry, kept in the vault.

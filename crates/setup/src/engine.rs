@@ -121,6 +121,9 @@ pub enum KeptReason {
     NotDeletable,
     /// Another resource still uses it (a field group in another schema).
     InUse,
+    /// Adobe offers no undo: a schema enabled for Profile keeps its `union`
+    /// tag (help/xdm/api/schemas.md), and such a schema may not be deletable.
+    Irreversible,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -174,6 +177,16 @@ impl StepOutput {
             etag: found.etag,
             pre_existing: !found.ours,
             adopted: true,
+        }
+    }
+
+    /// The step had nothing to do (Profile not asked for).
+    fn nothing() -> Self {
+        Self {
+            resource_id: None,
+            etag: None,
+            pre_existing: false,
+            adopted: false,
         }
     }
 
@@ -445,8 +458,9 @@ impl Engine {
             draft_check: Mutex::new(draft_check),
         };
         self.save_run(&run).await?;
+        let profile = run.request.profile_enabled;
         if let Some(step) = only {
-            for dependency in step.dependencies() {
+            for dependency in step.dependencies(profile) {
                 if !run.is_done(*dependency) {
                     return Err(SetupError::DependencyNotDone {
                         step,
@@ -467,7 +481,7 @@ impl Engine {
                         continue;
                     }
                     if step
-                        .dependencies()
+                        .dependencies(profile)
                         .iter()
                         .all(|dependency| run.is_done(*dependency))
                     {
@@ -772,6 +786,22 @@ impl Engine {
                     .map_err(on)?;
                 StepOutput::created(created.id.into_inner(), None)
             }
+            StepId::ProfileSchema => {
+                if !run.request.profile_enabled {
+                    return Ok(StepOutput::nothing());
+                }
+                // Input validation refuses Profile on a schema the user
+                // picked, so this is always the setup's own schema.
+                let schema = SchemaId::new(run.resource(StepId::Schema)?);
+                // Reads the schema first and leaves one that already carries
+                // the tag as it is, so a resumed run never patches twice.
+                client
+                    .schema_registry()
+                    .enable_for_profile(&schema)
+                    .await
+                    .map_err(on)?;
+                StepOutput::created(schema.into_inner(), None)
+            }
             StepId::Dataset => {
                 let schema = run.resource(StepId::Schema)?;
                 let name = match &run.request.dataset {
@@ -800,11 +830,7 @@ impl Engine {
                 let mut body = DatasetRequest::new(name.clone(), SchemaId::new(schema));
                 body.description = Some(names.description(step, "Chatlio webhook events."));
                 if run.request.profile_enabled {
-                    body.tags = Some(
-                        [("unifiedProfile".to_owned(), vec!["enabled:true".to_owned()])]
-                            .into_iter()
-                            .collect(),
-                    );
+                    body.tags = Some(crate::plan::profile_dataset_tags());
                 }
                 if run.request.error_diagnostics {
                     body.enable_error_diagnostics = Some(true);
@@ -1055,6 +1081,10 @@ impl Engine {
         let mut deleted = Vec::new();
         let mut kept = Vec::new();
         for step in StepId::ALL.into_iter().rev() {
+            if step == StepId::ProfileSchema {
+                self.report_profile_kept(setup_name, &journal, &mut kept);
+                continue;
+            }
             if !step.creates_resource() {
                 continue;
             }
@@ -1063,6 +1093,28 @@ impl Engine {
                 .cloned()
                 .unwrap_or_else(|| StepRecord::pending(step));
             if record.state == StepState::RolledBack {
+                continue;
+            }
+            // Adobe refuses to delete a schema enabled for Profile
+            // (help/xdm/ui/resources/schemas.md): say so instead of failing.
+            let profile_enabled = journal
+                .record(StepId::ProfileSchema)
+                .is_some_and(|profile| {
+                    profile.state == StepState::Done && profile.resource_id.is_some()
+                });
+            if step == StepId::Schema && profile_enabled && record.resource_id.is_some() {
+                kept.push(KeptResource {
+                    step,
+                    resource_id: record.resource_id.clone(),
+                    reason: KeptReason::Irreversible,
+                });
+                self.emit(
+                    setup_name,
+                    step,
+                    ProgressKind::Kept {
+                        reason: KeptReason::Irreversible,
+                    },
+                );
                 continue;
             }
             if record.pre_existing {
@@ -1148,7 +1200,9 @@ impl Engine {
             record.finished_at = Some(Utc::now());
             self.persist(&journal).await?;
         }
-        for step in [StepId::TenantId, StepId::ReadBack] {
+        // Nothing to delete for these, but a new run must do them again (a
+        // re-made schema needs its Profile tag again).
+        for step in [StepId::TenantId, StepId::ProfileSchema, StepId::ReadBack] {
             journal.record_mut(step).state = StepState::Pending;
         }
         self.persist(&journal).await?;
@@ -1231,6 +1285,35 @@ impl Engine {
         Ok(())
     }
 
+    /// Enabling Profile cannot be undone: when this setup did it, the
+    /// rollback says so instead of pretending it was reverted.
+    fn report_profile_kept(
+        &self,
+        setup_name: &str,
+        journal: &Journal,
+        kept: &mut Vec<KeptResource>,
+    ) {
+        let step = StepId::ProfileSchema;
+        let Some(record) = journal.record(step) else {
+            return;
+        };
+        if record.state != StepState::Done || record.resource_id.is_none() {
+            return;
+        }
+        kept.push(KeptResource {
+            step,
+            resource_id: record.resource_id.clone(),
+            reason: KeptReason::Irreversible,
+        });
+        self.emit(
+            setup_name,
+            step,
+            ProgressKind::Kept {
+                reason: KeptReason::Irreversible,
+            },
+        );
+    }
+
     /// The identity descriptor an interrupted run added to this setup's
     /// schema without recording it.
     async fn unrecorded_descriptor(
@@ -1288,7 +1371,7 @@ impl Engine {
                 }
                 other => other,
             },
-            StepId::TenantId | StepId::ReadBack => Ok(()),
+            StepId::TenantId | StepId::ReadBack | StepId::ProfileSchema => Ok(()),
         };
         match result {
             Ok(()) => Ok(()),

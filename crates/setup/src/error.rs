@@ -127,7 +127,9 @@ impl SetupError {
 /// The permission a step needs, named as in Adobe's Permissions UI.
 pub fn permission_for(step: StepId) -> &'static str {
     match step {
-        StepId::TenantId | StepId::FieldGroup | StepId::Schema => "Manage Schemas",
+        StepId::TenantId | StepId::FieldGroup | StepId::Schema | StepId::ProfileSchema => {
+            "Manage Schemas"
+        }
         StepId::IdentityDescriptor => "Manage Identity Namespaces and Manage Schemas",
         StepId::Dataset => "Manage Datasets",
         StepId::SourceConnection

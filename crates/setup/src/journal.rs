@@ -119,6 +119,33 @@ impl Journal {
         }
     }
 
+    /// Adds the records of steps newer than this journal, in run order. A
+    /// journal from before the Profile step whose dataset is done had nothing
+    /// to enable (that version could not make a Profile dataset against
+    /// Adobe), so its Profile step counts as done with nothing made.
+    fn add_missing_steps(&mut self) {
+        if self.steps.len() == StepId::ALL.len() {
+            return;
+        }
+        let dataset_done = self
+            .record(StepId::Dataset)
+            .is_some_and(|record| record.state == StepState::Done);
+        let mut steps = Vec::with_capacity(StepId::ALL.len());
+        for step in StepId::ALL {
+            match self.record(step) {
+                Some(record) => steps.push(record.clone()),
+                None => {
+                    let mut record = StepRecord::pending(step);
+                    if step == StepId::ProfileSchema && dataset_done {
+                        record.state = StepState::Done;
+                    }
+                    steps.push(record);
+                }
+            }
+        }
+        self.steps = steps;
+    }
+
     pub fn is_complete(&self) -> bool {
         StepId::ALL.iter().all(|step| {
             self.record(*step)
@@ -186,7 +213,7 @@ impl JournalStore {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(JournalError::Io { path, source }),
         };
-        let journal: Journal =
+        let mut journal: Journal =
             serde_json::from_str(&text).map_err(|source| JournalError::Corrupt {
                 path: path.clone(),
                 source,
@@ -197,6 +224,7 @@ impl JournalStore {
                 format: journal.format,
             });
         }
+        journal.add_missing_steps();
         Ok(Some(journal))
     }
 
@@ -369,5 +397,43 @@ mod tests {
             journal.record_mut(step).state = StepState::Done;
         }
         assert!(journal.is_complete());
+    }
+
+    #[test]
+    fn a_complete_journal_from_before_the_profile_step_stays_complete() {
+        let directory = std::env::temp_dir().join(format!(
+            "journal-upgrade-{}-{}",
+            std::process::id(),
+            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        std::fs::create_dir_all(&directory).unwrap();
+        let store = JournalStore::new(&directory);
+        let mut journal = Journal::new("old", "ABC@AdobeOrg", "prod");
+        for step in StepId::ALL {
+            journal.record_mut(step).state = StepState::Done;
+        }
+        journal
+            .steps
+            .retain(|record| record.step != StepId::ProfileSchema);
+        let text = serde_json::to_string(&journal).unwrap();
+        std::fs::write(directory.join("old.json"), text).unwrap();
+        let loaded = store.load("old").unwrap().unwrap();
+        assert!(loaded.is_complete());
+        let order: Vec<StepId> = loaded.steps.iter().map(|record| record.step).collect();
+        assert_eq!(order, StepId::ALL.to_vec());
+
+        // Interrupted before its dataset: the new step is still to do.
+        let mut unfinished = Journal::new("half", "ABC@AdobeOrg", "prod");
+        unfinished
+            .steps
+            .retain(|record| record.step != StepId::ProfileSchema);
+        let text = serde_json::to_string(&unfinished).unwrap();
+        std::fs::write(directory.join("half.json"), text).unwrap();
+        let loaded = store.load("half").unwrap().unwrap();
+        assert_eq!(
+            loaded.record(StepId::ProfileSchema).unwrap().state,
+            StepState::Pending
+        );
+        std::fs::remove_dir_all(&directory).unwrap();
     }
 }

@@ -16,6 +16,8 @@ pub mod plan;
 pub mod preflight;
 pub mod status;
 pub mod step;
+pub mod test_event;
+pub mod timing;
 
 pub use drift::{drift, Drift, DriftKind, Repair};
 pub use engine::{
@@ -26,3 +28,4 @@ pub use error::{ErrorView, SetupError, SetupErrorCode};
 pub use input::{SetupInput, SetupRequest};
 pub use journal::{Journal, JournalStore};
 pub use step::StepId;
+pub use timing::Timing;

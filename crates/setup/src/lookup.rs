@@ -200,7 +200,10 @@ pub async fn look_up_all(
                 })
                 .collect()
         }
-        StepId::TenantId | StepId::IdentityDescriptor | StepId::ReadBack => Vec::new(),
+        StepId::TenantId
+        | StepId::IdentityDescriptor
+        | StepId::ProfileSchema
+        | StepId::ReadBack => Vec::new(),
     };
     found.sort_by_key(|candidate| !candidate.ours);
     Ok(found)

@@ -26,6 +26,8 @@ pub struct PlannedCall {
     pub body: Option<Value>,
     /// Shell variable the script stores the result in, and the jq filter.
     pub captures: Option<(&'static str, &'static str)>,
+    /// The `Accept` header when the call needs one of its own.
+    pub accept: Option<&'static str>,
     pub note: &'static str,
 }
 
@@ -36,6 +38,18 @@ pub enum ResourceAction {
     /// Created unless one with this title exists (shared field group).
     CreateOrReuse,
     UseExisting,
+    /// Changes an existing resource in a way Adobe offers no undo for
+    /// (enabling a schema for Profile).
+    ChangeIrreversibly,
+}
+
+/// The dataset tags that enable Profile and Identity Service on creation
+/// (help/catalog/datasets/enable-for-profile.md).
+pub fn profile_dataset_tags() -> std::collections::BTreeMap<String, Vec<String>> {
+    ["unifiedProfile", "unifiedIdentity"]
+        .into_iter()
+        .map(|tag| (tag.to_owned(), vec!["enabled:true".to_owned()]))
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,6 +95,7 @@ impl Plan {
                     json!({"grant_type": "client_credentials", "client_id": "$API_KEY", "client_secret": "[redacted]", "scope": "openid,AdobeID,read_organizations,additional_info.projectedProductContext,session"}),
                 ),
                 captures: None,
+                accept: None,
                 note: "access token (the script expects ACCESS_TOKEN to be set already)",
             },
             PlannedCall {
@@ -89,6 +104,7 @@ impl Plan {
                 path: format!("{REGISTRY}/stats"),
                 body: None,
                 captures: Some(("TENANT_ID", ".tenantId")),
+                accept: None,
                 note: "tenant id",
             },
         ];
@@ -124,6 +140,7 @@ impl Plan {
                 path: format!("{REGISTRY}/tenant/fieldgroups"),
                 body: Some(field_group),
                 captures: Some(("FIELD_GROUP_ID", ".\"$id\"")),
+                accept: None,
                 note: "field group (reused if one with this title exists)",
             });
             let mut schema = chatlio::schema_body(&tenant, &placeholder("FIELD_GROUP_ID"), title);
@@ -135,6 +152,7 @@ impl Plan {
                 path: format!("{REGISTRY}/tenant/schemas"),
                 body: Some(schema),
                 captures: Some(("SCHEMA_ID", ".\"$id\"")),
+                accept: None,
                 note: "ExperienceEvent schema with the Chatlio field group",
             });
             calls.push(PlannedCall {
@@ -143,8 +161,26 @@ impl Plan {
                 path: format!("{REGISTRY}/tenant/descriptors"),
                 body: Some(chatlio::identity_descriptor_body(&schema_id, &tenant)),
                 captures: Some(("DESCRIPTOR_ID", ".\"@id\"")),
+                accept: None,
                 note: "primary identity: visitor email",
             });
+            if request.profile_enabled {
+                resource(
+                    StepId::ProfileSchema,
+                    "profile_schema",
+                    title,
+                    ResourceAction::ChangeIrreversibly,
+                );
+                calls.push(PlannedCall {
+                    step: Some(StepId::ProfileSchema),
+                    method: "PATCH",
+                    path: format!("{REGISTRY}/tenant/schemas/@@SCHEMA_ID_ENCODED@@"),
+                    body: Some(json!([{"op": "add", "path": "/meta:immutableTags", "value": [platform::models::schema::UNION_TAG]}])),
+                    captures: None,
+                    accept: Some(platform::models::XED_V1),
+                    note: "enable the schema for Profile (cannot be undone)",
+                });
+            }
         } else {
             resource(
                 StepId::Schema,
@@ -162,7 +198,7 @@ impl Plan {
                     "schemaRef": {"id": schema_id, "contentType": platform::models::XED_V1},
                 });
                 if request.profile_enabled {
-                    body["tags"] = json!({"unifiedProfile": ["enabled:true"]});
+                    body["tags"] = json!(profile_dataset_tags());
                 }
                 if request.error_diagnostics {
                     body["enableErrorDiagnostics"] = json!(true);
@@ -173,6 +209,7 @@ impl Plan {
                     path: "/data/foundation/catalog/dataSets?requestDataSource=true".into(),
                     body: Some(body),
                     captures: Some(("DATASET_ID", ".[0] | split(\"/\") | last")),
+                    accept: None,
                     note: "dataset",
                 });
             }
@@ -215,6 +252,7 @@ impl Plan {
                 ),
             )?),
             captures: Some(("SOURCE_CONNECTION_ID", ".id")),
+            accept: None,
             note: "Chatlio streaming source connection",
         });
         calls.push(PlannedCall {
@@ -233,6 +271,7 @@ impl Plan {
                 ),
             )?),
             captures: Some(("TARGET_CONNECTION_ID", ".id")),
+            accept: None,
             note: "data lake target connection",
         });
         let mut mapping_set = chatlio::mapping_set_body(&tenant, &schema_id, None);
@@ -243,6 +282,7 @@ impl Plan {
             path: "/data/foundation/conversion/mappingSets".into(),
             body: Some(mapping_set),
             captures: Some(("MAPPING_SET_ID", ".id")),
+            accept: None,
             note: "Data Prep mapping for all five Chatlio events",
         });
         let mut flow = serde_json::to_value(platform::models::flow::FlowRequest::streaming(
@@ -265,6 +305,7 @@ impl Plan {
             path: format!("{FLOWS}/flows"),
             body: Some(flow),
             captures: Some(("FLOW_ID", ".id")),
+            accept: None,
             note: "streaming dataflow",
         });
         calls.push(PlannedCall {
@@ -273,6 +314,7 @@ impl Plan {
             path: format!("{FLOWS}/flows/{}", placeholder("FLOW_ID")),
             body: None,
             captures: Some(("INLET_URL", ".items[0].options.inletUrl")),
+            accept: None,
             note: "read back the inlet URL",
         });
         Ok(Plan {
@@ -306,6 +348,10 @@ impl Plan {
             }
             script.push_str(&format!("# {}\n", call.note));
             let path = shell_text(&call.path);
+            let accept = call
+                .accept
+                .map(|accept| format!(" -H \"Accept: {accept}\""))
+                .unwrap_or_default();
             let (prefix, suffix) = match call.captures {
                 // The closing parenthesis goes on its own line after the
                 // heredoc: the body is read after the line that opens it.
@@ -318,7 +364,7 @@ impl Plan {
                 Some(body) => {
                     let text = serde_json::to_string_pretty(body).unwrap_or_default();
                     script.push_str(&format!(
-                        "{prefix}call {} \"{path}\" --data-binary @- <<CHATLIO_BODY_END{suffix}\n",
+                        "{prefix}call {} \"{path}\"{accept} --data-binary @- <<CHATLIO_BODY_END{suffix}\n",
                         call.method
                     ));
                     // Unquoted delimiter: the placeholders become "${NAME}"
@@ -328,7 +374,7 @@ impl Plan {
                 }
                 None => {
                     script.push_str(&format!(
-                        "{prefix}call {} \"{path}\"{suffix}\n",
+                        "{prefix}call {} \"{path}\"{accept}{suffix}\n",
                         call.method
                     ));
                 }
@@ -338,6 +384,12 @@ impl Plan {
             }
             if let Some((variable, _)) = call.captures {
                 script.push_str(&format!("echo \"{variable}=${variable}\" >&2\n\n"));
+                if variable == "SCHEMA_ID" {
+                    // Schema Registry paths take the URL-encoded $id.
+                    script.push_str(
+                        "SCHEMA_ID_ENCODED=$(printf '%s' \"$SCHEMA_ID\" | jq -sRr @uri)\n\n",
+                    );
+                }
             }
         }
         script.push_str("echo \"Webhook URL for Chatlio: $INLET_URL?x-adobe-flow-id=$FLOW_ID\"\n");
@@ -445,9 +497,10 @@ mod tests {
     fn a_new_setup_lists_every_resource_and_every_call_in_order() {
         let request = new_setup();
         let plan = Plan::new(&request).unwrap();
+        // With Profile (as here) the union tag is listed too, as a change.
         let created: Vec<StepId> = StepId::ALL
             .into_iter()
-            .filter(|step| step.creates_resource())
+            .filter(|step| step.creates_resource() || *step == StepId::ProfileSchema)
             .collect();
         let listed: Vec<StepId> = plan.resources.iter().map(|r| r.step).collect();
         let mut sorted = listed.clone();
@@ -456,10 +509,10 @@ mod tests {
         let names = Names::new(&request);
         for resource in &plan.resources {
             assert_eq!(resource.marker, names.marker(resource.step));
-            let expected = if resource.step == StepId::FieldGroup {
-                ResourceAction::CreateOrReuse
-            } else {
-                ResourceAction::Create
+            let expected = match resource.step {
+                StepId::FieldGroup => ResourceAction::CreateOrReuse,
+                StepId::ProfileSchema => ResourceAction::ChangeIrreversibly,
+                _ => ResourceAction::Create,
             };
             assert_eq!(resource.action, expected, "{:?}", resource.step);
         }
@@ -481,6 +534,10 @@ mod tests {
                 ("POST", "/data/foundation/schemaregistry/tenant/schemas"),
                 ("POST", "/data/foundation/schemaregistry/tenant/descriptors"),
                 (
+                    "PATCH",
+                    "/data/foundation/schemaregistry/tenant/schemas/@@SCHEMA_ID_ENCODED@@"
+                ),
+                (
                     "POST",
                     "/data/foundation/catalog/dataSets?requestDataSource=true"
                 ),
@@ -497,7 +554,8 @@ mod tests {
             let (Some(step), Some(body)) = (call.step, &call.body) else {
                 continue;
             };
-            if step == StepId::IdentityDescriptor {
+            // Neither a descriptor nor a JSON Patch has a description.
+            if matches!(step, StepId::IdentityDescriptor | StepId::ProfileSchema) {
                 continue;
             }
             let marked = if step == StepId::MappingSet {
@@ -510,10 +568,10 @@ mod tests {
                 "{step:?}: {body}"
             );
         }
-        let dataset = plan.calls[5].body.as_ref().unwrap();
+        let dataset = plan.calls[6].body.as_ref().unwrap();
         assert_eq!(dataset["tags"]["unifiedProfile"][0], "enabled:true");
         assert_eq!(dataset["enableErrorDiagnostics"], true);
-        let flow = plan.calls[9].body.as_ref().unwrap();
+        let flow = plan.calls[10].body.as_ref().unwrap();
         assert_eq!(flow["options"]["partialIngestionPercent"], 5);
         assert_eq!(flow["options"]["errorDiagnosticsEnabled"], true);
     }
@@ -584,7 +642,11 @@ mod tests {
         // One curl call per step, each body in its own heredoc.
         let calls = script
             .lines()
-            .filter(|line| line.contains("call POST") || line.contains("call GET"))
+            .filter(|line| {
+                line.contains("call POST")
+                    || line.contains("call GET")
+                    || line.contains("call PATCH")
+            })
             .count();
         assert_eq!(calls, StepId::ALL.len());
         assert_eq!(

@@ -1,19 +1,30 @@
 //! Every Chatlio dataflow of a sandbox (also those made elsewhere), with its
-//! state, webhook URL, recent runs and errors explained; and test events.
+//! state, webhook URL, the last day's and week's record counts, its health
+//! and its errors explained.
+//!
+//! Streaming runs are hourly windows
+//! (help/sources/tutorials/ui/monitor-streaming.md), so the runs of the last
+//! seven days are read by time (help/dataflows/api/sort-and-filter.md), to the
+//! last page, and every figure comes from that one complete set.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
-use platform::models::flow::{Flow, Run};
+use chrono::{DateTime, Utc};
+use platform::models::flow::{Flow, Run, RunError};
 use platform::models::FlowId;
 use platform::{map_bounded, Client, PlatformError, WebhookUrl};
 use serde::Serialize;
 
+use crate::timing::{from_millis, to_chrono, Timing};
+
 /// How many dataflows are refreshed at once. High enough that 50 flows take
 /// one round of run reads, low enough not to trip Adobe's rate limits.
 pub const STATUS_CONCURRENCY: usize = 64;
-/// Runs read per dataflow.
-pub const RUNS_PER_FLOW: u32 = 10;
+/// How far back the runs are read: the longest period shown.
+pub const HISTORY: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The shorter period shown.
+pub const LAST_DAY: Duration = Duration::from_secs(24 * 3600);
 /// An enabled dataflow with nothing ingested for this long is flagged stale.
 pub const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
 
@@ -37,7 +48,48 @@ pub struct ExplainedError {
     pub fix: &'static str,
     pub adobe_code: Option<String>,
     pub message: Option<String>,
+    /// Records it affected; `None` for a run-level error, which Adobe reports
+    /// without a count.
     pub records: Option<u64>,
+}
+
+/// A dataflow's health in one word, most urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// Not enabled: Chatlio's events are dropped.
+    Disabled,
+    /// The runs could not be read, so nothing can be said about the data.
+    Unknown,
+    /// The newest run ingested nothing and failed some records.
+    Failing,
+    /// Never received anything (no run in the week, and no last run).
+    NoData,
+    /// Received data once, but nothing ingested for [`STALE_AFTER`].
+    Stale,
+    Healthy,
+}
+
+impl Health {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Disabled => "disabled",
+            Health::Unknown => "unknown",
+            Health::Failing => "failing",
+            Health::NoData => "no_data",
+            Health::Stale => "stale",
+            Health::Healthy => "healthy",
+        }
+    }
+}
+
+/// Records counted over a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    pub received: u64,
+    pub ingested: u64,
+    pub failed: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -47,17 +99,19 @@ pub struct FlowStatus {
     pub name: String,
     pub state: String,
     pub webhook_url: Option<WebhookUrl>,
-    pub received: u64,
-    pub ingested: u64,
-    pub failed: u64,
+    pub created_at: Option<DateTime<Utc>>,
+    /// When the dataflow accepts data: Adobe asks to wait a few minutes
+    /// after creating it.
+    pub accepts_data_from: Option<DateTime<Utc>>,
+    pub last24h: Totals,
+    pub last7d: Totals,
     pub last_ingested_at: Option<DateTime<Utc>>,
-    pub stale: bool,
+    pub health: Health,
+    /// The runs of the last seven days, newest first.
     pub runs: Vec<RunSummary>,
+    /// Record-level errors of the week (summed per code and message) and
+    /// run-level errors, explained; also a disabled flow or unreadable runs.
     pub errors: Vec<ExplainedError>,
-}
-
-fn time(milliseconds: Option<i64>) -> Option<DateTime<Utc>> {
-    milliseconds.and_then(|ms| Utc.timestamp_millis_opt(ms).single())
 }
 
 fn summarize(run: &Run) -> RunSummary {
@@ -72,8 +126,8 @@ fn summarize(run: &Run) -> RunSummary {
         received: records.and_then(|r| r.input_record_count).unwrap_or(0),
         ingested: records.and_then(|r| r.output_record_count).unwrap_or(0),
         failed: records.and_then(|r| r.failed_record_count).unwrap_or(0),
-        started_at: time(durations.and_then(|d| d.started_at_utc)),
-        completed_at: time(
+        started_at: from_millis(durations.and_then(|d| d.started_at_utc).or(run.created_at)),
+        completed_at: from_millis(
             durations
                 .and_then(|d| d.completed_at_utc)
                 .or(run.updated_at),
@@ -81,140 +135,70 @@ fn summarize(run: &Run) -> RunSummary {
     }
 }
 
-/// Records counted over a period.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Totals {
-    pub received: u64,
-    pub ingested: u64,
-    pub failed: u64,
+/// What the runs whose window ended after `since` counted (an open run by
+/// its start): a run that overlaps the period's start belongs to it, so a
+/// day of hourly runs is 24 of them, not 23 and a fraction.
+pub fn totals_since(runs: &[RunSummary], since: DateTime<Utc>) -> Totals {
+    runs.iter()
+        .filter(|run| {
+            run.completed_at
+                .or(run.started_at)
+                .is_some_and(|at| at > since)
+        })
+        .fold(Totals::default(), |sum, run| Totals {
+            received: sum.received + run.received,
+            ingested: sum.ingested + run.ingested,
+            failed: sum.failed + run.failed,
+        })
 }
 
-impl FlowStatus {
-    /// What the runs that started (or ended) at or after `since` counted.
-    pub fn totals_since(&self, since: DateTime<Utc>) -> Totals {
-        self.runs
-            .iter()
-            .filter(|run| {
-                run.started_at
-                    .or(run.completed_at)
-                    .is_some_and(|at| at >= since)
-            })
-            .fold(Totals::default(), |sum, run| Totals {
-                received: sum.received + run.received,
-                ingested: sum.ingested + run.ingested,
-                failed: sum.failed + run.failed,
-            })
-    }
-
-    /// Health in one stable word, most urgent first: `disabled`, `unknown`
-    /// (the runs could not be read), `failing` (the newest run ingested
-    /// nothing and failed some), `no_data`, `stale`, `healthy`.
-    pub fn health(&self) -> &'static str {
-        let runs_unknown = self
-            .errors
-            .iter()
-            .any(|error| error.explanation == "runs_unavailable");
-        if self.state != "enabled" {
-            "disabled"
-        } else if runs_unknown {
-            // Without the runs nothing can be said about the data; "no data
-            // yet" would be a guess.
-            "unknown"
-        } else if self
-            .runs
-            .first()
-            .is_some_and(|run| run.failed > 0 && run.ingested == 0)
-        {
-            "failing"
-        } else if self.last_ingested_at.is_none() {
-            "no_data"
-        } else if self.stale {
-            "stale"
-        } else {
-            "healthy"
+/// Record-level errors over some runs, from each run's activities, where
+/// Adobe puts them (help/sources/tutorials/api/monitor.md). An error with a
+/// `recordCount` is summed per code and message; one without (such as the
+/// summary `INGEST-1212-400`, whose message differs per run) is kept once per
+/// code, with the newest message and no count.
+pub(crate) fn record_errors(runs: &[Run]) -> Vec<ExplainedError> {
+    let mut counted: BTreeMap<(Option<String>, Option<String>), u64> = BTreeMap::new();
+    let mut uncounted: Vec<RunError> = Vec::new();
+    for run in runs {
+        for error in run.record_errors() {
+            match error.record_count {
+                Some(records) => {
+                    *counted
+                        .entry((error.code.clone(), error.message.clone()))
+                        .or_default() += records;
+                }
+                None => {
+                    if !uncounted.iter().any(|seen| seen.code == error.code) {
+                        uncounted.push(error);
+                    }
+                }
+            }
         }
     }
+    counted
+        .into_iter()
+        .map(|((code, message), records)| explained(code, message, Some(records)))
+        .chain(
+            uncounted
+                .into_iter()
+                .map(|error| explained(error.code, error.message, None)),
+        )
+        .collect()
 }
 
-#[cfg(test)]
-mod health_tests {
-    use super::*;
-
-    fn run(hours_ago: i64, received: u64, ingested: u64, failed: u64) -> RunSummary {
-        RunSummary {
-            run_id: format!("run-{hours_ago}"),
-            status: Some("success".into()),
-            received,
-            ingested,
-            failed,
-            started_at: Some(Utc::now() - chrono::Duration::hours(hours_ago)),
-            completed_at: None,
-        }
-    }
-
-    fn status(state: &str, runs: Vec<RunSummary>, stale: bool) -> FlowStatus {
-        FlowStatus {
-            flow_id: "flow".into(),
-            name: "Chatlio".into(),
-            state: state.into(),
-            webhook_url: None,
-            received: 0,
-            ingested: 0,
-            failed: 0,
-            last_ingested_at: runs
-                .iter()
-                .filter(|r| r.ingested > 0)
-                .filter_map(|r| r.started_at)
-                .max(),
-            stale,
-            runs,
-            errors: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn health_names_the_most_urgent_problem() {
-        assert_eq!(
-            status("disabled", vec![run(1, 1, 1, 0)], false).health(),
-            "disabled"
-        );
-        assert_eq!(
-            status("enabled", vec![run(1, 2, 0, 2)], false).health(),
-            "failing"
-        );
-        assert_eq!(status("enabled", vec![], true).health(), "no_data");
-        assert_eq!(
-            status("enabled", vec![run(30, 1, 1, 0)], true).health(),
-            "stale"
-        );
-        assert_eq!(
-            status("enabled", vec![run(1, 3, 3, 0)], false).health(),
-            "healthy"
-        );
-        let mut unreadable = status("enabled", vec![], true);
-        unreadable.errors.push(ExplainedError {
-            explanation: "runs_unavailable",
-            fix: "",
-            adobe_code: None,
-            message: None,
-            records: None,
-        });
-        assert_eq!(unreadable.health(), "unknown");
-    }
-
-    #[test]
-    fn totals_split_into_the_last_day_and_week() {
-        let flow = status(
-            "enabled",
-            vec![run(1, 3, 2, 1), run(30, 5, 5, 0), run(24 * 9, 7, 7, 0)],
-            false,
-        );
-        let now = Utc::now();
-        let day = flow.totals_since(now - chrono::Duration::hours(24));
-        let week = flow.totals_since(now - chrono::Duration::days(7));
-        assert_eq!((day.received, day.failed), (3, 1));
-        assert_eq!((week.received, week.ingested), (8, 7));
+pub(crate) fn explained(
+    code: Option<String>,
+    message: Option<String>,
+    records: Option<u64>,
+) -> ExplainedError {
+    let (explanation, fix) = explain(code.as_deref(), message.as_deref());
+    ExplainedError {
+        explanation,
+        fix,
+        adobe_code: code,
+        message,
+        records,
     }
 }
 
@@ -250,9 +234,15 @@ pub fn explain(adobe_code: Option<&str>, message: Option<&str>) -> (&'static str
     }
 }
 
-fn status_of(flow: &Flow, runs: Result<Vec<Run>, PlatformError>, now: DateTime<Utc>) -> FlowStatus {
+fn status_of(
+    flow: &Flow,
+    runs: Result<Vec<Run>, PlatformError>,
+    now: DateTime<Utc>,
+    timing: &Timing,
+) -> FlowStatus {
     let mut errors = Vec::new();
-    let runs = match runs {
+    let runs_readable = runs.is_ok();
+    let mut runs = match runs {
         Ok(runs) => runs,
         Err(error) => {
             errors.push(ExplainedError {
@@ -265,24 +255,28 @@ fn status_of(flow: &Flow, runs: Result<Vec<Run>, PlatformError>, now: DateTime<U
             Vec::new()
         }
     };
-    let summaries: Vec<RunSummary> = runs.iter().map(summarize).collect();
-    for run in &runs {
-        let errors_of_run = run
-            .metrics
+    let started = |run: &Run| {
+        run.metrics
             .as_ref()
-            .and_then(|metrics| metrics.status_summary.as_ref())
-            .map(|status| status.errors.clone())
-            .unwrap_or_default();
-        for error in errors_of_run {
-            let (explanation, fix) = explain(error.code.as_deref(), error.message.as_deref());
-            errors.push(ExplainedError {
-                explanation,
-                fix,
-                adobe_code: error.code,
-                message: error.message,
-                records: error.record_count,
-            });
+            .and_then(|metrics| metrics.duration_summary.as_ref())
+            .and_then(|durations| durations.started_at_utc)
+            .or(run.created_at)
+    };
+    // Newest first whatever order the pages came in.
+    runs.sort_by_key(|run| std::cmp::Reverse(started(run)));
+    let summaries: Vec<RunSummary> = runs.iter().map(summarize).collect();
+    errors.extend(record_errors(&runs));
+    let mut run_level: Vec<&RunError> = Vec::new();
+    for error in runs.iter().flat_map(Run::run_errors) {
+        if !run_level
+            .iter()
+            .any(|seen| seen.code == error.code && seen.message == error.message)
+        {
+            run_level.push(error);
         }
+    }
+    for error in run_level {
+        errors.push(explained(error.code.clone(), error.message.clone(), None));
     }
     let state = flow.state.clone().unwrap_or_else(|| "unknown".to_owned());
     if !flow.is_enabled() {
@@ -299,9 +293,31 @@ fn status_of(flow: &Flow, runs: Result<Vec<Run>, PlatformError>, now: DateTime<U
         .filter(|run| run.ingested > 0)
         .filter_map(|run| run.completed_at.or(run.started_at))
         .max();
-    let stale_after = chrono::Duration::from_std(STALE_AFTER).unwrap_or(chrono::Duration::MAX);
-    let stale = flow.is_enabled()
-        && last_ingested_at.is_none_or(|last| now.signed_duration_since(last) > stale_after);
+    // A run older than the week still shows in the flow's own summary.
+    let ever_ran = !summaries.is_empty()
+        || flow
+            .last_run_details
+            .as_ref()
+            .is_some_and(|last| last.id.is_some() || last.started_at_utc.is_some());
+    let stale = last_ingested_at
+        .is_none_or(|last| now.signed_duration_since(last) > to_chrono(STALE_AFTER));
+    let health = if !flow.is_enabled() {
+        Health::Disabled
+    } else if !runs_readable {
+        Health::Unknown
+    } else if summaries
+        .first()
+        .is_some_and(|run| run.failed > 0 && run.ingested == 0)
+    {
+        Health::Failing
+    } else if !ever_ran {
+        Health::NoData
+    } else if stale {
+        Health::Stale
+    } else {
+        Health::Healthy
+    };
+    let created_at = from_millis(flow.created_at);
     FlowStatus {
         flow_id: flow.id.as_str().to_owned(),
         name: flow.name.clone().unwrap_or_default(),
@@ -309,226 +325,55 @@ fn status_of(flow: &Flow, runs: Result<Vec<Run>, PlatformError>, now: DateTime<U
         webhook_url: flow
             .inlet_url()
             .and_then(|inlet| WebhookUrl::new(inlet, &flow.id).ok()),
-        received: summaries.iter().map(|run| run.received).sum(),
-        ingested: summaries.iter().map(|run| run.ingested).sum(),
-        failed: summaries.iter().map(|run| run.failed).sum(),
+        created_at,
+        accepts_data_from: created_at.map(|at| timing.accepts_data_from(at)),
+        last24h: totals_since(&summaries, now - to_chrono(LAST_DAY)),
+        last7d: totals_since(&summaries, now - to_chrono(HISTORY)),
         last_ingested_at,
-        stale,
+        health,
         runs: summaries,
         errors,
     }
 }
 
-/// Every Chatlio dataflow of the client's sandbox: one list call, then the
-/// runs of all flows at once (bounded by [`STATUS_CONCURRENCY`]).
-pub async fn sandbox_status(client: &Client) -> Result<Vec<FlowStatus>, PlatformError> {
+/// Where run reads start: the week, and the run that overlaps its start
+/// (the filter is on a run's start).
+fn history_start(now: DateTime<Utc>, timing: &Timing) -> DateTime<Utc> {
+    now - to_chrono(HISTORY) - to_chrono(timing.run_window)
+}
+
+/// Every Chatlio dataflow of the client's sandbox: one list call (paged to
+/// the end), then each flow's runs of the last seven days, all flows at once
+/// (bounded by [`STATUS_CONCURRENCY`]).
+pub async fn sandbox_status(
+    client: &Client,
+    timing: &Timing,
+) -> Result<Vec<FlowStatus>, PlatformError> {
     let flows = client.flow_service().list_chatlio_flows().await?;
     let now = Utc::now();
+    let since = history_start(now, timing);
     let service = client.flow_service();
     Ok(map_bounded(flows, STATUS_CONCURRENCY, |flow| async move {
-        let runs = service.list_runs(&flow.id, RUNS_PER_FLOW).await;
-        status_of(&flow, runs, now)
+        let runs = service.list_runs_since(&flow.id, since).await;
+        status_of(&flow, runs, now, timing)
     })
     .await)
 }
 
 /// One dataflow's status.
-pub async fn flow_status(client: &Client, flow_id: &str) -> Result<FlowStatus, PlatformError> {
+pub async fn flow_status(
+    client: &Client,
+    flow_id: &str,
+    timing: &Timing,
+) -> Result<FlowStatus, PlatformError> {
     let id = FlowId::new(flow_id);
+    let now = Utc::now();
     let flow = client.flow_service().get_flow(&id).await?;
-    let runs = client.flow_service().list_runs(&id, RUNS_PER_FLOW).await;
-    Ok(status_of(&flow, runs, Utc::now()))
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TestEventPhase {
-    /// The event is about to be posted to the webhook URL.
-    Sent,
-    /// The inlet answered 2xx without a hidden rejection.
-    Accepted,
-    /// Not counted yet; polled again shortly.
-    Waiting,
-    /// The flow's run counts grew.
-    Counted,
-    /// Counted as a failed record (mapping or schema validation).
-    Failed,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TestEventOutcome {
-    pub kind: chatlio::EventKind,
-    pub xaction_id: Option<String>,
-    /// The run counts grew: Adobe received the record.
-    pub counted: bool,
-    pub ingested: bool,
-    pub failed: bool,
-    /// Why the record failed: the run errors that grew with this event, each
-    /// with an explanation code and a fix. Empty when it was ingested.
-    pub errors: Vec<ExplainedError>,
-    pub elapsed_ms: u64,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum TestEventError {
-    #[error("the dataflow has no inlet URL yet")]
-    NoInlet,
-    #[error(transparent)]
-    Platform(#[from] PlatformError),
-}
-
-impl TestEventError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::NoInlet => "no_inlet",
-            Self::Platform(_) => "platform",
-        }
-    }
-}
-
-/// Record counts and error tallies of a flow's recent runs, to tell what one
-/// test event changed.
-#[derive(Debug, Default)]
-struct Tally {
-    received: u64,
-    ingested: u64,
-    failed: u64,
-    /// Records per (Adobe error code, message).
-    errors: std::collections::BTreeMap<(Option<String>, Option<String>), u64>,
-}
-
-fn tally(runs: &[Run]) -> Tally {
-    let mut tally = Tally::default();
-    for run in runs {
-        let summary = summarize(run);
-        tally.received += summary.received;
-        tally.ingested += summary.ingested;
-        tally.failed += summary.failed;
-        let errors = run
-            .metrics
-            .as_ref()
-            .and_then(|metrics| metrics.status_summary.as_ref())
-            .map(|status| status.errors.as_slice())
-            .unwrap_or_default();
-        for error in errors {
-            *tally
-                .errors
-                .entry((error.code.clone(), error.message.clone()))
-                .or_default() += error.record_count.unwrap_or(1);
-        }
-    }
-    tally
-}
-
-/// The run errors whose record count grew between two tallies, explained.
-fn new_errors(before: &Tally, after: &Tally) -> Vec<ExplainedError> {
-    after
-        .errors
-        .iter()
-        .filter_map(|(key, records)| {
-            let grew = records.saturating_sub(before.errors.get(key).copied().unwrap_or(0));
-            (grew > 0).then(|| {
-                let (code, message) = key;
-                let (explanation, fix) = explain(code.as_deref(), message.as_deref());
-                ExplainedError {
-                    explanation,
-                    fix,
-                    adobe_code: code.clone(),
-                    message: message.clone(),
-                    records: Some(grew),
-                }
-            })
-        })
-        .collect()
-}
-
-/// Sends a generated Chatlio event of `kind` to the flow's webhook URL, checks
-/// the inlet's answer (rejections hidden in a 2xx are errors), then waits
-/// until the record shows in the flow's run counts or `deadline` passes.
-pub async fn send_test_event(
-    client: &Client,
-    flow_id: &str,
-    kind: chatlio::EventKind,
-    deadline: Duration,
-    progress: &(dyn Fn(TestEventPhase) + Send + Sync),
-) -> Result<TestEventOutcome, TestEventError> {
-    let payload = {
-        let mut rng = rand::rng();
-        chatlio::generate(kind, &mut rng)
-    };
-    send_test_payload(client, flow_id, kind, &payload, deadline, progress).await
-}
-
-/// Like [`send_test_event`], with a given body (`kind` only labels the
-/// outcome): for replaying a real Chatlio payload, or showing what a broken
-/// one produces. A record that fails mapping or validation comes back with
-/// `failed` and the explained run errors it caused.
-pub async fn send_test_payload(
-    client: &Client,
-    flow_id: &str,
-    kind: chatlio::EventKind,
-    payload: &serde_json::Value,
-    deadline: Duration,
-    progress: &(dyn Fn(TestEventPhase) + Send + Sync),
-) -> Result<TestEventOutcome, TestEventError> {
-    let started = tokio::time::Instant::now();
-    let id = FlowId::new(flow_id);
-    let service = client.flow_service();
-    let webhook = service
-        .webhook_url(&id)
-        .await?
-        .ok_or(TestEventError::NoInlet)?;
-    let baseline = tally(&service.list_runs(&id, RUNS_PER_FLOW).await?);
-    progress(TestEventPhase::Sent);
-    let receipt = client.inlet().send_event(&webhook, payload).await?;
-    progress(TestEventPhase::Accepted);
-    let until = started + deadline;
-    let mut outcome = TestEventOutcome {
-        kind,
-        xaction_id: receipt.xaction_id.clone(),
-        counted: false,
-        ingested: false,
-        failed: false,
-        errors: Vec::new(),
-        elapsed_ms: 0,
-    };
-    loop {
-        let now = tally(&service.list_runs(&id, RUNS_PER_FLOW).await?);
-        if now.received > baseline.received
-            || now.ingested > baseline.ingested
-            || now.failed > baseline.failed
-        {
-            outcome.counted = true;
-            outcome.ingested = now.ingested > baseline.ingested;
-            outcome.failed = now.failed > baseline.failed;
-            progress(TestEventPhase::Counted);
-            if outcome.failed {
-                outcome.errors = new_errors(&baseline, &now);
-                if outcome.errors.is_empty() {
-                    // Counted as failed without a run error naming the cause:
-                    // still say so, with the general advice.
-                    let (explanation, fix) = explain(None, None);
-                    outcome.errors.push(ExplainedError {
-                        explanation,
-                        fix,
-                        adobe_code: None,
-                        message: None,
-                        records: Some(now.failed - baseline.failed),
-                    });
-                }
-                progress(TestEventPhase::Failed);
-            }
-            break;
-        }
-        if tokio::time::Instant::now() >= until {
-            break;
-        }
-        progress(TestEventPhase::Waiting);
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    outcome.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    Ok(outcome)
+    let runs = client
+        .flow_service()
+        .list_runs_since(&id, history_start(now, timing))
+        .await;
+    Ok(status_of(&flow, runs, now, timing))
 }
 
 /// Deletes a dataflow and then its source and target connections. Returns the
@@ -548,4 +393,132 @@ pub async fn teardown(client: &Client, flow_id: &str) -> Result<Vec<String>, Pla
         deleted.push(target.as_str().to_owned());
     }
     Ok(deleted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flow(value: serde_json::Value) -> Flow {
+        serde_json::from_value(value).unwrap()
+    }
+
+    /// A run shaped like Adobe's documented one
+    /// (help/sources/tutorials/api/monitor.md): record-level errors with
+    /// counts in the activities, a run-level error without a count.
+    fn documented_run(hours_ago: i64, received: u64, failed: u64) -> Run {
+        let started = Utc::now() - chrono::Duration::hours(hours_ago);
+        serde_json::from_value(serde_json::json!({
+            "id": format!("run-{hours_ago}"),
+            "flowId": "flow",
+            "metrics": {
+                "durationSummary": {"startedAtUTC": started.timestamp_millis(), "completedAtUTC": started.timestamp_millis() + 3_600_000},
+                "recordSummary": {"inputRecordCount": received, "outputRecordCount": received - failed, "failedRecordCount": failed},
+                "statusSummary": {"status": "success", "errors": [{"code": "CONNECTOR-2001-500", "message": "Error occurred at promotion activity."}]}
+            },
+            "activities": [{
+                "id": "activity",
+                "statusSummary": {"status": "success", "extensions": {
+                    "manifest": {"failedRecords": "https://platform.adobe.io/data/foundation/export/batches/b/meta?path=row_errors"},
+                    "errors": [
+                        {"code": "INGEST-1212-400", "message": format!("Encountered {failed} errors in the data.")},
+                        {"code": "MAPPER-3700-400", "recordCount": failed, "message": "Mapper Transform Error"}
+                    ]
+                }}
+            }]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn record_errors_come_from_the_activities_summed_over_the_runs() {
+        let enabled = flow(serde_json::json!({"id": "flow", "state": "enabled"}));
+        let runs = vec![documented_run(1, 10, 2), documented_run(2, 5, 1)];
+        let status = status_of(&enabled, Ok(runs), Utc::now(), &Timing::ADOBE);
+        let mapper = status
+            .errors
+            .iter()
+            .find(|error| error.adobe_code.as_deref() == Some("MAPPER-3700-400"))
+            .unwrap();
+        assert_eq!(mapper.explanation, "mapping_failed");
+        assert_eq!(mapper.records, Some(3));
+        // The summary without a count, once, and the run-level error without one.
+        let summary: Vec<&ExplainedError> = status
+            .errors
+            .iter()
+            .filter(|error| error.adobe_code.as_deref() == Some("INGEST-1212-400"))
+            .collect();
+        assert_eq!(summary.len(), 1);
+        assert_eq!(summary[0].records, None);
+        assert!(status.errors.iter().any(|error| error.adobe_code.as_deref()
+            == Some("CONNECTOR-2001-500")
+            && error.records.is_none()));
+        assert_eq!(status.last24h.received, 15);
+        assert_eq!(status.health, Health::Healthy);
+    }
+
+    #[test]
+    fn health_names_the_most_urgent_problem() {
+        let now = Utc::now();
+        let enabled = flow(serde_json::json!({"id": "flow", "state": "enabled"}));
+        let disabled = flow(serde_json::json!({"id": "flow", "state": "disabled"}));
+        let health = |flow: &Flow, runs: Result<Vec<Run>, PlatformError>| {
+            status_of(flow, runs, now, &Timing::ADOBE).health
+        };
+        assert_eq!(
+            health(&disabled, Ok(vec![documented_run(1, 1, 0)])),
+            Health::Disabled
+        );
+        assert_eq!(
+            health(
+                &enabled,
+                Err(PlatformError::new(
+                    platform::ErrorCode::ServerError,
+                    "runs unreadable"
+                ))
+            ),
+            Health::Unknown
+        );
+        assert_eq!(
+            health(&enabled, Ok(vec![documented_run(1, 2, 2)])),
+            Health::Failing
+        );
+        assert_eq!(health(&enabled, Ok(vec![])), Health::NoData);
+        assert_eq!(
+            health(&enabled, Ok(vec![documented_run(30, 1, 0)])),
+            Health::Stale
+        );
+        assert_eq!(
+            health(&enabled, Ok(vec![documented_run(1, 3, 0)])),
+            Health::Healthy
+        );
+        // No run in the week, but Adobe's last run says data came once: stale,
+        // not "no data yet".
+        let ran_before = flow(serde_json::json!({
+            "id": "flow", "state": "enabled",
+            "lastRunDetails": {"id": "old-run", "state": "success", "startedAtUTC": 1_600_000_000_000_i64, "completedAtUTC": 1_600_003_600_000_i64}
+        }));
+        assert_eq!(health(&ran_before, Ok(vec![])), Health::Stale);
+    }
+
+    #[test]
+    fn a_day_is_the_runs_that_ended_in_it() {
+        let now = Utc::now();
+        let runs: Vec<RunSummary> = (0..30)
+            .map(|hour| {
+                let end = now - chrono::Duration::hours(hour);
+                RunSummary {
+                    run_id: format!("run-{hour}"),
+                    status: None,
+                    received: 1,
+                    ingested: 1,
+                    failed: 0,
+                    started_at: Some(end - chrono::Duration::hours(1)),
+                    completed_at: Some(end),
+                }
+            })
+            .collect();
+        let day = totals_since(&runs, now - chrono::Duration::hours(24));
+        assert_eq!(day.received, 24);
+    }
 }

@@ -12,6 +12,9 @@ pub enum StepId {
     FieldGroup,
     Schema,
     IdentityDescriptor,
+    /// Enables the schema for Real-Time Customer Profile (the `union` tag).
+    /// Only when Profile was asked for; it cannot be undone.
+    ProfileSchema,
     Dataset,
     SourceConnection,
     TargetConnection,
@@ -21,11 +24,12 @@ pub enum StepId {
 }
 
 impl StepId {
-    pub const ALL: [StepId; 10] = [
+    pub const ALL: [StepId; 11] = [
         StepId::TenantId,
         StepId::FieldGroup,
         StepId::Schema,
         StepId::IdentityDescriptor,
+        StepId::ProfileSchema,
         StepId::Dataset,
         StepId::SourceConnection,
         StepId::TargetConnection,
@@ -42,6 +46,7 @@ impl StepId {
             StepId::FieldGroup => "field_group",
             StepId::Schema => "schema",
             StepId::IdentityDescriptor => "identity_descriptor",
+            StepId::ProfileSchema => "profile_schema",
             StepId::Dataset => "dataset",
             StepId::SourceConnection => "source_connection",
             StepId::TargetConnection => "target_connection",
@@ -51,15 +56,25 @@ impl StepId {
         }
     }
 
-    /// The steps whose results this one needs.
-    pub fn dependencies(self) -> &'static [StepId] {
+    /// The steps whose results this one needs. `profile` is whether the setup
+    /// enables Profile: only then does the dataset wait for the schema's
+    /// identity and union tag (Adobe refuses a Profile dataset on a schema
+    /// that is not enabled for Profile, and refuses the union tag on a
+    /// schema without a primary identity: help/catalog/datasets/enable-for-profile.md,
+    /// help/xdm/api/schemas.md), so a setup without Profile pays no extra round.
+    pub fn dependencies(self, profile: bool) -> &'static [StepId] {
         match self {
             // The source connection needs nothing from the schema side, so it
             // runs in the first round with the tenant id.
             StepId::TenantId | StepId::SourceConnection => &[],
             StepId::FieldGroup => &[StepId::TenantId],
             StepId::Schema => &[StepId::FieldGroup],
-            StepId::IdentityDescriptor | StepId::Dataset | StepId::MappingSet => &[StepId::Schema],
+            StepId::ProfileSchema if profile => &[StepId::IdentityDescriptor],
+            StepId::Dataset if profile => &[StepId::ProfileSchema],
+            StepId::IdentityDescriptor
+            | StepId::ProfileSchema
+            | StepId::Dataset
+            | StepId::MappingSet => &[StepId::Schema],
             StepId::TargetConnection => &[StepId::Dataset],
             StepId::Dataflow => &[
                 StepId::SourceConnection,
@@ -80,7 +95,10 @@ impl StepId {
         match self {
             StepId::TenantId | StepId::FieldGroup | StepId::SourceConnection => &[],
             StepId::Schema => &[StepId::FieldGroup],
-            StepId::IdentityDescriptor | StepId::Dataset | StepId::MappingSet => &[StepId::Schema],
+            StepId::IdentityDescriptor
+            | StepId::ProfileSchema
+            | StepId::Dataset
+            | StepId::MappingSet => &[StepId::Schema],
             StepId::TargetConnection => &[StepId::Schema, StepId::Dataset],
             StepId::Dataflow => &[
                 StepId::SourceConnection,
@@ -112,16 +130,20 @@ impl StepId {
     }
 
     /// Whether rolling back deletes what this step made. Reading the tenant id
-    /// or the inlet URL creates nothing.
+    /// or the inlet URL creates nothing, and enabling Profile changes the
+    /// schema in a way Adobe offers no undo for.
     pub fn creates_resource(self) -> bool {
-        !matches!(self, StepId::TenantId | StepId::ReadBack)
+        !matches!(
+            self,
+            StepId::TenantId | StepId::ReadBack | StepId::ProfileSchema
+        )
     }
 }
 
 /// Groups the steps into rounds: every step in a round depends only on steps
 /// in earlier rounds. The number of rounds is the depth of the chain a
 /// concurrent run pays for in latency.
-pub fn rounds() -> Vec<Vec<StepId>> {
+pub fn rounds(profile: bool) -> Vec<Vec<StepId>> {
     let mut placed: Vec<StepId> = Vec::new();
     let mut rounds = Vec::new();
     while placed.len() < StepId::ALL.len() {
@@ -129,7 +151,7 @@ pub fn rounds() -> Vec<Vec<StepId>> {
             .into_iter()
             .filter(|step| !placed.contains(step))
             .filter(|step| {
-                step.dependencies()
+                step.dependencies(profile)
                     .iter()
                     .all(|dependency| placed.contains(dependency))
             })
@@ -151,18 +173,20 @@ mod tests {
 
     #[test]
     fn every_step_is_placed_in_a_round_after_its_dependencies() {
-        let rounds = rounds();
-        let flattened: Vec<StepId> = rounds.iter().flatten().copied().collect();
-        assert_eq!(
-            flattened.len(),
-            StepId::ALL.len(),
-            "a dependency cycle left steps out"
-        );
-        for (index, round) in rounds.iter().enumerate() {
-            for step in round {
-                for dependency in step.dependencies() {
-                    let placed_at = rounds.iter().position(|r| r.contains(dependency)).unwrap();
-                    assert!(placed_at < index, "{step:?} runs before {dependency:?}");
+        for profile in [false, true] {
+            let rounds = rounds(profile);
+            let flattened: Vec<StepId> = rounds.iter().flatten().copied().collect();
+            assert_eq!(
+                flattened.len(),
+                StepId::ALL.len(),
+                "a dependency cycle left steps out"
+            );
+            for (index, round) in rounds.iter().enumerate() {
+                for step in round {
+                    for dependency in step.dependencies(profile) {
+                        let placed_at = rounds.iter().position(|r| r.contains(dependency)).unwrap();
+                        assert!(placed_at < index, "{step:?} runs before {dependency:?}");
+                    }
                 }
             }
         }
@@ -171,12 +195,25 @@ mod tests {
     #[test]
     fn the_chain_is_seven_rounds_deep_after_the_token() {
         // token; tenant id + source connection; field group; schema; dataset +
-        // mapping + descriptor; target connection; flow; read back = 8 rounds.
-        assert_eq!(rounds().len(), 7);
+        // mapping + descriptor (+ the Profile no-op); target connection; flow;
+        // read back = 8 rounds.
+        assert_eq!(rounds(false).len(), 7);
         assert_eq!(
-            rounds()[0],
+            rounds(false)[0],
             vec![StepId::TenantId, StepId::SourceConnection]
         );
+    }
+
+    #[test]
+    fn profile_orders_identity_then_union_then_dataset() {
+        // Adobe refuses union without a primary identity, and a Profile
+        // dataset without union: two more rounds, only when asked for.
+        let rounds = rounds(true);
+        assert_eq!(rounds.len(), 9);
+        let at = |step: StepId| rounds.iter().position(|r| r.contains(&step)).unwrap();
+        assert!(at(StepId::IdentityDescriptor) < at(StepId::ProfileSchema));
+        assert!(at(StepId::ProfileSchema) < at(StepId::Dataset));
+        assert!(!StepId::ProfileSchema.creates_resource());
     }
 
     #[test]
@@ -207,7 +244,10 @@ mod tests {
             StepId::IdentityDescriptor.with_referrers(),
             vec![StepId::IdentityDescriptor]
         );
-        assert_eq!(StepId::FieldGroup.with_referrers().len(), 8);
+        assert_eq!(StepId::FieldGroup.with_referrers().len(), 9);
+        assert!(StepId::Schema
+            .with_referrers()
+            .contains(&StepId::ProfileSchema));
     }
 
     #[test]

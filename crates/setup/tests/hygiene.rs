@@ -8,9 +8,8 @@ mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use common::{request, Harness};
+use common::{request, short_timing, Harness};
 use platform_sim::SimConfig;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -88,19 +87,33 @@ async fn no_secret_token_or_webhook_url_in_logs_journals_or_exports() {
             Some(serde_json::json!({})),
         )
         .await;
-    let statuses = setup::status::sandbox_status(&client).await.unwrap();
+    let statuses = setup::status::sandbox_status(&client, &setup::Timing::ADOBE)
+        .await
+        .unwrap();
     assert_eq!(statuses.len(), 1);
     tokens.push(client.access_token().await.unwrap());
-    let sent = setup::status::send_test_event(
+    let sent = setup::test_event::send_test_event(
         &client,
         &flow_id,
         chatlio::EventKind::ChatTranscript,
-        Duration::from_secs(10),
+        &short_timing(),
+    )
+    .await
+    .unwrap();
+    let counted = setup::test_event::wait_for_test_event(
+        &client,
+        &sent,
+        &short_timing(),
+        sent.expected_by + chrono::Duration::seconds(10),
         &|_| {},
     )
     .await
     .unwrap();
-    assert!(sent.counted && sent.ingested, "{sent:?}");
+    assert_eq!(
+        counted.state,
+        setup::test_event::TestEventState::Ingested,
+        "{counted:?}"
+    );
     assert!(engine.drift("Hygiene").await.unwrap().is_empty());
     let script = setup::plan::Plan::new(&request("Hygiene"))
         .unwrap()

@@ -3,44 +3,19 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chatlio::EventKind;
-use common::{counts, one_of_each, request, Harness};
+use chrono::Utc;
+use common::{counts, one_of_each, request, short_timing, Harness};
 use platform::models::FlowId;
 use serde_json::{json, Value};
-use setup::status::{send_test_event, send_test_payload, TestEventError, TestEventPhase};
-use setup::{DriftKind, Repair, StepId};
-
-const DEADLINE: Duration = Duration::from_secs(10);
-
-/// Collects the phases a test event reports.
-fn recorder() -> (
-    Arc<Mutex<Vec<TestEventPhase>>>,
-    impl Fn(TestEventPhase) + Send + Sync,
-) {
-    let phases = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&phases);
-    (phases, move |phase| sink.lock().unwrap().push(phase))
-}
-
-/// What a sent phase list must look like: sent, accepted, any number of
-/// waits, then the final stages.
-fn assert_phases(phases: &[TestEventPhase], last: &[TestEventPhase]) {
-    assert_eq!(
-        &phases[..2],
-        &[TestEventPhase::Sent, TestEventPhase::Accepted],
-        "{phases:?}"
-    );
-    assert_eq!(&phases[phases.len() - last.len()..], last, "{phases:?}");
-    assert!(
-        phases[2..phases.len() - last.len()]
-            .iter()
-            .all(|phase| *phase == TestEventPhase::Waiting),
-        "{phases:?}"
-    );
-}
+use setup::status::Health;
+use setup::test_event::{
+    check_test_event, send_test_event, send_test_payload, wait_for_test_event, TestEventError,
+    TestEventState,
+};
+use setup::{DriftKind, Repair, StepId, Timing};
 
 async fn dataset_records(harness: &Harness, dataset: &str) -> Value {
     harness
@@ -52,25 +27,64 @@ async fn dataset_records(harness: &Harness, dataset: &str) -> Value {
         .await
 }
 
+/// Under Adobe's documented timing (the sim's defaults): a new dataflow
+/// refuses test events during its warm-up, then each is accepted at once
+/// and stays "waiting" until its hourly run closes; only then is it counted.
 #[tokio::test]
-async fn a_test_event_of_each_kind_is_sent_accepted_and_counted() {
-    let harness = Harness::start("events", Duration::ZERO).await;
+async fn test_events_wait_for_the_warm_up_and_the_hourly_run() {
+    let harness = Harness::start_adobe_like("events-adobe").await;
     let outcome = harness.engine().apply(&request("Events")).await.unwrap();
     let flow_id = outcome.flow_id.unwrap();
     let client = harness.client();
+    let adobe = Timing::ADOBE;
+
+    let refused = send_test_event(&client, &flow_id, EventKind::NewConversation, &adobe)
+        .await
+        .unwrap_err();
+    let TestEventError::WarmingUp { accepts_from } = refused else {
+        panic!("{refused:?}");
+    };
+    assert_eq!(refused.code(), "warming_up");
+    let wait = accepts_from - Utc::now();
+    assert!(
+        wait > chrono::Duration::seconds(240) && wait <= chrono::Duration::seconds(300),
+        "{wait}"
+    );
+    let status = setup::status::flow_status(&client, &flow_id, &adobe)
+        .await
+        .unwrap();
+    assert_eq!(status.accepts_data_from, Some(accepts_from));
+    assert_eq!(status.health, Health::NoData);
+
+    // Five minutes pass.
+    harness
+        .control(
+            reqwest::Method::POST,
+            "/__sim/time/advance",
+            Some(json!({"secs": 300})),
+        )
+        .await;
+    let mut receipts = Vec::new();
     for kind in EventKind::ALL {
-        let (phases, progress) = recorder();
-        let result = send_test_event(&client, &flow_id, kind, DEADLINE, &progress)
+        let receipt = send_test_event(&client, &flow_id, kind, &adobe)
             .await
             .unwrap();
-        assert_eq!(result.kind, kind);
-        assert!(result.xaction_id.is_some(), "{kind}: no receipt");
-        assert!(
-            result.counted && result.ingested && !result.failed,
-            "{kind}: {result:?}"
-        );
-        assert!(result.errors.is_empty(), "{kind}: {result:?}");
-        assert_phases(&phases.lock().unwrap(), &[TestEventPhase::Counted]);
+        assert!(receipt.xaction_id.is_some(), "{kind}: no receipt");
+        assert_eq!(receipt.expected_by, adobe.expected_by(receipt.sent_at));
+        assert!(receipt.expected_by > receipt.sent_at + chrono::Duration::minutes(15));
+        let now = check_test_event(&client, &receipt).await.unwrap();
+        assert_eq!(now.state, TestEventState::Waiting, "{kind}: {now:?}");
+        assert!(!now.overdue);
+        receipts.push(receipt);
+    }
+    // The hour ends.
+    harness
+        .control(reqwest::Method::POST, "/__sim/runs/close", Some(json!({})))
+        .await;
+    for receipt in &receipts {
+        let counted = check_test_event(&client, receipt).await.unwrap();
+        assert_eq!(counted.state, TestEventState::Ingested, "{counted:?}");
+        assert!(counted.errors.is_empty(), "{counted:?}");
     }
     // Every event landed in the dataset as its own record, none failed.
     let stored = dataset_records(&harness, outcome.dataset_id.as_deref().unwrap()).await;
@@ -96,9 +110,41 @@ async fn a_test_event_of_each_kind_is_sent_accepted_and_counted() {
             "visitor_event"
         ]
     );
-    let status = setup::status::flow_status(&client, &flow_id).await.unwrap();
-    assert_eq!((status.received, status.ingested, status.failed), (5, 5, 0));
-    assert!(!status.stale);
+    let status = setup::status::flow_status(&client, &flow_id, &adobe)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            status.last24h.received,
+            status.last24h.ingested,
+            status.last24h.failed
+        ),
+        (5, 5, 0)
+    );
+    assert_eq!(status.last7d, status.last24h);
+    assert_eq!(status.health, Health::Healthy);
+    harness.shutdown().await;
+}
+
+/// An event sent during the warm-up anyway (as Chatlio would, straight to
+/// the URL) is answered but never counted.
+#[tokio::test]
+async fn data_sent_during_the_warm_up_is_not_counted() {
+    let harness = Harness::start_adobe_like("events-warmup").await;
+    let outcome = harness.engine().apply(&request("Early")).await.unwrap();
+    let client = harness.client();
+    let webhook = outcome.webhook_url.clone().unwrap();
+    let payload = chatlio::generate(EventKind::OfflineMessage, &mut rand::rng());
+    client.inlet().send_event(&webhook, &payload).await.unwrap();
+    harness
+        .control(reqwest::Method::POST, "/__sim/runs/close", Some(json!({})))
+        .await;
+    let status =
+        setup::status::flow_status(&client, outcome.flow_id.as_deref().unwrap(), &Timing::ADOBE)
+            .await
+            .unwrap();
+    assert_eq!(status.last7d.received, 0, "{status:?}");
+    assert_eq!(status.health, Health::NoData);
     harness.shutdown().await;
 }
 
@@ -108,25 +154,30 @@ async fn a_payload_that_fails_validation_is_reported_failed_with_an_explanation(
     let outcome = harness.engine().apply(&request("Failing")).await.unwrap();
     let flow_id = outcome.flow_id.unwrap();
     let client = harness.client();
+    let timing = short_timing();
     // No visitor UUID, conversation UUID or email: the required subject id
     // cannot be mapped, so the record fails schema validation.
     let payload = chatlio::unidentifiable_payload();
     for attempt in 1..=2 {
-        let (phases, progress) = recorder();
-        let result = send_test_payload(
+        let receipt = send_test_payload(
             &client,
             &flow_id,
             EventKind::NewConversation,
             &payload,
-            DEADLINE,
-            &progress,
+            &timing,
         )
         .await
         .unwrap();
-        assert!(
-            result.counted && result.failed && !result.ingested,
-            "{result:?}"
-        );
+        let result = wait_for_test_event(
+            &client,
+            &receipt,
+            &timing,
+            receipt.expected_by + chrono::Duration::seconds(10),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(result.state, TestEventState::Failed, "{result:?}");
         assert_eq!(result.errors.len(), 1, "{result:?}");
         let error = &result.errors[0];
         assert_eq!(error.explanation, "missing_identifier", "{result:?}");
@@ -134,30 +185,88 @@ async fn a_payload_that_fails_validation_is_reported_failed_with_an_explanation(
         assert!(error.adobe_code.is_some(), "{result:?}");
         // Only this event's record, not the earlier attempt's.
         assert_eq!(error.records, Some(1), "attempt {attempt}: {result:?}");
-        assert_phases(
-            &phases.lock().unwrap(),
-            &[TestEventPhase::Counted, TestEventPhase::Failed],
-        );
     }
     let stored = dataset_records(&harness, outcome.dataset_id.as_deref().unwrap()).await;
     assert_eq!(stored["records"].as_array().unwrap().len(), 0, "{stored}");
     assert_eq!(stored["failed"].as_array().unwrap().len(), 2, "{stored}");
+    // The dashboard's view of the same: failing, with the cause and count.
+    let status = setup::status::flow_status(&client, &flow_id, &timing)
+        .await
+        .unwrap();
+    assert_eq!(status.health, Health::Failing);
+    let cause = status
+        .errors
+        .iter()
+        .find(|error| error.explanation == "missing_identifier")
+        .unwrap_or_else(|| panic!("{:?}", status.errors));
+    assert_eq!(cause.records, Some(2));
 
     // A body the inlet refuses outright is an error, not a silent success.
-    let (phases, progress) = recorder();
     let error = send_test_payload(
         &client,
         &flow_id,
         EventKind::NewConversation,
         &json!(["not", "an", "object"]),
-        DEADLINE,
-        &progress,
+        &timing,
     )
     .await
     .unwrap_err();
     assert!(matches!(error, TestEventError::Platform(_)), "{error:?}");
     assert_eq!(error.code(), "platform");
-    assert_eq!(*phases.lock().unwrap(), vec![TestEventPhase::Sent]);
+    harness.shutdown().await;
+}
+
+/// A week of hourly runs, more than one page of them: the day and week
+/// totals cover exactly their periods, and staleness follows the last
+/// ingested record.
+#[tokio::test]
+async fn totals_cover_the_last_day_and_week_of_hourly_runs() {
+    let harness = Harness::start_adobe_like("totals").await;
+    let outcome = harness.engine().apply(&request("Totals")).await.unwrap();
+    let flow_id = outcome.flow_id.unwrap();
+    let client = harness.client();
+    harness
+        .control(
+            reqwest::Method::POST,
+            "/__sim/runs/seed",
+            Some(json!({"flowId": flow_id, "hours": 200, "received": 3, "failed": 1})),
+        )
+        .await;
+    let status = setup::status::flow_status(&client, &flow_id, &Timing::ADOBE)
+        .await
+        .unwrap();
+    // 24 hourly runs in the last day, 168 in the week (the 32 older ones are
+    // not read).
+    assert_eq!(status.last24h.received, 24 * 3, "{:?}", status.last24h);
+    assert_eq!(status.last24h.failed, 24);
+    assert_eq!(status.last7d.received, 168 * 3, "{:?}", status.last7d);
+    assert_eq!(status.last7d.ingested, 168 * 2);
+    assert!(
+        status.runs.len() >= 168 && status.runs.len() <= 169,
+        "{}",
+        status.runs.len()
+    );
+    assert_eq!(status.health, Health::Healthy);
+    // The record errors, summed over the week, with Adobe's code.
+    let counted: u64 = status.errors.iter().filter_map(|error| error.records).sum();
+    assert_eq!(counted, 168, "{:?}", status.errors);
+    assert!(status.errors.iter().all(|error| error.adobe_code.is_some()));
+
+    // Thirty hours later with nothing new: stale, and the day is empty.
+    harness
+        .control(
+            reqwest::Method::POST,
+            "/__sim/time/advance",
+            Some(json!({"secs": 30 * 3600})),
+        )
+        .await;
+    let statuses = setup::status::sandbox_status(&client, &Timing::ADOBE)
+        .await
+        .unwrap();
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(statuses[0].health, Health::Stale);
+    assert_eq!(statuses[0].last24h.received, 0);
+    assert_eq!(statuses[0].last7d.received, (168 - 30) * 3);
     harness.shutdown().await;
 }
 

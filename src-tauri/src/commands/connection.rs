@@ -220,8 +220,10 @@ async fn start_simulator(state: &Shared) -> CommandResult<platform_sim::RunningS
         // Practice runs last: dataflows made today should still be there
         // when the app is reopened tomorrow.
         state_file: Some(directory.join("platform-sim.json")),
-        // Short run windows so the dashboard shows runs within minutes.
-        run_window: std::time::Duration::from_secs(60),
+        // Adobe's rules with seconds for minutes (the app says so), so the
+        // dashboard and test events show every phase without the wait.
+        run_window: setup::Timing::PRACTICE.run_window,
+        warmup: setup::Timing::PRACTICE.warmup,
         ..platform_sim::SimConfig::default()
     };
     platform_sim::start(config).await.map_err(|error| {

@@ -1,9 +1,7 @@
 //! Status dashboard: every Chatlio dataflow of the connected sandbox, with
 //! the last known status kept on disk so it stays visible offline.
 
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
@@ -64,11 +62,18 @@ pub struct FlowView {
     pub last_day: Totals,
     pub last_week: Totals,
     pub last_ingested_at: Option<String>,
-    /// Newest first.
+    /// When a new dataflow accepts data (Adobe asks to wait a few minutes
+    /// after creating it).
+    pub accepts_data_from: Option<String>,
+    /// The runs of the last 7 days, newest first.
     pub runs: Vec<RunView>,
     pub errors: Vec<FlowErrorView>,
     /// The name of this app's setup that made it, if one did.
     pub setup_name: Option<String>,
+    /// Test events sent from this app, the latest of each kind, with what
+    /// Adobe's runs said of them so far.
+    #[serde(default)]
+    pub test_events: Vec<crate::commands::handover::TestEventView>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -94,24 +99,32 @@ impl From<setup::status::Totals> for Totals {
     }
 }
 
+impl From<&setup::status::ExplainedError> for FlowErrorView {
+    fn from(error: &setup::status::ExplainedError) -> Self {
+        Self {
+            explanation: error.explanation.to_owned(),
+            adobe_code: error.adobe_code.clone(),
+            message: error.message.clone(),
+            records: error.records,
+        }
+    }
+}
+
 fn flow_view(
     status: setup::status::FlowStatus,
-    now: DateTime<Utc>,
     setup_name: Option<String>,
+    test_events: Vec<crate::commands::handover::TestEventView>,
 ) -> FlowView {
-    let day = status
-        .totals_since(now - chrono::Duration::hours(24))
-        .into();
-    let week = status.totals_since(now - chrono::Duration::days(7)).into();
     FlowView {
-        health: status.health().to_owned(),
+        health: status.health.as_str().to_owned(),
         flow_id: status.flow_id,
         name: status.name,
         state: status.state,
         has_webhook: status.webhook_url.is_some(),
-        last_day: day,
-        last_week: week,
+        last_day: status.last24h.into(),
+        last_week: status.last7d.into(),
         last_ingested_at: status.last_ingested_at.map(|at| at.to_rfc3339()),
+        accepts_data_from: status.accepts_data_from.map(|at| at.to_rfc3339()),
         runs: status
             .runs
             .iter()
@@ -124,17 +137,9 @@ fn flow_view(
                 started_at: run.started_at.map(|at| at.to_rfc3339()),
             })
             .collect(),
-        errors: status
-            .errors
-            .into_iter()
-            .map(|error| FlowErrorView {
-                explanation: error.explanation.to_owned(),
-                adobe_code: error.adobe_code,
-                message: error.message,
-                records: error.records,
-            })
-            .collect(),
+        errors: status.errors.iter().map(FlowErrorView::from).collect(),
         setup_name,
+        test_events,
     }
 }
 
@@ -178,22 +183,27 @@ pub async fn dashboard(state: State<'_, Shared>) -> CommandResult<DashboardView>
         .ok_or_else(|| CommandError::new(ErrorCode::NoSandbox, "no sandbox chosen"))?;
     let path = cache_path(&state, session.practice);
     let client = session.client(&sandbox).await?;
-    let statuses = setup::status::sandbox_status(&client).await;
+    let statuses = setup::status::sandbox_status(&client, &session.timing()).await;
     session.keep_tokens().await;
     match statuses {
         Ok(statuses) => {
             let now = Utc::now();
             let owners = setups_by_flow(&state, &session);
-            let flows = statuses
-                .into_iter()
-                .map(|status| {
-                    let owner = owners
-                        .iter()
-                        .find(|(flow, _)| *flow == status.flow_id)
-                        .map(|(_, name)| name.clone());
-                    flow_view(status, now, owner)
-                })
-                .collect();
+            let mut flows = Vec::with_capacity(statuses.len());
+            for status in statuses {
+                let owner = owners
+                    .iter()
+                    .find(|(flow, _)| *flow == status.flow_id)
+                    .map(|(_, name)| name.clone());
+                let test_events = crate::commands::handover::refresh_test_events(
+                    &state,
+                    session.practice,
+                    &client,
+                    &status.flow_id,
+                )
+                .await;
+                flows.push(flow_view(status, owner, test_events));
+            }
             let view = DashboardView {
                 practice: session.practice,
                 sandbox,
@@ -201,7 +211,7 @@ pub async fn dashboard(state: State<'_, Shared>) -> CommandResult<DashboardView>
                 flows,
                 error: None,
             };
-            if let Err(error) = write_cache(&path, &view) {
+            if let Err(error) = write_json_atomically(&path, &view) {
                 tracing::warn!(%error, "status cache not written");
             }
             Ok(view)
@@ -219,14 +229,19 @@ pub async fn dashboard(state: State<'_, Shared>) -> CommandResult<DashboardView>
     }
 }
 
-fn write_cache(path: &std::path::Path, view: &DashboardView) -> std::io::Result<()> {
+/// Writes `value` as JSON through a temporary file and a rename, so a crash
+/// leaves the old file or the new one, never half of one.
+pub fn write_json_atomically<T: Serialize + ?Sized>(
+    path: &std::path::Path,
+    value: &T,
+) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
     let temporary = path.with_extension("json.tmp");
     std::fs::write(
         &temporary,
-        serde_json::to_vec(view).map_err(std::io::Error::other)?,
+        serde_json::to_vec(value).map_err(std::io::Error::other)?,
     )?;
     std::fs::rename(temporary, path)
 }
@@ -461,16 +476,13 @@ pub async fn repair_drift(
         .map_err(|error| CommandError::from_setup(&error))
 }
 
-/// How long a dashboard test event waits to be counted.
-const TEST_EVENT_DEADLINE: Duration = Duration::from_secs(30);
-
-/// Sends a test event to any Chatlio dataflow of the sandbox.
+/// Sends a test event to any Chatlio dataflow of the sandbox; the result
+/// shows on the dashboard once Adobe's run counts it.
 #[tauri::command]
 pub async fn send_flow_test_event(
     state: State<'_, Shared>,
     flow_id: String,
     kind: String,
-    on_phase: Channel<String>,
 ) -> CommandResult<crate::commands::handover::TestEventView> {
     let session = state.session().await?;
     let sandbox = session
@@ -478,6 +490,5 @@ pub async fn send_flow_test_event(
         .clone()
         .ok_or_else(|| CommandError::new(ErrorCode::NoSandbox, "no sandbox chosen"))?;
     let client = session.client(&sandbox).await?;
-    crate::commands::handover::test_event(&client, &flow_id, &kind, TEST_EVENT_DEADLINE, on_phase)
-        .await
+    crate::commands::handover::send_and_record(&state, &session, &client, &flow_id, &kind).await
 }

@@ -1,17 +1,15 @@
 //! Connect Chatlio and Verify screens: the webhook URL, Chatlio's five
 //! webhooks, test events, links out.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
-use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 use ts_rs::TS;
 
+use crate::commands::dashboard::{write_json_atomically, FlowErrorView};
 use crate::commands::setup::recorded_setup;
-use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::error::{code_name, CommandError, CommandResult, ErrorCode};
 use crate::state::Shared;
 
 /// The webhook URL of a finished setup. It is a credential of sorts (anyone
@@ -175,32 +173,158 @@ pub async fn chatlio_instructions() -> CommandResult<ChatlioInstructionsView> {
     Ok(instructions())
 }
 
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct TestEventView {
     pub kind: String,
-    /// `counted` (ingested or failed), or `sent` when the deadline passed
-    /// before Adobe counted it.
+    /// `waiting` (accepted by Adobe, the hourly run has not counted it yet),
+    /// `ingested` or `failed`.
     pub state: String,
-    pub ingested: bool,
-    pub failed: bool,
-    #[ts(type = "number")]
-    pub elapsed_ms: u64,
+    /// Still waiting after the expected time: worth a look, not a failure.
+    pub overdue: bool,
+    pub sent_at: String,
+    /// When the run that counts it should be readable.
+    pub expected_by: String,
+    /// Why it failed, explained.
+    pub errors: Vec<FlowErrorView>,
 }
 
-/// How long a test event may take to show in the run counts. Adobe itself
-/// can take minutes; the UI says so and offers to keep waiting.
-const TEST_EVENT_DEADLINE: Duration = Duration::from_secs(30);
+/// A sent test event and what was last seen of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredTestEvent {
+    receipt: setup::test_event::TestEventReceipt,
+    view: TestEventView,
+}
 
-/// Sends a generated Chatlio event of `kind` to the setup's webhook URL and
-/// waits for Adobe to count it; phases (`sent`, `accepted`, `waiting`,
-/// `counted`) go to `on_phase`.
+fn test_event_view(outcome: &setup::test_event::TestEventOutcome) -> TestEventView {
+    TestEventView {
+        kind: outcome.receipt.kind.code().to_owned(),
+        state: code_name(&outcome.state),
+        overdue: outcome.overdue,
+        sent_at: outcome.receipt.sent_at.to_rfc3339(),
+        expected_by: outcome.receipt.expected_by.to_rfc3339(),
+        errors: outcome.errors.iter().map(FlowErrorView::from).collect(),
+    }
+}
+
+fn test_events_path(state: &Shared, practice: bool) -> std::path::PathBuf {
+    state
+        .data_dir()
+        .join(if practice { "practice" } else { "." })
+        .join("test-events.json")
+}
+
+/// The test events sent from this app, newest last. An unreadable file is
+/// logged and read as empty: losing the list loses no data in Adobe.
+fn load_test_events(path: &std::path::Path) -> Vec<StoredTestEvent> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|error| {
+            tracing::warn!(%error, "test event list unreadable; starting a new one");
+            Vec::new()
+        }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(error) => {
+            tracing::warn!(%error, "test event list unreadable");
+            Vec::new()
+        }
+    }
+}
+
+fn save_test_events(path: &std::path::Path, events: &[StoredTestEvent]) {
+    if let Err(error) = write_json_atomically(path, &events) {
+        tracing::warn!(%error, "test event list not saved");
+    }
+}
+
+/// Checks the flow's test events that are still waiting (one runs read
+/// each) and returns the latest of each kind, in the order sent. Shared by
+/// the Verify screen and the dashboard.
+pub async fn refresh_test_events(
+    state: &Shared,
+    practice: bool,
+    client: &platform::Client,
+    flow_id: &str,
+) -> Vec<TestEventView> {
+    let path = test_events_path(state, practice);
+    let mut events = load_test_events(&path);
+    let mut changed = false;
+    for event in events
+        .iter_mut()
+        .filter(|event| event.receipt.flow_id == flow_id && event.view.state == "waiting")
+    {
+        match setup::test_event::check_test_event(client, &event.receipt).await {
+            Ok(outcome) => {
+                event.view = test_event_view(&outcome);
+                changed = true;
+            }
+            // Left waiting; the next refresh looks again.
+            Err(error) => tracing::debug!(code = ?error.code(), "test event not checked"),
+        }
+    }
+    if changed {
+        save_test_events(&path, &events);
+    }
+    events
+        .into_iter()
+        .filter(|event| event.receipt.flow_id == flow_id)
+        .map(|event| event.view)
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DataflowTimingView {
+    /// When the setup's dataflow accepts data (Adobe asks to wait a few
+    /// minutes after creating it); `null` when Adobe gave no creation time.
+    pub accepts_data_from: Option<String>,
+    /// This connection's figures: Adobe's, or practice mode's short ones.
+    #[ts(type = "number")]
+    pub warmup_secs: u64,
+    #[ts(type = "number")]
+    pub run_window_secs: u64,
+    /// Adobe's own, for the practice-mode note.
+    #[ts(type = "number")]
+    pub adobe_warmup_secs: u64,
+    #[ts(type = "number")]
+    pub adobe_run_window_secs: u64,
+    pub practice: bool,
+}
+
+/// When the setup's dataflow accepts data, and the run window length.
+#[tauri::command]
+pub async fn dataflow_timing(
+    state: State<'_, Shared>,
+    name: String,
+) -> CommandResult<DataflowTimingView> {
+    let session = state.session().await?;
+    let (sandbox, _, outcome) = recorded_setup(&state, &session, &name).await?;
+    let flow_id = outcome
+        .flow_id
+        .ok_or_else(|| CommandError::new(ErrorCode::NoWebhook, "the setup has no dataflow yet"))?;
+    let client = session.client(&sandbox).await?;
+    let timing = session.timing();
+    let status = setup::status::flow_status(&client, &flow_id, &timing)
+        .await
+        .map_err(|error| CommandError::from_platform(&error))?;
+    session.keep_tokens().await;
+    Ok(DataflowTimingView {
+        accepts_data_from: status.accepts_data_from.map(|at| at.to_rfc3339()),
+        warmup_secs: timing.warmup.as_secs(),
+        run_window_secs: timing.run_window.as_secs(),
+        adobe_warmup_secs: setup::Timing::ADOBE.warmup.as_secs(),
+        adobe_run_window_secs: setup::Timing::ADOBE.run_window.as_secs(),
+        practice: session.practice,
+    })
+}
+
+/// Sends a generated Chatlio event of `kind` to the setup's webhook URL.
+/// Returns once Adobe accepted it (`waiting`); the result is read later with
+/// `test_event_results` or on the dashboard, so the screen can be left.
 #[tauri::command]
 pub async fn send_test_event(
     state: State<'_, Shared>,
     name: String,
     kind: String,
-    on_phase: Channel<String>,
 ) -> CommandResult<TestEventView> {
     let session = state.session().await?;
     let (sandbox, _, outcome) = recorded_setup(&state, &session, &name).await?;
@@ -208,17 +332,18 @@ pub async fn send_test_event(
         .flow_id
         .ok_or_else(|| CommandError::new(ErrorCode::NoWebhook, "the setup has no dataflow yet"))?;
     let client = session.client(&sandbox).await?;
-    test_event(&client, &flow_id, &kind, TEST_EVENT_DEADLINE, on_phase).await
+    send_and_record(&state, &session, &client, &flow_id, &kind).await
 }
 
-/// Sends one generated event of `kind` to `flow_id`'s webhook URL and waits
-/// until Adobe counts it or `deadline` passes.
-pub async fn test_event(
+/// Sends a test event of `kind` (a stable kind code) to `flow_id` and keeps
+/// its receipt, so its result can be read later. Shared by the Verify screen
+/// and the dashboard.
+pub async fn send_and_record(
+    state: &Shared,
+    session: &crate::state::Session,
     client: &platform::Client,
     flow_id: &str,
     kind: &str,
-    deadline: Duration,
-    on_phase: Channel<String>,
 ) -> CommandResult<TestEventView> {
     let kind: chatlio::EventKind = kind.parse().map_err(|_| {
         CommandError::new(
@@ -226,32 +351,67 @@ pub async fn test_event(
             format!("unknown event kind {kind:?}"),
         )
     })?;
-    let report = move |phase: setup::status::TestEventPhase| {
-        if let Err(error) = on_phase.send(crate::error::code_name(&phase)) {
-            tracing::debug!(%error, "test event channel closed");
-        }
-    };
-    let result = setup::status::send_test_event(client, flow_id, kind, deadline, &report)
+    let receipt = setup::test_event::send_test_event(client, flow_id, kind, &session.timing())
         .await
-        .map_err(|error| match error {
-            setup::status::TestEventError::NoInlet => {
-                CommandError::new(ErrorCode::NoWebhook, "the dataflow has no inlet URL yet")
-            }
-            setup::status::TestEventError::Platform(error) => CommandError::from_platform(&error),
-        })?;
-    Ok(TestEventView {
+        .map_err(test_event_error)?;
+    session.keep_tokens().await;
+    let view = TestEventView {
         kind: kind.code().to_owned(),
-        state: if result.counted { "counted" } else { "sent" }.to_owned(),
-        ingested: result.ingested,
-        failed: result.failed,
-        elapsed_ms: result.elapsed_ms,
-    })
+        state: "waiting".to_owned(),
+        overdue: false,
+        sent_at: receipt.sent_at.to_rfc3339(),
+        expected_by: receipt.expected_by.to_rfc3339(),
+        errors: Vec::new(),
+    };
+    let path = test_events_path(state, session.practice);
+    let mut events = load_test_events(&path);
+    // The latest test of each kind per flow is what the screens show.
+    events.retain(|event| !(event.receipt.flow_id == flow_id && event.receipt.kind == kind));
+    events.push(StoredTestEvent {
+        receipt,
+        view: view.clone(),
+    });
+    save_test_events(&path, &events);
+    Ok(view)
+}
+
+fn test_event_error(error: setup::test_event::TestEventError) -> CommandError {
+    match error {
+        setup::test_event::TestEventError::NoInlet => {
+            CommandError::new(ErrorCode::NoWebhook, "the dataflow has no inlet URL yet")
+        }
+        setup::test_event::TestEventError::WarmingUp { accepts_from } => CommandError::new(
+            ErrorCode::WarmingUp,
+            format!(
+                "the dataflow accepts data from {}",
+                accepts_from.to_rfc3339()
+            ),
+        ),
+        setup::test_event::TestEventError::Platform(error) => CommandError::from_platform(&error),
+    }
+}
+
+/// The setup's test events: waiting ones are checked with Adobe first.
+#[tauri::command]
+pub async fn test_event_results(
+    state: State<'_, Shared>,
+    name: String,
+) -> CommandResult<Vec<TestEventView>> {
+    let session = state.session().await?;
+    let (sandbox, _, outcome) = recorded_setup(&state, &session, &name).await?;
+    let Some(flow_id) = outcome.flow_id else {
+        return Ok(Vec::new());
+    };
+    let client = session.client(&sandbox).await?;
+    let views = refresh_test_events(&state, session.practice, &client, &flow_id).await;
+    session.keep_tokens().await;
+    Ok(views)
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReceivedView {
-    /// Records Adobe counted for the setup's dataflow in its recent runs.
+    /// Records Adobe counted for the setup's dataflow over the last 7 days.
     #[ts(type = "number")]
     pub received: u64,
     #[ts(type = "number")]
@@ -273,14 +433,14 @@ pub async fn received_records(
         .flow_id
         .ok_or_else(|| CommandError::new(ErrorCode::NoWebhook, "the setup has no dataflow yet"))?;
     let client = session.client(&sandbox).await?;
-    let status = setup::status::flow_status(&client, &flow_id)
+    let status = setup::status::flow_status(&client, &flow_id, &session.timing())
         .await
         .map_err(|error| CommandError::from_platform(&error))?;
     session.keep_tokens().await;
     Ok(ReceivedView {
-        received: status.received,
-        ingested: status.ingested,
-        failed: status.failed,
+        received: status.last7d.received,
+        ingested: status.last7d.ingested,
+        failed: status.last7d.failed,
     })
 }
 

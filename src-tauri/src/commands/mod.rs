@@ -68,12 +68,13 @@ pub fn signatures() -> Vec<crate::bindings::CommandSignature> {
         Command::new::<handover::ChatlioInstructionsView>("chatlio_instructions", &[]),
         Command::new::<handover::TestEventView>(
             "send_test_event",
-            &[
-                arg::<String>("name"),
-                arg::<String>("kind"),
-                raw("on_phase", "Channel<string>"),
-            ],
+            &[arg::<String>("name"), arg::<String>("kind")],
         ),
+        Command::new::<Vec<handover::TestEventView>>(
+            "test_event_results",
+            &[arg::<String>("name")],
+        ),
+        Command::new::<handover::DataflowTimingView>("dataflow_timing", &[arg::<String>("name")]),
         Command::new::<dashboard::DashboardView>("dashboard", &[]),
         Command::new::<Option<dashboard::DashboardView>>(
             "cached_dashboard",
@@ -98,11 +99,7 @@ pub fn signatures() -> Vec<crate::bindings::CommandSignature> {
         ),
         Command::new::<handover::TestEventView>(
             "send_flow_test_event",
-            &[
-                arg::<String>("flow_id"),
-                arg::<String>("kind"),
-                raw("on_phase", "Channel<string>"),
-            ],
+            &[arg::<String>("flow_id"), arg::<String>("kind")],
         ),
         Command::new::<handover::ReceivedView>("received_records", &[arg::<String>("name")]),
         Command::new::<Option<wizard::WizardState>>("load_wizard", &[]),

@@ -41,15 +41,31 @@ impl Harness {
         .await
     }
 
-    /// A sim with `config`, on any free port, with 500 ms run windows.
+    /// A sim with `config`, on any free port, with 500 ms run windows and
+    /// no warm-up: for tests of the setup itself, where Adobe's timing only
+    /// slows things down. Tests of timing use [`Harness::start_adobe_like`].
     pub async fn start_with(tag: &str, config: SimConfig) -> Harness {
-        let sim = platform_sim::start(SimConfig {
-            port: 0,
-            run_window: Duration::from_millis(500),
-            ..config
-        })
+        Self::start_exactly(
+            tag,
+            SimConfig {
+                run_window: SHORT_WINDOW,
+                warmup: Duration::ZERO,
+                ..config
+            },
+        )
         .await
-        .expect("sim starts");
+    }
+
+    /// A sim with Adobe's documented timing: a 5-minute warm-up for new
+    /// dataflows and hourly run windows.
+    pub async fn start_adobe_like(tag: &str) -> Harness {
+        Self::start_exactly(tag, SimConfig::default()).await
+    }
+
+    async fn start_exactly(tag: &str, config: SimConfig) -> Harness {
+        let sim = platform_sim::start(SimConfig { port: 0, ..config })
+            .await
+            .expect("sim starts");
         let base = sim.base_url();
         Harness {
             sim,
@@ -129,6 +145,19 @@ impl Harness {
     pub async fn shutdown(self) {
         std::fs::remove_dir_all(&self.directory).ok();
         self.sim.shutdown().await;
+    }
+}
+
+/// The run window of [`Harness::start_with`].
+pub const SHORT_WINDOW: Duration = Duration::from_millis(500);
+
+/// The timing of [`Harness::start_with`]'s sim, for test events.
+pub fn short_timing() -> setup::Timing {
+    setup::Timing {
+        warmup: Duration::ZERO,
+        run_window: SHORT_WINDOW,
+        report_delay: Duration::from_secs(1),
+        poll: Duration::from_millis(100),
     }
 }
 
