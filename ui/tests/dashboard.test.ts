@@ -30,6 +30,20 @@ function flow(id: string, health: string, failed: number) {
         ? [{ explanation: "missing_identifier", adobeCode: "CONNECTOR-2001", message: "required key", records: failed }]
         : [],
     setupName: id === "a" ? "Chatlio events" : null,
+    acceptsDataFrom: null,
+    testEvents:
+      id === "a"
+        ? [
+            {
+              kind: "offline_message",
+              state: "waiting",
+              overdue: false,
+              sentAt: new Date().toISOString(),
+              expectedBy: new Date(Date.now() + 3600000).toISOString(),
+              errors: [],
+            },
+          ]
+        : [],
   };
 }
 
@@ -100,6 +114,10 @@ describe("dashboard", () => {
     );
     expect(within(screen.getByTestId("flow-a")).getByTestId("flow-received").textContent).toBe("7");
     expect(screen.getByTestId("practice-dataflows")).toBeTruthy();
+    // A test event sent earlier and still waiting for its hourly run.
+    const waiting = within(screen.getByTestId("flow-a")).getByTestId("flow-test-event");
+    expect(waiting.getAttribute("data-state")).toBe("waiting");
+    expect(waiting.textContent).toContain("Waiting for the hourly run");
   });
 
   it("keeps the last known status visible with a banner when a refresh fails", async () => {

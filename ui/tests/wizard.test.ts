@@ -64,6 +64,7 @@ function setupView(complete: boolean) {
 /** A fake back end: per-command handlers, and a log of what was called. */
 function backend(overrides: Record<string, Handler> = {}) {
   const calls: { command: string; args: Args }[] = [];
+  const sentEvents: Record<string, unknown>[] = [];
   const handlers: Record<string, Handler> = {
     app_info: () => ({ version: "1.0.0", osLocale: "en-US", os: "linux" }),
     load_wizard: () => null,
@@ -116,12 +117,27 @@ function backend(overrides: Record<string, Handler> = {}) {
     }),
     reveal_webhook_url: () => "http://127.0.0.1:1/collection/abc?x-adobe-flow-id=flow-1",
     copy_webhook_url: () => null,
+    dataflow_timing: () => ({
+      acceptsDataFrom: new Date(Date.now() - 1000).toISOString(),
+      warmupSecs: 15,
+      runWindowSecs: 30,
+      adobeWarmupSecs: 300,
+      adobeRunWindowSecs: 3600,
+      practice: true,
+    }),
+    // Adobe accepts at once; the next look finds the hourly run counted it.
+    test_event_results: () => sentEvents.map((event) => ({ ...event, state: "ingested" })),
     send_test_event: (args) => {
-      const phases = args.onPhase as { onmessage: (phase: string) => void };
-      phases.onmessage("sent");
-      phases.onmessage("accepted");
-      phases.onmessage("counted");
-      return { kind: args.kind, state: "counted", ingested: true, failed: false, elapsedMs: 420 };
+      const event = {
+        kind: args.kind as string,
+        state: "waiting",
+        overdue: false,
+        sentAt: new Date().toISOString(),
+        expectedBy: new Date(Date.now() + 33000).toISOString(),
+        errors: [],
+      };
+      sentEvents.push(event);
+      return event;
     },
     ...overrides,
   };
@@ -183,7 +199,11 @@ describe("wizard", () => {
     for (const option of Array.from(kind.options)) option.selected = option.value === "chat_transcript";
     await fireEvent.change(kind);
     await click("send-test-event");
-    await waitFor(() => expect(screen.getByTestId("test-event-result").getAttribute("data-state")).toBe("counted"));
+    await waitFor(() => expect(screen.getByTestId("test-event-result").getAttribute("data-state")).toBe("waiting"));
+    expect(screen.getByTestId("test-event-result").textContent).toContain("Waiting for the hourly run");
+    await waitFor(() => expect(screen.getByTestId("test-event-result").getAttribute("data-state")).toBe("ingested"), {
+      timeout: 5000,
+    });
     const sent = calls.find((call) => call.command === "send_test_event");
     expect(sent?.args.kind).toBe("chat_transcript");
     await click("finish");

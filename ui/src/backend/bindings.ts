@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/bindings.rs by `make bindings`. Do not edit by hand.
 import { Channel, invoke } from "@tauri-apps/api/core";
 
-export type ErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "precondition_failed" | "rate_limited" | "invalid_request" | "server_error" | "network" | "timeout" | "unexpected_response" | "invalid_configuration" | "name_taken" | "dataset_schema_mismatch" | "journal" | "unknown_setup" | "wrong_target" | "dependency_not_done" | "interrupted" | "inlet_url_missing" | "wrong_client_secret" | "unknown_client_id" | "scope_rejected" | "scope_missing" | "org_mismatch" | "no_platform_access" | "session_expired" | "keychain_unavailable" | "keychain_failed" | "secret_missing" | "connection_not_found" | "org_not_chosen" | "org_not_available" | "wrong_connection_kind" | "store_failed" | "store_corrupt" | "project_file_unreadable" | "state_mismatch" | "cancelled" | "timed_out" | "access_denied" | "authorization_failed" | "redirect_invalid" | "loopback_unavailable" | "browser_unavailable" | "no_sign_in_pending";
+export type ErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "warming_up" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "precondition_failed" | "rate_limited" | "invalid_request" | "server_error" | "network" | "timeout" | "unexpected_response" | "invalid_configuration" | "name_taken" | "dataset_schema_mismatch" | "journal" | "unknown_setup" | "wrong_target" | "dependency_not_done" | "interrupted" | "inlet_url_missing" | "wrong_client_secret" | "unknown_client_id" | "scope_rejected" | "scope_missing" | "org_mismatch" | "no_platform_access" | "session_expired" | "keychain_unavailable" | "keychain_failed" | "secret_missing" | "connection_not_found" | "org_not_chosen" | "org_not_available" | "wrong_connection_kind" | "store_failed" | "store_corrupt" | "project_file_unreadable" | "state_mismatch" | "cancelled" | "timed_out" | "access_denied" | "authorization_failed" | "redirect_invalid" | "loopback_unavailable" | "browser_unavailable" | "no_sign_in_pending";
 export type CommandError = { code: ErrorCode, 
 /**
  * English, for logs and the "technical details" disclosure.
@@ -167,13 +167,39 @@ kind: string, title: string, location: Array<StatementView>, trigger: Array<Stat
 export type ChatlioInstructionsView = { general: Array<StatementView>, mode: StatementView, events: Array<EventInstructionsView>, };
 export type TestEventView = { kind: string, 
 /**
- * `counted` (ingested or failed), or `sent` when the deadline passed
- * before Adobe counted it.
+ * `waiting` (accepted by Adobe, the hourly run has not counted it yet),
+ * `ingested` or `failed`.
  */
-state: string, ingested: boolean, failed: boolean, elapsedMs: number, };
+state: string, 
+/**
+ * Still waiting after the expected time: worth a look, not a failure.
+ */
+overdue: boolean, sentAt: string, 
+/**
+ * When the run that counts it should be readable.
+ */
+expectedBy: string, 
+/**
+ * Why it failed, explained.
+ */
+errors: Array<FlowErrorView>, };
+export type DataflowTimingView = { 
+/**
+ * When the setup's dataflow accepts data (Adobe asks to wait a few
+ * minutes after creating it); `null` when Adobe gave no creation time.
+ */
+acceptsDataFrom: string | null, 
+/**
+ * This connection's figures: Adobe's, or practice mode's short ones.
+ */
+warmupSecs: number, runWindowSecs: number, 
+/**
+ * Adobe's own, for the practice-mode note.
+ */
+adobeWarmupSecs: number, adobeRunWindowSecs: number, practice: boolean, };
 export type ReceivedView = { 
 /**
- * Records Adobe counted for the setup's dataflow in its recent runs.
+ * Records Adobe counted for the setup's dataflow over the last 7 days.
  */
 received: number, ingested: number, failed: number, };
 export type RunView = { runId: string, status: string | null, received: number, ingested: number, failed: number, startedAt: string | null, };
@@ -198,13 +224,23 @@ health: string,
  */
 state: string, hasWebhook: boolean, lastDay: Totals, lastWeek: Totals, lastIngestedAt: string | null, 
 /**
- * Newest first.
+ * When a new dataflow accepts data (Adobe asks to wait a few minutes
+ * after creating it).
+ */
+acceptsDataFrom: string | null, 
+/**
+ * The runs of the last 7 days, newest first.
  */
 runs: Array<RunView>, errors: Array<FlowErrorView>, 
 /**
  * The name of this app's setup that made it, if one did.
  */
-setupName: string | null, };
+setupName: string | null, 
+/**
+ * Test events sent from this app, the latest of each kind, with what
+ * Adobe's runs said of them so far.
+ */
+testEvents: Array<TestEventView>, };
 export type DashboardView = { practice: boolean, sandbox: string, 
 /**
  * When this status was read from Adobe.
@@ -268,7 +304,7 @@ checked: Array<string>, connect: ConnectForm, setup: SetupInput,
 setupName: string | null, };
 
 /** Every error code the back end can return; the UI has words for each. */
-export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing", "wrong_client_secret", "unknown_client_id", "scope_rejected", "scope_missing", "org_mismatch", "no_platform_access", "session_expired", "keychain_unavailable", "keychain_failed", "secret_missing", "connection_not_found", "org_not_chosen", "org_not_available", "wrong_connection_kind", "store_failed", "store_corrupt", "project_file_unreadable", "state_mismatch", "cancelled", "timed_out", "access_denied", "authorization_failed", "redirect_invalid", "loopback_unavailable", "browser_unavailable", "no_sign_in_pending"];
+export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "warming_up", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing", "wrong_client_secret", "unknown_client_id", "scope_rejected", "scope_missing", "org_mismatch", "no_platform_access", "session_expired", "keychain_unavailable", "keychain_failed", "secret_missing", "connection_not_found", "org_not_chosen", "org_not_available", "wrong_connection_kind", "store_failed", "store_corrupt", "project_file_unreadable", "state_mismatch", "cancelled", "timed_out", "access_denied", "authorization_failed", "redirect_invalid", "loopback_unavailable", "browser_unavailable", "no_sign_in_pending"];
 
 /** Typed wrappers over `invoke`; a rejected promise carries a CommandError. */
 export const commands = {
@@ -302,7 +338,9 @@ export const commands = {
   copyWebhookUrl: (name: string): Promise<null> => invoke<null>("copy_webhook_url", { name }),
   openLink: (link: Link): Promise<null> => invoke<null>("open_link", { link }),
   chatlioInstructions: (): Promise<ChatlioInstructionsView> => invoke<ChatlioInstructionsView>("chatlio_instructions"),
-  sendTestEvent: (name: string, kind: string, onPhase: Channel<string>): Promise<TestEventView> => invoke<TestEventView>("send_test_event", { name, kind, onPhase }),
+  sendTestEvent: (name: string, kind: string): Promise<TestEventView> => invoke<TestEventView>("send_test_event", { name, kind }),
+  testEventResults: (name: string): Promise<Array<TestEventView>> => invoke<Array<TestEventView>>("test_event_results", { name }),
+  dataflowTiming: (name: string): Promise<DataflowTimingView> => invoke<DataflowTimingView>("dataflow_timing", { name }),
   dashboard: (): Promise<DashboardView> => invoke<DashboardView>("dashboard"),
   cachedDashboard: (practice: boolean): Promise<DashboardView | null> => invoke<DashboardView | null>("cached_dashboard", { practice }),
   setFlowEnabled: (flowId: string, enabled: boolean): Promise<null> => invoke<null>("set_flow_enabled", { flowId, enabled }),
@@ -310,7 +348,7 @@ export const commands = {
   copyFlowWebhookUrl: (flowId: string): Promise<null> => invoke<null>("copy_flow_webhook_url", { flowId }),
   setupHealth: (name: string): Promise<Array<ResourceHealthView>> => invoke<Array<ResourceHealthView>>("setup_health", { name }),
   repairDrift: (name: string, step: string): Promise<null> => invoke<null>("repair_drift", { name, step }),
-  sendFlowTestEvent: (flowId: string, kind: string, onPhase: Channel<string>): Promise<TestEventView> => invoke<TestEventView>("send_flow_test_event", { flowId, kind, onPhase }),
+  sendFlowTestEvent: (flowId: string, kind: string): Promise<TestEventView> => invoke<TestEventView>("send_flow_test_event", { flowId, kind }),
   receivedRecords: (name: string): Promise<ReceivedView> => invoke<ReceivedView>("received_records", { name }),
   loadWizard: (): Promise<WizardState | null> => invoke<WizardState | null>("load_wizard"),
   saveWizard: (wizard: WizardState): Promise<null> => invoke<null>("save_wizard", { wizard }),
