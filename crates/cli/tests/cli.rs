@@ -68,9 +68,24 @@ async fn setup_interrupt_resume_status_and_rollback_through_the_binary() {
     let flows: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     let flows = flows.as_array().unwrap();
     assert_eq!(flows.len(), 1);
-    for key in ["flowId", "name", "state", "received", "ingested", "failed"] {
+    for key in [
+        "flowId",
+        "name",
+        "state",
+        "health",
+        "lastIngestedAt",
+        "acceptsDataFrom",
+        "errors",
+    ] {
         assert!(flows[0].get(key).is_some(), "{key}");
     }
+    for period in ["last24h", "last7d"] {
+        for key in ["received", "ingested", "failed"] {
+            assert_eq!(flows[0][period][key], 0, "{period}.{key}");
+        }
+    }
+    // Never received anything: no data, not stale.
+    assert_eq!(flows[0]["health"], "no_data");
     assert_eq!(flows[0]["flowId"], outcome["flowId"]);
 
     let rollback = run(&["rollback", "--name", "Cli flow"], None).await;
@@ -89,6 +104,123 @@ async fn setup_interrupt_resume_status_and_rollback_through_the_binary() {
         .output()
         .unwrap();
     assert_eq!(no_secret.status.code(), Some(2));
+    std::fs::remove_dir_all(&data).ok();
+    sim.shutdown().await;
+}
+
+async fn control(base: &str, path: &str, body: serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{path}");
+}
+
+/// `test-event` under Adobe's timing (the sim's defaults): refused with
+/// `--no-wait` while the dataflow warms up, accepted once it has, "not
+/// counted yet" until the hour's run closes, then counted; `status --json`
+/// agrees.
+#[tokio::test]
+async fn test_event_follows_the_warm_up_and_the_hourly_run() {
+    let sim = platform_sim::start(SimConfig::default()).await.unwrap();
+    let base = sim.base_url();
+    let config = sim.config().clone();
+    let data = std::env::temp_dir().join(format!("chatlio-aep-cli-events-{}", std::process::id()));
+    let run = |args: &[&str]| {
+        let mut command = command(&base, &config, &data);
+        let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+        async move {
+            tokio::task::spawn_blocking(move || command.args(&args).output().unwrap())
+                .await
+                .unwrap()
+        }
+    };
+    let setup = run(&["setup", "--name", "Events", "--json"]).await;
+    assert!(
+        setup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    let outcome: serde_json::Value = serde_json::from_slice(&setup.stdout).unwrap();
+    let flow_id = outcome["flowId"].as_str().unwrap().to_owned();
+
+    let early = run(&["test-event", "--flow-id", &flow_id, "--no-wait"]).await;
+    assert_eq!(early.status.code(), Some(4));
+    let said = String::from_utf8_lossy(&early.stderr);
+    assert!(said.contains("accepts data from"), "{said}");
+
+    // Five minutes pass: the event is accepted, and waits for its run.
+    control(
+        &base,
+        "/__sim/time/advance",
+        serde_json::json!({"secs": 300}),
+    )
+    .await;
+    let sent = run(&["test-event", "--flow-id", &flow_id, "--no-wait", "--json"]).await;
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    let receipt: serde_json::Value = serde_json::from_slice(&sent.stdout).unwrap();
+    assert!(receipt["expectedBy"].is_string(), "{receipt}");
+
+    let waited = run(&[
+        "test-event",
+        "--flow-id",
+        &flow_id,
+        "--timeout-secs",
+        "2",
+        "--poll-secs",
+        "1",
+    ])
+    .await;
+    assert_eq!(
+        waited.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&waited.stderr)
+    );
+    let said = String::from_utf8_lossy(&waited.stderr);
+    assert!(said.contains("Waiting for the hourly run"), "{said}");
+    assert!(said.contains("waiting for the run: expected in"), "{said}");
+
+    // The hour ends while a third one waits: it is counted.
+    let closer = {
+        let base = base.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            control(&base, "/__sim/runs/close", serde_json::json!({})).await;
+        })
+    };
+    let counted = run(&[
+        "test-event",
+        "--flow-id",
+        &flow_id,
+        "--event",
+        "chat_transcript",
+        "--poll-secs",
+        "1",
+        "--timeout-secs",
+        "30",
+    ])
+    .await;
+    closer.await.unwrap();
+    assert!(
+        counted.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&counted.stdout),
+        String::from_utf8_lossy(&counted.stderr)
+    );
+    assert!(String::from_utf8_lossy(&counted.stdout).contains("counted and ingested"));
+
+    let status = run(&["status", "--json"]).await;
+    let flows: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(flows[0]["last24h"]["received"], 3, "{flows}");
+    assert_eq!(flows[0]["last24h"]["ingested"], 3, "{flows}");
+    assert_eq!(flows[0]["health"], "healthy");
     std::fs::remove_dir_all(&data).ok();
     sim.shutdown().await;
 }
