@@ -291,6 +291,33 @@ impl App {
         }
     }
 
+    /// Waits up to `timeout` until exactly `count` elements with this
+    /// `data-testid` have `attribute` equal to `value`.
+    pub async fn wait_for_count(
+        &self,
+        test_id: &str,
+        attribute: &str,
+        value: &str,
+        count: usize,
+        timeout: Duration,
+    ) -> TestResult {
+        let locator = format!("[data-testid=\"{test_id}\"][{attribute}=\"{value}\"]");
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self.client.find_all(Locator::Css(&locator)).await?.len();
+            if found == count {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "{found} of [data-testid={test_id}] have {attribute}={value:?}, not {count}"
+                )
+                .into());
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// The text of the whole page.
     pub async fn page_text(&self) -> TestResult<String> {
         Ok(self.client.find(Locator::Css("body")).await?.text().await?)

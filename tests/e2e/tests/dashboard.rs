@@ -107,14 +107,18 @@ async fn the_dashboard_shows_what_the_simulator_recorded_and_acts_on_it() -> Tes
 
     // Chatlio keeps sending while the app is closed: the practice
     // simulator's saved state is served by a stand-in on the same port.
+    let practice = setup::Timing::PRACTICE;
     let stand_in = platform_sim::start(platform_sim::SimConfig {
         port: port.parse()?,
         state_file: Some(state_file),
-        run_window: Duration::from_secs(60),
-        warmup: Duration::ZERO,
+        run_window: practice.run_window,
+        warmup: practice.warmup,
         ..platform_sim::SimConfig::default()
     })
     .await?;
+    // Chatlio's first events come after the dataflow's warm-up; earlier ones
+    // would be dropped, as at Adobe.
+    tokio::time::sleep(practice.warmup).await;
     send(&url, "all", 5).await?;
     send(&url, "unidentifiable", 2).await?;
     let state = sim_state(&base).await?;
@@ -137,7 +141,8 @@ async fn the_dashboard_shows_what_the_simulator_recorded_and_acts_on_it() -> Tes
     app.find("screen-dashboard").await?;
     let card = format!("flow-{flow_id}");
     app.find(&card).await?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    // Counted once the run window that holds them closes (30 s in practice).
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
     while number(&app, &card, "flow-received").await? != 7 {
         if std::time::Instant::now() > deadline {
             return Err("the dashboard never showed 7 received".into());
