@@ -117,7 +117,9 @@ pub async fn look_up_all(
                 .list_datasets(&DatasetQuery {
                     name: Some(name.clone()),
                     properties: vec!["name".into(), "description".into(), "schemaRef".into()],
-                    limit: Some(100),
+                    // No limit: every page, so a same-named dataset past the
+                    // first hundred is still found.
+                    limit: None,
                     start: None,
                 })
                 .await?;

@@ -48,3 +48,28 @@ async fn only_schemas_with_the_chatlio_field_group_and_their_datasets_are_offere
     );
     harness.shutdown().await;
 }
+
+/// Catalog answers 20 datasets when no limit is given
+/// (help/catalog/api/filter-data.md): a sandbox with more must still offer
+/// every compatible one.
+#[tokio::test]
+async fn every_compatible_dataset_is_offered_past_the_first_page() {
+    let harness = Harness::start("existing-many", Duration::ZERO).await;
+    let client = harness.client();
+    let outcome = harness
+        .engine()
+        .apply(&request("Chatlio many"))
+        .await
+        .unwrap();
+    let schema_id = outcome.schema_id.clone().unwrap();
+    for index in 0..130 {
+        let request = platform::models::catalog::DatasetRequest::new(
+            format!("Chatlio copy {index:03}"),
+            platform::models::SchemaId::new(schema_id.as_str()),
+        );
+        client.catalog().create_dataset(&request).await.unwrap();
+    }
+    let datasets = datasets_for_schema(&client, &schema_id).await.unwrap();
+    assert_eq!(datasets.len(), 131, "every page read");
+    harness.shutdown().await;
+}
