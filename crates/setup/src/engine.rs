@@ -1103,33 +1103,23 @@ impl Engine {
                     profile.state == StepState::Done && profile.resource_id.is_some()
                 });
             if step == StepId::Schema && profile_enabled && record.resource_id.is_some() {
-                kept.push(KeptResource {
-                    step,
-                    resource_id: record.resource_id.clone(),
-                    reason: KeptReason::Irreversible,
-                });
-                self.emit(
+                self.keep(
                     setup_name,
                     step,
-                    ProgressKind::Kept {
-                        reason: KeptReason::Irreversible,
-                    },
+                    record.resource_id.clone(),
+                    KeptReason::Irreversible,
+                    &mut kept,
                 );
                 continue;
             }
             if record.pre_existing {
                 if record.resource_id.is_some() {
-                    kept.push(KeptResource {
-                        step,
-                        resource_id: record.resource_id.clone(),
-                        reason: KeptReason::PreExisting,
-                    });
-                    self.emit(
+                    self.keep(
                         setup_name,
                         step,
-                        ProgressKind::Kept {
-                            reason: KeptReason::PreExisting,
-                        },
+                        record.resource_id.clone(),
+                        KeptReason::PreExisting,
+                        &mut kept,
                     );
                 }
                 continue;
@@ -1171,12 +1161,13 @@ impl Engine {
                     );
                 }
                 Err(DeleteFailure::Kept(reason)) => {
-                    kept.push(KeptResource {
+                    self.keep(
+                        setup_name,
                         step,
-                        resource_id: Some(resource_id.clone()),
+                        Some(resource_id.clone()),
                         reason,
-                    });
-                    self.emit(setup_name, step, ProgressKind::Kept { reason });
+                        &mut kept,
+                    );
                     if reason == KeptReason::NotDeletable {
                         continue;
                     }
@@ -1269,20 +1260,26 @@ impl Engine {
         }
         for id in ids {
             tracing::info!(setup = %setup_name, mapping_set = %id, "mapping set kept (Adobe offers no delete)");
-            kept.push(KeptResource {
-                step,
-                resource_id: Some(id),
-                reason: KeptReason::NotDeletable,
-            });
-            self.emit(
-                setup_name,
-                step,
-                ProgressKind::Kept {
-                    reason: KeptReason::NotDeletable,
-                },
-            );
+            self.keep(setup_name, step, Some(id), KeptReason::NotDeletable, kept);
         }
         Ok(())
+    }
+
+    /// Reports a resource the rollback leaves in place, and why.
+    fn keep(
+        &self,
+        setup_name: &str,
+        step: StepId,
+        resource_id: Option<String>,
+        reason: KeptReason,
+        kept: &mut Vec<KeptResource>,
+    ) {
+        kept.push(KeptResource {
+            step,
+            resource_id,
+            reason,
+        });
+        self.emit(setup_name, step, ProgressKind::Kept { reason });
     }
 
     /// Enabling Profile cannot be undone: when this setup did it, the
@@ -1300,17 +1297,12 @@ impl Engine {
         if record.state != StepState::Done || record.resource_id.is_none() {
             return;
         }
-        kept.push(KeptResource {
-            step,
-            resource_id: record.resource_id.clone(),
-            reason: KeptReason::Irreversible,
-        });
-        self.emit(
+        self.keep(
             setup_name,
             step,
-            ProgressKind::Kept {
-                reason: KeptReason::Irreversible,
-            },
+            record.resource_id.clone(),
+            KeptReason::Irreversible,
+            kept,
         );
     }
 

@@ -290,18 +290,27 @@ pub struct DataflowTimingView {
     pub practice: bool,
 }
 
+/// The session, a client for the setup's sandbox and the setup's dataflow.
+async fn setup_dataflow(
+    state: &Shared,
+    name: &str,
+) -> CommandResult<(crate::state::Session, platform::Client, String)> {
+    let session = state.session().await?;
+    let (sandbox, _, outcome) = recorded_setup(state, &session, name).await?;
+    let flow_id = outcome
+        .flow_id
+        .ok_or_else(|| CommandError::new(ErrorCode::NoWebhook, "the setup has no dataflow yet"))?;
+    let client = session.client(&sandbox).await?;
+    Ok((session, client, flow_id))
+}
+
 /// When the setup's dataflow accepts data, and the run window length.
 #[tauri::command]
 pub async fn dataflow_timing(
     state: State<'_, Shared>,
     name: String,
 ) -> CommandResult<DataflowTimingView> {
-    let session = state.session().await?;
-    let (sandbox, _, outcome) = recorded_setup(&state, &session, &name).await?;
-    let flow_id = outcome
-        .flow_id
-        .ok_or_else(|| CommandError::new(ErrorCode::NoWebhook, "the setup has no dataflow yet"))?;
-    let client = session.client(&sandbox).await?;
+    let (session, client, flow_id) = setup_dataflow(&state, &name).await?;
     let timing = session.timing();
     let status = setup::status::flow_status(&client, &flow_id, &timing)
         .await
@@ -326,12 +335,7 @@ pub async fn send_test_event(
     name: String,
     kind: String,
 ) -> CommandResult<TestEventView> {
-    let session = state.session().await?;
-    let (sandbox, _, outcome) = recorded_setup(&state, &session, &name).await?;
-    let flow_id = outcome
-        .flow_id
-        .ok_or_else(|| CommandError::new(ErrorCode::NoWebhook, "the setup has no dataflow yet"))?;
-    let client = session.client(&sandbox).await?;
+    let (session, client, flow_id) = setup_dataflow(&state, &name).await?;
     send_and_record(&state, &session, &client, &flow_id, &kind).await
 }
 
@@ -427,12 +431,7 @@ pub async fn received_records(
     state: State<'_, Shared>,
     name: String,
 ) -> CommandResult<ReceivedView> {
-    let session = state.session().await?;
-    let (sandbox, _, outcome) = recorded_setup(&state, &session, &name).await?;
-    let flow_id = outcome
-        .flow_id
-        .ok_or_else(|| CommandError::new(ErrorCode::NoWebhook, "the setup has no dataflow yet"))?;
-    let client = session.client(&sandbox).await?;
+    let (session, client, flow_id) = setup_dataflow(&state, &name).await?;
     let status = setup::status::flow_status(&client, &flow_id, &session.timing())
         .await
         .map_err(|error| CommandError::from_platform(&error))?;
