@@ -106,6 +106,9 @@ pub struct CommandError {
     pub hint: Option<String>,
     /// The setup step that failed, e.g. `schema`.
     pub step: Option<String>,
+    /// The Adobe permission the step needed, named as in Adobe's Permissions
+    /// UI (e.g. `Manage Schemas`), when Adobe refused it for lack of one.
+    pub permission: Option<String>,
     /// True when resume can finish the job as things stand.
     pub resumable: bool,
     /// Adobe's request id, for a support ticket.
@@ -120,6 +123,7 @@ impl CommandError {
             message: message.into(),
             hint: None,
             step: None,
+            permission: None,
             resumable: false,
             request_id: None,
             fields: Vec::new(),
@@ -211,6 +215,11 @@ impl CommandError {
         out.hint = Some(view.hint.clone());
         out.resumable = view.resumable;
         out.step = view.step.map(|step| step.as_str().to_owned());
+        if out.code == ErrorCode::Forbidden {
+            out.permission = view
+                .step
+                .map(|step| setup::error::permission_for(step).to_owned());
+        }
         out
     }
 }
@@ -258,6 +267,27 @@ mod tests {
         assert_eq!(json["hint"], "use en or sv");
         assert_eq!(json["resumable"], false);
         assert!(json["fields"].as_array().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_refused_step_names_the_permission_it_needs() {
+        let refused = setup::SetupError::Step {
+            step: setup::StepId::Dataset,
+            error: platform::PlatformError::new(platform::ErrorCode::Forbidden, "no access"),
+        };
+        let error = CommandError::from_setup(&refused);
+        assert_eq!(error.code, ErrorCode::Forbidden);
+        assert_eq!(error.step.as_deref(), Some("dataset"));
+        assert_eq!(error.permission.as_deref(), Some("Manage Datasets"));
+        assert!(error
+            .hint
+            .is_some_and(|hint| hint.contains("Manage Datasets")));
+        // Anything else names no permission.
+        let other = setup::SetupError::Step {
+            step: setup::StepId::Dataset,
+            error: platform::PlatformError::new(platform::ErrorCode::ServerError, "down"),
+        };
+        assert_eq!(CommandError::from_setup(&other).permission, None);
     }
 }
 

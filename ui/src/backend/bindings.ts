@@ -16,6 +16,11 @@ hint: string | null,
  */
 step: string | null, 
 /**
+ * The Adobe permission the step needed, named as in Adobe's Permissions
+ * UI (e.g. `Manage Schemas`), when Adobe refused it for lack of one.
+ */
+permission: string | null, 
+/**
  * True when resume can finish the job as things stand.
  */
 resumable: boolean, 

@@ -18,6 +18,7 @@ export function toCommandError(error: unknown): CommandError {
       message?: unknown;
       hint?: unknown;
       step?: unknown;
+      permission?: unknown;
       resumable?: unknown;
       requestId?: unknown;
       fields?: unknown;
@@ -28,6 +29,7 @@ export function toCommandError(error: unknown): CommandError {
         message: typeof candidate.message === "string" ? candidate.message : "",
         hint: typeof candidate.hint === "string" ? candidate.hint : null,
         step: typeof candidate.step === "string" ? candidate.step : null,
+        permission: typeof candidate.permission === "string" ? candidate.permission : null,
         resumable: candidate.resumable === true,
         requestId: typeof candidate.requestId === "string" ? candidate.requestId : null,
         fields: Array.isArray(candidate.fields) ? candidate.fields : [],
@@ -41,6 +43,7 @@ export function toCommandError(error: unknown): CommandError {
     message: String(error),
     hint: null,
     step: null,
+    permission: null,
     resumable: false,
     requestId: null,
     fields: [],
