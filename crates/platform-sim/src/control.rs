@@ -1,4 +1,5 @@
-//! The `/__sim/` control surface used by tests (no authentication).
+//! The `/__sim/` control surface used by tests: open, unless the sim was
+//! started with a control token (the app's practice simulator is).
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -32,6 +33,33 @@ pub fn routes() -> Router<AppState> {
         .route("/__sim/faults/random", put(set_random))
         .route("/__sim/faults/next", post(fail_next))
         .route("/__sim/faults/next/{id}", delete(remove_fail_next))
+}
+
+/// `None` when the control call may go on; otherwise the 403 that refuses a
+/// call without the sim's control token (when it has one). The comparison
+/// takes the same time whatever the guess.
+pub fn refuse_without_token(
+    sim: &crate::state::Sim,
+    headers: &axum::http::HeaderMap,
+) -> Option<Response> {
+    let expected = sim.config.control_token.as_ref()?;
+    let given = headers
+        .get(crate::CONTROL_TOKEN_HEADER)
+        .map(|value| value.as_bytes())
+        .unwrap_or_default();
+    let matches = given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected.as_bytes())
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0;
+    (!matches).then(|| {
+        control_error(
+            StatusCode::FORBIDDEN,
+            "this simulator's control surface needs its control token",
+        )
+        .into_response()
+    })
 }
 
 fn control_error(status: StatusCode, message: &str) -> ApiError {

@@ -79,7 +79,16 @@ pub struct SimConfig {
     /// true`, so Flow Service accepts `mode=draft` for them. Empty by default: Adobe's
     /// docs show the flag on neither Chatlio's connection spec nor GenericStreamingAEP.
     pub draft_mode_specs: Vec<String>,
+    /// When set, every `/__sim/` control call must carry it in the
+    /// [`CONTROL_TOKEN_HEADER`] header (403 otherwise): the app's practice
+    /// simulator sets one per run, so no other local process can read its
+    /// state or inject faults. `None` (the default) leaves the surface open,
+    /// as tests and the binary expect.
+    pub control_token: Option<String>,
 }
+
+/// The header that carries [`SimConfig::control_token`].
+pub const CONTROL_TOKEN_HEADER: &str = "x-sim-control-token";
 
 impl Default for SimConfig {
     fn default() -> Self {
@@ -96,6 +105,7 @@ impl Default for SimConfig {
             seed: 0,
             state_file: None,
             draft_mode_specs: Vec::new(),
+            control_token: None,
         }
     }
 }
@@ -340,6 +350,9 @@ async fn observe(State(sim): State<AppState>, request: Request, next: Next) -> R
         .get::<RequestedPath>()
         .map_or_else(|| request.uri().path().to_string(), |path| path.0.clone());
     if path.starts_with("/__sim") {
+        if let Some(refused) = control::refuse_without_token(&sim, request.headers()) {
+            return refused;
+        }
         return next.run(request).await;
     }
     let method = request.method().as_str().to_string();

@@ -78,6 +78,7 @@ async fn main() -> std::process::ExitCode {
             .unwrap_or(defaults.latency),
         seed: arguments.seed.unwrap_or(defaults.seed),
         state_file: arguments.state_file,
+        control_token: None,
         draft_mode_specs: arguments.draft_mode_specs,
     };
     let sim = match platform_sim::start(config).await {

@@ -282,3 +282,46 @@ async fn state_file_survives_a_restart() {
     again.sim.shutdown().await;
     std::fs::remove_dir_all(&directory).unwrap();
 }
+
+/// With a control token (the app's practice simulator has one per run), a
+/// control call without it is refused, and the Platform API is unaffected.
+#[tokio::test]
+async fn a_control_token_closes_the_control_surface_to_other_processes() {
+    let config = SimConfig {
+        control_token: Some("per-run-token".into()),
+        ..SimConfig::default()
+    };
+    let h = common::start(config).await;
+    let base = h.sim.base_url();
+    let http = reqwest::Client::new();
+    for path in ["/__sim/state", "/__sim/requests", "/__sim/faults"] {
+        let refused = http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(refused.status(), 403, "{path}");
+        let wrong = http
+            .get(format!("{base}{path}"))
+            .header(platform_sim::CONTROL_TOKEN_HEADER, "per-run-tokeX")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), 403, "{path}");
+        let allowed = http
+            .get(format!("{base}{path}"))
+            .header(platform_sim::CONTROL_TOKEN_HEADER, "per-run-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(allowed.status(), 200, "{path}");
+    }
+    let refused = http
+        .post(format!("{base}/__sim/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    // The emulated Adobe APIs answer as before.
+    let (status, _) = h
+        .json(Method::GET, "/data/foundation/schemaregistry/stats", None)
+        .await;
+    assert_eq!(status, 200);
+    h.sim.shutdown().await;
+}

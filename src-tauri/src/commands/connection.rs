@@ -215,6 +215,8 @@ async fn start_simulator(state: &Shared) -> CommandResult<platform_sim::RunningS
             )
         })?
         .unwrap_or(0);
+    // The same figures the app's status and test events wait by.
+    let practice_timing = setup::Timing::PRACTICE.with_environment();
     let config = platform_sim::SimConfig {
         port,
         // Practice runs last: dataflows made today should still be there
@@ -222,8 +224,15 @@ async fn start_simulator(state: &Shared) -> CommandResult<platform_sim::RunningS
         state_file: Some(directory.join("platform-sim.json")),
         // Adobe's rules with seconds for minutes (the app says so), so the
         // dashboard and test events show every phase without the wait.
-        run_window: setup::Timing::PRACTICE.run_window,
-        warmup: setup::Timing::PRACTICE.warmup,
+        run_window: practice_timing.run_window,
+        warmup: practice_timing.warmup,
+        // The control surface reads and changes everything the simulator
+        // holds: closed to other local processes by a token made for this
+        // run. End-to-end tests name their own to read the state.
+        control_token: Some(
+            env("CHATLIO_AEP_PRACTICE_CONTROL_TOKEN")
+                .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()),
+        ),
         ..platform_sim::SimConfig::default()
     };
     platform_sim::start(config).await.map_err(|error| {

@@ -117,6 +117,17 @@ pub struct App {
 
 /// Each test's app gets its own web storage (the UI keeps the language
 /// choice there), so one test's choice never leaks into the next.
+/// The control token the tests give the app's practice simulator.
+pub const PRACTICE_CONTROL_TOKEN: &str = "e2e-practice-control";
+
+/// A request to a platform-sim control route (`/__sim/...`), carrying the
+/// practice simulator's control token (a sim without one ignores it).
+pub fn sim_control(method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .request(method, url)
+        .header(platform_sim::CONTROL_TOKEN_HEADER, PRACTICE_CONTROL_TOKEN)
+}
+
 fn isolated_environment(data_dir: &Path) -> TestResult<(String, String)> {
     let web_data = data_dir.join("xdg-data");
     std::fs::create_dir_all(&web_data)?;
@@ -207,6 +218,12 @@ impl App {
                 .map(|(key, value)| ((*key).to_owned(), (*value).to_owned())),
         );
         all.push(isolated_environment(&data_dir)?);
+        // The practice simulator's control surface is closed by a per-run
+        // token; the tests name theirs to read its state.
+        all.push((
+            "CHATLIO_AEP_PRACTICE_CONTROL_TOKEN".to_owned(),
+            PRACTICE_CONTROL_TOKEN.to_owned(),
+        ));
         let driver = Driver::start(&all, &Self::log_path(name))?;
 
         let application = app_binary();

@@ -29,11 +29,14 @@ pub fn free_port() -> TestResult<u16> {
 
 /// platform-sim's full state (`/__sim/state`).
 pub async fn sim_state(base_url: &str) -> TestResult<Value> {
-    Ok(reqwest::get(format!("{base_url}/__sim/state"))
-        .await?
-        .error_for_status()?
-        .json()
-        .await?)
+    Ok(
+        crate::sim_control(reqwest::Method::GET, &format!("{base_url}/__sim/state"))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?,
+    )
 }
 
 /// How many of each resource the sandbox holds.

@@ -217,8 +217,7 @@ async fn the_dashboard_shows_what_the_simulator_recorded_and_acts_on_it() -> Tes
     );
 
     // Offline: Adobe stops answering; the last known status stays, marked.
-    let rule: Value = reqwest::Client::new()
-        .post(format!("{base}/__sim/faults/next"))
+    let rule: Value = e2e::sim_control(reqwest::Method::POST, &format!("{base}/__sim/faults/next"))
         .json(&json!({"path": "/data/foundation/flowservice/flows*", "count": 50, "status": 503}))
         .send()
         .await?
@@ -235,13 +234,15 @@ async fn the_dashboard_shows_what_the_simulator_recorded_and_acts_on_it() -> Tes
     .await?;
     app.find(&card).await?;
     app.screenshot("dashboard-offline").await?;
-    reqwest::Client::new()
-        .delete(format!(
+    e2e::sim_control(
+        reqwest::Method::DELETE,
+        &format!(
             "{base}/__sim/faults/next/{}",
             rule["id"].as_str().unwrap_or_default()
-        ))
-        .send()
-        .await?;
+        ),
+    )
+    .send()
+    .await?;
 
     // Delete, with the confirmation; everything the setup made goes.
     app.click("refresh").await?;

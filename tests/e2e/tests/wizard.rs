@@ -104,6 +104,10 @@ async fn practice_mode_from_welcome_to_five_counted_test_events() -> TestResult 
     )
     .await?;
     practice_to_created(&app, Some("wizard")).await?;
+    // The practice simulator's control surface is closed to other local
+    // processes: without its per-run token, nothing is read.
+    let refused = reqwest::get(format!("{sim}/__sim/state")).await?;
+    assert_eq!(refused.status(), reqwest::StatusCode::FORBIDDEN);
 
     app.click("next").await?;
     app.find("screen-chatlio").await?;
