@@ -29,6 +29,9 @@ pub struct AppState {
     /// Names of setups with an apply, resume, retry or rollback under way, so
     /// a double click cannot start two runs over one journal.
     pub busy: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Held while the list of sent test events is read and written, so a
+    /// send and a check of earlier ones never overwrite each other.
+    pub test_events: Mutex<()>,
 }
 
 impl AppState {
@@ -45,6 +48,7 @@ impl AppState {
             practice: Mutex::new(None),
             session: RwLock::new(None),
             busy: std::sync::Mutex::new(std::collections::HashSet::new()),
+            test_events: Mutex::new(()),
         }
     }
 

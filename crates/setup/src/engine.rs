@@ -1081,8 +1081,9 @@ impl Engine {
         let mut deleted = Vec::new();
         let mut kept = Vec::new();
         for step in StepId::ALL.into_iter().rev() {
+            // Nothing to delete: what it changed is the schema, reported
+            // with it below.
             if step == StepId::ProfileSchema {
-                self.report_profile_kept(setup_name, &journal, &mut kept);
                 continue;
             }
             if !step.creates_resource() {
@@ -1096,13 +1097,18 @@ impl Engine {
                 continue;
             }
             // Adobe refuses to delete a schema enabled for Profile
-            // (help/xdm/ui/resources/schemas.md): say so instead of failing.
+            // (help/xdm/ui/resources/schemas.md): say so instead of failing,
+            // and keep its primary identity, which a union schema needs
+            // (help/xdm/troubleshooting-guide.md).
             let profile_enabled = journal
                 .record(StepId::ProfileSchema)
                 .is_some_and(|profile| {
                     profile.state == StepState::Done && profile.resource_id.is_some()
                 });
-            if step == StepId::Schema && profile_enabled && record.resource_id.is_some() {
+            if matches!(step, StepId::Schema | StepId::IdentityDescriptor)
+                && profile_enabled
+                && record.resource_id.is_some()
+            {
                 self.keep(
                     setup_name,
                     step,
@@ -1280,30 +1286,6 @@ impl Engine {
             reason,
         });
         self.emit(setup_name, step, ProgressKind::Kept { reason });
-    }
-
-    /// Enabling Profile cannot be undone: when this setup did it, the
-    /// rollback says so instead of pretending it was reverted.
-    fn report_profile_kept(
-        &self,
-        setup_name: &str,
-        journal: &Journal,
-        kept: &mut Vec<KeptResource>,
-    ) {
-        let step = StepId::ProfileSchema;
-        let Some(record) = journal.record(step) else {
-            return;
-        };
-        if record.state != StepState::Done || record.resource_id.is_none() {
-            return;
-        }
-        self.keep(
-            setup_name,
-            step,
-            record.resource_id.clone(),
-            KeptReason::Irreversible,
-            kept,
-        );
     }
 
     /// The identity descriptor an interrupted run added to this setup's

@@ -127,11 +127,9 @@ fn summarize(run: &Run) -> RunSummary {
         ingested: records.and_then(|r| r.output_record_count).unwrap_or(0),
         failed: records.and_then(|r| r.failed_record_count).unwrap_or(0),
         started_at: from_millis(durations.and_then(|d| d.started_at_utc).or(run.created_at)),
-        completed_at: from_millis(
-            durations
-                .and_then(|d| d.completed_at_utc)
-                .or(run.updated_at),
-        ),
+        // Only a closed run has an end: an open window's run is listed
+        // without one (and without counts).
+        completed_at: from_millis(durations.and_then(|d| d.completed_at_utc)),
     }
 }
 
@@ -306,7 +304,10 @@ fn status_of(
     } else if !runs_readable {
         Health::Unknown
     } else if summaries
-        .first()
+        .iter()
+        // The open window's run shows no counts until it closes; the newest
+        // closed one says how the data fares.
+        .find(|run| run.completed_at.is_some())
         .is_some_and(|run| run.failed > 0 && run.ingested == 0)
     {
         Health::Failing
@@ -481,6 +482,20 @@ mod tests {
         );
         assert_eq!(
             health(&enabled, Ok(vec![documented_run(1, 2, 2)])),
+            Health::Failing
+        );
+        // An open window listed first (no counts yet) does not hide it.
+        let open: Run = serde_json::from_value(serde_json::json!({
+            "id": "open",
+            "metrics": {
+                "durationSummary": {"startedAtUTC": Utc::now().timestamp_millis()},
+                "recordSummary": {},
+                "statusSummary": {"status": "inProgress"}
+            }
+        }))
+        .unwrap();
+        assert_eq!(
+            health(&enabled, Ok(vec![open, documented_run(1, 2, 2)])),
             Health::Failing
         );
         assert_eq!(health(&enabled, Ok(vec![])), Health::NoData);

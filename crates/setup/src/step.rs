@@ -67,14 +67,15 @@ impl StepId {
             // The source connection needs nothing from the schema side, so it
             // runs in the first round with the tenant id.
             StepId::TenantId | StepId::SourceConnection => &[],
+            // Steps that use the tenant id name it, not only through the
+            // schema: a schema a rollback had to keep is done while the
+            // tenant id is read again.
             StepId::FieldGroup => &[StepId::TenantId],
-            StepId::Schema => &[StepId::FieldGroup],
+            StepId::Schema => &[StepId::TenantId, StepId::FieldGroup],
             StepId::ProfileSchema if profile => &[StepId::IdentityDescriptor],
             StepId::Dataset if profile => &[StepId::ProfileSchema],
-            StepId::IdentityDescriptor
-            | StepId::ProfileSchema
-            | StepId::Dataset
-            | StepId::MappingSet => &[StepId::Schema],
+            StepId::IdentityDescriptor | StepId::MappingSet => &[StepId::TenantId, StepId::Schema],
+            StepId::ProfileSchema | StepId::Dataset => &[StepId::Schema],
             StepId::TargetConnection => &[StepId::Dataset],
             StepId::Dataflow => &[
                 StepId::SourceConnection,

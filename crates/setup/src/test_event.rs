@@ -16,7 +16,7 @@ use platform::models::FlowId;
 use platform::{Client, PlatformError, WebhookUrl};
 use serde::{Deserialize, Serialize};
 
-use crate::status::{explain, record_errors, ExplainedError};
+use crate::status::{explain, explained, ExplainedError};
 use crate::timing::{from_millis, to_chrono, Timing};
 
 /// What the runs of the test event's window counted when it was sent.
@@ -66,6 +66,10 @@ pub struct TestEventOutcome {
     pub overdue: bool,
     /// Why it failed: the record errors that grew in its window, explained.
     pub errors: Vec<ExplainedError>,
+    /// What its window's run counted since it was sent: the test event and
+    /// anything else sent in the same window (other test events, real
+    /// Chatlio events). Zero while waiting.
+    pub window: Counts,
     pub checked_at: DateTime<Utc>,
 }
 
@@ -90,7 +94,7 @@ impl TestEventError {
     }
 }
 
-fn counts(runs: &[Run]) -> Counts {
+fn counts(runs: &[&Run]) -> Counts {
     let mut counts = Counts::default();
     for run in runs {
         let records = run
@@ -101,19 +105,51 @@ fn counts(runs: &[Run]) -> Counts {
         counts.ingested += records.and_then(|r| r.output_record_count).unwrap_or(0);
         counts.failed += records.and_then(|r| r.failed_record_count).unwrap_or(0);
     }
-    for error in record_errors(runs) {
-        if let Some(records) = error.records {
-            match counts
-                .errors
-                .iter_mut()
-                .find(|(code, _)| *code == error.adobe_code)
-            {
+    for (code, records) in errors_by_code(runs) {
+        counts.errors.push((code, records));
+    }
+    counts
+}
+
+/// Record-level errors with a count, summed per Adobe code (one code can
+/// come with several messages), with the newest message of each.
+fn errors_by_code(runs: &[&Run]) -> Vec<(Option<String>, u64)> {
+    let mut sums: Vec<(Option<String>, u64)> = Vec::new();
+    for run in runs {
+        for error in run.record_errors() {
+            let Some(records) = error.record_count else {
+                continue;
+            };
+            match sums.iter_mut().find(|(code, _)| *code == error.code) {
                 Some((_, sum)) => *sum += records,
-                None => counts.errors.push((error.adobe_code, records)),
+                None => sums.push((error.code, records)),
             }
         }
     }
-    counts
+    sums
+}
+
+/// The runs whose window holds `at`: started at or before it, and ended
+/// after it (an open run by its start plus the window length). Adobe does
+/// not say where its hourly windows start, so the run is found by its own
+/// times, not by a clock-hour guess.
+fn runs_holding<'a>(runs: &'a [Run], at: DateTime<Utc>, timing: &Timing) -> Vec<&'a Run> {
+    let window = to_chrono(timing.run_window);
+    runs.iter()
+        .filter(|run| {
+            let Some(started) = from_millis(run.started_at()) else {
+                return false;
+            };
+            let ended = from_millis(
+                run.metrics
+                    .as_ref()
+                    .and_then(|metrics| metrics.duration_summary.as_ref())
+                    .and_then(|durations| durations.completed_at_utc),
+            )
+            .unwrap_or(started + window);
+            started <= at && at < ended
+        })
+        .collect()
 }
 
 /// Sends a generated Chatlio event of `kind` to the flow's webhook URL.
@@ -153,10 +189,15 @@ pub async fn send_test_payload(
             return Err(TestEventError::WarmingUp { accepts_from });
         }
     }
-    let window_start = timing.window_end(now) - to_chrono(timing.run_window);
-    let baseline = counts(&service.list_runs_since(&id, window_start).await?);
-    let sent_at = Utc::now();
+    // Runs are read from a window's length before the send: the run that
+    // will hold the event, if its window is open already, is among them.
+    let window_start = now - to_chrono(timing.run_window);
+    let before = service.list_runs_since(&id, window_start).await?;
     let receipt = client.inlet().send_event(&webhook, payload).await?;
+    let sent_at = Utc::now();
+    // What the event's own window had counted before it; taken by the send
+    // time, so a window that ended in between counts nothing of it.
+    let baseline = counts(&runs_holding(&before, sent_at, timing));
     Ok(TestEventReceipt {
         flow_id: flow_id.to_owned(),
         kind,
@@ -168,39 +209,30 @@ pub async fn send_test_payload(
     })
 }
 
-/// Looks once at the runs of the event's window: still waiting, or counted
-/// as ingested or failed.
+/// Looks once at the run of the event's window: still waiting, or counted
+/// as ingested or failed. All records of one window share a run, so test
+/// events sent in the same window (and real traffic) are counted together:
+/// `window` says what the whole window counted since the event was sent.
 pub async fn check_test_event(
     client: &Client,
     receipt: &TestEventReceipt,
+    timing: &Timing,
 ) -> Result<TestEventOutcome, PlatformError> {
     let id = FlowId::new(receipt.flow_id.as_str());
     let runs = client
         .flow_service()
         .list_runs_since(&id, receipt.window_start)
         .await?;
-    // Only the event's own window: a later window's records are not its.
-    let window: Vec<Run> = runs
-        .into_iter()
-        .filter(|run| {
-            let started = run
-                .metrics
-                .as_ref()
-                .and_then(|metrics| metrics.duration_summary.as_ref())
-                .and_then(|durations| durations.started_at_utc)
-                .or(run.created_at);
-            from_millis(started).is_none_or(|started| started <= receipt.sent_at)
-        })
-        .collect();
-    Ok(outcome(receipt, &counts(&window), &window, Utc::now()))
+    let holding = runs_holding(&runs, receipt.sent_at, timing);
+    Ok(outcome(receipt, &holding, Utc::now()))
 }
 
 fn outcome(
     receipt: &TestEventReceipt,
-    now_counts: &Counts,
-    runs: &[Run],
+    runs: &[&Run],
     checked_at: DateTime<Utc>,
 ) -> TestEventOutcome {
+    let now_counts = counts(runs);
     let before = &receipt.baseline;
     let failed = now_counts.failed > before.failed;
     let counted =
@@ -213,21 +245,23 @@ fn outcome(
         TestEventState::Waiting
     };
     let errors = if failed {
-        let grown: Vec<ExplainedError> = record_errors(runs)
+        let grown: Vec<ExplainedError> = errors_by_code(runs)
             .into_iter()
-            .filter_map(|mut error| {
+            .filter_map(|(code, records)| {
                 let earlier = before
                     .errors
                     .iter()
-                    .find(|(code, _)| *code == error.adobe_code)
+                    .find(|(known, _)| *known == code)
                     .map_or(0, |(_, records)| *records);
-                match error.records {
-                    Some(records) if records > earlier => {
-                        error.records = Some(records - earlier);
-                        Some(error)
-                    }
-                    _ => None,
-                }
+                (records > earlier).then(|| {
+                    // The newest message Adobe gave for this code.
+                    let message = runs
+                        .iter()
+                        .flat_map(|run| run.record_errors())
+                        .find(|error| error.code == code)
+                        .and_then(|error| error.message);
+                    explained(code, message, Some(records - earlier))
+                })
             })
             .collect();
         if grown.is_empty() {
@@ -247,11 +281,18 @@ fn outcome(
     } else {
         Vec::new()
     };
+    let window = Counts {
+        received: now_counts.received.saturating_sub(before.received),
+        ingested: now_counts.ingested.saturating_sub(before.ingested),
+        failed: now_counts.failed.saturating_sub(before.failed),
+        errors: Vec::new(),
+    };
     TestEventOutcome {
         receipt: receipt.clone(),
         state,
         overdue: state == TestEventState::Waiting && checked_at > receipt.expected_by,
         errors,
+        window,
         checked_at,
     }
 }
@@ -267,7 +308,7 @@ pub async fn wait_for_test_event(
     progress: &(dyn Fn(&TestEventOutcome) + Send + Sync),
 ) -> Result<TestEventOutcome, PlatformError> {
     loop {
-        let outcome = check_test_event(client, receipt).await?;
+        let outcome = check_test_event(client, receipt, timing).await?;
         progress(&outcome);
         if outcome.state != TestEventState::Waiting || Utc::now() >= until {
             return Ok(outcome);
@@ -318,19 +359,14 @@ mod tests {
         let sent = Utc::now() - chrono::Duration::minutes(5);
         let start = sent - chrono::Duration::minutes(10);
         let receipt = receipt(sent, Counts::default());
-        let waiting = outcome(&receipt, &Counts::default(), &[], Utc::now());
+        let waiting = outcome(&receipt, &[], Utc::now());
         assert_eq!(waiting.state, TestEventState::Waiting);
         assert!(!waiting.overdue);
-        let late = outcome(
-            &receipt,
-            &Counts::default(),
-            &[],
-            sent + chrono::Duration::hours(2),
-        );
+        let late = outcome(&receipt, &[], sent + chrono::Duration::hours(2));
         assert!(late.overdue);
 
-        let runs = [run(start, 3, 1)];
-        let failed = outcome(&receipt, &counts(&runs), &runs, Utc::now());
+        let failing = run(start, 3, 1);
+        let failed = outcome(&receipt, &[&failing], Utc::now());
         assert_eq!(failed.state, TestEventState::Failed);
         assert_eq!(failed.errors.len(), 1, "{:?}", failed.errors);
         assert_eq!(
@@ -339,9 +375,10 @@ mod tests {
         );
         assert_eq!(failed.errors[0].explanation, "mapping_failed");
         assert_eq!(failed.errors[0].records, Some(1));
+        assert_eq!((failed.window.received, failed.window.failed), (3, 1));
 
-        let fine = [run(start, 2, 0)];
-        let ingested = outcome(&receipt, &counts(&fine), &fine, Utc::now());
+        let fine = run(start, 2, 0);
+        let ingested = outcome(&receipt, &[&fine], Utc::now());
         assert_eq!(ingested.state, TestEventState::Ingested);
         assert!(ingested.errors.is_empty());
     }
@@ -351,14 +388,32 @@ mod tests {
         let sent = Utc::now();
         let start = sent - chrono::Duration::minutes(10);
         // The open window already showed one failed record before sending.
-        let before = [run(start, 4, 1)];
-        let receipt = receipt(sent, counts(&before));
-        let same = outcome(&receipt, &counts(&before), &before, Utc::now());
+        let before = run(start, 4, 1);
+        let receipt = receipt(sent, counts(&[&before]));
+        let same = outcome(&receipt, &[&before], Utc::now());
         assert_eq!(same.state, TestEventState::Waiting);
-        let after = [run(start, 5, 1)];
+        let after = run(start, 5, 1);
         assert_eq!(
-            outcome(&receipt, &counts(&after), &after, Utc::now()).state,
+            outcome(&receipt, &[&after], Utc::now()).state,
             TestEventState::Ingested
         );
+    }
+
+    #[test]
+    fn the_run_holding_the_send_time_is_found_wherever_windows_start() {
+        let timing = Timing::ADOBE;
+        let sent = Utc::now();
+        // Windows that start at 17 minutes past, not on the hour.
+        let holding = run(sent - chrono::Duration::minutes(17), 2, 0);
+        let earlier = run(sent - chrono::Duration::minutes(77), 9, 9);
+        let runs = [holding, earlier];
+        let found = runs_holding(&runs, sent, &timing);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].id, runs[0].id);
+        // A send on the boundary belongs to the window that starts then.
+        let boundary = sent - chrono::Duration::minutes(17);
+        let found = runs_holding(&runs, boundary, &timing);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].id, runs[0].id);
     }
 }

@@ -87,20 +87,23 @@ async fn a_profile_setup_completes_and_its_rollback_reports_the_union_tag_kept()
     assert!(tags.contains_key("unifiedIdentity"), "{tags:?}");
 
     let rolled_back = engine.rollback("Profiled").await.unwrap();
-    assert!(
-        rolled_back
+    // Adobe keeps a Profile schema (and so its field group), and the schema
+    // needs its primary identity: each reported once, with the reason.
+    for step in [StepId::Schema, StepId::IdentityDescriptor] {
+        let kept: Vec<_> = rolled_back
             .kept
             .iter()
-            .any(|kept| kept.step == StepId::ProfileSchema
-                && kept.reason == KeptReason::Irreversible),
-        "{rolled_back:?}"
-    );
-    // Whatever could be deleted was; what could not is reported, not hidden.
-    for step in [
-        StepId::Dataflow,
-        StepId::Dataset,
-        StepId::IdentityDescriptor,
-    ] {
+            .filter(|kept| kept.step == step)
+            .collect();
+        assert_eq!(kept.len(), 1, "{step:?}: {rolled_back:?}");
+        assert_eq!(kept[0].reason, KeptReason::Irreversible);
+    }
+    assert!(rolled_back
+        .kept
+        .iter()
+        .all(|kept| kept.step != StepId::ProfileSchema));
+    // Whatever could be deleted was.
+    for step in [StepId::Dataflow, StepId::Dataset, StepId::SourceConnection] {
         assert!(
             rolled_back
                 .deleted
@@ -109,15 +112,20 @@ async fn a_profile_setup_completes_and_its_rollback_reports_the_union_tag_kept()
             "{step:?} not deleted: {rolled_back:?}"
         );
     }
-    let schema_gone = rolled_back
+    assert!(rolled_back
         .deleted
         .iter()
-        .any(|(step, _)| *step == StepId::Schema);
-    let schema_kept = rolled_back
-        .kept
-        .iter()
-        .any(|kept| kept.step == StepId::Schema);
-    assert!(schema_gone != schema_kept, "{rolled_back:?}");
+        .all(|(step, _)| !matches!(step, StepId::Schema | StepId::IdentityDescriptor)));
+    assert!(client
+        .schema_registry()
+        .get_schema(&schema_id)
+        .await
+        .unwrap()
+        .is_profile_enabled());
+    // The same setup made again reuses the kept schema and enables nothing twice.
+    let again = engine.apply(&profile_request("Profiled")).await.unwrap();
+    assert!(again.complete, "{again:?}");
+    assert_eq!(again.schema_id, outcome.schema_id);
     harness.shutdown().await;
 }
 

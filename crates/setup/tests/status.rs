@@ -72,7 +72,7 @@ async fn test_events_wait_for_the_warm_up_and_the_hourly_run() {
         assert!(receipt.xaction_id.is_some(), "{kind}: no receipt");
         assert_eq!(receipt.expected_by, adobe.expected_by(receipt.sent_at));
         assert!(receipt.expected_by > receipt.sent_at + chrono::Duration::minutes(15));
-        let now = check_test_event(&client, &receipt).await.unwrap();
+        let now = check_test_event(&client, &receipt, &adobe).await.unwrap();
         assert_eq!(now.state, TestEventState::Waiting, "{kind}: {now:?}");
         assert!(!now.overdue);
         receipts.push(receipt);
@@ -82,7 +82,7 @@ async fn test_events_wait_for_the_warm_up_and_the_hourly_run() {
         .control(reqwest::Method::POST, "/__sim/runs/close", Some(json!({})))
         .await;
     for receipt in &receipts {
-        let counted = check_test_event(&client, receipt).await.unwrap();
+        let counted = check_test_event(&client, receipt, &adobe).await.unwrap();
         assert_eq!(counted.state, TestEventState::Ingested, "{counted:?}");
         assert!(counted.errors.is_empty(), "{counted:?}");
     }

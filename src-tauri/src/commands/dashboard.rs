@@ -189,21 +189,25 @@ pub async fn dashboard(state: State<'_, Shared>) -> CommandResult<DashboardView>
         Ok(statuses) => {
             let now = Utc::now();
             let owners = setups_by_flow(&state, &session);
-            let mut flows = Vec::with_capacity(statuses.len());
-            for status in statuses {
-                let owner = owners
-                    .iter()
-                    .find(|(flow, _)| *flow == status.flow_id)
-                    .map(|(_, name)| name.clone());
-                let test_events = crate::commands::handover::refresh_test_events(
-                    &state,
-                    session.practice,
-                    &client,
-                    &status.flow_id,
-                )
-                .await;
-                flows.push(flow_view(status, owner, test_events));
-            }
+            let flow_ids: Vec<String> = statuses
+                .iter()
+                .map(|status| status.flow_id.clone())
+                .collect();
+            let mut test_events = crate::commands::handover::refresh_test_events(
+                &state, &session, &client, &flow_ids,
+            )
+            .await;
+            let flows = statuses
+                .into_iter()
+                .map(|status| {
+                    let owner = owners
+                        .iter()
+                        .find(|(flow, _)| *flow == status.flow_id)
+                        .map(|(_, name)| name.clone());
+                    let sent = test_events.remove(&status.flow_id).unwrap_or_default();
+                    flow_view(status, owner, sent)
+                })
+                .collect();
             let view = DashboardView {
                 practice: session.practice,
                 sandbox,

@@ -236,26 +236,49 @@ fn save_test_events(path: &std::path::Path, events: &[StoredTestEvent]) {
     }
 }
 
-/// Checks the flow's test events that are still waiting (one runs read
-/// each) and returns the latest of each kind, in the order sent. Shared by
-/// the Verify screen and the dashboard.
+/// How many waiting test events are checked with Adobe at once.
+const TEST_EVENT_CHECKS: usize = 16;
+
+/// Checks the test events of `flow_ids` that are still waiting (one runs
+/// read each, all at once) and returns, per flow, the latest of each kind in
+/// the order sent. Shared by the Verify screen and the dashboard.
 pub async fn refresh_test_events(
     state: &Shared,
-    practice: bool,
+    session: &crate::state::Session,
     client: &platform::Client,
-    flow_id: &str,
-) -> Vec<TestEventView> {
-    let path = test_events_path(state, practice);
+    flow_ids: &[String],
+) -> std::collections::HashMap<String, Vec<TestEventView>> {
+    let path = test_events_path(state, session.practice);
+    let waiting: Vec<setup::test_event::TestEventReceipt> = {
+        let _held = state.test_events.lock().await;
+        load_test_events(&path)
+            .into_iter()
+            .filter(|event| {
+                event.view.state == "waiting" && flow_ids.contains(&event.receipt.flow_id)
+            })
+            .map(|event| event.receipt)
+            .collect()
+    };
+    let timing = session.timing();
+    let checked = platform::map_bounded(waiting, TEST_EVENT_CHECKS, |receipt| {
+        let timing = timing;
+        async move {
+            let outcome = setup::test_event::check_test_event(client, &receipt, &timing).await;
+            (receipt, outcome)
+        }
+    })
+    .await;
+    // Merged into the list as it is now: a test event sent meanwhile stays.
+    let _held = state.test_events.lock().await;
     let mut events = load_test_events(&path);
     let mut changed = false;
-    for event in events
-        .iter_mut()
-        .filter(|event| event.receipt.flow_id == flow_id && event.view.state == "waiting")
-    {
-        match setup::test_event::check_test_event(client, &event.receipt).await {
+    for (receipt, outcome) in checked {
+        match outcome {
             Ok(outcome) => {
-                event.view = test_event_view(&outcome);
-                changed = true;
+                if let Some(event) = events.iter_mut().find(|event| event.receipt == receipt) {
+                    event.view = test_event_view(&outcome);
+                    changed = true;
+                }
             }
             // Left waiting; the next refresh looks again.
             Err(error) => tracing::debug!(code = ?error.code(), "test event not checked"),
@@ -264,11 +287,17 @@ pub async fn refresh_test_events(
     if changed {
         save_test_events(&path, &events);
     }
-    events
-        .into_iter()
-        .filter(|event| event.receipt.flow_id == flow_id)
-        .map(|event| event.view)
-        .collect()
+    let mut by_flow: std::collections::HashMap<String, Vec<TestEventView>> =
+        std::collections::HashMap::new();
+    for event in events {
+        if flow_ids.contains(&event.receipt.flow_id) {
+            by_flow
+                .entry(event.receipt.flow_id)
+                .or_default()
+                .push(event.view);
+        }
+    }
+    by_flow
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -312,12 +341,16 @@ pub async fn dataflow_timing(
 ) -> CommandResult<DataflowTimingView> {
     let (session, client, flow_id) = setup_dataflow(&state, &name).await?;
     let timing = session.timing();
-    let status = setup::status::flow_status(&client, &flow_id, &timing)
+    let flow = client
+        .flow_service()
+        .get_flow(&platform::models::FlowId::new(flow_id))
         .await
         .map_err(|error| CommandError::from_platform(&error))?;
     session.keep_tokens().await;
+    let accepts_data_from = setup::timing::from_millis(flow.created_at)
+        .map(|created_at| timing.accepts_data_from(created_at));
     Ok(DataflowTimingView {
-        accepts_data_from: status.accepts_data_from.map(|at| at.to_rfc3339()),
+        accepts_data_from: accepts_data_from.map(|at| at.to_rfc3339()),
         warmup_secs: timing.warmup.as_secs(),
         run_window_secs: timing.run_window.as_secs(),
         adobe_warmup_secs: setup::Timing::ADOBE.warmup.as_secs(),
@@ -368,6 +401,7 @@ pub async fn send_and_record(
         errors: Vec::new(),
     };
     let path = test_events_path(state, session.practice);
+    let _held = state.test_events.lock().await;
     let mut events = load_test_events(&path);
     // The latest test of each kind per flow is what the screens show.
     events.retain(|event| !(event.receipt.flow_id == flow_id && event.receipt.kind == kind));
@@ -407,7 +441,10 @@ pub async fn test_event_results(
         return Ok(Vec::new());
     };
     let client = session.client(&sandbox).await?;
-    let views = refresh_test_events(&state, session.practice, &client, &flow_id).await;
+    let views = refresh_test_events(&state, &session, &client, std::slice::from_ref(&flow_id))
+        .await
+        .remove(&flow_id)
+        .unwrap_or_default();
     session.keep_tokens().await;
     Ok(views)
 }
