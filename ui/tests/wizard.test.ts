@@ -308,6 +308,33 @@ describe("wizard", () => {
     expect((screen.getByTestId("next") as HTMLButtonElement).disabled).toBe(true);
   });
 
+  it("warns on the review screen that enabling Profile cannot be undone", async () => {
+    backend({
+      plan_setup: () => ({
+        name: "Chatlio events",
+        sandbox: "prod",
+        resources: [
+          { step: "schema", kind: "schema", name: "Chatlio events", action: "create" },
+          { step: "profile_schema", kind: "profile_schema", name: "Chatlio events", action: "change_irreversibly" },
+        ],
+        calls: [],
+        curl: "#!/bin/sh",
+      }),
+    });
+    render(App);
+    await click("start-practice");
+    await click("next");
+    await screen.findByTestId("check-token");
+    await click("next");
+    await screen.findByTestId("screen-dataflow");
+    await fireEvent.click(await screen.findByTestId("profile-enabled"));
+    await click("next");
+    await screen.findByTestId("screen-review");
+    const warning = await screen.findByTestId("profile-irreversible");
+    expect(warning.textContent).toContain("cannot be undone");
+    expect(screen.getByTestId("plan-profile_schema").textContent).toContain("Enable (cannot be undone)");
+  });
+
   it("resumes an interrupted setup when reopened on the create screen", async () => {
     const calls = backend({
       load_wizard: () => ({

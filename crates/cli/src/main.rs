@@ -171,7 +171,8 @@ enum Command {
         flow_id: String,
         #[arg(long, default_value = "new_conversation")]
         event: String,
-        /// Send (once the dataflow accepts data) and return without waiting for the run.
+        /// Send and return without waiting for the run; during the dataflow's
+        /// warm-up, exit with code 4 instead of waiting for it.
         #[arg(long)]
         no_wait: bool,
         /// Longest wait, in seconds, for the run after sending [default: until the

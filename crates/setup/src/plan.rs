@@ -392,6 +392,8 @@ impl Plan {
                 }
             }
         }
+        // help/sources/tutorials/api/create/streaming/http.md
+        script.push_str("echo \"Adobe asks to wait about 5 minutes after creating a streaming dataflow before sending data to it.\" >&2\n");
         script.push_str("echo \"Webhook URL for Chatlio: $INLET_URL?x-adobe-flow-id=$FLOW_ID\"\n");
         script
     }
