@@ -277,7 +277,10 @@ impl Run {
                 Ok(result) => result.map_err(|error| SetupError::Step { step, error }),
                 // The lookup task only panics on a bug; treat it as "not
                 // looked", the create below then reports any conflict.
-                Err(_) => Ok(Vec::new()),
+                Err(join_error) => {
+                    tracing::error!(step = step.as_str(), %join_error, "lookup task failed; creating without it");
+                    Ok(Vec::new())
+                }
             },
         }
     }
@@ -950,7 +953,10 @@ impl Engine {
                     Some(task) => match task.await {
                         Ok(result) => result,
                         // The check task only panics on a bug; ask again here.
-                        Err(_) => draft_mode_supported(client).await,
+                        Err(join_error) => {
+                            tracing::error!(%join_error, "draft mode check failed; asking again");
+                            draft_mode_supported(client).await
+                        }
                     },
                     None => draft_mode_supported(client).await,
                 }

@@ -58,6 +58,17 @@ pub struct StepRecord {
 }
 
 impl StepRecord {
+    /// The resource id to show outside the engine: none for the read-back,
+    /// whose "resource" is the inlet URL, half of the webhook URL (which is
+    /// shown only when the user asks for it).
+    pub fn shown_resource_id(&self) -> Option<&str> {
+        if self.step == StepId::ReadBack {
+            None
+        } else {
+            self.resource_id.as_deref()
+        }
+    }
+
     pub fn pending(step: StepId) -> Self {
         Self {
             step,

@@ -291,8 +291,9 @@ fn status_of(
         .filter(|run| run.ingested > 0)
         .filter_map(|run| run.completed_at.or(run.started_at))
         .max();
-    // A run older than the week still shows in the flow's own summary.
-    let ever_ran = !summaries.is_empty()
+    // Only a closed run says anything (an open one has no counts yet); one
+    // older than the week still shows in the flow's own summary.
+    let ever_ran = summaries.iter().any(|run| run.completed_at.is_some())
         || flow
             .last_run_details
             .as_ref()
@@ -495,9 +496,11 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(
-            health(&enabled, Ok(vec![open, documented_run(1, 2, 2)])),
+            health(&enabled, Ok(vec![open.clone(), documented_run(1, 2, 2)])),
             Health::Failing
         );
+        // A new flow whose first window is still open: no data yet, not stale.
+        assert_eq!(health(&enabled, Ok(vec![open])), Health::NoData);
         assert_eq!(health(&enabled, Ok(vec![])), Health::NoData);
         assert_eq!(
             health(&enabled, Ok(vec![documented_run(30, 1, 0)])),

@@ -414,3 +414,38 @@ async fn a_changed_inlet_and_an_unreadable_flow_are_reported() {
     }
     harness.shutdown().await;
 }
+
+/// Only failed records in the window: once its run closes the flow is
+/// failing, not stale.
+#[tokio::test]
+async fn a_flow_with_only_failed_records_is_failing_once_its_run_closes() {
+    let harness = Harness::start_with(
+        "only-failed",
+        platform_sim::SimConfig {
+            run_window: Duration::from_secs(2),
+            ..platform_sim::SimConfig::default()
+        },
+    )
+    .await;
+    let outcome = harness
+        .engine()
+        .apply(&request("Only failed"))
+        .await
+        .unwrap();
+    let client = harness.client();
+    let webhook = outcome.webhook_url.clone().unwrap();
+    for _ in 0..2 {
+        let sent = client
+            .inlet()
+            .send_event(&webhook, &chatlio::unidentifiable_payload())
+            .await;
+        assert!(sent.is_ok(), "{sent:?}");
+    }
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let status =
+        setup::status::flow_status(&client, outcome.flow_id.as_deref().unwrap(), &Timing::ADOBE)
+            .await
+            .unwrap();
+    assert_eq!(status.health, Health::Failing, "{:?}", status.runs);
+    harness.shutdown().await;
+}

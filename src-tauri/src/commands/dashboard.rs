@@ -424,7 +424,7 @@ pub async fn setup_health(
             let found = drift.iter().find(|drift| drift.step == record.step);
             ResourceHealthView {
                 step: record.step.as_str().to_owned(),
-                resource_id: record.resource_id.clone(),
+                resource_id: record.shown_resource_id().map(str::to_owned),
                 pre_existing: record.pre_existing,
                 health: found
                     .map(|drift| code_name(&drift.kind))

@@ -260,12 +260,9 @@ pub async fn refresh_test_events(
             .collect()
     };
     let timing = session.timing();
-    let checked = platform::map_bounded(waiting, TEST_EVENT_CHECKS, |receipt| {
-        let timing = timing;
-        async move {
-            let outcome = setup::test_event::check_test_event(client, &receipt, &timing).await;
-            (receipt, outcome)
-        }
+    let checked = platform::map_bounded(waiting, TEST_EVENT_CHECKS, |receipt| async move {
+        let outcome = setup::test_event::check_test_event(client, &receipt, &timing).await;
+        (receipt, outcome)
     })
     .await;
     // Merged into the list as it is now: a test event sent meanwhile stays.

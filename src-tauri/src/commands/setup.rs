@@ -253,7 +253,7 @@ fn setup_view(outcome: &setup::SetupOutcome, practice: bool, sandbox: &str) -> S
             .map(|record| StepView {
                 step: record.step.as_str().to_owned(),
                 state: code_name(&record.state),
-                resource_id: record.resource_id.clone(),
+                resource_id: record.shown_resource_id().map(str::to_owned),
                 pre_existing: record.pre_existing,
                 attempts: record.attempts,
                 error_code: record.error.as_ref().map(|error| error.code.clone()),
@@ -450,6 +450,35 @@ mod tests {
         assert_eq!(view.step, "schema");
         assert_eq!(view.kind, "done");
         assert!(view.adopted);
+    }
+
+    #[test]
+    fn a_setup_view_never_carries_the_inlet_or_webhook_url() {
+        let inlet = "https://dcs.adobedc.net/collection/abc123";
+        let mut journal = setup::Journal::new("Chatlio", "ORG@AdobeOrg", "prod");
+        for step in StepId::ALL {
+            let record = journal.record_mut(step);
+            record.state = setup::journal::StepState::Done;
+            record.resource_id = Some(format!("{}-id", step.as_str()));
+        }
+        journal.record_mut(StepId::ReadBack).resource_id = Some(inlet.into());
+        let outcome = setup::SetupOutcome {
+            setup_name: "Chatlio".into(),
+            complete: true,
+            flow_id: Some("dataflow-id".into()),
+            dataset_id: None,
+            schema_id: None,
+            webhook_url: platform::WebhookUrl::new(
+                inlet,
+                &platform::models::FlowId::new("dataflow-id"),
+            )
+            .ok(),
+            steps: journal.steps.clone(),
+        };
+        assert!(outcome.webhook_url.is_some());
+        let view = serde_json::to_string(&setup_view(&outcome, false, "prod")).unwrap();
+        assert!(!view.contains("abc123"), "{view}");
+        assert!(view.contains("schema-id"), "other ids still shown: {view}");
     }
 
     #[test]

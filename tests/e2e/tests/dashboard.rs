@@ -351,6 +351,13 @@ async fn fifty_dataflows_with_latency_and_errors_keep_the_dashboard_responsive()
         .error_for_status()?;
     send(&healthy_url, "all", 3).await?;
     send(&failing_url, "unidentifiable", 2).await?;
+    // The windows close before the app looks: an open run has no counts.
+    control
+        .post(format!("{base}/__sim/runs/close"))
+        .json(&json!({}))
+        .send()
+        .await?
+        .error_for_status()?;
 
     // The app opens on the dashboard, connected through the environment.
     let name = "dashboard-fifty";
