@@ -92,14 +92,12 @@ struct Global {
 impl Global {
     /// Adobe's timing, with any value the flags change.
     fn timing(&self) -> setup::Timing {
-        let adobe = setup::Timing::ADOBE;
-        let or = |value: Option<u64>, default: Duration| value.map_or(default, Duration::from_secs);
-        setup::Timing {
-            warmup: or(self.warmup_secs, adobe.warmup),
-            run_window: or(self.run_window_secs, adobe.run_window).max(Duration::from_secs(1)),
-            report_delay: or(self.report_delay_secs, adobe.report_delay),
-            poll: or(self.poll_secs, adobe.poll).max(Duration::from_millis(100)),
-        }
+        setup::Timing::ADOBE.with_seconds(
+            self.warmup_secs,
+            self.run_window_secs,
+            self.report_delay_secs,
+            self.poll_secs,
+        )
     }
 }
 

@@ -38,8 +38,9 @@ pub struct TestEventReceipt {
     pub kind: chatlio::EventKind,
     pub xaction_id: Option<String>,
     pub sent_at: DateTime<Utc>,
-    /// Start of the run window the event falls in.
-    pub window_start: DateTime<Utc>,
+    /// Runs are read from here (a window's length before the send), so
+    /// the run holding the event is among them wherever its window starts.
+    pub runs_since: DateTime<Utc>,
     /// When the run counting it should be readable.
     pub expected_by: DateTime<Utc>,
     pub baseline: Counts,
@@ -191,8 +192,8 @@ pub async fn send_test_payload(
     }
     // Runs are read from a window's length before the send: the run that
     // will hold the event, if its window is open already, is among them.
-    let window_start = now - to_chrono(timing.run_window);
-    let before = service.list_runs_since(&id, window_start).await?;
+    let runs_since = now - to_chrono(timing.run_window);
+    let before = service.list_runs_since(&id, runs_since).await?;
     let receipt = client.inlet().send_event(&webhook, payload).await?;
     let sent_at = Utc::now();
     // What the event's own window had counted before it; taken by the send
@@ -203,7 +204,7 @@ pub async fn send_test_payload(
         kind,
         xaction_id: receipt.xaction_id,
         sent_at,
-        window_start,
+        runs_since,
         expected_by: timing.expected_by(sent_at),
         baseline,
     })
@@ -221,7 +222,7 @@ pub async fn check_test_event(
     let id = FlowId::new(receipt.flow_id.as_str());
     let runs = client
         .flow_service()
-        .list_runs_since(&id, receipt.window_start)
+        .list_runs_since(&id, receipt.runs_since)
         .await?;
     let holding = runs_holding(&runs, receipt.sent_at, timing);
     Ok(outcome(receipt, &holding, Utc::now()))
@@ -348,7 +349,7 @@ mod tests {
             kind: chatlio::EventKind::NewConversation,
             xaction_id: None,
             sent_at,
-            window_start: sent_at - chrono::Duration::minutes(10),
+            runs_since: sent_at - chrono::Duration::minutes(10),
             expected_by: sent_at + chrono::Duration::minutes(65),
             baseline,
         }

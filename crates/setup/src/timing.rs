@@ -70,18 +70,35 @@ impl Timing {
     /// `CHATLIO_AEP_POLL_SECS` applied (for tests against platform-sim; the
     /// CLI takes the same names as flags).
     pub fn with_environment(self) -> Timing {
-        let read = |name: &str, default: Duration| {
+        let read = |name: &str| {
             std::env::var(name)
                 .ok()
                 .and_then(|text| text.trim().parse::<u64>().ok())
-                .map_or(default, Duration::from_secs)
         };
+        self.with_seconds(
+            read("CHATLIO_AEP_WARMUP_SECS"),
+            read("CHATLIO_AEP_RUN_WINDOW_SECS"),
+            read("CHATLIO_AEP_REPORT_DELAY_SECS"),
+            read("CHATLIO_AEP_POLL_SECS"),
+        )
+    }
+
+    /// `self` with each value that is given, in seconds. A run window is at
+    /// least a second and the poll interval at least 100 ms, so a bad value
+    /// cannot make a busy loop.
+    pub fn with_seconds(
+        self,
+        warmup: Option<u64>,
+        run_window: Option<u64>,
+        report_delay: Option<u64>,
+        poll: Option<u64>,
+    ) -> Timing {
+        let or = |value: Option<u64>, default: Duration| value.map_or(default, Duration::from_secs);
         Timing {
-            warmup: read("CHATLIO_AEP_WARMUP_SECS", self.warmup),
-            run_window: read("CHATLIO_AEP_RUN_WINDOW_SECS", self.run_window)
-                .max(Duration::from_secs(1)),
-            report_delay: read("CHATLIO_AEP_REPORT_DELAY_SECS", self.report_delay),
-            poll: read("CHATLIO_AEP_POLL_SECS", self.poll).max(Duration::from_millis(100)),
+            warmup: or(warmup, self.warmup),
+            run_window: or(run_window, self.run_window).max(Duration::from_secs(1)),
+            report_delay: or(report_delay, self.report_delay),
+            poll: or(poll, self.poll).max(Duration::from_millis(100)),
         }
     }
 
