@@ -11,6 +11,7 @@ use crate::plan::WebhookMode;
 use serde::Serialize;
 
 /// How well a statement is backed.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Certainty {

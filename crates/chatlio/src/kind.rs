@@ -9,6 +9,7 @@ use std::str::FromStr;
 ///
 /// The serialized form (`code`) is stable: it is stored in AEP records, used as
 /// an i18n key segment and accepted by the `chatlio-sim` CLI.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {

@@ -15,6 +15,8 @@ use serde::Serialize;
 
 /// Stable error classes. The serialized names (snake_case) are part of the UI contract:
 /// never rename one, only add.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "PlatformErrorCode"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {

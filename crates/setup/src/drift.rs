@@ -14,6 +14,7 @@ use crate::error::{Result, SetupError};
 use crate::journal::{Journal, StepState};
 use crate::step::StepId;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DriftKind {

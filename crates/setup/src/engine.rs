@@ -112,6 +112,7 @@ pub struct SetupOutcome {
     pub steps: Vec<StepRecord>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeptReason {

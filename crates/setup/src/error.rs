@@ -47,6 +47,7 @@ pub enum SetupError {
 }
 
 /// Stable codes (never rename, only add).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SetupErrorCode {

@@ -10,6 +10,7 @@ pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_TITLE_CHARS: usize = 200;
 
 /// The raw input, as typed in a form or given as flags.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SetupInput {

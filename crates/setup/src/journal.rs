@@ -19,6 +19,7 @@ use crate::step::StepId;
 /// Bumped when the file's shape changes incompatibly.
 pub const FORMAT: u32 = 1;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepState {

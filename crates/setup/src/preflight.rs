@@ -13,6 +13,7 @@ use crate::lookup::look_up;
 use crate::names::Names;
 use crate::step::StepId;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckState {

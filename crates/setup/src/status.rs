@@ -54,6 +54,7 @@ pub struct ExplainedError {
 }
 
 /// A dataflow's health in one word, most urgent first.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Health {

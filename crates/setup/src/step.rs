@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// One resource-producing step. The order of the variants is the order a
 /// sequential run would take; `dependencies` gives the real partial order, so
 /// independent steps can run at the same time.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepId {

@@ -46,6 +46,7 @@ pub struct TestEventReceipt {
     pub baseline: Counts,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TestEventState {
