@@ -17,7 +17,7 @@ use serde::Serialize;
 /// never rename one, only add.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "ts", ts(rename = "PlatformErrorCode"))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumIter)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// No valid credential: wrong client id/secret, expired or revoked token, sign-in needed.
