@@ -1,0 +1,185 @@
+//! The data folder's layout: one list of every file the desktop app and the CLI keep,
+//! so both find each other's setups and connections in a shared folder.
+//!
+//! ```text
+//! <root>/connections.json            saved Adobe connections (no secrets)     connect
+//! <root>/wizard.json                 where the wizard stood                   app
+//! <root>/setups/<setup name>.json    setup journals                           app, CLI
+//! <root>/status-cache.json           last dashboard status, shown offline     app
+//! <root>/test-events.json            test events sent, until counted          app
+//! <root>/practice/setups/…           the same three for practice mode,
+//! <root>/practice/status-cache.json  kept apart so practice work is never
+//! <root>/practice/test-events.json   mistaken for (or resumed into) real work
+//! <root>/practice/platform-sim.json  the practice emulator's state            app
+//! ```
+
+use std::path::{Path, PathBuf};
+
+/// The environment variable that points both front ends at one data folder (tests use it
+/// to isolate runs).
+pub const DATA_DIR_VARIABLE: &str = "CHATLIO_AEP_DATA_DIR";
+
+/// Real Adobe work, or practice against the built-in emulator: each has its own journals,
+/// status cache and test events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Against Adobe.
+    Real,
+    /// Against the practice emulator.
+    Practice,
+}
+
+impl Mode {
+    /// [`Mode::Practice`] when `practice` is true.
+    pub fn from_practice(practice: bool) -> Self {
+        if practice {
+            Self::Practice
+        } else {
+            Self::Real
+        }
+    }
+}
+
+/// Where each file lives inside the data folder. Only computes paths; creating folders
+/// is left to whoever writes (see [`crate::write_atomically`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataLayout {
+    root: PathBuf,
+}
+
+impl DataLayout {
+    /// The layout of the data folder `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The folder named by `CHATLIO_AEP_DATA_DIR` when it is set and not blank, else
+    /// `os_default` (the app passes the operating system's per-app data folder).
+    pub fn from_environment_or(os_default: impl Into<PathBuf>) -> Self {
+        match std::env::var_os(DATA_DIR_VARIABLE) {
+            Some(folder) if !folder.to_string_lossy().trim().is_empty() => Self::new(folder),
+            _ => Self::new(os_default),
+        }
+    }
+
+    /// The data folder itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The saved-connections file (`connect::ConnectionStore`).
+    pub fn connections(&self) -> PathBuf {
+        self.root.join("connections.json")
+    }
+
+    /// Where the wizard stood, so the app reopens on the same screen.
+    pub fn wizard_state(&self) -> PathBuf {
+        self.root.join("wizard.json")
+    }
+
+    /// The folder of `mode`'s files: the root for real work, `practice/` for practice.
+    pub fn mode_folder(&self, mode: Mode) -> PathBuf {
+        match mode {
+            Mode::Real => self.root.clone(),
+            Mode::Practice => self.root.join("practice"),
+        }
+    }
+
+    /// The setup journals of `mode` (`setup::JournalStore`'s folder).
+    pub fn journals(&self, mode: Mode) -> PathBuf {
+        self.mode_folder(mode).join("setups")
+    }
+
+    /// The last status the dashboard showed in `mode`, shown again while Adobe does not
+    /// answer.
+    pub fn status_cache(&self, mode: Mode) -> PathBuf {
+        self.mode_folder(mode).join("status-cache.json")
+    }
+
+    /// The test events sent in `mode` and not yet seen counted.
+    pub fn test_events(&self, mode: Mode) -> PathBuf {
+        self.mode_folder(mode).join("test-events.json")
+    }
+
+    /// The practice emulator's saved state, so practice dataflows outlive a restart.
+    pub fn practice_simulator_state(&self) -> PathBuf {
+        self.mode_folder(Mode::Practice).join("platform-sim.json")
+    }
+
+    /// Before the layout was shared, the CLI kept its journals directly in the data
+    /// folder (`<root>/<setup name>.json`); they are moved to [`DataLayout::journals`].
+    pub fn former_cli_journals(&self) -> &Path {
+        &self.root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_has_the_place_the_app_has_always_used() {
+        let layout = DataLayout::new("/data");
+        let expected = [
+            (layout.connections(), "/data/connections.json"),
+            (layout.wizard_state(), "/data/wizard.json"),
+            (layout.journals(Mode::Real), "/data/setups"),
+            (layout.journals(Mode::Practice), "/data/practice/setups"),
+            (layout.status_cache(Mode::Real), "/data/status-cache.json"),
+            (
+                layout.status_cache(Mode::Practice),
+                "/data/practice/status-cache.json",
+            ),
+            (layout.test_events(Mode::Real), "/data/test-events.json"),
+            (
+                layout.test_events(Mode::Practice),
+                "/data/practice/test-events.json",
+            ),
+            (
+                layout.practice_simulator_state(),
+                "/data/practice/platform-sim.json",
+            ),
+        ];
+        for (path, wanted) in expected {
+            assert_eq!(path, PathBuf::from(wanted));
+        }
+    }
+
+    #[test]
+    fn practice_and_real_work_never_share_a_file() {
+        let layout = DataLayout::new("/data");
+        for file in [
+            DataLayout::journals,
+            DataLayout::status_cache,
+            DataLayout::test_events,
+        ] {
+            assert_ne!(file(&layout, Mode::Real), file(&layout, Mode::Practice));
+        }
+    }
+
+    // The only test of this crate that reads the variable, so none races with it.
+    #[test]
+    fn the_environment_variable_wins_unless_blank() {
+        std::env::set_var(DATA_DIR_VARIABLE, "/from/environment");
+        assert_eq!(
+            DataLayout::from_environment_or("/os/default").root(),
+            Path::new("/from/environment")
+        );
+        std::env::set_var(DATA_DIR_VARIABLE, "  ");
+        assert_eq!(
+            DataLayout::from_environment_or("/os/default").root(),
+            Path::new("/os/default")
+        );
+        std::env::remove_var(DATA_DIR_VARIABLE);
+        assert_eq!(
+            DataLayout::from_environment_or("/os/default").root(),
+            Path::new("/os/default")
+        );
+    }
+
+    #[test]
+    fn mode_follows_the_practice_flag() {
+        assert_eq!(Mode::from_practice(true), Mode::Practice);
+        assert_eq!(Mode::from_practice(false), Mode::Real);
+    }
+}

@@ -1,0 +1,17 @@
+//! Files on disk, done one way everywhere.
+//!
+//! * [`write_atomically`]: a file is replaced whole or not at all, and the replacement
+//!   survives a power cut once the call returns.
+//! * [`move_without_replacing`]: moves a file to another folder, never over a file
+//!   already there (moving data between layouts).
+//! * [`DataLayout`]: where the desktop app and the CLI keep each of their files inside
+//!   the data folder they share.
+//!
+//! A leaf crate: it depends on no other crate of the workspace, so every crate
+//! (including the platform emulator) may use it.
+
+mod atomic;
+mod layout;
+
+pub use atomic::{move_without_replacing, write_atomically, Moved, Permissions, WriteError};
+pub use layout::{DataLayout, Mode, DATA_DIR_VARIABLE};
