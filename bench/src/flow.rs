@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use e2e::TestResult;
 use platform::{Client, ClientConfig, Credential, Secret, Url};
-use platform_sim::{RunningSim, SimConfig};
+use platform_sim::{rounds, RunningSim, SimConfig};
 use serde_json::{json, Value};
 use setup::{Engine, JournalStore, SetupInput};
 
@@ -113,28 +113,6 @@ impl Bench {
         self.sim.shutdown().await;
         Ok(())
     }
-}
-
-/// Sequential rounds in the request log: a request starts a new round when
-/// it began after every request of the current round had ended (the same
-/// count as the setup crate's resilience test).
-pub fn rounds(log: &[Value]) -> usize {
-    let mut spans: Vec<(u64, u64)> = log
-        .iter()
-        .filter_map(|entry| Some((entry["startedAtMs"].as_u64()?, entry["endedAtMs"].as_u64()?)))
-        .collect();
-    spans.sort_unstable();
-    let mut rounds = 0;
-    let mut round_end = 0;
-    for (start, end) in spans {
-        if rounds == 0 || start >= round_end {
-            rounds += 1;
-            round_end = end;
-        } else {
-            round_end = round_end.max(end);
-        }
-    }
-    rounds
 }
 
 /// One whole setup on a fresh sim at [`LATENCY`].
@@ -272,26 +250,4 @@ pub async fn status_refreshes(runs: usize) -> TestResult<Vec<StatusRun>> {
     }
     bench.shutdown().await?;
     Ok(samples)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(started: u64, ended: u64) -> Value {
-        json!({ "startedAtMs": started, "endedAtMs": ended })
-    }
-
-    #[test]
-    fn overlapping_requests_share_a_round() {
-        let log = [
-            entry(0, 150),
-            entry(10, 160),
-            entry(160, 310),
-            entry(300, 450),
-            entry(450, 600),
-        ];
-        assert_eq!(rounds(&log), 3);
-        assert_eq!(rounds(&[]), 0);
-    }
 }

@@ -473,7 +473,6 @@ fn engine(global: &Settings, client: Client) -> Engine {
                 };
                 eprintln!("  {step:<20} {how}");
             }
-            ProgressKind::Skipped => eprintln!("  {step:<20} skipped"),
             ProgressKind::Failed { error } => {
                 eprintln!("  {step:<20} FAILED: {} ({})", error.message, error.hint)
             }
@@ -693,7 +692,7 @@ async fn run_command(
                 print_json(&serde_json::json!({"plan": plan, "preflight": report}));
             } else {
                 println!("Resources:");
-                for resource in &plan.resources {
+                for resource in plan.resources() {
                     println!(
                         "  {:<20} {:<16} {:?}",
                         resource.kind,
@@ -701,7 +700,7 @@ async fn run_command(
                         resource.name
                     );
                 }
-                if plan.resources.iter().any(|resource| {
+                if plan.resources().iter().any(|resource| {
                     resource.action == setup::plan::ResourceAction::ChangeIrreversibly
                 }) {
                     println!(
@@ -709,7 +708,7 @@ async fn run_command(
                     );
                 }
                 println!("Calls:");
-                for call in &plan.calls {
+                for call in plan.calls() {
                     println!("  {:<6} {}  ({})", call.method, call.path, call.note);
                 }
                 if let Some(report) = &report {

@@ -42,9 +42,9 @@ mod state;
 mod util;
 pub mod xdm;
 
-pub use state::ALL_PERMISSIONS;
+pub use state::{rounds, rounds_of_spans, LogEntry, RequestLog, ALL_PERMISSIONS};
 
-use state::{AppState, LogEntry, Sim};
+use state::{AppState, Sim};
 
 /// Configuration of one simulator instance.
 #[derive(Debug, Clone)]

@@ -344,6 +344,15 @@ impl RequestLog {
         self.entries.push_back(entry);
     }
 
+    /// Sequential request rounds in this log (see [`rounds_of_spans`]).
+    pub fn rounds(&self) -> usize {
+        rounds_of_spans(
+            self.entries
+                .iter()
+                .filter_map(|entry| Some((entry.started_ms, entry.ended_ms?))),
+        )
+    }
+
     pub fn finish(&mut self, seq: u64, status: Option<u16>, fault: Option<String>) {
         // Recent entries are at the back, so search from there.
         if let Some(entry) = self.entries.iter_mut().rev().find(|e| e.seq == seq) {
@@ -356,6 +365,36 @@ impl RequestLog {
             }
         }
     }
+}
+
+/// Sequential rounds among request spans (start, end): a request starts a new
+/// round when it began after every request of the current round had ended. The
+/// number of rounds is the depth of the request chain a client paid for in
+/// latency, which is what the setup's concurrency is measured by.
+pub fn rounds_of_spans(spans: impl IntoIterator<Item = (i64, i64)>) -> usize {
+    let mut spans: Vec<(i64, i64)> = spans.into_iter().collect();
+    spans.sort_unstable();
+    let mut rounds = 0;
+    let mut round_end = 0;
+    for (start, end) in spans {
+        if rounds == 0 || start >= round_end {
+            rounds += 1;
+            round_end = end;
+        } else {
+            round_end = round_end.max(end);
+        }
+    }
+    rounds
+}
+
+/// Sequential rounds in the request log as `GET /__sim/requests` returns it
+/// (its `requests` array); entries without both times are left out.
+pub fn rounds(log: &[serde_json::Value]) -> usize {
+    rounds_of_spans(
+        log.iter().filter_map(|entry| {
+            Some((entry["startedAtMs"].as_i64()?, entry["endedAtMs"].as_i64()?))
+        }),
+    )
 }
 
 /// The whole simulator.
@@ -558,14 +597,13 @@ impl Sim {
         let snapshot = self.snapshot();
         let text = serde_json::to_vec_pretty(&snapshot)
             .map_err(|source| SimError::StateEncode { source })?;
-        let temporary = path.with_extension("tmp");
-        std::fs::write(&temporary, text).map_err(|source| SimError::StateFile {
-            path: temporary.clone(),
-            source,
-        })?;
-        std::fs::rename(&temporary, path).map_err(|source| SimError::StateFile {
-            path: path.to_path_buf(),
-            source,
+        // Private: the state holds the emulator's client secrets and tokens. Durable:
+        // practice dataflows must outlive a crash of the app, like real ones.
+        storage::write_atomically(path, &text, storage::Permissions::Private).map_err(|error| {
+            SimError::StateFile {
+                path: error.path,
+                source: error.source,
+            }
         })
     }
 
@@ -606,4 +644,24 @@ pub fn technical_account(client_id: &str) -> String {
 
 pub fn practice_user_id() -> String {
     "B0DC108C5CD449CA0A494133@AdobeID".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_requests_share_a_round() {
+        let entry = |started: i64, ended: i64| serde_json::json!({ "startedAtMs": started, "endedAtMs": ended });
+        let log = [
+            entry(0, 150),
+            entry(10, 160),
+            entry(160, 310),
+            entry(300, 450),
+            entry(450, 600),
+        ];
+        assert_eq!(rounds(&log), 3);
+        assert_eq!(rounds(&[]), 0);
+        assert_eq!(rounds_of_spans([(0, 150), (10, 160), (160, 310)]), 2);
+    }
 }

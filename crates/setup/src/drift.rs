@@ -3,9 +3,7 @@
 //! made; every difference comes with a repair the UI can offer.
 
 use futures_util::future::join_all;
-use platform::models::{
-    DatasetId, DescriptorId, FlowId, MappingSetId, SchemaId, SourceConnectionId, TargetConnectionId,
-};
+use platform::models::FlowId;
 use platform::{Client, ErrorCode, PlatformError};
 use serde::Serialize;
 
@@ -13,6 +11,7 @@ use crate::engine::{Engine, SetupOutcome};
 use crate::error::{Result, SetupError};
 use crate::journal::{Journal, StepState};
 use crate::step::StepId;
+use crate::steps;
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -63,13 +62,14 @@ pub struct Drift {
 
 /// A finished step's record, as the checks need it.
 #[derive(Debug, Clone)]
-struct Recorded {
-    step: StepId,
-    id: String,
-    pre_existing: bool,
+pub struct Recorded {
+    pub step: StepId,
+    pub id: String,
+    pub pre_existing: bool,
 }
 
-fn recorded(journal: &Journal, step: StepId) -> Option<Recorded> {
+/// The record of `step` when it is done with a resource.
+pub(crate) fn recorded(journal: &Journal, step: StepId) -> Option<Recorded> {
     journal
         .record(step)
         .filter(|record| record.state == StepState::Done)
@@ -93,7 +93,7 @@ fn rerun(step: StepId) -> Repair {
     }
 }
 
-fn finding(
+pub(crate) fn finding(
     record: &Recorded,
     kind: DriftKind,
     detail: &'static str,
@@ -136,7 +136,7 @@ fn finding(
 }
 
 /// Turns a failed read into `Deleted` (not found) or `Unchecked`.
-fn read_failed(record: &Recorded, what: &str, error: &PlatformError) -> Drift {
+pub(crate) fn read_failed(record: &Recorded, what: &str, error: &PlatformError) -> Drift {
     if error.code() == ErrorCode::NotFound {
         finding(
             record,
@@ -156,195 +156,9 @@ fn read_failed(record: &Recorded, what: &str, error: &PlatformError) -> Drift {
 
 /// Reads back one step's resource and reports how it differs.
 async fn check(client: &Client, journal: &Journal, record: Recorded) -> Vec<Drift> {
-    let registry = client.schema_registry();
-    let flows = client.flow_service();
-    let other = |step| recorded(journal, step).map(|found| found.id);
-    let mut drifts = Vec::new();
-    match record.step {
-        StepId::FieldGroup => {
-            if let Err(error) = registry
-                .get_field_group(&SchemaId::new(record.id.as_str()))
-                .await
-            {
-                drifts.push(read_failed(&record, "field group", &error));
-            }
-        }
-        StepId::Schema => match registry
-            .get_schema(&SchemaId::new(record.id.as_str()))
-            .await
-        {
-            Err(error) => drifts.push(read_failed(&record, "schema", &error)),
-            Ok(schema) => {
-                if let Some(field_group) = other(StepId::FieldGroup) {
-                    if !schema
-                        .all_of
-                        .iter()
-                        .any(|part| part.reference == field_group)
-                    {
-                        drifts.push(finding(
-                            &record,
-                            DriftKind::Changed,
-                            "schema_field_group_removed",
-                            "The schema no longer includes the Chatlio field group.",
-                        ));
-                    }
-                }
-            }
-        },
-        StepId::IdentityDescriptor => {
-            match registry
-                .get_descriptor(&DescriptorId::new(record.id.as_str()))
-                .await
-            {
-                Err(error) => drifts.push(read_failed(&record, "identity descriptor", &error)),
-                Ok(descriptor) if descriptor.is_primary != Some(true) => drifts.push(finding(
-                    &record,
-                    DriftKind::Changed,
-                    "identity_not_primary",
-                    "The visitor email is no longer the schema's primary identity.",
-                )),
-                Ok(_) => {}
-            }
-        }
-        StepId::Dataset => match client
-            .catalog()
-            .get_dataset(&DatasetId::new(record.id.as_str()))
-            .await
-        {
-            Err(error) => drifts.push(read_failed(&record, "dataset", &error)),
-            Ok(dataset) => {
-                let found = dataset
-                    .schema_ref
-                    .map(|reference| reference.id.into_inner());
-                if let Some(schema) = other(StepId::Schema) {
-                    if found.as_deref() != Some(schema.as_str()) {
-                        drifts.push(finding(
-                            &record,
-                            DriftKind::Changed,
-                            "dataset_schema_changed",
-                            "The dataset no longer uses the setup's schema.",
-                        ));
-                    }
-                }
-            }
-        },
-        StepId::SourceConnection => {
-            if let Err(error) = flows
-                .get_source_connection(&SourceConnectionId::new(record.id.as_str()))
-                .await
-            {
-                drifts.push(read_failed(&record, "source connection", &error));
-            }
-        }
-        StepId::TargetConnection => match flows
-            .get_target_connection(&TargetConnectionId::new(record.id.as_str()))
-            .await
-        {
-            Err(error) => drifts.push(read_failed(&record, "target connection", &error)),
-            Ok(connection) => {
-                let found = connection
-                    .params
-                    .and_then(|params| params.data_set_id)
-                    .map(DatasetId::into_inner);
-                if let Some(dataset) = other(StepId::Dataset) {
-                    if found.as_deref() != Some(dataset.as_str()) {
-                        drifts.push(finding(
-                            &record,
-                            DriftKind::Changed,
-                            "target_dataset_changed",
-                            "The target connection writes to another dataset.",
-                        ));
-                    }
-                }
-            }
-        },
-        StepId::MappingSet => {
-            if let Err(error) = client
-                .data_prep()
-                .get_mapping_set(&MappingSetId::new(record.id.as_str()))
-                .await
-            {
-                drifts.push(read_failed(&record, "mapping set", &error));
-            }
-        }
-        StepId::Dataflow => match flows.get_flow(&FlowId::new(record.id.as_str())).await {
-            Err(error) => drifts.push(read_failed(&record, "dataflow", &error)),
-            Ok(flow) => {
-                if !flow.is_enabled() {
-                    drifts.push(finding(
-                        &record,
-                        DriftKind::Disabled,
-                        "flow_disabled",
-                        format!(
-                            "The dataflow is {}; Chatlio's events are not ingested.",
-                            flow.state.as_deref().unwrap_or("not enabled")
-                        ),
-                    ));
-                }
-                let checks = [
-                    (
-                        StepId::SourceConnection,
-                        flow.source_connection_ids
-                            .iter()
-                            .map(|id| id.as_str().to_owned())
-                            .collect::<Vec<_>>(),
-                        "flow_source_changed",
-                        "The dataflow reads from another source connection.",
-                    ),
-                    (
-                        StepId::TargetConnection,
-                        flow.target_connection_ids
-                            .iter()
-                            .map(|id| id.as_str().to_owned())
-                            .collect(),
-                        "flow_target_changed",
-                        "The dataflow writes to another target connection.",
-                    ),
-                    (
-                        StepId::MappingSet,
-                        flow.transformations
-                            .iter()
-                            .filter_map(|transformation| transformation.mapping_id())
-                            .map(MappingSetId::into_inner)
-                            .collect(),
-                        "flow_mapping_changed",
-                        "The dataflow uses another mapping set.",
-                    ),
-                ];
-                for (step, found, detail, message) in checks {
-                    if let Some(expected) = other(step) {
-                        if !found.contains(&expected) {
-                            drifts.push(finding(&record, DriftKind::Changed, detail, message));
-                        }
-                    }
-                }
-            }
-        },
-        StepId::ReadBack => {
-            let Some(flow_id) = other(StepId::Dataflow) else {
-                return drifts;
-            };
-            match flows.get_flow(&FlowId::new(flow_id)).await {
-                // The dataflow's own check reports it gone.
-                Err(error) if error.code() == ErrorCode::NotFound => {}
-                Err(error) => drifts.push(read_failed(&record, "dataflow's inlet", &error)),
-                Ok(flow) => {
-                    if flow.inlet_url() != Some(record.id.as_str()) {
-                        drifts.push(finding(
-                            &record,
-                            DriftKind::Changed,
-                            "inlet_url_changed",
-                            "The dataflow's streaming endpoint changed since setup.",
-                        ));
-                    }
-                }
-            }
-        }
-        // Adobe cannot remove a union tag, so a Profile-enabled schema can
-        // only drift by being deleted, which the schema's own check reports.
-        StepId::TenantId | StepId::ProfileSchema => {}
-    }
-    drifts
+    steps::of(record.step)
+        .check_drift(client, journal, &record)
+        .await
 }
 
 /// Compares every resource the journal records as done with what exists in

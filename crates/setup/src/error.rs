@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::input::FieldError;
 use crate::journal::JournalError;
 use crate::step::StepId;
+use crate::steps;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
@@ -76,6 +77,20 @@ pub enum SetupErrorCode {
     Platform,
 }
 
+impl SetupErrorCode {
+    /// The stable name, as serialized (`name_taken`).
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Reads a code by its stable name, or by the Rust variant name older
+    /// journals recorded (`NameTaken`).
+    pub fn parse(text: &str) -> Option<Self> {
+        use strum::IntoEnumIterator as _;
+        Self::iter().find(|code| code.as_str() == text || format!("{code:?}") == text)
+    }
+}
+
 impl SetupError {
     pub fn code(&self) -> SetupErrorCode {
         match self {
@@ -138,18 +153,7 @@ impl SetupError {
 
 /// The permission a step needs, named as in Adobe's Permissions UI.
 pub fn permission_for(step: StepId) -> &'static str {
-    match step {
-        StepId::TenantId | StepId::FieldGroup | StepId::Schema | StepId::ProfileSchema => {
-            "Manage Schemas"
-        }
-        StepId::IdentityDescriptor => "Manage Identity Namespaces and Manage Schemas",
-        StepId::Dataset => "Manage Datasets",
-        StepId::SourceConnection
-        | StepId::TargetConnection
-        | StepId::MappingSet
-        | StepId::Dataflow
-        | StepId::ReadBack => "Manage Sources",
-    }
+    steps::of(step).permission()
 }
 
 fn step_hint(step: StepId, error: &PlatformError) -> String {

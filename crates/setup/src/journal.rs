@@ -6,14 +6,15 @@
 //! a whole webhook URL: the URL is rebuilt from the inlet URL and flow id when
 //! it is shown.
 
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::error::SetupErrorCode;
 use crate::input::SetupRequest;
+use crate::plan::EntryKey;
 use crate::step::StepId;
 
 /// Bumped when the file's shape changes incompatibly.
@@ -45,6 +46,10 @@ pub struct RecordedError {
 #[serde(rename_all = "camelCase")]
 pub struct StepRecord {
     pub step: StepId,
+    /// Which resource of the step's kind (see [`EntryKey::instance`]); absent
+    /// for the setup's only one, as in every journal written before instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     pub state: StepState,
     /// The id of the resource this step made or adopted.
     pub resource_id: Option<String>,
@@ -70,9 +75,23 @@ impl StepRecord {
         }
     }
 
+    /// The plan entry this record belongs to.
+    pub fn key(&self) -> EntryKey {
+        EntryKey {
+            step: self.step,
+            instance: self.instance.clone(),
+        }
+    }
+
     pub fn pending(step: StepId) -> Self {
+        Self::pending_for(&EntryKey::single(step))
+    }
+
+    /// A pending record for the plan entry `key`.
+    pub fn pending_for(key: &EntryKey) -> Self {
         Self {
-            step,
+            step: key.step,
+            instance: key.instance.clone(),
             state: StepState::Pending,
             resource_id: None,
             etag: None,
@@ -115,18 +134,49 @@ impl Journal {
         }
     }
 
+    /// The record of the setup's only resource of `step`'s kind.
     pub fn record(&self, step: StepId) -> Option<&StepRecord> {
-        self.steps.iter().find(|record| record.step == step)
+        self.record_for(&EntryKey::single(step))
+    }
+
+    /// The record of the plan entry `key`.
+    pub fn record_for(&self, key: &EntryKey) -> Option<&StepRecord> {
+        self.steps
+            .iter()
+            .find(|record| record.step == key.step && record.instance == key.instance)
     }
 
     /// The record for a step, created pending if an older journal lacks it.
     pub fn record_mut(&mut self, step: StepId) -> &mut StepRecord {
-        match self.steps.iter().position(|record| record.step == step) {
+        self.record_mut_for(&EntryKey::single(step))
+    }
+
+    /// The record of the plan entry `key`, created pending if missing.
+    pub fn record_mut_for(&mut self, key: &EntryKey) -> &mut StepRecord {
+        match self
+            .steps
+            .iter()
+            .position(|record| record.step == key.step && record.instance == key.instance)
+        {
             Some(index) => &mut self.steps[index],
             None => {
-                self.steps.push(StepRecord::pending(step));
+                self.steps.push(StepRecord::pending_for(key));
                 let last = self.steps.len() - 1;
                 &mut self.steps[last]
+            }
+        }
+    }
+
+    /// Brings a journal written by an older version up to date: adds the
+    /// records of steps newer than it, and rewrites error codes recorded by
+    /// their Rust names (`NameTaken`) to the stable names (`name_taken`).
+    fn upgrade(&mut self) {
+        self.add_missing_steps();
+        for record in &mut self.steps {
+            if let Some(error) = &mut record.error {
+                if let Some(code) = SetupErrorCode::parse(&error.code) {
+                    error.code = code.as_str().to_owned();
+                }
             }
         }
     }
@@ -134,15 +184,16 @@ impl Journal {
     /// Adds the records of steps newer than this journal, in run order. A
     /// journal from before the Profile step whose dataset is done had nothing
     /// to enable (that version could not make a Profile dataset against
-    /// Adobe), so its Profile step counts as done with nothing made.
+    /// Adobe), so its Profile step counts as done with nothing made. Records
+    /// of further instances of a kind follow the single ones, in their order.
     fn add_missing_steps(&mut self) {
-        if self.steps.len() == StepId::ALL.len() {
+        if StepId::ALL.iter().all(|step| self.record(*step).is_some()) {
             return;
         }
         let dataset_done = self
             .record(StepId::Dataset)
             .is_some_and(|record| record.state == StepState::Done);
-        let mut steps = Vec::with_capacity(StepId::ALL.len());
+        let mut steps = Vec::with_capacity(self.steps.len() + StepId::ALL.len());
         for step in StepId::ALL {
             match self.record(step) {
                 Some(record) => steps.push(record.clone()),
@@ -155,14 +206,24 @@ impl Journal {
                 }
             }
         }
+        steps.extend(
+            self.steps
+                .iter()
+                .filter(|record| record.instance.is_some())
+                .cloned(),
+        );
         self.steps = steps;
     }
 
+    /// Every step is done, and every further instance of a kind too.
     pub fn is_complete(&self) -> bool {
         StepId::ALL.iter().all(|step| {
             self.record(*step)
                 .is_some_and(|record| record.state == StepState::Done)
-        })
+        }) && self
+            .steps
+            .iter()
+            .all(|record| record.state == StepState::Done)
     }
 }
 
@@ -236,39 +297,28 @@ impl JournalStore {
                 format: journal.format,
             });
         }
-        journal.add_missing_steps();
+        journal.upgrade();
         Ok(Some(journal))
     }
 
-    /// Writes the journal to a temporary file, flushes it to disk, then
-    /// renames it over the old one: readers see the old or the new file,
-    /// never half of one.
+    /// Writes the journal atomically and durably (`storage::write_atomically`):
+    /// readers see the old or the new file, never half of one, and a power cut
+    /// after this returns cannot bring the old one back.
     pub fn save(&self, journal: &mut Journal) -> Result<(), JournalError> {
         let path = self.path_for(&journal.setup_name)?;
-        let io_error = |source| JournalError::Io {
-            path: path.clone(),
-            source,
-        };
-        fs::create_dir_all(&self.directory).map_err(io_error)?;
         journal.updated_at = Utc::now();
         let text = serde_json::to_vec_pretty(journal).map_err(|source| JournalError::Corrupt {
             path: path.clone(),
             source,
         })?;
-        let temporary = path.with_extension("json.tmp");
-        {
-            let mut file = File::create(&temporary).map_err(io_error)?;
-            file.write_all(&text).map_err(io_error)?;
-            file.sync_all().map_err(io_error)?;
-        }
-        fs::rename(&temporary, &path).map_err(io_error)?;
-        // The rename itself must reach the disk too, or a power cut could
-        // bring back the old file.
-        #[cfg(unix)]
-        File::open(&self.directory)
-            .and_then(|directory| directory.sync_all())
-            .map_err(io_error)?;
-        Ok(())
+        // Journals hold resource ids, never a secret; the default permissions let
+        // the user's other tools read them.
+        storage::write_atomically(&path, &text, storage::Permissions::Default).map_err(|error| {
+            JournalError::Io {
+                path: error.path,
+                source: error.source,
+            }
+        })
     }
 
     pub fn remove(&self, setup_name: &str) -> Result<(), JournalError> {

@@ -16,6 +16,7 @@ pub mod plan;
 pub mod preflight;
 pub mod status;
 pub mod step;
+pub mod steps;
 pub mod test_event;
 pub mod timing;
 

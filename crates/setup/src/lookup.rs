@@ -2,13 +2,12 @@
 //! name, and telling ours (marker in the description, or in the name of a
 //! mapping set) from someone else's.
 
-use platform::catalog::DatasetQuery;
-use platform::flow_service::ListQuery;
 use platform::models::SchemaId;
 use platform::{Client, PlatformError};
 
 use crate::names::{has_marker, Names};
 use crate::step::StepId;
+use crate::steps;
 
 /// An existing resource with the name or title a step would use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,16 +24,7 @@ pub struct Found {
 /// descriptor is found through its schema instead
 /// ([`find_identity_descriptor`]); the tenant id and the read-back make nothing.
 pub fn can_look_up(step: StepId) -> bool {
-    matches!(
-        step,
-        StepId::FieldGroup
-            | StepId::Schema
-            | StepId::Dataset
-            | StepId::SourceConnection
-            | StepId::TargetConnection
-            | StepId::MappingSet
-            | StepId::Dataflow
-    )
+    steps::of(step).can_look_up()
 }
 
 /// Prefers a resource that carries our marker over a same-named foreign one.
@@ -44,16 +34,16 @@ pub fn pick(mut found: Vec<Found>) -> Option<Found> {
 }
 
 /// A listed resource, before the exact-name check.
-struct Listed {
-    name: Option<String>,
-    description: Option<String>,
-    id: String,
-    etag: Option<String>,
+pub(crate) struct Listed {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub id: String,
+    pub etag: Option<String>,
 }
 
 /// Keeps the listed resources named exactly `name` (list filters are
 /// server-side hints) and marks those carrying this setup's marker.
-fn named(
+pub(crate) fn named(
     listed: impl IntoIterator<Item = Listed>,
     name: &str,
     names: &Names,
@@ -78,135 +68,7 @@ pub async fn look_up_all(
     names: &Names,
     step: StepId,
 ) -> Result<Vec<Found>, PlatformError> {
-    let flows = client.flow_service();
-    let registry = client.schema_registry();
-    let mut found = match step {
-        StepId::FieldGroup | StepId::Schema => {
-            let summary = if step == StepId::FieldGroup {
-                registry
-                    .find_field_group_by_title(&names.field_group_title)
-                    .await?
-            } else {
-                match &names.schema_title {
-                    Some(title) => registry.find_schema_by_title(title).await?,
-                    None => None,
-                }
-            };
-            let Some(summary) = summary else {
-                return Ok(Vec::new());
-            };
-            // The summary has no description, so the marker needs the full resource.
-            let full = if step == StepId::FieldGroup {
-                registry.get_field_group(&summary.id).await?
-            } else {
-                registry.get_schema(&summary.id).await?
-            };
-            vec![Found {
-                ours: has_marker(full.description.as_deref(), &names.setup, step),
-                id: full.id.into_inner(),
-                etag: None,
-                schema: None,
-            }]
-        }
-        StepId::Dataset => {
-            let Some(name) = &names.dataset_name else {
-                return Ok(Vec::new());
-            };
-            let listed = client
-                .catalog()
-                .list_datasets(&DatasetQuery {
-                    name: Some(name.clone()),
-                    properties: vec!["name".into(), "description".into(), "schemaRef".into()],
-                    // No limit: every page, so a same-named dataset past the
-                    // first hundred is still found.
-                    limit: None,
-                    start: None,
-                })
-                .await?;
-            named(
-                listed.into_iter().map(|(id, dataset)| Listed {
-                    name: dataset.name,
-                    description: dataset.description,
-                    id: id.into_inner(),
-                    etag: None,
-                }),
-                name,
-                names,
-                step,
-            )
-        }
-        StepId::SourceConnection => {
-            let name = &names.source_connection;
-            let listed = flows
-                .list_source_connections(&ListQuery::property(format!("name=={name}")))
-                .await?;
-            named(
-                listed.into_iter().map(|item| Listed {
-                    name: item.name,
-                    description: item.description,
-                    id: item.id.into_inner(),
-                    etag: item.etag.map(|etag| etag.as_str().to_owned()),
-                }),
-                name,
-                names,
-                step,
-            )
-        }
-        StepId::TargetConnection => {
-            let name = &names.target_connection;
-            let listed = flows
-                .list_target_connections(&ListQuery::property(format!("name=={name}")))
-                .await?;
-            named(
-                listed.into_iter().map(|item| Listed {
-                    name: item.name,
-                    description: item.description,
-                    id: item.id.into_inner(),
-                    etag: item.etag.map(|etag| etag.as_str().to_owned()),
-                }),
-                name,
-                names,
-                step,
-            )
-        }
-        StepId::Dataflow => {
-            let name = &names.dataflow;
-            let listed = flows
-                .list_all_flows(&ListQuery::property(format!("name=={name}")))
-                .await?;
-            named(
-                listed.into_iter().map(|item| Listed {
-                    name: item.name,
-                    description: item.description,
-                    id: item.id.into_inner(),
-                    etag: item.etag.map(|etag| etag.as_str().to_owned()),
-                }),
-                name,
-                names,
-                step,
-            )
-        }
-        StepId::MappingSet => {
-            // Mapping sets have a name but no description: the name carries the
-            // marker, so every match is ours.
-            client
-                .data_prep()
-                .find_mapping_sets_by_name(&names.mapping_set)
-                .await?
-                .into_iter()
-                .map(|set| Found {
-                    ours: has_marker(set.name.as_deref(), &names.setup, step),
-                    schema: set.output_schema_id().map(str::to_owned),
-                    id: set.id.into_inner(),
-                    etag: None,
-                })
-                .collect()
-        }
-        StepId::TenantId
-        | StepId::IdentityDescriptor
-        | StepId::ProfileSchema
-        | StepId::ReadBack => Vec::new(),
-    };
+    let mut found = steps::of(step).look_up(client, names).await?;
     found.sort_by_key(|candidate| !candidate.ours);
     Ok(found)
 }

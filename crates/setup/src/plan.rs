@@ -2,16 +2,17 @@
 //! (no secret is ever part of one), for the review screen, `chatlio-aep plan`
 //! and `plan --curl`, which writes them as a runnable shell script.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::input::{DatasetChoice, SchemaChoice, SetupRequest};
 use crate::names::Names;
 use crate::step::StepId;
+use crate::steps::{self, PlanContext, StepPlan};
 
 /// Stands in for a value known only while the setup runs; in the script it
 /// becomes the shell variable of the same name.
-fn placeholder(variable: &str) -> String {
+pub(crate) fn placeholder(variable: &str) -> String {
     format!("@@{variable}@@")
 }
 
@@ -63,266 +64,188 @@ pub struct PlannedResource {
     pub marker: String,
 }
 
+/// Which plan entry (and journal record) a resource belongs to: its step and,
+/// when a setup makes several resources of one kind (e.g. one dataflow per
+/// Chatlio event), the instance's name. `None` is the setup's only (or shared)
+/// resource of the kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryKey {
+    pub step: StepId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+}
+
+impl EntryKey {
+    /// The setup's only resource of `step`'s kind.
+    pub fn single(step: StepId) -> Self {
+        Self {
+            step,
+            instance: None,
+        }
+    }
+}
+
+impl std::fmt::Display for EntryKey {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.instance {
+            Some(instance) => write!(formatter, "{}[{instance}]", self.step.as_str()),
+            None => formatter.write_str(self.step.as_str()),
+        }
+    }
+}
+
+/// One step of the plan: the resource it makes and the calls that make it.
+/// The engine runs exactly these entries, and each step sends the bodies of
+/// its entry's calls (placeholders filled in), so what is reviewed, exported as
+/// curl and carried out is one value.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Plan {
-    pub request: SetupRequest,
-    pub resources: Vec<PlannedResource>,
+pub struct PlanEntry {
+    pub step: StepId,
+    /// See [`EntryKey::instance`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// `None` when the step makes nothing for this request (it only reads, or
+    /// the user's choice makes it unnecessary).
+    pub resource: Option<PlannedResource>,
     pub calls: Vec<PlannedCall>,
 }
 
-const REGISTRY: &str = "/data/foundation/schemaregistry";
-const FLOWS: &str = "/data/foundation/flowservice";
+impl PlanEntry {
+    pub fn key(&self) -> EntryKey {
+        EntryKey {
+            step: self.step,
+            instance: self.instance.clone(),
+        }
+    }
+
+    /// The body the step sends: its first call with a body, placeholders
+    /// still in.
+    pub fn body(&self) -> Option<&Value> {
+        self.calls.iter().find_map(|call| call.body.as_ref())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub request: SetupRequest,
+    /// In run order; several entries may share a step (with distinct
+    /// instances).
+    pub entries: Vec<PlanEntry>,
+}
+
+/// The plan as `plan --json` and the review screen have always shown it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanView<'a> {
+    request: &'a SetupRequest,
+    resources: Vec<&'a PlannedResource>,
+    calls: Vec<&'a PlannedCall>,
+}
+
+impl Serialize for Plan {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        PlanView {
+            request: &self.request,
+            resources: self.resources(),
+            calls: self.calls(),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The token request that precedes everything; the script leaves it to the
+/// user (it needs the secret).
+fn token_call() -> &'static PlannedCall {
+    static TOKEN: std::sync::OnceLock<PlannedCall> = std::sync::OnceLock::new();
+    TOKEN.get_or_init(|| PlannedCall {
+        step: None,
+        method: "POST",
+        path: "/ims/token/v3".into(),
+        body: Some(
+            json!({"grant_type": "client_credentials", "client_id": "$API_KEY", "client_secret": "[redacted]", "scope": "openid,AdobeID,read_organizations,additional_info.projectedProductContext,session"}),
+        ),
+        captures: None,
+        accept: None,
+        note: "access token (the script expects ACCESS_TOKEN to be set already)",
+    })
+}
 
 impl Plan {
+    /// One entry per step, in run order, each from its step's [`Step::plan`](crate::steps::Step::plan).
     pub fn new(request: &SetupRequest) -> Result<Self, serde_json::Error> {
         let names = Names::new(request);
-        let tenant = placeholder("TENANT_ID");
-        let schema_id = match &request.schema {
-            SchemaChoice::New { .. } => placeholder("SCHEMA_ID"),
-            SchemaChoice::Existing { id } => id.clone(),
-        };
-        let dataset_id = match &request.dataset {
-            DatasetChoice::New { .. } => placeholder("DATASET_ID"),
-            DatasetChoice::Existing { id } => id.clone(),
-        };
-        let mut resources = Vec::new();
-        let mut calls = vec![
-            PlannedCall {
-                step: None,
-                method: "POST",
-                path: "/ims/token/v3".into(),
-                body: Some(
-                    json!({"grant_type": "client_credentials", "client_id": "$API_KEY", "client_secret": "[redacted]", "scope": "openid,AdobeID,read_organizations,additional_info.projectedProductContext,session"}),
-                ),
-                captures: None,
-                accept: None,
-                note: "access token (the script expects ACCESS_TOKEN to be set already)",
+        let context = PlanContext {
+            request,
+            names: &names,
+            tenant: placeholder("TENANT_ID"),
+            schema_id: match &request.schema {
+                SchemaChoice::New { .. } => placeholder("SCHEMA_ID"),
+                SchemaChoice::Existing { id } => id.clone(),
             },
-            PlannedCall {
-                step: Some(StepId::TenantId),
-                method: "GET",
-                path: format!("{REGISTRY}/stats"),
-                body: None,
-                captures: Some(("TENANT_ID", ".tenantId")),
-                accept: None,
-                note: "tenant id",
+            dataset_id: match &request.dataset {
+                DatasetChoice::New { .. } => placeholder("DATASET_ID"),
+                DatasetChoice::Existing { id } => id.clone(),
             },
-        ];
-        let mut resource = |step, kind, name: &str, action| {
-            resources.push(PlannedResource {
-                step,
-                kind,
-                name: name.to_owned(),
-                action,
-                marker: names.marker(step),
-            });
         };
-        if let SchemaChoice::New { title } = &request.schema {
-            resource(
-                StepId::FieldGroup,
-                "field_group",
-                &names.field_group_title,
-                ResourceAction::CreateOrReuse,
-            );
-            resource(StepId::Schema, "schema", title, ResourceAction::Create);
-            resource(
-                StepId::IdentityDescriptor,
-                "identity_descriptor",
-                "visitor email (Email namespace, primary)",
-                ResourceAction::Create,
-            );
-            let mut field_group = chatlio::field_group_body(&tenant);
-            field_group["description"] =
-                json!(names.description(StepId::FieldGroup, "Chatlio webhook fields."));
-            calls.push(PlannedCall {
-                step: Some(StepId::FieldGroup),
-                method: "POST",
-                path: format!("{REGISTRY}/tenant/fieldgroups"),
-                body: Some(field_group),
-                captures: Some(("FIELD_GROUP_ID", ".\"$id\"")),
-                accept: None,
-                note: "field group (reused if one with this title exists)",
+        let mut entries = Vec::with_capacity(StepId::ALL.len());
+        for step in steps::all() {
+            let StepPlan { resource, calls } = step.plan(&context)?;
+            entries.push(PlanEntry {
+                step: step.id(),
+                instance: None,
+                resource,
+                calls,
             });
-            let mut schema = chatlio::schema_body(&tenant, &placeholder("FIELD_GROUP_ID"), title);
-            schema["description"] =
-                json!(names.description(StepId::Schema, "Chatlio webhook events."));
-            calls.push(PlannedCall {
-                step: Some(StepId::Schema),
-                method: "POST",
-                path: format!("{REGISTRY}/tenant/schemas"),
-                body: Some(schema),
-                captures: Some(("SCHEMA_ID", ".\"$id\"")),
-                accept: None,
-                note: "ExperienceEvent schema with the Chatlio field group",
-            });
-            calls.push(PlannedCall {
-                step: Some(StepId::IdentityDescriptor),
-                method: "POST",
-                path: format!("{REGISTRY}/tenant/descriptors"),
-                body: Some(chatlio::identity_descriptor_body(&schema_id, &tenant)),
-                captures: Some(("DESCRIPTOR_ID", ".\"@id\"")),
-                accept: None,
-                note: "primary identity: visitor email",
-            });
-            if request.profile_enabled {
-                resource(
-                    StepId::ProfileSchema,
-                    "profile_schema",
-                    title,
-                    ResourceAction::ChangeIrreversibly,
-                );
-                calls.push(PlannedCall {
-                    step: Some(StepId::ProfileSchema),
-                    method: "PATCH",
-                    path: format!("{REGISTRY}/tenant/schemas/@@SCHEMA_ID_ENCODED@@"),
-                    body: Some(json!([{"op": "add", "path": "/meta:immutableTags", "value": [platform::models::schema::UNION_TAG]}])),
-                    captures: None,
-                    accept: Some(platform::models::XED_V1),
-                    note: "enable the schema for Profile (cannot be undone)",
-                });
-            }
-        } else {
-            resource(
-                StepId::Schema,
-                "schema",
-                &schema_id,
-                ResourceAction::UseExisting,
-            );
         }
-        match &request.dataset {
-            DatasetChoice::New { name } => {
-                resource(StepId::Dataset, "dataset", name, ResourceAction::Create);
-                let mut body = json!({
-                    "name": name,
-                    "description": names.description(StepId::Dataset, "Chatlio webhook events."),
-                    "schemaRef": {"id": schema_id, "contentType": platform::models::XED_V1},
-                });
-                if request.profile_enabled {
-                    body["tags"] = json!(profile_dataset_tags());
-                }
-                if request.error_diagnostics {
-                    body["enableErrorDiagnostics"] = json!(true);
-                }
-                calls.push(PlannedCall {
-                    step: Some(StepId::Dataset),
-                    method: "POST",
-                    path: "/data/foundation/catalog/dataSets?requestDataSource=true".into(),
-                    body: Some(body),
-                    captures: Some(("DATASET_ID", ".[0] | split(\"/\") | last")),
-                    accept: None,
-                    note: "dataset",
-                });
-            }
-            DatasetChoice::Existing { id } => {
-                resource(StepId::Dataset, "dataset", id, ResourceAction::UseExisting);
-            }
-        }
-        resource(
-            StepId::SourceConnection,
-            "source_connection",
-            &names.source_connection,
-            ResourceAction::Create,
-        );
-        resource(
-            StepId::TargetConnection,
-            "target_connection",
-            &names.target_connection,
-            ResourceAction::Create,
-        );
-        resource(
-            StepId::MappingSet,
-            "mapping_set",
-            &names.mapping_set,
-            ResourceAction::Create,
-        );
-        resource(
-            StepId::Dataflow,
-            "dataflow",
-            &names.dataflow,
-            ResourceAction::Create,
-        );
-        calls.push(PlannedCall {
-            step: Some(StepId::SourceConnection),
-            method: "POST",
-            path: format!("{FLOWS}/sourceConnections"),
-            body: Some(serde_json::to_value(
-                platform::models::flow::SourceConnectionRequest::chatlio(
-                    names.source_connection.clone(),
-                    Some(names.description(StepId::SourceConnection, "Chatlio webhook source.")),
-                ),
-            )?),
-            captures: Some(("SOURCE_CONNECTION_ID", ".id")),
-            accept: None,
-            note: "Chatlio streaming source connection",
-        });
-        calls.push(PlannedCall {
-            step: Some(StepId::TargetConnection),
-            method: "POST",
-            path: format!("{FLOWS}/targetConnections"),
-            body: Some(serde_json::to_value(
-                platform::models::flow::TargetConnectionRequest::data_lake(
-                    names.target_connection.clone(),
-                    Some(names.description(
-                        StepId::TargetConnection,
-                        "Chatlio events into the data lake.",
-                    )),
-                    platform::models::SchemaId::new(schema_id.clone()),
-                    platform::models::DatasetId::new(dataset_id),
-                ),
-            )?),
-            captures: Some(("TARGET_CONNECTION_ID", ".id")),
-            accept: None,
-            note: "data lake target connection",
-        });
-        let mut mapping_set = chatlio::mapping_set_body(&tenant, &schema_id, None);
-        mapping_set["name"] = json!(names.mapping_set);
-        calls.push(PlannedCall {
-            step: Some(StepId::MappingSet),
-            method: "POST",
-            path: "/data/foundation/conversion/mappingSets".into(),
-            body: Some(mapping_set),
-            captures: Some(("MAPPING_SET_ID", ".id")),
-            accept: None,
-            note: "Data Prep mapping for all five Chatlio events",
-        });
-        let mut flow = serde_json::to_value(platform::models::flow::FlowRequest::streaming(
-            names.dataflow.clone(),
-            Some(names.description(StepId::Dataflow, "Chatlio webhook dataflow.")),
-            placeholder("SOURCE_CONNECTION_ID").into(),
-            placeholder("TARGET_CONNECTION_ID").into(),
-            &placeholder("MAPPING_SET_ID").into(),
-            0,
-        ))?;
-        if request.error_diagnostics {
-            flow["options"]["errorDiagnosticsEnabled"] = json!(true);
-        }
-        if let Some(threshold) = request.partial_ingestion_threshold {
-            flow["options"]["partialIngestionPercent"] = json!(threshold);
-        }
-        calls.push(PlannedCall {
-            step: Some(StepId::Dataflow),
-            method: "POST",
-            path: format!("{FLOWS}/flows"),
-            body: Some(flow),
-            captures: Some(("FLOW_ID", ".id")),
-            accept: None,
-            note: "streaming dataflow",
-        });
-        calls.push(PlannedCall {
-            step: Some(StepId::ReadBack),
-            method: "GET",
-            path: format!("{FLOWS}/flows/{}", placeholder("FLOW_ID")),
-            body: None,
-            captures: Some(("INLET_URL", ".items[0].options.inletUrl")),
-            accept: None,
-            note: "read back the inlet URL",
-        });
         Ok(Plan {
             request: request.clone(),
-            resources,
-            calls,
+            entries,
         })
+    }
+
+    /// Every resource the setup makes, uses or changes, in run order.
+    pub fn resources(&self) -> Vec<&PlannedResource> {
+        self.entries
+            .iter()
+            .filter_map(|entry| entry.resource.as_ref())
+            .collect()
+    }
+
+    /// Every call: the token request, then each entry's calls in run order.
+    pub fn calls(&self) -> Vec<&PlannedCall> {
+        std::iter::once(token_call())
+            .chain(self.entries.iter().flat_map(|entry| entry.calls.iter()))
+            .collect()
+    }
+
+    /// The entry for `key`.
+    pub fn entry(&self, key: &EntryKey) -> Option<&PlanEntry> {
+        self.entries
+            .iter()
+            .find(|entry| entry.step == key.step && entry.instance == key.instance)
+    }
+
+    /// The entries a step of `key`'s entry waits for: for each step it depends
+    /// on, the entry of the same instance if the plan has one, else the
+    /// setup's single one.
+    pub fn dependencies(&self, key: &EntryKey) -> Vec<EntryKey> {
+        key.step
+            .dependencies(self.request.profile_enabled)
+            .iter()
+            .map(|step| {
+                let same_instance = EntryKey {
+                    step: *step,
+                    instance: key.instance.clone(),
+                };
+                if self.entry(&same_instance).is_some() {
+                    same_instance
+                } else {
+                    EntryKey::single(*step)
+                }
+            })
+            .collect()
     }
 
     /// A POSIX shell script doing the same calls with curl and jq. It reads
@@ -343,7 +266,7 @@ impl Plan {
         }
         script.push_str("PLATFORM_URL=\"${PLATFORM_URL:-https://platform.adobe.io}\"\n\n");
         script.push_str("call() {\n  method=$1; path=$2; shift 2\n  curl -sS --fail-with-body -X \"$method\" \"$PLATFORM_URL$path\" \\\n    -H \"Authorization: Bearer $ACCESS_TOKEN\" -H \"x-api-key: $API_KEY\" \\\n    -H \"x-gw-ims-org-id: $ORG_ID\" -H \"x-sandbox-name: $SANDBOX\" \\\n    -H \"Content-Type: application/json\" \"$@\"\n}\n\n");
-        for call in &self.calls {
+        for call in self.calls() {
             if call.step.is_none() {
                 continue;
             }
@@ -476,7 +399,7 @@ mod tests {
     }
 
     fn steps_of_calls(plan: &Plan) -> Vec<Option<StepId>> {
-        plan.calls.iter().map(|call| call.step).collect()
+        plan.calls().iter().map(|call| call.step).collect()
     }
 
     /// Every string in `value` under a key naming a secret or token.
@@ -505,12 +428,12 @@ mod tests {
             .into_iter()
             .filter(|step| step.creates_resource() || *step == StepId::ProfileSchema)
             .collect();
-        let listed: Vec<StepId> = plan.resources.iter().map(|r| r.step).collect();
+        let listed: Vec<StepId> = plan.resources().iter().map(|r| r.step).collect();
         let mut sorted = listed.clone();
         sorted.sort();
         assert_eq!(sorted, created, "one resource per creating step");
         let names = Names::new(&request);
-        for resource in &plan.resources {
+        for resource in plan.resources() {
             assert_eq!(resource.marker, names.marker(resource.step));
             let expected = match resource.step {
                 StepId::FieldGroup => ResourceAction::CreateOrReuse,
@@ -524,7 +447,7 @@ mod tests {
         expected.extend(StepId::ALL.into_iter().map(Some));
         assert_eq!(steps_of_calls(&plan), expected);
         let shapes: Vec<(&str, &str)> = plan
-            .calls
+            .calls()
             .iter()
             .map(|call| (call.method, call.path.as_str()))
             .collect();
@@ -553,7 +476,7 @@ mod tests {
         );
         // Every created resource carries its marker, so an interrupted run's
         // resource (or one made by the exported script) is adopted.
-        for call in &plan.calls {
+        for call in plan.calls() {
             let (Some(step), Some(body)) = (call.step, &call.body) else {
                 continue;
             };
@@ -571,10 +494,10 @@ mod tests {
                 "{step:?}: {body}"
             );
         }
-        let dataset = plan.calls[6].body.as_ref().unwrap();
+        let dataset = plan.calls()[6].body.as_ref().unwrap();
         assert_eq!(dataset["tags"]["unifiedProfile"][0], "enabled:true");
         assert_eq!(dataset["enableErrorDiagnostics"], true);
-        let flow = plan.calls[10].body.as_ref().unwrap();
+        let flow = plan.calls()[10].body.as_ref().unwrap();
         assert_eq!(flow["options"]["partialIngestionPercent"], 5);
         assert_eq!(flow["options"]["errorDiagnosticsEnabled"], true);
     }
@@ -584,22 +507,26 @@ mod tests {
         let request = existing_setup();
         let plan = Plan::new(&request).unwrap();
         for step in [StepId::Schema, StepId::Dataset] {
-            let resource = plan.resources.iter().find(|r| r.step == step).unwrap();
+            let resource = plan
+                .resources()
+                .into_iter()
+                .find(|r| r.step == step)
+                .unwrap();
             assert_eq!(resource.action, ResourceAction::UseExisting);
         }
         assert!(!plan
-            .resources
+            .resources()
             .iter()
             .any(|r| matches!(r.step, StepId::FieldGroup | StepId::IdentityDescriptor)));
-        assert!(!plan.calls.iter().any(|call| matches!(
+        assert!(!plan.calls().iter().any(|call| matches!(
             call.step,
             Some(
                 StepId::FieldGroup | StepId::Schema | StepId::IdentityDescriptor | StepId::Dataset
             )
         )));
         let target = plan
-            .calls
-            .iter()
+            .calls()
+            .into_iter()
             .find(|call| call.step == Some(StepId::TargetConnection))
             .unwrap();
         let body = target.body.as_ref().unwrap().to_string();
@@ -618,7 +545,7 @@ mod tests {
             let mut found = Vec::new();
             secret_values(&value, &mut found);
             assert_eq!(found, vec!["\"[redacted]\"".to_owned()], "{found:?}");
-            let token = &plan.calls[0];
+            let token = &plan.calls()[0];
             assert_eq!(token.step, None);
             assert_eq!(token.body.as_ref().unwrap()["client_secret"], "[redacted]");
             assert!(!value.to_string().contains("Bearer"));

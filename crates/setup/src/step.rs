@@ -131,14 +131,10 @@ impl StepId {
         affected
     }
 
-    /// Whether rolling back deletes what this step made. Reading the tenant id
-    /// or the inlet URL creates nothing, and enabling Profile changes the
-    /// schema in a way Adobe offers no undo for.
+    /// Whether rolling back deletes what this step made (see
+    /// [`crate::steps::Step::creates_resource`]).
     pub fn creates_resource(self) -> bool {
-        !matches!(
-            self,
-            StepId::TenantId | StepId::ReadBack | StepId::ProfileSchema
-        )
+        crate::steps::of(self).creates_resource()
     }
 }
 

@@ -8,7 +8,7 @@ mod common;
 
 use common::{counts, one_of_each, request, Harness};
 use platform::models::flow::{CHATLIO_CONNECTION_SPEC_ID, GENERIC_STREAMING_FLOW_SPEC_ID};
-use platform_sim::SimConfig;
+use platform_sim::{rounds, SimConfig};
 use serde_json::{json, Value};
 use setup::journal::StepState;
 use setup::{FailPoint, StepId};
@@ -255,28 +255,6 @@ async fn a_publish_whose_answer_was_lost_is_not_an_error() {
     assert_eq!(counts(&state), one_of_each());
     assert_eq!(flows(&state)[0]["state"], "enabled");
     harness.shutdown().await;
-}
-
-/// Sequential rounds in the request log (as in `resilience.rs`): a request
-/// starts a new round when it began after every request of the current round
-/// had ended.
-fn rounds(log: &[Value]) -> usize {
-    let mut spans: Vec<(u64, u64)> = log
-        .iter()
-        .filter_map(|entry| Some((entry["startedAtMs"].as_u64()?, entry["endedAtMs"].as_u64()?)))
-        .collect();
-    spans.sort_unstable();
-    let mut rounds = 0;
-    let mut round_end = 0;
-    for (start, end) in spans {
-        if rounds == 0 || start >= round_end {
-            rounds += 1;
-            round_end = end;
-        } else {
-            round_end = round_end.max(end);
-        }
-    }
-    rounds
 }
 
 #[tokio::test]

@@ -27,38 +27,41 @@ fn profile_request(name: &str) -> SetupRequest {
 fn the_plan_enables_profile_before_the_dataset_and_says_it_cannot_be_undone() {
     let plan = Plan::new(&profile_request("Profiled")).unwrap();
     let profile = plan
-        .resources
-        .iter()
+        .resources()
+        .into_iter()
         .find(|resource| resource.step == StepId::ProfileSchema)
         .unwrap();
     assert_eq!(profile.action, ResourceAction::ChangeIrreversibly);
     let position = |step: StepId| {
-        plan.calls
+        plan.calls()
             .iter()
             .position(|call| call.step == Some(step))
             .unwrap()
     };
     assert!(position(StepId::IdentityDescriptor) < position(StepId::ProfileSchema));
     assert!(position(StepId::ProfileSchema) < position(StepId::Dataset));
-    let patch = &plan.calls[position(StepId::ProfileSchema)];
+    let patch = plan.calls()[position(StepId::ProfileSchema)];
     assert_eq!(patch.method, "PATCH");
     let body = patch.body.as_ref().unwrap().to_string();
     assert!(
         body.contains("meta:immutableTags") && body.contains("union"),
         "{body}"
     );
-    let dataset = plan.calls[position(StepId::Dataset)].body.as_ref().unwrap();
+    let dataset = plan.calls()[position(StepId::Dataset)]
+        .body
+        .as_ref()
+        .unwrap();
     assert_eq!(dataset["tags"]["unifiedProfile"][0], "enabled:true");
     assert_eq!(dataset["tags"]["unifiedIdentity"][0], "enabled:true");
 
     // Without Profile: no such step, no such call, no warning.
     let plain = Plan::new(&request("Plain")).unwrap();
     assert!(plain
-        .resources
+        .resources()
         .iter()
         .all(|resource| resource.action != ResourceAction::ChangeIrreversibly));
     assert!(plain
-        .calls
+        .calls()
         .iter()
         .all(|call| call.step != Some(StepId::ProfileSchema)));
 }

@@ -6,29 +6,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{request, Harness};
+use platform_sim::rounds;
 
 const LATENCY: Duration = Duration::from_millis(150);
-
-/// Sequential rounds in the request log: a request starts a new round when it
-/// began after every request of the current round had ended.
-fn rounds(log: &[serde_json::Value]) -> usize {
-    let mut spans: Vec<(u64, u64)> = log
-        .iter()
-        .filter_map(|entry| Some((entry["startedAtMs"].as_u64()?, entry["endedAtMs"].as_u64()?)))
-        .collect();
-    spans.sort_unstable();
-    let mut rounds = 0;
-    let mut round_end = 0;
-    for (start, end) in spans {
-        if rounds == 0 || start >= round_end {
-            rounds += 1;
-            round_end = end;
-        } else {
-            round_end = round_end.max(end);
-        }
-    }
-    rounds
-}
 
 #[tokio::test]
 async fn setup_at_150ms_latency_takes_at_most_eight_and_a_half_round_trips() {

@@ -1,0 +1,763 @@
+//! Carrying out a setup: the engine runs the entries of the reviewed [`Plan`];
+//! each starts as soon as the entries it depends on are done (so the request
+//! chain is as deep as `step::rounds()`, not as long as the step list), the
+//! journal is saved after every entry, and every step looks for what an
+//! interrupted run made before creating. What each step does is in
+//! [`crate::steps`]; rollback is in [`rollback`].
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use futures_util::stream::{FuturesUnordered, StreamExt as _};
+use platform::models::FlowId;
+use platform::{Client, PlatformError, WebhookUrl};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::task::JoinHandle;
+
+use crate::error::{ErrorView, Result, SetupError};
+use crate::input::SetupRequest;
+use crate::journal::{Journal, JournalError, JournalStore, RecordedError, StepRecord, StepState};
+use crate::lookup::{pick, Found};
+use crate::names::{has_marker, Names};
+use crate::plan::{EntryKey, Plan, PlanEntry};
+use crate::step::StepId;
+use crate::steps::{self, draft_mode_supported, StepOutput};
+
+mod rollback;
+
+/// A simulated crash, for tests and (in debug builds) the CLI's
+/// `CHATLIO_AEP_FAIL_POINT`: the run stops as if the process died there, so
+/// the journal does not learn about that step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailPoint {
+    /// Before the step sends anything.
+    BeforeStep(StepId),
+    /// After Adobe created the step's resource, before the journal records
+    /// it: the case that needs adoption by marker.
+    AfterCreate(StepId),
+    /// After a draft dataflow was created and its id journaled, before it is
+    /// published (only the dataflow step, and only when draft mode is used).
+    AfterDraft(StepId),
+}
+
+impl FailPoint {
+    /// Parses `before:<step>`, `after_create:<step>` or `after_draft:<step>`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (when, step) = text.split_once(':')?;
+        let step = StepId::ALL.into_iter().find(|s| s.as_str() == step)?;
+        match when {
+            "before" => Some(Self::BeforeStep(step)),
+            "after_create" => Some(Self::AfterCreate(step)),
+            "after_draft" => Some(Self::AfterDraft(step)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ProgressKind {
+    Started,
+    Done {
+        /// Ids only; the inlet URL of the read-back step is never sent here.
+        resource_id: Option<String>,
+        adopted: bool,
+        pre_existing: bool,
+    },
+    Failed {
+        error: ErrorView,
+    },
+    RolledBack {
+        resource_id: String,
+    },
+    Kept {
+        reason: KeptReason,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgressEvent {
+    pub setup_name: String,
+    pub step: StepId,
+    #[serde(flatten)]
+    pub kind: ProgressKind,
+    pub at: DateTime<Utc>,
+}
+
+/// Where progress goes: the CLI prints it, the desktop app emits it to the UI.
+pub type ProgressSink = Arc<dyn Fn(&ProgressEvent) + Send + Sync>;
+
+/// The result of `apply`, `resume` or `retry_step`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupOutcome {
+    pub setup_name: String,
+    pub complete: bool,
+    pub flow_id: Option<String>,
+    pub dataset_id: Option<String>,
+    pub schema_id: Option<String>,
+    /// `{inletUrl}?x-adobe-flow-id={flowId}`, rebuilt, never stored.
+    pub webhook_url: Option<WebhookUrl>,
+    pub steps: Vec<StepRecord>,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeptReason {
+    /// The user picked it, or it existed before (shared field group).
+    PreExisting,
+    /// Adobe offers no delete for it (mapping sets).
+    NotDeletable,
+    /// Another resource still uses it (a field group in another schema).
+    InUse,
+    /// Adobe offers no undo: a schema enabled for Profile keeps its `union`
+    /// tag (help/xdm/api/schemas.md), and such a schema may not be deletable.
+    Irreversible,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeptResource {
+    pub step: StepId,
+    pub resource_id: Option<String>,
+    pub reason: KeptReason,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RollbackOutcome {
+    pub setup_name: String,
+    pub deleted: Vec<(StepId, String)>,
+    pub kept: Vec<KeptResource>,
+}
+
+pub struct Engine {
+    client: Client,
+    store: JournalStore,
+    progress: Option<ProgressSink>,
+    fail_point: Option<FailPoint>,
+}
+
+type LookupTask = JoinHandle<std::result::Result<Vec<Found>, PlatformError>>;
+type DraftCheckTask = JoinHandle<std::result::Result<bool, PlatformError>>;
+
+/// State shared by the entries of one run.
+struct Run {
+    plan: Plan,
+    names: Names,
+    journal: Mutex<Journal>,
+    lookups: Mutex<HashMap<EntryKey, LookupTask>>,
+    /// Entries that created their resource in this run (not adopted): what
+    /// depends only on them cannot exist yet, so it needs no lookup.
+    created: Mutex<BTreeSet<EntryKey>>,
+    /// Saves one at a time, each writing the journal as it is when its turn
+    /// comes, so a later save never lands before an earlier one.
+    saves: tokio::sync::Mutex<()>,
+    /// Signalled when an entry is done in memory, so dependents can start.
+    progressed: tokio::sync::Notify,
+    /// The draft mode check, started with the lookups so it adds no round.
+    draft_check: Mutex<Option<DraftCheckTask>>,
+}
+
+/// Locks a mutex of the run. A panic while holding one cannot leave the
+/// journal half written (saves are atomic), so a poisoned lock is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Run {
+    fn new(plan: Plan, journal: Journal) -> Self {
+        Self {
+            names: Names::new(&plan.request),
+            plan,
+            journal: Mutex::new(journal),
+            lookups: Mutex::new(HashMap::new()),
+            created: Mutex::new(BTreeSet::new()),
+            saves: tokio::sync::Mutex::new(()),
+            progressed: tokio::sync::Notify::new(),
+            draft_check: Mutex::new(None),
+        }
+    }
+
+    fn journal(&self) -> MutexGuard<'_, Journal> {
+        lock(&self.journal)
+    }
+
+    fn is_done(&self, key: &EntryKey) -> bool {
+        self.journal()
+            .record_for(key)
+            .is_some_and(|record| record.state == StepState::Done)
+    }
+
+    fn take_draft_check(&self) -> Option<DraftCheckTask> {
+        lock(&self.draft_check).take()
+    }
+}
+
+/// The entries of `plan` that can start now: wanted (all, or only `only`), not
+/// started, not done, and with every entry they depend on done.
+fn ready_entries(
+    plan: &Plan,
+    journal: &Journal,
+    started: &BTreeSet<EntryKey>,
+    only: Option<&EntryKey>,
+) -> Vec<EntryKey> {
+    let done = |key: &EntryKey| {
+        journal
+            .record_for(key)
+            .is_some_and(|record| record.state == StepState::Done)
+    };
+    plan.entries
+        .iter()
+        .map(PlanEntry::key)
+        .filter(|key| only.is_none_or(|only| only == key))
+        .filter(|key| !started.contains(key) && !done(key))
+        .filter(|key| plan.dependencies(key).iter().all(done))
+        .collect()
+}
+
+/// What a step sees of the run while it carries out its plan entry.
+pub struct StepContext<'a> {
+    engine: &'a Engine,
+    run: &'a Run,
+    entry: &'a PlanEntry,
+}
+
+impl StepContext<'_> {
+    pub fn client(&self) -> &Client {
+        &self.engine.client
+    }
+
+    pub fn request(&self) -> &SetupRequest {
+        &self.run.plan.request
+    }
+
+    pub fn names(&self) -> &Names {
+        &self.run.names
+    }
+
+    /// The plan entry being carried out.
+    pub fn entry(&self) -> &PlanEntry {
+        self.entry
+    }
+
+    /// The error for a failed Adobe call of this step.
+    pub fn failed(&self, error: PlatformError) -> SetupError {
+        SetupError::Step {
+            step: self.entry.step,
+            error,
+        }
+    }
+
+    /// The entry of `step` this one uses: of the same instance when the plan
+    /// has one, else the setup's single one.
+    fn key_of(&self, step: StepId) -> EntryKey {
+        let same_instance = EntryKey {
+            step,
+            instance: self.entry.instance.clone(),
+        };
+        if self.run.plan.entry(&same_instance).is_some() {
+            same_instance
+        } else {
+            EntryKey::single(step)
+        }
+    }
+
+    /// The journal record of `step` (for this entry's instance).
+    pub fn record(&self, step: StepId) -> Option<StepRecord> {
+        self.run.journal().record_for(&self.key_of(step)).cloned()
+    }
+
+    /// This entry's own record.
+    pub fn own_record(&self) -> Option<StepRecord> {
+        self.run.journal().record_for(&self.entry.key()).cloned()
+    }
+
+    /// The resource id `step` recorded as done.
+    pub fn resource(&self, step: StepId) -> Result<String> {
+        self.record(step)
+            .filter(|record| record.state == StepState::Done)
+            .and_then(|record| record.resource_id)
+            .ok_or(SetupError::DependencyNotDone {
+                step: self.entry.step,
+                missing: step,
+            })
+    }
+
+    /// The body of the entry's call with every placeholder filled in by the
+    /// resource ids of the done entries it names, as the typed request.
+    pub fn body<T: DeserializeOwned>(&self) -> Result<T> {
+        let planned = self.entry.body().ok_or(SetupError::MissingInResponse {
+            what: "a planned body",
+        })?;
+        let text = serde_json::to_string(planned)?;
+        let mut filled = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("@@") {
+            let after = &rest[start + 2..];
+            let Some(length) = after.find("@@") else {
+                break;
+            };
+            let variable = &after[..length];
+            let step = steps::filling(variable).ok_or(SetupError::MissingInResponse {
+                what: "a known placeholder in the planned body",
+            })?;
+            let value = self.resource(step)?;
+            // As a JSON string's content: quotes and backslashes escaped.
+            let encoded = serde_json::to_string(&value)?;
+            filled.push_str(&rest[..start]);
+            let content = encoded
+                .strip_prefix('"')
+                .and_then(|inner| inner.strip_suffix('"'))
+                .unwrap_or(&encoded);
+            filled.push_str(content);
+            rest = &after[length + 2..];
+        }
+        filled.push_str(rest);
+        Ok(serde_json::from_str(&filled)?)
+    }
+
+    /// Every resource the lookup started for this entry found, ours first.
+    pub async fn candidates(&self) -> Result<Vec<Found>> {
+        let key = self.entry.key();
+        let task = lock(&self.run.lookups).remove(&key);
+        match task {
+            None => Ok(Vec::new()),
+            Some(task) => match task.await {
+                Ok(result) => result.map_err(|error| self.failed(error)),
+                // The lookup task only panics on a bug; treat it as "not
+                // looked", the create then reports any conflict.
+                Err(join_error) => {
+                    tracing::error!(step = %key, %join_error, "lookup task failed; creating without it");
+                    Ok(Vec::new())
+                }
+            },
+        }
+    }
+
+    /// The resource the lookup found for this entry, ours preferred.
+    pub async fn found(&self) -> Result<Option<Found>> {
+        Ok(pick(self.candidates().await?))
+    }
+
+    /// Whether `step`'s entry created its resource in this run.
+    pub fn created_in_this_run(&self, step: StepId) -> bool {
+        lock(&self.run.created).contains(&self.key_of(step))
+    }
+
+    /// Whether the dataflow is made as a draft: the check started with the
+    /// lookups, or a new one.
+    pub async fn draft_mode(&self) -> std::result::Result<bool, PlatformError> {
+        match self.run.take_draft_check() {
+            Some(task) => match task.await {
+                Ok(result) => result,
+                // The check task only panics on a bug; ask again here.
+                Err(join_error) => {
+                    tracing::error!(%join_error, "draft mode check failed; asking again");
+                    draft_mode_supported(self.client()).await
+                }
+            },
+            None => draft_mode_supported(self.client()).await,
+        }
+    }
+
+    /// Records a resource the step made before it is done (a draft before
+    /// its publish) and saves the journal, so a crash in between finds it.
+    pub async fn journal_progress(&self, resource_id: &str, etag: Option<String>) -> Result<()> {
+        {
+            let mut journal = self.run.journal();
+            let record = journal.record_mut_for(&self.entry.key());
+            record.resource_id = Some(resource_id.to_owned());
+            record.etag = etag;
+        }
+        self.engine.save_run(self.run).await
+    }
+
+    /// Stops here when the engine's fail point is `wanted` (a simulated crash).
+    pub fn fail_point(&self, wanted: FailPoint) -> Result<()> {
+        self.engine.check_fail_point(wanted)
+    }
+}
+
+impl Engine {
+    pub fn new(client: Client, store: JournalStore) -> Self {
+        Self {
+            client,
+            store,
+            progress: None,
+            fail_point: None,
+        }
+    }
+
+    pub fn with_progress(mut self, sink: ProgressSink) -> Self {
+        self.progress = Some(sink);
+        self
+    }
+
+    pub fn with_fail_point(mut self, fail_point: Option<FailPoint>) -> Self {
+        self.fail_point = fail_point;
+        self
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn store(&self) -> &JournalStore {
+        &self.store
+    }
+
+    fn emit(&self, setup_name: &str, step: StepId, kind: ProgressKind) {
+        if let Some(sink) = &self.progress {
+            sink(&ProgressEvent {
+                setup_name: setup_name.to_owned(),
+                step,
+                kind,
+                at: Utc::now(),
+            });
+        }
+    }
+
+    fn check_target(&self, journal: &Journal) -> Result<()> {
+        if journal.org_id != self.client.org_id().as_str()
+            || journal.sandbox != self.client.sandbox().as_str()
+        {
+            return Err(SetupError::WrongTarget {
+                journal_org: journal.org_id.clone(),
+                journal_sandbox: journal.sandbox.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Creates everything for `request`, or finishes what an earlier run of
+    /// the same setup left (the journal and the markers say what exists):
+    /// builds the plan the review screen shows and executes it.
+    pub async fn apply(&self, request: &SetupRequest) -> Result<SetupOutcome> {
+        self.execute(&Plan::new(request)?).await
+    }
+
+    /// Carries out `plan`, the value the user reviewed (and `plan --curl`
+    /// rendered): each of its entries, with the bodies it holds.
+    pub async fn execute(&self, plan: &Plan) -> Result<SetupOutcome> {
+        let journal = match self.store.load(&plan.request.name)? {
+            Some(journal) => {
+                self.check_target(&journal)?;
+                journal
+            }
+            None => Journal::new(
+                &plan.request.name,
+                self.client.org_id().as_str(),
+                self.client.sandbox().as_str(),
+            ),
+        };
+        self.run(plan.clone(), journal, None).await
+    }
+
+    /// Finishes an interrupted setup; only its name is needed.
+    pub async fn resume(&self, setup_name: &str) -> Result<SetupOutcome> {
+        let (request, journal) = self.load(setup_name)?;
+        self.run(Plan::new(&request)?, journal, None).await
+    }
+
+    /// Runs one step again (after its error was fixed), if its dependencies
+    /// are done.
+    pub async fn retry_step(&self, setup_name: &str, step: StepId) -> Result<SetupOutcome> {
+        let (request, journal) = self.load(setup_name)?;
+        self.run(Plan::new(&request)?, journal, Some(EntryKey::single(step)))
+            .await
+    }
+
+    /// The journal's view, without any network call.
+    pub fn status(&self, setup_name: &str) -> Result<SetupOutcome> {
+        let (_, journal) = self.load(setup_name)?;
+        Ok(outcome(&journal))
+    }
+
+    fn load(&self, setup_name: &str) -> Result<(SetupRequest, Journal)> {
+        let journal = self
+            .store
+            .load(setup_name)?
+            .ok_or_else(|| SetupError::UnknownSetup(setup_name.to_owned()))?;
+        self.check_target(&journal)?;
+        let request = journal
+            .request
+            .clone()
+            .ok_or_else(|| SetupError::UnknownSetup(setup_name.to_owned()))?;
+        Ok((request, journal))
+    }
+
+    async fn run(
+        &self,
+        plan: Plan,
+        mut journal: Journal,
+        only: Option<EntryKey>,
+    ) -> Result<SetupOutcome> {
+        journal.request = Some(plan.request.clone());
+        let run = Run::new(plan, journal);
+        // Start every lookup at once, next to the tenant id: they need only
+        // names, so they add no round to the chain.
+        for entry in &run.plan.entries {
+            let key = entry.key();
+            let step = steps::of(entry.step);
+            let wanted = only.as_ref().is_none_or(|only| *only == key);
+            if wanted && !run.is_done(&key) && step.can_look_up() {
+                let client = self.client.clone();
+                let names = run.names.clone();
+                lock(&run.lookups).insert(
+                    key,
+                    tokio::spawn(async move { step.look_up(&client, &names).await }),
+                );
+            }
+        }
+        // The dataflow step needs the specs' draft mode flags; read them now,
+        // next to the lookups, so the dataflow does not wait for them.
+        let dataflow_wanted = run.plan.entries.iter().any(|entry| {
+            let key = entry.key();
+            entry.step == StepId::Dataflow
+                && only.as_ref().is_none_or(|only| *only == key)
+                && !run.is_done(&key)
+        });
+        if dataflow_wanted {
+            let client = self.client.clone();
+            *lock(&run.draft_check) =
+                Some(tokio::spawn(
+                    async move { draft_mode_supported(&client).await },
+                ));
+        }
+        self.save_run(&run).await?;
+        if let Some(key) = &only {
+            for dependency in run.plan.dependencies(key) {
+                if !run.is_done(&dependency) {
+                    return Err(SetupError::DependencyNotDone {
+                        step: key.step,
+                        missing: dependency.step,
+                    });
+                }
+            }
+        }
+
+        let mut started: BTreeSet<EntryKey> = BTreeSet::new();
+        let mut running = FuturesUnordered::new();
+        let mut first_error: Option<SetupError> = None;
+        loop {
+            if first_error.is_none() {
+                let ready = ready_entries(&run.plan, &run.journal(), &started, only.as_ref());
+                for key in ready {
+                    if let Some(entry) = run.plan.entry(&key) {
+                        started.insert(key);
+                        running.push(self.execute_entry(&run, entry));
+                    }
+                }
+            }
+            // An entry's dependents start as soon as its result is known, not
+            // after its journal save: if a crash loses that save, the next run
+            // finds the resource by its marker, so the disk stays off the
+            // critical path.
+            tokio::select! {
+                biased;
+                finished = running.next() => match finished {
+                    None => break,
+                    Some(Err(error)) => {
+                        if first_error.is_none() {
+                            first_error = Some(error);
+                        }
+                    }
+                    Some(Ok(())) => {}
+                },
+                () = run.progressed.notified() => {}
+            }
+        }
+        for (_, task) in lock(&run.lookups).drain() {
+            task.abort();
+        }
+        if let Some(task) = run.take_draft_check() {
+            task.abort();
+        }
+        if let Some(error) = first_error {
+            return Err(error);
+        }
+        let finished = outcome(&run.journal());
+        Ok(finished)
+    }
+
+    async fn execute_entry(&self, run: &Run, entry: &PlanEntry) -> Result<()> {
+        let setup_name = run.names.setup.clone();
+        let step = entry.step;
+        let key = entry.key();
+        self.emit(&setup_name, step, ProgressKind::Started);
+        {
+            let mut journal = run.journal();
+            let record = journal.record_mut_for(&key);
+            record.state = StepState::Running;
+            record.attempts += 1;
+            record.started_at = Some(Utc::now());
+        }
+        let context = StepContext {
+            engine: self,
+            run,
+            entry,
+        };
+        let result = self.perform(&context).await;
+        match result {
+            Ok(output) => {
+                if !output.adopted && !output.pre_existing {
+                    lock(&run.created).insert(key.clone());
+                }
+                {
+                    let mut journal = run.journal();
+                    let record = journal.record_mut_for(&key);
+                    record.state = StepState::Done;
+                    record.resource_id = output.resource_id.clone();
+                    record.etag = output.etag;
+                    record.pre_existing = output.pre_existing;
+                    record.finished_at = Some(Utc::now());
+                    record.error = None;
+                }
+                run.progressed.notify_one();
+                self.save_run(run).await?;
+                // The read-back's "resource" is the inlet URL: half of the
+                // webhook URL, so it is neither logged nor sent as progress.
+                let shown_id = if step == StepId::ReadBack {
+                    None
+                } else {
+                    output.resource_id
+                };
+                tracing::info!(
+                    setup = %setup_name,
+                    step = %key,
+                    resource_id = shown_id.as_deref().unwrap_or("-"),
+                    adopted = output.adopted,
+                    pre_existing = output.pre_existing,
+                    "setup step done"
+                );
+                self.emit(
+                    &setup_name,
+                    step,
+                    ProgressKind::Done {
+                        resource_id: shown_id,
+                        adopted: output.adopted,
+                        pre_existing: output.pre_existing,
+                    },
+                );
+                Ok(())
+            }
+            Err(error) => {
+                tracing::warn!(
+                    setup = %setup_name,
+                    step = %key,
+                    code = error.code().as_str(),
+                    resumable = error.is_resumable(),
+                    "setup step failed: {error}"
+                );
+                if !matches!(error, SetupError::Interrupted { .. }) {
+                    {
+                        let mut journal = run.journal();
+                        let record = journal.record_mut_for(&key);
+                        record.state = StepState::Failed;
+                        record.finished_at = Some(Utc::now());
+                        let platform = error.platform_error();
+                        record.error = Some(RecordedError {
+                            // Stable names only: Adobe's code when Adobe
+                            // refused, else the setup's own (`name_taken`).
+                            code: platform.map_or_else(
+                                || error.code().as_str().to_owned(),
+                                |platform| platform.code().as_str().to_owned(),
+                            ),
+                            message: error.to_string(),
+                            request_id: platform
+                                .and_then(PlatformError::request_id)
+                                .map(str::to_owned),
+                        });
+                    }
+                    self.save_run(run).await?;
+                }
+                self.emit(
+                    &setup_name,
+                    step,
+                    ProgressKind::Failed {
+                        error: ErrorView::from(&error),
+                    },
+                );
+                Err(error)
+            }
+        }
+    }
+
+    /// Writes a journal off the async threads: the file is synced to disk,
+    /// which can take long on a busy disk, and must not stall the other steps.
+    async fn persist(&self, journal: &Journal) -> Result<()> {
+        let mut snapshot = journal.clone();
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || store.save(&mut snapshot)).await {
+            Ok(result) => Ok(result?),
+            // The writer only stops by panicking, a bug; report it as an I/O
+            // failure of the journal rather than losing the error.
+            Err(stopped) => Err(SetupError::Journal(JournalError::Io {
+                path: self.store.directory().to_path_buf(),
+                source: std::io::Error::other(stopped.to_string()),
+            })),
+        }
+    }
+
+    /// Saves the run's journal in turn (see `Run::saves`).
+    async fn save_run(&self, run: &Run) -> Result<()> {
+        let _turn = run.saves.lock().await;
+        let snapshot = run.journal().clone();
+        self.persist(&snapshot).await
+    }
+
+    fn check_fail_point(&self, wanted: FailPoint) -> Result<()> {
+        if self.fail_point == Some(wanted) {
+            let step = match wanted {
+                FailPoint::BeforeStep(step)
+                | FailPoint::AfterCreate(step)
+                | FailPoint::AfterDraft(step) => step,
+            };
+            return Err(SetupError::Interrupted { step });
+        }
+        Ok(())
+    }
+
+    async fn perform(&self, context: &StepContext<'_>) -> Result<StepOutput> {
+        let step = context.entry.step;
+        self.check_fail_point(FailPoint::BeforeStep(step))?;
+        let output = steps::of(step).run(context).await?;
+        self.check_fail_point(FailPoint::AfterCreate(step))?;
+        Ok(output)
+    }
+}
+
+fn outcome(journal: &Journal) -> SetupOutcome {
+    let done = |step: StepId| {
+        journal
+            .record(step)
+            .filter(|record| record.state == StepState::Done)
+            .and_then(|record| record.resource_id.clone())
+    };
+    let flow_id = done(StepId::Dataflow);
+    let webhook_url = match (done(StepId::ReadBack), &flow_id) {
+        (Some(inlet), Some(flow)) => WebhookUrl::new(&inlet, &FlowId::new(flow.as_str())).ok(),
+        _ => None,
+    };
+    SetupOutcome {
+        setup_name: journal.setup_name.clone(),
+        complete: journal.is_complete(),
+        flow_id,
+        dataset_id: done(StepId::Dataset),
+        schema_id: done(StepId::Schema),
+        webhook_url,
+        steps: journal.steps.clone(),
+    }
+}
+
+/// Exposed for tests: whether a description carries a setup's marker.
+pub fn is_marked(description: Option<&str>, setup_name: &str, step: StepId) -> bool {
+    has_marker(description, setup_name, step)
+}
