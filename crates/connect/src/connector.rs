@@ -9,7 +9,7 @@ use url::Url;
 
 use platform::{
     AuthorizeRequest, Client, ClientConfig, Credential, ErrorCode, ImsClient, Pkce, PlatformError,
-    RetryPolicy, Secret, Timeouts, TokenProvider,
+    RenewalHook, RenewedTokens, RetryPolicy, Secret, Timeouts, TokenProvider,
 };
 
 use crate::error::{ConnectError, Field, FieldError, FieldProblem, Result};
@@ -112,15 +112,6 @@ pub struct SecretStatus {
     pub access_token_expires_at: Option<DateTime<Utc>>,
 }
 
-/// Per connection in memory: one token cache shared by every client of the connection.
-#[derive(Debug)]
-struct Session {
-    tokens: Arc<TokenProvider>,
-    /// What was last written to the vault, to write only changes.
-    saved_access: Option<Secret>,
-    saved_refresh: Option<Secret>,
-}
-
 /// The connection layer the app and the CLI share. Cheap to share (`Arc<Connector>`);
 /// every method takes `&self`.
 #[derive(Debug)]
@@ -128,7 +119,9 @@ pub struct Connector {
     store: ConnectionStore,
     keychain: Option<SharedVault>,
     session_vault: SharedVault,
-    sessions: tokio::sync::Mutex<HashMap<ConnectionId, Session>>,
+    /// Per connection in use: one token cache shared by every client of the connection,
+    /// which stores each token it renews (see [`keep_renewed_tokens`]).
+    sessions: tokio::sync::Mutex<HashMap<ConnectionId, Arc<TokenProvider>>>,
     pending: std::sync::Mutex<Option<PendingRedirect>>,
     timeouts: Timeouts,
 }
@@ -316,28 +309,10 @@ impl Connector {
             StoredSecret::new(credential.client_secret().clone()),
         )
         .await?;
-        let saved_access = match tokens.cached_access_token().await {
-            Some(cached) => {
-                store_secret(
-                    &vault,
-                    &id,
-                    SecretKind::AccessToken,
-                    StoredSecret::expiring(cached.access.clone(), cached.expires_at),
-                )
-                .await?;
-                Some(cached.access)
-            }
-            None => None,
-        };
+        store_cached_access_token(&vault, &id, &tokens).await?;
         self.store.save(connection.clone())?;
-        self.sessions.lock().await.insert(
-            id,
-            Session {
-                tokens,
-                saved_access,
-                saved_refresh: None,
-            },
-        );
+        keep_renewed_tokens(&tokens, vault, id.clone());
+        self.sessions.lock().await.insert(id, tokens);
         tracing::info!(
             practice = connection.practice,
             sandboxes = sandboxes.len(),
@@ -388,15 +363,9 @@ impl Connector {
             StoredSecret::new(credential.client_secret().clone()),
         )
         .await?;
-        self.sessions.lock().await.insert(
-            id.clone(),
-            Session {
-                tokens,
-                saved_access: None,
-                saved_refresh: None,
-            },
-        );
-        self.save_tokens(id).await?;
+        store_cached_access_token(&vault, id, &tokens).await?;
+        keep_renewed_tokens(&tokens, vault, id.clone());
+        self.sessions.lock().await.insert(id.clone(), tokens);
         self.store
             .update(id, |connection| connection.connected_at = Utc::now())
     }
@@ -404,14 +373,14 @@ impl Connector {
     /// The token cache of a connection, built from the vault on first use.
     async fn tokens(&self, connection: &Connection) -> Result<Arc<TokenProvider>> {
         let mut sessions = self.sessions.lock().await;
-        if let Some(session) = sessions.get(&connection.id) {
-            return Ok(session.tokens.clone());
+        if let Some(tokens) = sessions.get(&connection.id) {
+            return Ok(tokens.clone());
         }
         let vault = self.vault(connection.storage)?;
         let id = &connection.id;
         let access = load_secret(&vault, id, SecretKind::AccessToken).await?;
         let ims = self.ims_client(&connection.endpoints)?;
-        let (provider, saved_refresh) = match connection.method {
+        let provider = match connection.method {
             AuthMethod::ServerToServer => {
                 let secret = load_secret(&vault, id, SecretKind::ClientSecret)
                     .await?
@@ -427,18 +396,17 @@ impl Connector {
                 if let Some(StoredSecret {
                     value,
                     expires_at: Some(expires_at),
-                }) = access.clone()
+                }) = access
                 {
                     provider.seed_access_token(value, expires_at).await;
                 }
-                (provider, None)
+                provider
             }
             AuthMethod::UserSignIn => {
                 let refresh = load_secret(&vault, id, SecretKind::RefreshToken)
                     .await?
                     .map(|stored| stored.value);
                 let usable_access = access
-                    .clone()
                     .filter(|stored| stored.expires_at.is_none_or(|expires| expires > Utc::now()));
                 if refresh.is_none() && usable_access.is_none() {
                     return Err(ConnectError::SessionExpired(None));
@@ -449,35 +417,29 @@ impl Connector {
                     Some(stored) => (stored.value, stored.expires_at),
                     None => (Secret::from(""), Some(Utc::now())),
                 };
-                let provider = TokenProvider::new(
+                TokenProvider::new(
                     ims,
                     Credential::UserTokens {
                         client_id: connection.client_id.clone(),
                         access: access_value,
-                        refresh: refresh.clone(),
+                        refresh,
                         expires_at,
                     },
-                );
-                (provider, refresh)
+                )
             }
         };
         let tokens = Arc::new(provider);
-        sessions.insert(
-            id.clone(),
-            Session {
-                tokens: tokens.clone(),
-                saved_access: access.map(|stored| stored.value),
-                saved_refresh,
-            },
-        );
+        keep_renewed_tokens(&tokens, vault, id.clone());
+        sessions.insert(id.clone(), tokens.clone());
         Ok(tokens)
     }
 
     /// A Platform client for a saved connection and sandbox, with its secrets from the
     /// vault. Every client of one connection shares one token cache, seeded from the
     /// stored access token: no new token is minted while the stored one is valid, and an
-    /// expired or rejected one is renewed (client secret, or refresh token). After work
-    /// with the client, call [`Connector::save_tokens`] so a renewed token is kept.
+    /// expired or rejected one is renewed (client secret, or refresh token), and every
+    /// renewed token (and rotated refresh token) is stored in the vault as it arrives,
+    /// before the client uses it: callers have nothing to save.
     ///
     /// # Errors
     /// `connection_not_found`, `org_not_chosen`, `secret_missing`, `session_expired`,
@@ -493,59 +455,15 @@ impl Connector {
         self.client_with(&connection.endpoints, &org_id, &sandbox, tokens)
     }
 
-    /// Writes the connection's current tokens to the vault when they changed (renewed
-    /// access token, rotated refresh token).
+    /// Nothing to do any more: a connection's token cache stores every token it renews
+    /// as it renews it (see [`Connector::client_for`]). Kept so callers written for the
+    /// old protocol still build while they drop the call.
     ///
     /// # Errors
-    /// Keychain and store codes.
+    /// None.
+    #[deprecated(note = "renewed tokens are stored when they are renewed; drop the call")]
     pub async fn save_tokens(&self, id: &ConnectionId) -> Result<()> {
-        let connection = self.store.get(id)?;
-        let vault = self.vault(connection.storage)?;
-        let mut sessions = self.sessions.lock().await;
-        let Some(session) = sessions.get_mut(id) else {
-            return Ok(());
-        };
-        let (access, refresh) = match connection.method {
-            AuthMethod::ServerToServer => (
-                session
-                    .tokens
-                    .cached_access_token()
-                    .await
-                    .map(|cached| (cached.access, Some(cached.expires_at))),
-                None,
-            ),
-            AuthMethod::UserSignIn => match session.tokens.user_tokens().await {
-                Some(snapshot) => (
-                    Some((snapshot.access, snapshot.expires_at)),
-                    snapshot.refresh,
-                ),
-                None => (None, None),
-            },
-        };
-        if let Some((access, expires_at)) = access {
-            if !access.is_empty() && session.saved_access.as_ref() != Some(&access) {
-                let stored = StoredSecret {
-                    value: access.clone(),
-                    expires_at,
-                };
-                store_secret(&vault, id, SecretKind::AccessToken, stored).await?;
-                session.saved_access = Some(access);
-                tracing::debug!("stored a renewed access token");
-            }
-        }
-        if let Some(refresh) = refresh {
-            if session.saved_refresh.as_ref() != Some(&refresh) {
-                store_secret(
-                    &vault,
-                    id,
-                    SecretKind::RefreshToken,
-                    StoredSecret::new(refresh.clone()),
-                )
-                .await?;
-                session.saved_refresh = Some(refresh);
-                tracing::debug!("stored a rotated refresh token");
-            }
-        }
+        tracing::trace!(connection = %id, "save_tokens is no longer needed");
         Ok(())
     }
 
@@ -561,9 +479,7 @@ impl Connector {
             .clone()
             .unwrap_or_else(|| DEFAULT_SANDBOX.to_owned());
         let client = self.client_for(id, &sandbox).await?;
-        let result = list_sandboxes_with(&client, connection.method).await;
-        self.save_tokens(id).await?;
-        result
+        list_sandboxes_with(&client, connection.method).await
     }
 
     /// The organizations the connection can work in: for a user sign-in, the user's
@@ -585,9 +501,7 @@ impl Connector {
                 .collect());
         }
         let tokens = self.tokens(&connection).await?;
-        let result = user_organizations(&tokens).await;
-        self.save_tokens(id).await?;
-        result
+        user_organizations(&tokens).await
     }
 
     /// Chooses the organization of a user sign-in connection. When the user's
@@ -670,15 +584,15 @@ impl Connector {
         let connection = self.store.get(id)?;
         let vault = self.vault(connection.storage)?;
         let mut tokens_to_revoke: Vec<Secret> = Vec::new();
-        if let Some(session) = self.sessions.lock().await.remove(id) {
+        if let Some(tokens) = self.sessions.lock().await.remove(id) {
             match connection.method {
                 AuthMethod::ServerToServer => {
-                    if let Some(cached) = session.tokens.cached_access_token().await {
+                    if let Some(cached) = tokens.cached_access_token().await {
                         tokens_to_revoke.push(cached.access);
                     }
                 }
                 AuthMethod::UserSignIn => {
-                    if let Some(snapshot) = session.tokens.user_tokens().await {
+                    if let Some(snapshot) = tokens.user_tokens().await {
                         tokens_to_revoke.extend(snapshot.refresh);
                         tokens_to_revoke.push(snapshot.access);
                     }
@@ -910,14 +824,8 @@ impl Connector {
         )
         .await?;
         self.store.save(connection.clone())?;
-        self.sessions.lock().await.insert(
-            id,
-            Session {
-                tokens,
-                saved_access: Some(grant.access_token),
-                saved_refresh: grant.refresh_token,
-            },
-        );
+        keep_renewed_tokens(&tokens, vault, id.clone());
+        self.sessions.lock().await.insert(id, tokens);
         tracing::info!(
             practice = connection.practice,
             organizations = organizations.len(),
@@ -964,34 +872,105 @@ impl Connector {
     }
 }
 
+/// A sandbox name by Adobe's rule (`platform::models::SandboxName::parse`, the one place
+/// it is kept), as a field error the UI can show next to the sandbox.
 fn check_sandbox(sandbox: &str) -> Result<String> {
-    let name = sandbox.trim();
-    let problem = if name.is_empty() {
-        Some((FieldProblem::Empty, "Choose a sandbox."))
-    } else if name.len() > 256 {
-        Some((
-            FieldProblem::TooLong,
-            "This is too long for a sandbox name.",
-        ))
-    } else if !name
-        .chars()
-        .all(|character| character.is_ascii_alphanumeric() || character == '-' || character == '_')
-    {
-        Some((
-            FieldProblem::WrongFormat,
-            "A sandbox name has only letters, digits and '-'.",
-        ))
-    } else {
-        None
-    };
-    match problem {
-        Some((problem, message)) => Err(ConnectError::InvalidInput(vec![FieldError::new(
-            Field::Sandbox,
-            problem,
-            message,
-        )])),
-        None => Ok(name.to_owned()),
+    use platform::models::{SandboxName, SandboxNameError};
+    SandboxName::parse(sandbox)
+        .map(SandboxName::into_inner)
+        .map_err(|error| {
+            let (problem, message) = match error {
+                SandboxNameError::Empty => (FieldProblem::Empty, "Choose a sandbox.".to_owned()),
+                SandboxNameError::TooLong => (
+                    FieldProblem::TooLong,
+                    "This is too long for a sandbox name.".to_owned(),
+                ),
+                SandboxNameError::UpperCase => (
+                    FieldProblem::WrongFormat,
+                    "A sandbox name is all lower case: use the sandbox's name, not its title."
+                        .to_owned(),
+                ),
+                SandboxNameError::InvalidCharacter(character) => (
+                    FieldProblem::WrongFormat,
+                    format!(
+                        "A sandbox name has only lower-case letters, digits and '-', not {character:?}."
+                    ),
+                ),
+                SandboxNameError::FirstNotALetter => (
+                    FieldProblem::WrongFormat,
+                    "A sandbox name begins with a letter.".to_owned(),
+                ),
+            };
+            ConnectError::InvalidInput(vec![FieldError::new(Field::Sandbox, problem, message)])
+        })
+}
+
+/// Stores the access token a new token cache holds, when it holds one with a known
+/// expiry, so the next start can reuse it.
+async fn store_cached_access_token(
+    vault: &SharedVault,
+    id: &ConnectionId,
+    tokens: &TokenProvider,
+) -> Result<()> {
+    match tokens.cached_access_token().await {
+        Some(cached) => {
+            store_secret(
+                vault,
+                id,
+                SecretKind::AccessToken,
+                StoredSecret::expiring(cached.access, cached.expires_at),
+            )
+            .await
+        }
+        None => Ok(()),
     }
+}
+
+/// Makes `tokens` store every token it renews in `vault`: the access token (Adobe
+/// throttles integrations that mint too many, so the next start reuses it) and, for a
+/// user sign-in, the refresh token IMS may have rotated (the old one may stop working).
+/// A failure to store does not fail the Adobe call that needed the token; it is logged,
+/// and the next start asks IMS again.
+fn keep_renewed_tokens(tokens: &TokenProvider, vault: SharedVault, id: ConnectionId) {
+    let hook = RenewalHook::new(move |renewed: RenewedTokens| {
+        let vault = vault.clone();
+        let id = id.clone();
+        Box::pin(async move {
+            if let Err(error) = store_renewed_tokens(&vault, &id, renewed).await {
+                tracing::warn!(code = %error.code(), "a renewed token could not be stored");
+            }
+        })
+    });
+    // Each cache is made for one connection and gets its hook once, right here.
+    if !tokens.on_renewal(hook) {
+        tracing::error!("a token cache already stores its tokens elsewhere");
+    }
+}
+
+async fn store_renewed_tokens(
+    vault: &SharedVault,
+    id: &ConnectionId,
+    renewed: RenewedTokens,
+) -> Result<()> {
+    if !renewed.access.is_empty() {
+        let stored = StoredSecret {
+            value: renewed.access,
+            expires_at: renewed.expires_at,
+        };
+        store_secret(vault, id, SecretKind::AccessToken, stored).await?;
+        tracing::debug!("stored a renewed access token");
+    }
+    if let Some(refresh) = renewed.refresh {
+        store_secret(
+            vault,
+            id,
+            SecretKind::RefreshToken,
+            StoredSecret::new(refresh),
+        )
+        .await?;
+        tracing::debug!("stored the refresh token in use");
+    }
+    Ok(())
 }
 
 async fn store_secret(
@@ -1040,8 +1019,8 @@ async fn list_sandboxes_with(client: &Client, method: AuthMethod) -> Result<Vec<
             region: sandbox.region,
             state: sandbox.state,
             is_default: sandbox.is_default,
-        })
-        .collect())
+        }
+    }
 }
 
 async fn user_organizations(tokens: &TokenProvider) -> Result<Vec<OrgSummary>> {

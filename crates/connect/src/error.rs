@@ -10,8 +10,20 @@ use platform::PlatformError;
 use crate::vault::SecretKind;
 
 /// Which input a [`FieldError`] is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Field {
     /// The credential's client id (also the `x-api-key`).
     ClientId,
@@ -36,24 +48,26 @@ pub enum Field {
 impl Field {
     /// The stable snake_case name (same as the serialized form).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ClientId => "client_id",
-            Self::ClientSecret => "client_secret",
-            Self::OrgId => "org_id",
-            Self::Scopes => "scopes",
-            Self::ImsUrl => "ims_url",
-            Self::PlatformUrl => "platform_url",
-            Self::Label => "label",
-            Self::RedirectUri => "redirect_uri",
-            Self::Sandbox => "sandbox",
-        }
+        self.into()
     }
 }
 
 /// What is wrong with a field. Serialized names are part of the UI contract: never
 /// rename one, only add.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum FieldProblem {
     /// Nothing was entered.
     Empty,
@@ -82,19 +96,7 @@ pub enum FieldProblem {
 impl FieldProblem {
     /// The stable snake_case name (same as the serialized form).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Empty => "empty",
-            Self::TooLong => "too_long",
-            Self::WrongFormat => "wrong_format",
-            Self::WhitespaceInside => "whitespace_inside",
-            Self::MissingSuffix => "missing_suffix",
-            Self::LooksLikeSecret => "looks_like_secret",
-            Self::SameAsClientId => "same_as_client_id",
-            Self::NotAUrl => "not_a_url",
-            Self::InsecureScheme => "insecure_scheme",
-            Self::WrongScheme => "wrong_scheme",
-            Self::UnexpectedParts => "unexpected_parts",
-        }
+        self.into()
     }
 }
 
@@ -142,6 +144,100 @@ pub enum ProjectFileProblem {
     NotAProjectFile,
     /// Larger than any project file (1 MB).
     TooLarge,
+}
+
+/// The stable code of a [`ConnectError`], one per variant. Serialized names (snake_case)
+/// are part of the UI contract and what scripts see: never rename one, only add. The
+/// list of names is derived ([`strum::IntoEnumIterator::iter`], `Into<&'static str>`),
+/// never kept by hand.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ConnectErrorCode {
+    /// [`ConnectError::InvalidInput`].
+    InvalidInput,
+    /// [`ConnectError::ProjectFileUnreadable`].
+    ProjectFileUnreadable,
+    /// [`ConnectError::WrongClientSecret`].
+    WrongClientSecret,
+    /// [`ConnectError::UnknownClientId`].
+    UnknownClientId,
+    /// [`ConnectError::ScopeRejected`].
+    ScopeRejected,
+    /// [`ConnectError::ScopeMissing`].
+    ScopeMissing,
+    /// [`ConnectError::OrgMismatch`].
+    OrgMismatch,
+    /// [`ConnectError::NoPlatformAccess`].
+    NoPlatformAccess,
+    /// [`ConnectError::SessionExpired`].
+    SessionExpired,
+    /// [`ConnectError::Platform`]: an Adobe failure this crate does not classify further.
+    /// Its class is the [`platform::ErrorCode`] of [`ConnectError::platform_error`], which
+    /// is also what [`ErrorView::code`] shows (`network`, `rate_limited`, ...), exactly
+    /// as `setup`'s `SetupErrorCode::Platform` does.
+    Platform,
+    /// [`ConnectError::KeychainUnavailable`].
+    KeychainUnavailable,
+    /// [`ConnectError::KeychainFailed`].
+    KeychainFailed,
+    /// [`ConnectError::SecretMissing`].
+    SecretMissing,
+    /// [`ConnectError::ConnectionNotFound`].
+    ConnectionNotFound,
+    /// [`ConnectError::OrgNotChosen`].
+    OrgNotChosen,
+    /// [`ConnectError::OrgNotAvailable`].
+    OrgNotAvailable,
+    /// [`ConnectError::WrongConnectionKind`].
+    WrongConnectionKind,
+    /// [`ConnectError::StoreFailed`].
+    StoreFailed,
+    /// [`ConnectError::StoreCorrupt`].
+    StoreCorrupt,
+    /// [`ConnectError::StateMismatch`].
+    StateMismatch,
+    /// [`ConnectError::Cancelled`].
+    Cancelled,
+    /// [`ConnectError::TimedOut`].
+    TimedOut,
+    /// [`ConnectError::AccessDenied`].
+    AccessDenied,
+    /// [`ConnectError::AuthorizationFailed`].
+    AuthorizationFailed,
+    /// [`ConnectError::RedirectInvalid`].
+    RedirectInvalid,
+    /// [`ConnectError::LoopbackUnavailable`].
+    LoopbackUnavailable,
+    /// [`ConnectError::BrowserUnavailable`].
+    BrowserUnavailable,
+    /// [`ConnectError::NoSignInPending`].
+    NoSignInPending,
+}
+
+impl ConnectErrorCode {
+    /// The stable snake_case name (same as the serialized form).
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl std::fmt::Display for ConnectErrorCode {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
 }
 
 /// Every failure of this crate.
@@ -282,38 +378,49 @@ pub enum ConnectError {
 }
 
 impl ConnectError {
-    /// The stable snake_case code. For [`ConnectError::Platform`] it is the
-    /// [`platform::ErrorCode`] (e.g. `network`, `rate_limited`).
-    pub fn code(&self) -> &'static str {
+    /// The stable code. [`ConnectErrorCode::Platform`] for an Adobe failure this crate
+    /// does not classify further; [`ConnectError::platform_error`] then says which.
+    pub fn code(&self) -> ConnectErrorCode {
+        use ConnectErrorCode as Code;
         match self {
-            Self::InvalidInput(_) => "invalid_input",
-            Self::ProjectFileUnreadable(_) => "project_file_unreadable",
-            Self::WrongClientSecret(_) => "wrong_client_secret",
-            Self::UnknownClientId(_) => "unknown_client_id",
-            Self::ScopeRejected(_) => "scope_rejected",
-            Self::ScopeMissing { .. } => "scope_missing",
-            Self::OrgMismatch { .. } => "org_mismatch",
-            Self::NoPlatformAccess { .. } => "no_platform_access",
-            Self::SessionExpired(_) => "session_expired",
+            Self::InvalidInput(_) => Code::InvalidInput,
+            Self::ProjectFileUnreadable(_) => Code::ProjectFileUnreadable,
+            Self::WrongClientSecret(_) => Code::WrongClientSecret,
+            Self::UnknownClientId(_) => Code::UnknownClientId,
+            Self::ScopeRejected(_) => Code::ScopeRejected,
+            Self::ScopeMissing { .. } => Code::ScopeMissing,
+            Self::OrgMismatch { .. } => Code::OrgMismatch,
+            Self::NoPlatformAccess { .. } => Code::NoPlatformAccess,
+            Self::SessionExpired(_) => Code::SessionExpired,
+            Self::Platform(_) => Code::Platform,
+            Self::KeychainUnavailable { .. } => Code::KeychainUnavailable,
+            Self::KeychainFailed { .. } => Code::KeychainFailed,
+            Self::SecretMissing(_) => Code::SecretMissing,
+            Self::ConnectionNotFound(_) => Code::ConnectionNotFound,
+            Self::OrgNotChosen => Code::OrgNotChosen,
+            Self::OrgNotAvailable(_) => Code::OrgNotAvailable,
+            Self::WrongConnectionKind => Code::WrongConnectionKind,
+            Self::StoreFailed { .. } => Code::StoreFailed,
+            Self::StoreCorrupt { .. } => Code::StoreCorrupt,
+            Self::StateMismatch => Code::StateMismatch,
+            Self::Cancelled => Code::Cancelled,
+            Self::TimedOut { .. } => Code::TimedOut,
+            Self::AccessDenied => Code::AccessDenied,
+            Self::AuthorizationFailed { .. } => Code::AuthorizationFailed,
+            Self::RedirectInvalid { .. } => Code::RedirectInvalid,
+            Self::LoopbackUnavailable { .. } => Code::LoopbackUnavailable,
+            Self::BrowserUnavailable { .. } => Code::BrowserUnavailable,
+            Self::NoSignInPending => Code::NoSignInPending,
+        }
+    }
+
+    /// The code the UI and scripts are shown: [`ConnectError::code`], except for
+    /// [`ConnectError::Platform`], where it is Adobe's class of failure
+    /// ([`platform::ErrorCode`], e.g. `network`), which says more than `platform`.
+    pub fn shown_code(&self) -> &'static str {
+        match self {
             Self::Platform(error) => error.code().as_str(),
-            Self::KeychainUnavailable { .. } => "keychain_unavailable",
-            Self::KeychainFailed { .. } => "keychain_failed",
-            Self::SecretMissing(_) => "secret_missing",
-            Self::ConnectionNotFound(_) => "connection_not_found",
-            Self::OrgNotChosen => "org_not_chosen",
-            Self::OrgNotAvailable(_) => "org_not_available",
-            Self::WrongConnectionKind => "wrong_connection_kind",
-            Self::StoreFailed { .. } => "store_failed",
-            Self::StoreCorrupt { .. } => "store_corrupt",
-            Self::StateMismatch => "state_mismatch",
-            Self::Cancelled => "cancelled",
-            Self::TimedOut { .. } => "timed_out",
-            Self::AccessDenied => "access_denied",
-            Self::AuthorizationFailed { .. } => "authorization_failed",
-            Self::RedirectInvalid { .. } => "redirect_invalid",
-            Self::LoopbackUnavailable { .. } => "loopback_unavailable",
-            Self::BrowserUnavailable { .. } => "browser_unavailable",
-            Self::NoSignInPending => "no_sign_in_pending",
+            other => other.code().as_str(),
         }
     }
 
@@ -380,7 +487,7 @@ impl ConnectError {
     /// The UI shape `{code, message, hint, fields, adobe}`.
     pub fn view(&self) -> ErrorView {
         ErrorView {
-            code: self.code(),
+            code: self.shown_code(),
             message: self.to_string(),
             hint: self.hint(),
             fields: self.field_errors().to_vec(),
@@ -399,7 +506,7 @@ impl Serialize for ConnectError {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorView {
-    /// Stable snake_case code.
+    /// Stable snake_case code ([`ConnectError::shown_code`]).
     pub code: &'static str,
     /// What happened.
     pub message: String,
@@ -425,3 +532,54 @@ pub(crate) fn keychain_hint() -> &'static str {
 
 /// Result alias of this crate.
 pub type Result<T, E = ConnectError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use strum::IntoEnumIterator as _;
+
+    use super::*;
+
+    /// The derived names (what `as_str` gives) and the serialized ones (what the UI
+    /// receives) come from two derives; they must never drift apart.
+    fn names_agree<T: Serialize + Copy + Into<&'static str>>(values: impl Iterator<Item = T>) {
+        let mut seen = std::collections::HashSet::new();
+        for value in values {
+            let name: &'static str = value.into();
+            assert_eq!(serde_json::to_value(value).unwrap(), name);
+            assert!(seen.insert(name), "{name} twice");
+        }
+        assert!(!seen.is_empty());
+    }
+
+    #[test]
+    fn every_code_and_field_name_is_the_serialized_one() {
+        names_agree(ConnectErrorCode::iter());
+        names_agree(Field::iter());
+        names_agree(FieldProblem::iter());
+    }
+
+    #[test]
+    fn codes_keep_the_names_the_ui_knows() {
+        assert_eq!(ConnectErrorCode::InvalidInput.as_str(), "invalid_input");
+        assert_eq!(
+            ConnectErrorCode::NoSignInPending.as_str(),
+            "no_sign_in_pending"
+        );
+        assert_eq!(Field::RedirectUri.as_str(), "redirect_uri");
+        assert_eq!(FieldProblem::NotAUrl.as_str(), "not_a_url");
+        assert_eq!(FieldProblem::SameAsClientId.as_str(), "same_as_client_id");
+    }
+
+    #[test]
+    fn an_unclassified_adobe_failure_shows_adobes_class() {
+        let error = ConnectError::Platform(PlatformError::new(
+            platform::ErrorCode::Network,
+            "connection refused",
+        ));
+        assert_eq!(error.code(), ConnectErrorCode::Platform);
+        assert_eq!(error.shown_code(), "network");
+        assert_eq!(error.view().code, "network");
+        let own = ConnectError::OrgNotChosen;
+        assert_eq!(own.shown_code(), own.code().as_str());
+    }
+}

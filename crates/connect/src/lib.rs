@@ -31,7 +31,8 @@ pub use console::{
     ConsoleServerToServer, ConsoleUserCredential, ProjectGap,
 };
 pub use error::{
-    ConnectError, ErrorView, Field, FieldError, FieldProblem, ProjectFileProblem, Result,
+    ConnectError, ConnectErrorCode, ErrorView, Field, FieldError, FieldProblem, ProjectFileProblem,
+    Result,
 };
 pub use input::{
     Endpoints, ServerToServerCredential, ServerToServerInput, DEFAULT_SERVER_TO_SERVER_SCOPES,

@@ -367,7 +367,7 @@ mod tests {
             params("code=abc&state=s1").check("s1").unwrap().expose(),
             "abc"
         );
-        let code = |query: &str| params(query).check("s1").unwrap_err().code();
+        let code = |query: &str| params(query).check("s1").unwrap_err().code().as_str();
         assert_eq!(code("code=abc&state=s2"), "state_mismatch");
         assert_eq!(code("code=abc"), "state_mismatch");
         assert_eq!(code("error=access_denied"), "state_mismatch");

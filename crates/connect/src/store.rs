@@ -3,7 +3,6 @@
 //! [`SecretVault`](crate::SecretVault).
 
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -13,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ConnectError, Result};
 use crate::input::Endpoints;
 
-/// The file name inside the data folder.
-pub const CONNECTIONS_FILE: &str = "connections.json";
+/// The file name inside the data folder (as `storage::DataLayout::connections` has it).
+pub use storage::CONNECTIONS_FILE;
 
 /// The file format version this code writes and reads.
 const FORMAT_VERSION: u32 = 1;
@@ -65,6 +64,7 @@ pub enum AuthMethod {
 }
 
 /// Where a connection's secrets are kept.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Storage {
@@ -117,9 +117,9 @@ struct StoreFile {
     connections: Vec<Connection>,
 }
 
-/// `connections.json` in a data folder. Every change rewrites the file atomically
-/// (temporary file, flush, rename), so a crash leaves the old or the new list, never a
-/// half-written one.
+/// `connections.json` in a data folder. Every change rewrites the file atomically and
+/// durably (`storage::write_atomically`), so a crash leaves the old or the new list,
+/// never a half-written one.
 #[derive(Debug)]
 pub struct ConnectionStore {
     path: PathBuf,
@@ -130,8 +130,13 @@ pub struct ConnectionStore {
 impl ConnectionStore {
     /// The store in `data_dir` (created on first write).
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self::at(&storage::DataLayout::new(data_dir))
+    }
+
+    /// The store where `layout` keeps it.
+    pub fn at(layout: &storage::DataLayout) -> Self {
         Self {
-            path: data_dir.into().join(CONNECTIONS_FILE),
+            path: layout.connections(),
             lock: Mutex::new(()),
         }
     }
@@ -299,61 +304,19 @@ impl ConnectionStore {
     }
 
     fn write(&self, file: &StoreFile) -> Result<()> {
-        let failed = |error: std::io::Error| ConnectError::StoreFailed {
-            detail: error.to_string(),
-        };
-        let directory = self.path.parent().unwrap_or_else(|| Path::new("."));
-        create_private_dir(directory).map_err(failed)?;
         let mut bytes =
             serde_json::to_vec_pretty(file).map_err(|error| ConnectError::StoreFailed {
                 detail: error.to_string(),
             })?;
         bytes.push(b'\n');
-        let temporary = directory.join(format!(
-            ".{CONNECTIONS_FILE}.{}.tmp",
-            uuid::Uuid::new_v4().simple()
-        ));
-        let written = write_private_file(&temporary, &bytes)
-            .and_then(|()| fs::rename(&temporary, &self.path));
-        if let Err(error) = written {
-            if let Err(cleanup) = fs::remove_file(&temporary) {
-                tracing::debug!(%cleanup, "could not remove the temporary connections file");
-            }
-            return Err(failed(error));
-        }
-        // Makes the rename itself durable; some file systems cannot sync a directory,
-        // and the data is already safe in the renamed file.
-        if let Err(error) = fs::File::open(directory).and_then(|handle| handle.sync_all()) {
-            tracing::debug!(%error, "could not sync the data folder");
-        }
-        Ok(())
+        // Private: the file names the user's organizations and credentials (never a
+        // secret), which other users of the computer have no business reading.
+        storage::write_atomically(&self.path, &bytes, storage::Permissions::Private).map_err(
+            |error| ConnectError::StoreFailed {
+                detail: error.to_string(),
+            },
+        )
     }
-}
-
-/// Creates the folder (and parents); on Unix a new folder is readable by its owner only.
-fn create_private_dir(directory: &Path) -> std::io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder.create(directory)
-}
-
-/// Writes and flushes a new file; on Unix readable by its owner only.
-fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut handle = options.open(path)?;
-    handle.write_all(bytes)?;
-    handle.sync_all()
 }
 
 #[cfg(test)]
@@ -418,7 +381,11 @@ mod tests {
         assert!(store.remove(&ConnectionId::from("a")).unwrap().is_none());
         assert_eq!(store.current().unwrap().unwrap().label, "Org B");
         assert_eq!(
-            store.get(&ConnectionId::from("a")).unwrap_err().code(),
+            store
+                .get(&ConnectionId::from("a"))
+                .unwrap_err()
+                .code()
+                .as_str(),
             "connection_not_found"
         );
         let leftovers: Vec<_> = fs::read_dir(&directory)
@@ -440,14 +407,18 @@ mod tests {
         let directory = temporary_dir("damaged");
         let store = ConnectionStore::new(&directory);
         fs::write(store.path(), b"{not json").unwrap();
-        assert_eq!(store.list().unwrap_err().code(), "store_corrupt");
+        assert_eq!(store.list().unwrap_err().code().as_str(), "store_corrupt");
         assert_eq!(
-            store.save(connection("a", "A")).unwrap_err().code(),
+            store
+                .save(connection("a", "A"))
+                .unwrap_err()
+                .code()
+                .as_str(),
             "store_corrupt"
         );
         assert_eq!(fs::read(store.path()).unwrap(), b"{not json");
         fs::write(store.path(), br#"{"version": 2, "connections": []}"#).unwrap();
-        assert_eq!(store.list().unwrap_err().code(), "store_corrupt");
+        assert_eq!(store.list().unwrap_err().code().as_str(), "store_corrupt");
         fs::remove_dir_all(&directory).unwrap();
     }
 }

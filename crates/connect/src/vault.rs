@@ -418,9 +418,9 @@ mod tests {
     #[test]
     fn vault_errors_become_keychain_codes() {
         let unavailable: ConnectError = VaultError::Unavailable("no bus".into()).into();
-        assert_eq!(unavailable.code(), "keychain_unavailable");
+        assert_eq!(unavailable.code().as_str(), "keychain_unavailable");
         assert!(unavailable.hint().contains("session only"));
         let failed: ConnectError = VaultError::Failed("x".into()).into();
-        assert_eq!(failed.code(), "keychain_failed");
+        assert_eq!(failed.code().as_str(), "keychain_failed");
     }
 }

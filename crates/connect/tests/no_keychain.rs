@@ -22,7 +22,7 @@ async fn without_a_secret_service_the_error_says_so_and_session_only_works() {
     std::env::remove_var("WAYLAND_DISPLAY");
 
     let error = probe_keychain().await.unwrap_err();
-    assert_eq!(error.code(), "keychain_unavailable", "{error:?}");
+    assert_eq!(error.code().as_str(), "keychain_unavailable", "{error:?}");
     assert!(error.hint().contains("gnome-keyring"), "{}", error.hint());
     assert!(error.hint().contains("session only"));
     let view = serde_json::to_value(&error).unwrap();
@@ -42,7 +42,7 @@ async fn without_a_secret_service_the_error_says_so_and_session_only_works() {
         )
         .await
         .unwrap_err();
-    assert_eq!(error.code(), "keychain_unavailable");
+    assert_eq!(error.code().as_str(), "keychain_unavailable");
     // Refused before anything was sent to Adobe, and nothing written.
     assert_eq!(request_count(&sim, "/ims/token/v3").await, 0);
     assert!(connector.connections().unwrap().is_empty());

@@ -131,7 +131,6 @@ async fn no_secret_in_files_logs_or_ui_payloads_after_connect_setup_and_status()
     // A renewal after expiry, kept in the vault.
     expire_tokens(&sim).await;
     ui_payloads.push(serde_json::to_string(&connector.list_sandboxes(&id).await.unwrap()).unwrap());
-    connector.save_tokens(&id).await.unwrap();
     tokens.push((
         "renewed access token",
         vault

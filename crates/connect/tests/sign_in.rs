@@ -86,7 +86,7 @@ async fn loopback_sign_in_end_to_end() {
         .select_org(&connection.id, "0A1B2C3D4E5F60718293A4B5@AdobeOrg")
         .await
         .unwrap_err();
-    assert_eq!(error.code(), "org_not_available");
+    assert_eq!(error.code().as_str(), "org_not_available");
     sim.shutdown().await;
 }
 
@@ -105,7 +105,11 @@ async fn custom_scheme_sign_in_end_to_end() {
             // A link for another purpose does not disturb the waiting sign-in.
             let stray = Url::parse("adobe+0123abcd://adobeid/other?code=x").unwrap();
             assert_eq!(
-                connector.complete_redirect(&stray).unwrap_err().code(),
+                connector
+                    .complete_redirect(&stray)
+                    .unwrap_err()
+                    .code()
+                    .as_str(),
                 "redirect_invalid"
             );
             connector.complete_redirect(&url).unwrap();
@@ -135,7 +139,11 @@ async fn custom_scheme_sign_in_end_to_end() {
     // Nothing waits any more.
     let late = Url::parse("adobe+0123abcd://adobeid/practice-client?code=x&state=y").unwrap();
     assert_eq!(
-        connector.complete_redirect(&late).unwrap_err().code(),
+        connector
+            .complete_redirect(&late)
+            .unwrap_err()
+            .code()
+            .as_str(),
         "no_sign_in_pending"
     );
     sim.shutdown().await;
@@ -154,7 +162,7 @@ async fn a_forged_state_is_rejected_and_nothing_is_saved() {
         )
         .await
         .unwrap_err();
-    assert_eq!(error.code(), "state_mismatch");
+    assert_eq!(error.code().as_str(), "state_mismatch");
     assert!(connector.connections().unwrap().is_empty());
     // The code was never exchanged.
     assert_eq!(request_count(&sim, "/ims/token/v3").await, 0);
@@ -174,7 +182,7 @@ async fn declining_is_access_denied() {
         )
         .await
         .unwrap_err();
-    assert_eq!(error.code(), "access_denied");
+    assert_eq!(error.code().as_str(), "access_denied");
     sim.shutdown().await;
 }
 
@@ -206,7 +214,7 @@ async fn cancel_stops_the_wait_and_frees_the_port() {
         .await
         .unwrap_err();
     canceller.await.unwrap();
-    assert_eq!(error.code(), "cancelled");
+    assert_eq!(error.code().as_str(), "cancelled");
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(opened.load(Ordering::SeqCst), 1);
     // The listener is gone: the port can be bound again.
@@ -229,7 +237,7 @@ async fn a_user_who_never_finishes_times_out() {
         )
         .await
         .unwrap_err();
-    assert_eq!(error.code(), "timed_out");
+    assert_eq!(error.code().as_str(), "timed_out");
     let mut deep = request(
         &sim,
         RedirectStyle::CustomScheme {
@@ -245,10 +253,14 @@ async fn a_user_who_never_finishes_times_out() {
         )
         .await
         .unwrap_err();
-    assert_eq!(error.code(), "timed_out");
+    assert_eq!(error.code().as_str(), "timed_out");
     let late = Url::parse("adobe+0123abcd://adobeid/practice-client?code=x&state=y").unwrap();
     assert_eq!(
-        connector.complete_redirect(&late).unwrap_err().code(),
+        connector
+            .complete_redirect(&late)
+            .unwrap_err()
+            .code()
+            .as_str(),
         "no_sign_in_pending"
     );
     sim.shutdown().await;
@@ -302,12 +314,12 @@ async fn an_expired_access_token_is_refreshed_and_a_revoked_refresh_token_means_
     ims.revoke(&sim.config().client_id, &refresh).await.unwrap();
     expire_tokens(&sim).await;
     let error = first_run.list_sandboxes(&id).await.unwrap_err();
-    assert_eq!(error.code(), "session_expired", "{error:?}");
+    assert_eq!(error.code().as_str(), "session_expired", "{error:?}");
     assert_eq!(error.hint(), "Sign in to Adobe again.");
     // A restart with the same vault reaches the same verdict.
     let second_run = connector(&directory, vault.clone());
     let error = second_run.list_orgs(&id).await.unwrap_err();
-    assert_eq!(error.code(), "session_expired", "{error:?}");
+    assert_eq!(error.code().as_str(), "session_expired", "{error:?}");
     sim.shutdown().await;
 }
 
@@ -330,11 +342,16 @@ async fn without_read_organizations_the_org_is_typed_and_listing_reports_the_sco
     assert!(!outcome.refreshable);
     let id = outcome.connection.id;
     assert_eq!(
-        connector.client_for(&id, "prod").await.unwrap_err().code(),
+        connector
+            .client_for(&id, "prod")
+            .await
+            .unwrap_err()
+            .code()
+            .as_str(),
         "org_not_chosen"
     );
     let error = connector.list_orgs(&id).await.unwrap_err();
-    assert_eq!(error.code(), "scope_missing");
+    assert_eq!(error.code().as_str(), "scope_missing");
     assert!(error.hint().contains("read_organizations"));
     let chosen = connector
         .select_org(&id, &sim.config().org_id)
@@ -390,7 +407,7 @@ async fn sign_in_input_is_checked_before_the_browser_opens() {
         .sign_in(bad, idle_browser(opened.clone()), CancelHandle::new())
         .await
         .unwrap_err();
-    assert_eq!(error.code(), "invalid_input");
+    assert_eq!(error.code().as_str(), "invalid_input");
     assert_eq!(error.field_errors().len(), 2);
     assert_eq!(opened.load(Ordering::SeqCst), 0);
 
@@ -405,7 +422,7 @@ async fn sign_in_input_is_checked_before_the_browser_opens() {
         )
         .await
         .unwrap_err();
-    assert_eq!(error.code(), "browser_unavailable");
+    assert_eq!(error.code().as_str(), "browser_unavailable");
     assert!(error.to_string().contains("no browser installed"));
     sim.shutdown().await;
 }
@@ -434,6 +451,6 @@ async fn with_default_scopes_there_is_no_refresh_token_and_expiry_means_sign_in_
     assert_eq!(connector.list_sandboxes(&id).await.unwrap().len(), 2);
     expire_tokens(&sim).await;
     let error = connector.list_sandboxes(&id).await.unwrap_err();
-    assert_eq!(error.code(), "session_expired", "{error:?}");
+    assert_eq!(error.code().as_str(), "session_expired", "{error:?}");
     sim.shutdown().await;
 }

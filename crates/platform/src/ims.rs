@@ -4,10 +4,12 @@
 //! The interactive sign-in flow (opening a browser, receiving the redirect) belongs to the
 //! app; this module provides the HTTP calls and the PKCE/authorize-URL pieces it needs.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use futures_util::future::BoxFuture;
 use rand::RngCore as _;
 use reqwest::Method;
 use sha2::{Digest, Sha256};
@@ -328,12 +330,49 @@ pub struct UserTokenSnapshot {
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// Tokens a [`TokenProvider`] has just obtained from IMS, for a [`RenewalHook`] to keep.
+#[derive(Debug, Clone)]
+pub struct RenewedTokens {
+    /// The new access token.
+    pub access: Secret,
+    /// When it stops working, when IMS said.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// For user tokens, the refresh token in use after the renewal (IMS may have rotated
+    /// it); `None` for server-to-server credentials.
+    pub refresh: Option<Secret>,
+}
+
+/// Called with every token a [`TokenProvider`] obtains from IMS, so its owner can store
+/// it (Adobe throttles integrations that mint too many tokens, and a rotated refresh
+/// token that is not stored is lost). The provider awaits it before handing the token
+/// out, while it holds its cache: renewals reach the hook one at a time and in order,
+/// and the hook must not call back into the provider. Storing can fail without failing
+/// the call that needed the token, so the hook reports its own errors.
+#[derive(Clone)]
+pub struct RenewalHook(Arc<dyn Fn(RenewedTokens) -> BoxFuture<'static, ()> + Send + Sync>);
+
+impl RenewalHook {
+    /// A hook that runs `keep` for each renewal.
+    pub fn new(
+        keep: impl Fn(RenewedTokens) -> BoxFuture<'static, ()> + Send + Sync + 'static,
+    ) -> Self {
+        Self(Arc::new(keep))
+    }
+}
+
+impl std::fmt::Debug for RenewalHook {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("RenewalHook")
+    }
+}
+
 /// Supplies bearer tokens: cached, renewed ahead of expiry, one fetch at a time.
 #[derive(Debug)]
 pub struct TokenProvider {
     ims: ImsClient,
     credential: Credential,
     state: Mutex<TokenState>,
+    renewal_hook: OnceLock<RenewalHook>,
 }
 
 /// An access token as the cache holds it, with its expiry, so it can be stored (in the
@@ -388,6 +427,30 @@ impl TokenProvider {
             ims,
             credential,
             state: Mutex::new(state),
+            renewal_hook: OnceLock::new(),
+        }
+    }
+
+    /// Has every token obtained from now on handed to `hook` (see [`RenewalHook`]).
+    /// Returns false, and keeps the first, when a hook was set already.
+    pub fn on_renewal(&self, hook: RenewalHook) -> bool {
+        self.renewal_hook.set(hook).is_ok()
+    }
+
+    /// Hands a token just obtained to the renewal hook, if there is one.
+    async fn announce(
+        &self,
+        access: &Secret,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+        refresh: Option<Secret>,
+    ) {
+        if let Some(hook) = self.renewal_hook.get() {
+            (hook.0)(RenewedTokens {
+                access: access.clone(),
+                expires_at,
+                refresh,
+            })
+            .await;
         }
     }
 
@@ -412,8 +475,10 @@ impl TokenProvider {
                     .await?;
                 let cached = CachedToken::from_grant(&grant);
                 let access = cached.access.clone();
+                let expires_at = cached.expires_at_utc;
                 state.current = Some(cached);
                 tracing::debug!("obtained a server-to-server access token");
+                self.announce(&access, expires_at, None).await;
                 Ok(access)
             }
             Credential::UserTokens { client_id, .. } => {
@@ -424,8 +489,11 @@ impl TokenProvider {
                     }
                     let cached = CachedToken::from_grant(&grant);
                     let access = cached.access.clone();
+                    let expires_at = cached.expires_at_utc;
                     state.current = Some(cached);
                     tracing::debug!("refreshed the user access token");
+                    self.announce(&access, expires_at, state.refresh.clone())
+                        .await;
                     return Ok(access);
                 }
                 // No refresh token: use the current one until it actually expires.
@@ -650,6 +718,46 @@ mod tests {
         assert_eq!(cached.expires_at, expires_at);
         provider.invalidate().await;
         assert!(provider.cached_access_token().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn every_renewed_token_reaches_the_hook_before_it_is_used() {
+        let sim = platform_sim::start(platform_sim::SimConfig::default())
+            .await
+            .unwrap();
+        let config = sim.config().clone();
+        let ims = ImsClient::new(
+            Url::parse(&sim.base_url()).unwrap(),
+            &Timeouts::default(),
+            RetryPolicy::default(),
+        )
+        .unwrap();
+        let provider = TokenProvider::new(
+            ims,
+            Credential::server_to_server(
+                config.client_id.clone(),
+                Secret::from(config.client_secret.clone()),
+            ),
+        );
+        let kept = Arc::new(std::sync::Mutex::new(Vec::<RenewedTokens>::new()));
+        let sink = kept.clone();
+        assert!(provider.on_renewal(RenewalHook::new(move |renewed| {
+            let sink = sink.clone();
+            Box::pin(async move { sink.lock().unwrap().push(renewed) })
+        })));
+        assert!(!provider.on_renewal(RenewalHook::new(|_| Box::pin(async {}))));
+        let first = provider.bearer().await.unwrap();
+        assert_eq!(kept.lock().unwrap().len(), 1);
+        assert_eq!(kept.lock().unwrap()[0].access, first);
+        assert!(kept.lock().unwrap()[0].expires_at.is_some());
+        assert!(kept.lock().unwrap()[0].refresh.is_none());
+        // A cached token is not a renewal.
+        provider.bearer().await.unwrap();
+        assert_eq!(kept.lock().unwrap().len(), 1);
+        provider.invalidate().await;
+        let second = provider.bearer().await.unwrap();
+        assert_eq!(kept.lock().unwrap().len(), 2);
+        assert_eq!(kept.lock().unwrap()[1].access, second);
     }
 
     #[test]

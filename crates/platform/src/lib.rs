@@ -32,7 +32,9 @@ pub use client::{Client, ClientConfig, Credential, ADOBE_IMS_BASE, ADOBE_PLATFOR
 pub use concurrency::map_bounded;
 pub use error::{ErrorCode, PlatformError, Result};
 pub use http::{RetryPolicy, Timeouts};
-pub use ims::{AuthorizeRequest, ImsClient, Pkce, TokenProvider, UserTokenSnapshot};
+pub use ims::{
+    AuthorizeRequest, ImsClient, Pkce, RenewalHook, RenewedTokens, TokenProvider, UserTokenSnapshot,
+};
 pub use inlet::WebhookUrl;
 pub use secret::Secret;
 pub use url::Url;

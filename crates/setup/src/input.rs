@@ -107,24 +107,28 @@ fn check_name(field: Field, value: &str, max: usize, errors: &mut Vec<FieldError
     }
 }
 
-fn check_sandbox(value: &str, errors: &mut Vec<FieldError>) {
-    let mut fail = |problem| {
-        errors.push(FieldError {
-            field: Field::Sandbox,
-            problem,
-        })
-    };
-    if value.is_empty() {
-        fail(Problem::Empty);
-    } else if value.len() > 256 {
-        fail(Problem::TooLong);
-    } else if !value
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        // Sandbox names are the lowercase ids shown in the sandbox switcher,
-        // not their display titles.
-        fail(Problem::InvalidCharacters);
+/// Adobe's rule for sandbox names, kept once in `platform::models::SandboxName::parse`;
+/// the name, trimmed, when it passes.
+fn check_sandbox(value: &str, errors: &mut Vec<FieldError>) -> String {
+    use platform::models::{SandboxName, SandboxNameError};
+    match SandboxName::parse(value) {
+        Ok(name) => name.into_inner(),
+        Err(error) => {
+            let problem = match error {
+                SandboxNameError::Empty => Problem::Empty,
+                SandboxNameError::TooLong => Problem::TooLong,
+                // Sandbox names are the lower-case ids shown in the sandbox switcher,
+                // not their display titles.
+                SandboxNameError::UpperCase
+                | SandboxNameError::InvalidCharacter(_)
+                | SandboxNameError::FirstNotALetter => Problem::InvalidCharacters,
+            };
+            errors.push(FieldError {
+                field: Field::Sandbox,
+                problem,
+            });
+            value.trim().to_owned()
+        }
     }
 }
 
@@ -134,8 +138,7 @@ impl SetupInput {
         let mut errors = Vec::new();
         let name = self.name.trim().to_owned();
         check_name(Field::Name, &name, MAX_NAME_CHARS, &mut errors);
-        let sandbox = self.sandbox.trim().to_owned();
-        check_sandbox(&sandbox, &mut errors);
+        let sandbox = check_sandbox(&self.sandbox, &mut errors);
 
         let existing_schema = self.existing_schema_id.trim();
         let schema = if existing_schema.is_empty() {

@@ -19,6 +19,9 @@ use std::path::{Path, PathBuf};
 /// to isolate runs).
 pub const DATA_DIR_VARIABLE: &str = "CHATLIO_AEP_DATA_DIR";
 
+/// The saved-connections file's name inside the data folder.
+pub const CONNECTIONS_FILE: &str = "connections.json";
+
 /// Real Adobe work, or practice against the built-in emulator: each has its own journals,
 /// status cache and test events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,7 +72,7 @@ impl DataLayout {
 
     /// The saved-connections file (`connect::ConnectionStore`).
     pub fn connections(&self) -> PathBuf {
-        self.root.join("connections.json")
+        self.root.join(CONNECTIONS_FILE)
     }
 
     /// Where the wizard stood, so the app reopens on the same screen.

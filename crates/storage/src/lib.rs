@@ -14,4 +14,4 @@ mod atomic;
 mod layout;
 
 pub use atomic::{move_without_replacing, write_atomically, Moved, Permissions, WriteError};
-pub use layout::{DataLayout, Mode, DATA_DIR_VARIABLE};
+pub use layout::{DataLayout, Mode, CONNECTIONS_FILE, DATA_DIR_VARIABLE};

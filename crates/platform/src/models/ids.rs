@@ -103,9 +103,78 @@ typed_id!(
     OrgId
 );
 typed_id!(
-    /// A sandbox name as used in `x-sandbox-name` (all lowercase).
+    /// A sandbox name as used in `x-sandbox-name` (all lowercase). Names typed by a user
+    /// go through [`SandboxName::parse`]; names Adobe lists are taken as they come.
     SandboxName
 );
+
+/// Why a text is not a sandbox name (see [`SandboxName::parse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SandboxNameError {
+    /// Nothing but whitespace.
+    #[error("a sandbox name is needed")]
+    Empty,
+    /// Longer than [`SandboxName::MAX_CHARS`].
+    #[error("a sandbox name has at most 256 characters")]
+    TooLong,
+    /// An upper-case letter: the name is the lower-case id, not the display title.
+    #[error("a sandbox name is all lower case (it is the name, not the title)")]
+    UpperCase,
+    /// A character other than a lower-case letter, a digit or `-`.
+    #[error("a sandbox name has only letters, digits and '-', not {0:?}")]
+    InvalidCharacter(char),
+    /// Begins with a digit or `-`.
+    #[error("a sandbox name begins with a letter")]
+    FirstNotALetter,
+}
+
+impl SandboxName {
+    /// The longest sandbox name Adobe allows.
+    pub const MAX_CHARS: usize = 256;
+
+    /// A sandbox name typed or configured by a user, checked against Adobe's rule: "The
+    /// sandbox name is an all-lowercase identifier for use in API calls [...]. The
+    /// sandbox name must begin with a letter, have a maximum of 256 characters, and
+    /// consist only of alphanumeric characters and hyphens (-)."
+    /// (AdobeDocs/experience-platform.en, help/sandboxes/ui/user-guide.md, "Create a new
+    /// sandbox"; help/sandboxes/api/sandboxes.md says the same of `name`: no spaces or
+    /// special characters.) Surrounding whitespace, as a paste brings, is removed.
+    ///
+    /// Names read from Adobe's sandbox list are not parsed: Adobe is the authority on
+    /// the sandboxes it has, whatever rule held when they were made.
+    ///
+    /// # Errors
+    /// The first rule the text breaks, in the order of [`SandboxNameError`]'s variants.
+    pub fn parse(text: &str) -> Result<Self, SandboxNameError> {
+        let name = text.trim();
+        if name.is_empty() {
+            return Err(SandboxNameError::Empty);
+        }
+        if name.chars().count() > Self::MAX_CHARS {
+            return Err(SandboxNameError::TooLong);
+        }
+        if name.chars().any(|character| character.is_ascii_uppercase()) {
+            return Err(SandboxNameError::UpperCase);
+        }
+        if let Some(invalid) = name.chars().find(|character| {
+            !(character.is_ascii_lowercase() || character.is_ascii_digit() || *character == '-')
+        }) {
+            return Err(SandboxNameError::InvalidCharacter(invalid));
+        }
+        if !name.starts_with(|first: char| first.is_ascii_lowercase()) {
+            return Err(SandboxNameError::FirstNotALetter);
+        }
+        Ok(Self(name.to_owned()))
+    }
+}
+
+impl std::str::FromStr for SandboxName {
+    type Err = SandboxNameError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
 
 /// A Flow Service entity version, sent verbatim in `If-Match`.
 ///
@@ -130,5 +199,39 @@ impl Etag {
 impl std::fmt::Display for Etag {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sandbox_names_follow_adobes_rule() {
+        for good in ["prod", "dev", "dev-2", "acme-dev", "a", " padded\n"] {
+            assert_eq!(
+                SandboxName::parse(good).map(SandboxName::into_inner),
+                Ok(good.trim().to_owned()),
+                "{good:?}"
+            );
+        }
+        let longest = format!("a{}", "b".repeat(SandboxName::MAX_CHARS - 1));
+        assert!(SandboxName::parse(&longest).is_ok());
+        let cases = [
+            ("", SandboxNameError::Empty),
+            ("  \t", SandboxNameError::Empty),
+            (&*format!("{longest}c"), SandboxNameError::TooLong),
+            ("Prod", SandboxNameError::UpperCase),
+            ("Prod Sandbox", SandboxNameError::UpperCase),
+            ("my_sandbox", SandboxNameError::InvalidCharacter('_')),
+            ("dev 2", SandboxNameError::InvalidCharacter(' ')),
+            ("sandbox/../prod", SandboxNameError::InvalidCharacter('/')),
+            ("dév", SandboxNameError::InvalidCharacter('é')),
+            ("2dev", SandboxNameError::FirstNotALetter),
+            ("-dev", SandboxNameError::FirstNotALetter),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(SandboxName::parse(text), Err(expected), "{text:?}");
+        }
     }
 }
