@@ -498,4 +498,59 @@ mod tests {
         );
         std::fs::remove_dir_all(&directory).unwrap();
     }
+
+    #[test]
+    fn an_old_journal_loads_with_its_error_codes_renamed_to_the_stable_names() {
+        // Written before the Profile step, before instances, and when the
+        // setup's own error codes were journaled by their Rust names.
+        let old = r#"{
+          "format": 1,
+          "setupName": "legacy",
+          "orgId": "ABC@AdobeOrg",
+          "sandbox": "prod",
+          "createdAt": "2026-01-01T00:00:00Z",
+          "updatedAt": "2026-01-01T00:01:00Z",
+          "steps": [
+            {"step": "tenant_id", "state": "done", "resourceId": "acme", "etag": null, "preExisting": false, "attempts": 1, "startedAt": null, "finishedAt": null, "error": null},
+            {"step": "field_group", "state": "done", "resourceId": "fg", "etag": null, "preExisting": false, "attempts": 1, "startedAt": null, "finishedAt": null, "error": null},
+            {"step": "schema", "state": "failed", "resourceId": null, "etag": null, "preExisting": false, "attempts": 1, "startedAt": null, "finishedAt": null,
+             "error": {"code": "NameTaken", "message": "a schema titled \"x\" already exists", "requestId": null}},
+            {"step": "identity_descriptor", "state": "pending", "resourceId": null, "etag": null, "preExisting": false, "attempts": 0, "startedAt": null, "finishedAt": null, "error": null},
+            {"step": "dataset", "state": "failed", "resourceId": null, "etag": null, "preExisting": false, "attempts": 1, "startedAt": null, "finishedAt": null,
+             "error": {"code": "not_found", "message": "gone", "requestId": "r-1"}},
+            {"step": "source_connection", "state": "pending", "resourceId": null, "etag": null, "preExisting": false, "attempts": 0, "startedAt": null, "finishedAt": null, "error": null},
+            {"step": "target_connection", "state": "pending", "resourceId": null, "etag": null, "preExisting": false, "attempts": 0, "startedAt": null, "finishedAt": null, "error": null},
+            {"step": "mapping_set", "state": "pending", "resourceId": null, "etag": null, "preExisting": false, "attempts": 0, "startedAt": null, "finishedAt": null, "error": null},
+            {"step": "dataflow", "state": "pending", "resourceId": null, "etag": null, "preExisting": false, "attempts": 0, "startedAt": null, "finishedAt": null, "error": null},
+            {"step": "read_back", "state": "pending", "resourceId": null, "etag": null, "preExisting": false, "attempts": 0, "startedAt": null, "finishedAt": null, "error": null}
+          ]
+        }"#;
+        let directory = scratch();
+        fs::write(directory.join("legacy.json"), old).unwrap();
+        let loaded = JournalStore::new(&directory)
+            .load("legacy")
+            .unwrap()
+            .unwrap();
+        let order: Vec<StepId> = loaded.steps.iter().map(|record| record.step).collect();
+        assert_eq!(order, StepId::ALL.to_vec());
+        assert!(loaded.steps.iter().all(|record| record.instance.is_none()));
+        let code = |step: StepId| {
+            loaded
+                .record(step)
+                .unwrap()
+                .error
+                .as_ref()
+                .unwrap()
+                .code
+                .clone()
+        };
+        assert_eq!(code(StepId::Schema), "name_taken");
+        // Adobe's codes were always stable names and stay as they are.
+        assert_eq!(code(StepId::Dataset), "not_found");
+        assert_eq!(
+            loaded.record(StepId::ProfileSchema).unwrap().state,
+            StepState::Pending
+        );
+        fs::remove_dir_all(directory).unwrap();
+    }
 }

@@ -761,3 +761,94 @@ fn outcome(journal: &Journal) -> SetupOutcome {
 pub fn is_marked(description: Option<&str>, setup_name: &str, step: StepId) -> bool {
     has_marker(description, setup_name, step)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::SetupInput;
+
+    fn second(step: StepId) -> EntryKey {
+        EntryKey {
+            step,
+            instance: Some("transcripts".into()),
+        }
+    }
+
+    #[test]
+    fn a_plan_and_journal_with_two_dataflows_round_trip_and_resume_the_one_not_done() {
+        let request = SetupInput {
+            name: "Two flows".into(),
+            sandbox: "prod".into(),
+            ..SetupInput::default()
+        }
+        .validate()
+        .unwrap();
+        let mut plan = Plan::new(&request).unwrap();
+        for step in [StepId::Dataflow, StepId::ReadBack] {
+            let mut entry = plan
+                .entries
+                .iter()
+                .find(|entry| entry.step == step)
+                .cloned()
+                .unwrap();
+            entry.instance = Some("transcripts".into());
+            plan.entries.push(entry);
+        }
+        // The second read-back waits for the second dataflow, which shares the
+        // single connections and mapping set.
+        assert_eq!(
+            plan.dependencies(&second(StepId::ReadBack)),
+            vec![second(StepId::Dataflow)]
+        );
+        assert!(plan
+            .dependencies(&second(StepId::Dataflow))
+            .iter()
+            .all(|key| key.instance.is_none()));
+
+        // Everything done but the second dataflow, saved and loaded again.
+        let directory = std::env::temp_dir().join(format!(
+            "setup-two-flows-{}-{}",
+            std::process::id(),
+            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        let store = JournalStore::new(&directory);
+        let mut journal = Journal::new("Two flows", "ABC@AdobeOrg", "prod");
+        for step in StepId::ALL {
+            let record = journal.record_mut(step);
+            record.state = StepState::Done;
+            record.resource_id = Some(format!("{}-1", step.as_str()));
+        }
+        journal.record_mut_for(&second(StepId::Dataflow)).state = StepState::Failed;
+        journal.record_mut_for(&second(StepId::ReadBack));
+        store.save(&mut journal).unwrap();
+        let mut loaded = store.load("Two flows").unwrap().unwrap();
+        assert_eq!(loaded, journal);
+        assert_eq!(loaded.steps.len(), StepId::ALL.len() + 2);
+        assert_eq!(
+            loaded
+                .record(StepId::Dataflow)
+                .unwrap()
+                .resource_id
+                .as_deref(),
+            Some("dataflow-1"),
+            "the two dataflows do not collide"
+        );
+        assert!(!loaded.is_complete());
+
+        // Resuming runs the second dataflow, then its read-back, then nothing.
+        let started = BTreeSet::new();
+        assert_eq!(
+            ready_entries(&plan, &loaded, &started, None),
+            vec![second(StepId::Dataflow)]
+        );
+        loaded.record_mut_for(&second(StepId::Dataflow)).state = StepState::Done;
+        assert_eq!(
+            ready_entries(&plan, &loaded, &started, None),
+            vec![second(StepId::ReadBack)]
+        );
+        loaded.record_mut_for(&second(StepId::ReadBack)).state = StepState::Done;
+        assert!(ready_entries(&plan, &loaded, &started, None).is_empty());
+        assert!(loaded.is_complete());
+        std::fs::remove_dir_all(&directory).unwrap();
+    }
+}
