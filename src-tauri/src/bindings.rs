@@ -1,62 +1,63 @@
-//! TypeScript bindings for the commands and the types they exchange.
+//! TypeScript bindings for the commands and every type they exchange.
 //!
-//! `ui/src/backend/bindings.ts` is generated from here and checked in; the test
-//! below fails when it is stale. Regenerate with `make bindings`
-//! (`UPDATE_BINDINGS=1 cargo test -p chatlio-setup bindings`).
+//! `ui/src/backend/bindings.ts` is generated from the command list
+//! (`commands.rs`) and the Rust types, and checked in; the test below fails
+//! when it is stale. Regenerate with `make bindings`
+//! (`UPDATE_BINDINGS=1 cargo test -p chatlio-setup bindings`). Every type
+//! reachable from a command's arguments or result is declared, found by
+//! walking the types' dependencies, so there is no list of types to keep.
 
-use ts_rs::{Config, TS};
+use std::any::TypeId;
+use std::collections::HashSet;
 
-use crate::commands;
-use crate::error::{CommandError, ErrorCode};
+use strum::IntoEnumIterator;
+use ts_rs::{Config, TypeVisitor, TS};
 
 /// One command's TypeScript-facing signature.
 pub struct CommandSignature {
-    name: &'static str,
-    arguments: Vec<(&'static str, String)>,
-    returns: String,
+    pub name: &'static str,
+    pub arguments: Vec<(&'static str, String)>,
+    pub returns: String,
 }
 
-impl CommandSignature {
-    pub fn new<Returns: TS>(name: &'static str, arguments: &[(&'static str, String)]) -> Self {
-        Self {
-            name,
-            arguments: arguments.to_vec(),
-            returns: Returns::name(&Config::new()),
+/// The TypeScript name of `T` (`null` for `()`).
+pub fn name_of<T: TS>() -> String {
+    T::name(&Config::new())
+}
+
+/// Collects the declaration of every named type reachable from the roots,
+/// each once, in the order first reached.
+#[derive(Default)]
+struct Declarations {
+    seen: HashSet<TypeId>,
+    text: Vec<String>,
+}
+
+impl TypeVisitor for Declarations {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        if !self.seen.insert(TypeId::of::<T>()) {
+            return;
         }
+        // Derived types have a file of their own; primitives and wrappers
+        // (Option, Vec, tuples) have none and are written inline.
+        if T::output_path().is_some() {
+            self.text
+                .push(format!("export {}\n", T::decl(&Config::new())));
+        }
+        T::visit_dependencies(self);
+        T::visit_generics(self);
     }
 }
 
-/// The TypeScript name of an argument's type, for `CommandSignature::new`.
-pub fn argument<T: TS>(name: &'static str) -> (&'static str, String) {
-    (name, T::name(&Config::new()))
-}
-
-/// An argument whose TypeScript type is written out: Tauri's `Channel`, and
-/// types declared below from library crates that do not derive `TS`.
-pub fn raw(name: &'static str, typescript: &str) -> (&'static str, String) {
-    (name, typescript.to_owned())
-}
-
-/// `setup::SetupInput` as TypeScript. The setup crate stays free of binding
-/// machinery; a test checks this mirror has exactly the crate's fields.
-#[derive(TS, serde::Serialize, Default)]
-#[serde(rename_all = "camelCase")]
-#[ts(rename = "SetupInput")]
-#[allow(dead_code)] // Only its TypeScript declaration is used.
-struct SetupInputMirror {
-    name: String,
-    sandbox: String,
-    existing_schema_id: String,
-    schema_title: String,
-    existing_dataset_id: String,
-    dataset_name: String,
-    profile_enabled: bool,
-    error_diagnostics: bool,
-    partial_ingestion_threshold: Option<u8>,
-}
-
-fn declaration<T: TS>() -> String {
-    format!("export {}\n", T::decl(&Config::new()))
+/// Visits the argument and result types of every command.
+fn declarations() -> Vec<String> {
+    let mut declarations = Declarations::default();
+    crate::commands::visit_types(&mut declarations);
+    // Not reachable through a field: a progress channel's element, and the
+    // codes every rejected promise carries.
+    declarations.visit::<app::setup::StepEvent>();
+    declarations.visit::<app::CommandError>();
+    declarations.text
 }
 
 fn camel_case(snake: &str) -> String {
@@ -75,71 +76,33 @@ fn camel_case(snake: &str) -> String {
     out
 }
 
+fn quoted_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    names
+        .into_iter()
+        .map(|name| format!("\"{name}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The full text of `ui/src/backend/bindings.ts`.
 pub fn typescript() -> String {
     let mut out = String::from(
-        "// Generated from src-tauri/src/bindings.rs by `make bindings`. Do not edit by hand.\n\
+        "// Generated from src-tauri/src/commands.rs by `make bindings`. Do not edit by hand.\n\
          import { Channel, invoke } from \"@tauri-apps/api/core\";\n\n",
     );
-    for declaration in [
-        declaration::<ErrorCode>(),
-        declaration::<CommandError>(),
-        declaration::<crate::error::FieldProblem>(),
-        declaration::<commands::app::AppInfo>(),
-        declaration::<SetupInputMirror>(),
-        declaration::<commands::connection::ConnectionDefaults>(),
-        declaration::<commands::connection::ConnectInput>(),
-        declaration::<commands::connection::SandboxView>(),
-        declaration::<commands::connection::ConnectionView>(),
-        declaration::<commands::connection::ConnectionSummary>(),
-        declaration::<commands::connection::SavedConnectionView>(),
-        declaration::<commands::connection::ProjectView>(),
-        declaration::<commands::connection::SignInInput>(),
-        declaration::<commands::connection::OrgView>(),
-        declaration::<commands::connection::SignInView>(),
-        declaration::<commands::connection::CheckView>(),
-        declaration::<commands::connection::PreflightView>(),
-        declaration::<commands::setup::ExistingView>(),
-        declaration::<commands::setup::PlannedResourceView>(),
-        declaration::<commands::setup::PlannedCallView>(),
-        declaration::<commands::setup::PlanView>(),
-        declaration::<commands::setup::StepEvent>(),
-        declaration::<commands::setup::StepView>(),
-        declaration::<commands::setup::SetupView>(),
-        declaration::<commands::setup::RollbackView>(),
-        declaration::<commands::handover::Link>(),
-        declaration::<commands::handover::StatementView>(),
-        declaration::<commands::handover::EventInstructionsView>(),
-        declaration::<commands::handover::ChatlioInstructionsView>(),
-        declaration::<commands::handover::TestEventView>(),
-        declaration::<commands::handover::DataflowTimingView>(),
-        declaration::<commands::handover::ReceivedView>(),
-        declaration::<commands::dashboard::RunView>(),
-        declaration::<commands::dashboard::FlowErrorView>(),
-        declaration::<commands::dashboard::Totals>(),
-        declaration::<commands::dashboard::FlowView>(),
-        declaration::<commands::dashboard::DashboardView>(),
-        declaration::<commands::dashboard::DeletedView>(),
-        declaration::<commands::dashboard::ResourceHealthView>(),
-        declaration::<commands::wizard::ConnectForm>(),
-        declaration::<commands::wizard::WizardState>(),
-    ] {
+    for declaration in declarations() {
         out.push_str(&declaration);
     }
     out.push_str("\n/** Every error code the back end can return; the UI has words for each. */\n");
-    let codes: Vec<String> = ErrorCode::ALL
-        .iter()
-        .map(|code| format!("\"{}\"", code.as_str()))
-        .collect();
     out.push_str(&format!(
         "export const ERROR_CODES: readonly ErrorCode[] = [{}];\n\n",
-        codes.join(", ")
+        quoted_list(app::ErrorCode::all_names())
     ));
     out.push_str(
         "/** Typed wrappers over `invoke`; a rejected promise carries a CommandError. */\n",
     );
     out.push_str("export const commands = {\n");
-    for command in commands::signatures() {
+    for command in crate::commands::signatures() {
         let parameters: Vec<String> = command
             .arguments
             .iter()
@@ -167,13 +130,21 @@ pub fn typescript() -> String {
     }
     out.push_str("};\n\n");
     out.push_str("/** The wizard's screens, in order (also the `screen-<name>` test ids). */\n");
-    let screens: Vec<String> = commands::wizard::SCREENS
-        .iter()
-        .map(|screen| format!("\"{screen}\""))
-        .collect();
     out.push_str(&format!(
-        "export const SCREENS = [{}] as const;\n",
-        screens.join(", ")
+        "export const SCREENS: readonly Screen[] = [{}];\n",
+        quoted_list(app::wizard::Screen::iter().map(<&str>::from))
+    ));
+    out.push_str(
+        "/** A setup's steps, in the order a run takes them (also `step-<name>` test ids). */\n",
+    );
+    out.push_str(&format!(
+        "export const STEPS: readonly StepId[] = [{}];\n",
+        quoted_list(setup::StepId::ALL.iter().map(|step| step.as_str()))
+    ));
+    out.push_str("/** Chatlio's five webhook events, in the order the UI lists them. */\n");
+    out.push_str(&format!(
+        "export const EVENT_KINDS: readonly EventKind[] = [{}];\n",
+        quoted_list(chatlio::EventKind::ALL.iter().map(|kind| kind.code()))
     ));
     out.push_str("export { Channel };\n");
     out
@@ -200,14 +171,28 @@ mod tests {
     }
 
     #[test]
-    fn the_setup_input_mirror_has_the_crates_fields() {
-        let keys = |value: serde_json::Value| -> Vec<String> {
-            value.as_object().unwrap().keys().cloned().collect()
-        };
-        assert_eq!(
-            keys(serde_json::to_value(setup::SetupInput::default()).unwrap()),
-            keys(serde_json::to_value(SetupInputMirror::default()).unwrap())
-        );
+    fn every_type_a_command_names_is_declared() {
+        let text = typescript();
+        for command in crate::commands::signatures() {
+            let names = command
+                .arguments
+                .iter()
+                .map(|(_, ty)| ty.clone())
+                .chain([command.returns.clone()]);
+            for name in names {
+                for identifier in name
+                    .split(|character: char| !character.is_alphanumeric())
+                    .filter(|word| word.chars().next().is_some_and(char::is_uppercase))
+                    .filter(|word| !["Array", "Channel"].contains(word))
+                {
+                    assert!(
+                        text.contains(&format!("export type {identifier} ")),
+                        "{} names {identifier}, which is not declared",
+                        command.name
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,21 +1,17 @@
-//! Chatlio Setup desktop shell: window, plugins and the command list.
+//! Chatlio Setup desktop shell: window, plugins, OS integration and the
+//! command list.
 //!
-//! Domain logic lives in the library crates under `crates/`; this crate only
-//! adapts their calls to Tauri commands.
+//! Everything the app decides lives in `crates/app` (use cases) and the
+//! library crates below it; this crate only wires them to Tauri.
 
 // Command errors are serialized to the UI once per call; their size on the
 // stack does not matter, and boxing them would only obscure the signatures.
 #![allow(clippy::result_large_err)]
 
 pub mod bindings;
-// `#[tauri::command]`'s generated wrapper discards a value with `let _`; the
-// lint fires on the macro output, not on code written here.
-#[allow(clippy::let_underscore_must_use)]
 mod commands;
-pub mod error;
-mod state;
+mod desktop;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use tauri::Manager;
@@ -45,9 +41,10 @@ pub fn run() -> Result<(), tauri::Error> {
         // Remembers the window's size and position between launches.
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
-            let data_dir = data_dir(app.handle())?;
+            let layout = storage::DataLayout::from_environment_or(app.path().app_data_dir()?);
+            std::fs::create_dir_all(layout.root())?;
             tracing::info!("data directory ready");
-            app.manage::<state::Shared>(Arc::new(state::AppState::new(data_dir)));
+            app.manage::<app::Shared>(Arc::new(app::AppState::new(layout)));
             // Where the OS delivers opened URLs as events (macOS), and the
             // URL the app was started with elsewhere.
             let handle = app.handle().clone();
@@ -59,59 +56,14 @@ pub fn run() -> Result<(), tauri::Error> {
             deliver_redirects(app.handle(), &arguments);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app::app_info,
-            commands::connection::connection_defaults,
-            commands::connection::start_practice,
-            commands::connection::connect,
-            commands::connection::disconnect,
-            commands::connection::restore_connection,
-            commands::connection::saved_connections,
-            commands::connection::switch_connection,
-            commands::connection::sign_out,
-            commands::connection::sign_in_with_adobe,
-            commands::connection::cancel_sign_in,
-            commands::connection::choose_org,
-            commands::connection::import_project,
-            commands::connection::current_connection,
-            commands::connection::choose_sandbox,
-            commands::connection::preflight,
-            commands::setup::validate_setup,
-            commands::setup::plan_setup,
-            commands::setup::existing_schemas,
-            commands::setup::existing_datasets,
-            commands::setup::copy_plan_script,
-            commands::setup::run_setup,
-            commands::setup::resume_setup,
-            commands::setup::retry_step,
-            commands::setup::rollback_setup,
-            commands::setup::setup_state,
-            commands::handover::reveal_webhook_url,
-            commands::handover::copy_webhook_url,
-            commands::handover::open_link,
-            commands::handover::chatlio_instructions,
-            commands::handover::send_test_event,
-            commands::handover::test_event_results,
-            commands::handover::dataflow_timing,
-            commands::handover::received_records,
-            commands::dashboard::dashboard,
-            commands::dashboard::cached_dashboard,
-            commands::dashboard::set_flow_enabled,
-            commands::dashboard::delete_dataflow,
-            commands::dashboard::send_flow_test_event,
-            commands::dashboard::copy_flow_webhook_url,
-            commands::dashboard::setup_health,
-            commands::dashboard::repair_drift,
-            commands::wizard::load_wizard,
-            commands::wizard::save_wizard,
-        ])
+        .invoke_handler(commands::handler())
         .run(tauri::generate_context!())
 }
 
 /// Passes custom-scheme URLs (an Adobe Native App sign-in's redirect) to the
 /// sign-in that waits for one. Other arguments are ignored.
 fn deliver_redirects(app: &tauri::AppHandle, arguments: &[String]) {
-    let Some(state) = app.try_state::<state::Shared>() else {
+    let Some(state) = app.try_state::<app::Shared>() else {
         return;
     };
     for argument in arguments {
@@ -122,20 +74,9 @@ fn deliver_redirects(app: &tauri::AppHandle, arguments: &[String]) {
             continue;
         }
         if let Err(error) = state.connector.complete_redirect(&url) {
-            tracing::warn!(code = error.code(), "sign-in redirect not accepted");
+            tracing::warn!(code = ?error.code(), "sign-in redirect not accepted");
         }
     }
-}
-
-/// `CHATLIO_AEP_DATA_DIR` (shared with the CLI, and how tests isolate runs),
-/// else the OS's per-app data directory.
-fn data_dir(app: &tauri::AppHandle) -> Result<PathBuf, Box<dyn std::error::Error>> {
-    let directory = match std::env::var_os("CHATLIO_AEP_DATA_DIR") {
-        Some(directory) if !directory.is_empty() => PathBuf::from(directory),
-        _ => app.path().app_data_dir()?,
-    };
-    std::fs::create_dir_all(&directory)?;
-    Ok(directory)
 }
 
 /// Only the app's own pages may load in the window. A link to Adobe or

@@ -7,7 +7,7 @@ fn main() {
     // Logs go to stderr; `CHATLIO_AEP_LOG=debug` shows more. Nothing secret is
     // ever a field of a log line (secrets are wrapped and redact themselves).
     let filter = EnvFilter::try_from_env("CHATLIO_AEP_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("warn,chatlio_setup_lib=info"));
+        .unwrap_or_else(|_| EnvFilter::new("warn,chatlio_setup_lib=info,app=info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

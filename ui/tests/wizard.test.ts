@@ -4,22 +4,13 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import App from "../src/App.svelte";
 import { setLanguage } from "../src/i18n/index.svelte";
 import { restart } from "../src/wizard/store.svelte";
+import { STEPS as ALL_STEPS } from "../src/backend/bindings";
 
 type Args = Record<string, unknown>;
 type Handler = (args: Args) => unknown;
 
-const STEPS = [
-  "tenant_id",
-  "source_connection",
-  "field_group",
-  "schema",
-  "identity_descriptor",
-  "dataset",
-  "mapping_set",
-  "target_connection",
-  "dataflow",
-  "read_back",
-];
+// A setup without Profile takes every step but the Profile one.
+const STEPS = ALL_STEPS.filter((step) => step !== "profile_schema");
 
 const connection = {
   practice: true,

@@ -1010,9 +1010,12 @@ async fn list_sandboxes_with(client: &Client, method: AuthMethod) -> Result<Vec<
             source: None,
         });
     }
-    Ok(sandboxes
-        .into_iter()
-        .map(|sandbox| SandboxSummary {
+    Ok(sandboxes.into_iter().map(SandboxSummary::from).collect())
+}
+
+impl From<platform::models::sandbox::Sandbox> for SandboxSummary {
+    fn from(sandbox: platform::models::sandbox::Sandbox) -> Self {
+        Self {
             name: sandbox.name.as_str().to_owned(),
             title: sandbox.title,
             sandbox_type: sandbox.sandbox_type,

@@ -55,7 +55,7 @@ pub struct ExplainedError {
 
 /// A dataflow's health in one word, most urgent first.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Health {
     /// Not enabled: Chatlio's events are dropped.

@@ -7,18 +7,14 @@ use serde_json::Value;
 
 use crate::{App, TestResult};
 
-pub const STEPS: [&str; 10] = [
-    "tenant_id",
-    "source_connection",
-    "field_group",
-    "schema",
-    "identity_descriptor",
-    "dataset",
-    "mapping_set",
-    "target_connection",
-    "dataflow",
-    "read_back",
-];
+/// The steps of a setup without Profile (the setup crate's list, less the
+/// step that only Profile takes).
+pub fn steps() -> impl Iterator<Item = &'static str> {
+    setup::StepId::ALL
+        .into_iter()
+        .filter(|step| *step != setup::StepId::ProfileSchema)
+        .map(setup::StepId::as_str)
+}
 
 /// A free TCP port on the loopback interface.
 pub fn free_port() -> TestResult<u16> {
@@ -155,7 +151,7 @@ pub async fn practice_to_created(app: &App, shots: Option<&str>) -> TestResult {
         |s| s == "done",
     )
     .await?;
-    for step in STEPS {
+    for step in steps() {
         let state = app
             .find(&format!("step-{step}"))
             .await?

@@ -1,34 +1,6 @@
-// Generated from src-tauri/src/bindings.rs by `make bindings`. Do not edit by hand.
+// Generated from src-tauri/src/commands.rs by `make bindings`. Do not edit by hand.
 import { Channel, invoke } from "@tauri-apps/api/core";
 
-export type ErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "warming_up" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "precondition_failed" | "rate_limited" | "invalid_request" | "server_error" | "network" | "timeout" | "unexpected_response" | "invalid_configuration" | "name_taken" | "dataset_schema_mismatch" | "journal" | "unknown_setup" | "wrong_target" | "dependency_not_done" | "interrupted" | "inlet_url_missing" | "wrong_client_secret" | "unknown_client_id" | "scope_rejected" | "scope_missing" | "org_mismatch" | "no_platform_access" | "session_expired" | "keychain_unavailable" | "keychain_failed" | "secret_missing" | "connection_not_found" | "org_not_chosen" | "org_not_available" | "wrong_connection_kind" | "store_failed" | "store_corrupt" | "project_file_unreadable" | "state_mismatch" | "cancelled" | "timed_out" | "access_denied" | "authorization_failed" | "redirect_invalid" | "loopback_unavailable" | "browser_unavailable" | "no_sign_in_pending";
-export type CommandError = { code: ErrorCode, 
-/**
- * English, for logs and the "technical details" disclosure.
- */
-message: string, 
-/**
- * English advice; the UI words the fix from `code` in its own catalogs.
- */
-hint: string | null, 
-/**
- * The setup step that failed, e.g. `schema`.
- */
-step: string | null, 
-/**
- * The Adobe permission the step needed, named as in Adobe's Permissions
- * UI (e.g. `Manage Schemas`), when Adobe refused it for lack of one.
- */
-permission: string | null, 
-/**
- * True when resume can finish the job as things stand.
- */
-resumable: boolean, 
-/**
- * Adobe's request id, for a support ticket.
- */
-requestId: string | null, fields: Array<FieldProblem>, };
-export type FieldProblem = { field: string, problem: string, };
 export type AppInfo = { 
 /**
  * The app's version, from Cargo.
@@ -43,43 +15,34 @@ osLocale: string | null,
  * Operating system family, e.g. "linux", for platform-specific wording.
  */
 os: string, };
-export type SetupInput = { name: string, sandbox: string, existingSchemaId: string, schemaTitle: string, existingDatasetId: string, datasetName: string, profileEnabled: boolean, errorDiagnostics: boolean, partialIngestionThreshold: number | null, };
 export type ConnectionDefaults = { imsUrl: string, platformUrl: string, clientId: string, orgId: string, sandbox: string, 
 /**
  * `CHATLIO_AEP_CLIENT_SECRET` is set: an empty secret field uses it.
  * The value itself never reaches the UI.
  */
 secretFromEnvironment: boolean, };
+export type ConnectionView = { practice: boolean, orgId: string, clientId: string, 
+/**
+ * The secret, masked: the last four characters at most.
+ */
+maskedSecret: string, sandboxes: Array<SandboxView>, sandbox: string | null, };
+export type SandboxView = { name: string, title: string, 
+/**
+ * `production` or `development`.
+ */
+sandboxType: string | null, region: string | null, isDefault: boolean, };
 export type ConnectInput = { imsUrl: string, platformUrl: string, clientId: string, 
 /**
- * Empty: use `CHATLIO_AEP_CLIENT_SECRET` when it is set.
+ * Empty: the imported project file's secret, else
+ * `CHATLIO_AEP_CLIENT_SECRET` when it is set. Redacted in `Debug`.
  */
 clientSecret: string, orgId: string, 
 /**
  * Keep the secret in memory only (when there is no keychain, or by choice).
  */
 sessionOnly: boolean, };
-export type SandboxView = { name: string, title: string, 
-/**
- * `production` or `development`.
- */
-sandboxType: string | null, region: string | null, isDefault: boolean, };
-export type ConnectionView = { practice: boolean, orgId: string, clientId: string, 
-/**
- * The secret, masked: the last four characters at most.
- */
-maskedSecret: string, sandboxes: Array<SandboxView>, sandbox: string | null, };
-export type ConnectionSummary = { practice: boolean, orgId: string, sandbox: string | null, };
-export type SavedConnectionView = { id: string, label: string, orgId: string | null, clientId: string, 
-/**
- * `keychain` or `session_only`.
- */
-storage: string, current: boolean, };
-export type ProjectView = { project: string | null, orgId: string | null, clientId: string | null, hasClientSecret: boolean, 
-/**
- * What a server-to-server connection still needs from the user.
- */
-missing: Array<string>, };
+export type Storage = "keychain" | "session_only";
+export type SavedConnectionView = { id: string, label: string, orgId: string | null, clientId: string, storage: Storage, current: boolean, };
 export type SignInInput = { imsUrl: string, platformUrl: string, clientId: string, 
 /**
  * The Native App credential's redirect URI (its custom scheme); empty:
@@ -90,92 +53,103 @@ redirectUri: string, sessionOnly: boolean,
  * Sign in on the practice simulator's own sign-in page instead.
  */
 practice: boolean, };
-export type OrgView = { orgId: string, name: string | null, };
 export type SignInView = { connectionId: string, connection: ConnectionView | null, organizations: Array<OrgView>, };
+export type OrgView = { orgId: string, name: string | null, };
+export type ProjectView = { project: string | null, orgId: string | null, clientId: string | null, hasClientSecret: boolean, 
+/**
+ * What a server-to-server connection still needs from the user.
+ */
+missing: Array<string>, };
+export type ConnectionSummary = { practice: boolean, orgId: string, sandbox: string | null, };
+export type SetupInput = { 
+/**
+ * The dataflow's name; also names the setup's journal.
+ */
+name: string, sandbox: string, 
+/**
+ * Empty: create a new schema titled after the dataflow.
+ */
+existingSchemaId: string, schemaTitle: string, 
+/**
+ * Empty: create a new dataset named after the dataflow.
+ */
+existingDatasetId: string, datasetName: string, profileEnabled: boolean, errorDiagnostics: boolean, 
+/**
+ * Percentage of failed records tolerated before a run fails, when
+ * partial ingestion is on.
+ */
+partialIngestionThreshold: number | null, };
+export type PreflightView = { ok: boolean, tenantId: string | null, checks: Array<CheckView>, };
+export type CheckState = "passed" | "failed" | "unverified";
 export type CheckView = { 
 /**
  * Stable id, e.g. `token`, `sandbox`, `permission_sources`.
  */
-id: string, 
-/**
- * `passed`, `failed`, `warning` or `skipped`.
- */
-state: string, message: string, hint: string | null, };
-export type PreflightView = { ok: boolean, tenantId: string | null, checks: Array<CheckView>, };
+id: string, state: CheckState, message: string, hint: string | null, };
+export type FieldProblem = { field: string, problem: string, };
 export type ExistingView = { id: string, 
 /**
  * Title of a schema, name of a dataset.
  */
 name: string, };
-export type PlannedResourceView = { step: string, 
-/**
- * `field_group`, `schema`, `dataset`, ...
- */
-kind: string, name: string, 
-/**
- * `create`, `create_or_reuse` or `use_existing`.
- */
-action: string, };
-export type PlannedCallView = { step: string | null, method: string, path: string, 
-/**
- * Pretty-printed JSON; never holds a secret.
- */
-body: string | null, };
 export type PlanView = { name: string, sandbox: string, resources: Array<PlannedResourceView>, calls: Array<PlannedCallView>, 
 /**
  * The same calls as a runnable shell script.
  */
 curl: string, };
-export type StepEvent = { setupName: string, step: string, 
+export type ResourceAction = "create" | "create_or_reuse" | "use_existing" | "change_irreversibly";
+export type StepId = "tenant_id" | "field_group" | "schema" | "identity_descriptor" | "profile_schema" | "dataset" | "source_connection" | "target_connection" | "mapping_set" | "dataflow" | "read_back";
+export type PlannedResourceView = { step: StepId, 
 /**
- * `started`, `done`, `skipped`, `failed`, `rolled_back` or `kept`.
+ * `field_group`, `schema`, `dataset`, ...
  */
-kind: string, resourceId: string | null, adopted: boolean, error: CommandError | null, };
-export type StepView = { step: string, 
+kind: string, name: string, action: ResourceAction, };
+export type PlannedCallView = { step: StepId | null, method: string, path: string, 
 /**
- * `pending`, `running`, `done`, `failed` or `rolled_back`.
+ * Pretty-printed JSON; never holds a secret.
  */
-state: string, resourceId: string | null, preExisting: boolean, attempts: number, 
-/**
- * The recorded error's code and English message, after a restart.
- */
-errorCode: string | null, errorMessage: string | null, };
+body: string | null, };
+export type ProgressChannel = Channel<StepEvent>;
 export type SetupView = { name: string, practice: boolean, sandbox: string, complete: boolean, flowId: string | null, datasetId: string | null, schemaId: string | null, 
 /**
  * The webhook URL exists; it is only sent on request (`reveal_webhook_url`).
  */
 hasWebhook: boolean, steps: Array<StepView>, };
+export type StepView = { step: StepId, state: StepState, resourceId: string | null, preExisting: boolean, attempts: number, 
+/**
+ * The recorded error's code and English message, after a restart.
+ */
+errorCode: string | null, errorMessage: string | null, };
+export type StepState = "pending" | "running" | "done" | "failed" | "rolled_back";
 export type RollbackView = { name: string, 
 /**
  * Step and resource id of every deleted resource.
  */
-deleted: Array<[string, string]>, 
+deleted: Array<[StepId, string]>, 
 /**
- * Step and reason (`pre_existing`, `not_deletable`, `in_use`) of what stayed.
+ * Step and reason of what stayed.
  */
-kept: Array<[string, string]>, };
+kept: Array<[StepId, KeptReason]>, };
+export type KeptReason = "pre_existing" | "not_deletable" | "in_use" | "irreversible";
 export type Link = "developer_console" | "adobe_auth_guide" | "adobe_permissions" | "adobe_sandboxes" | "adobe_chatlio_source" | "chatlio_dashboard" | "chatlio_webhooks" | "chatlio_pricing" | "adobe_dataflows";
+export type ChatlioInstructionsView = { general: Array<StatementView>, mode: StatementView, events: Array<EventInstructionsView>, };
 export type StatementView = { 
 /**
  * Key in the UI's `chatlio` catalog.
  */
-code: string, 
-/**
- * `documented`, `inferred`, `unknown` or `app`.
- */
-certainty: string, };
+code: string, certainty: Certainty, };
+export type Certainty = "documented" | "inferred" | "unknown" | "app";
+export type EventKind = "new_conversation" | "unanswered_visitor" | "visitor_feedback" | "offline_message" | "chat_transcript";
 export type EventInstructionsView = { 
 /**
- * `new_conversation`, `unanswered_visitor`, ...: also the `event-<kind>` test id.
+ * Also the `event-<kind>` test id.
  */
-kind: string, title: string, location: Array<StatementView>, trigger: Array<StatementView>, test: Array<StatementView>, };
-export type ChatlioInstructionsView = { general: Array<StatementView>, mode: StatementView, events: Array<EventInstructionsView>, };
-export type TestEventView = { kind: string, 
+kind: EventKind, title: string, location: Array<StatementView>, trigger: Array<StatementView>, test: Array<StatementView>, };
+export type TestEventView = { kind: EventKind, 
 /**
- * `waiting` (accepted by Adobe, the hourly run has not counted it yet),
- * `ingested` or `failed`.
+ * `waiting`: accepted by Adobe, the hourly run has not counted it yet.
  */
-state: string, 
+state: TestEventState, 
 /**
  * Still waiting after the expected time: worth a look, not a failure.
  */
@@ -188,6 +162,16 @@ expectedBy: string,
  * Why it failed, explained.
  */
 errors: Array<FlowErrorView>, };
+export type TestEventState = "waiting" | "ingested" | "failed";
+export type FlowErrorView = { 
+/**
+ * Stable code the UI words: `mapping_failed`, `flow_disabled`, ...
+ */
+explanation: string, adobeCode: string | null, 
+/**
+ * Adobe's own message, for the details disclosure.
+ */
+message: string | null, records: number | null, };
 export type DataflowTimingView = { 
 /**
  * When the setup's dataflow accepts data (Adobe asks to wait a few
@@ -207,23 +191,50 @@ export type ReceivedView = {
  * Records Adobe counted for the setup's dataflow over the last 7 days.
  */
 received: number, ingested: number, failed: number, };
+export type DashboardView = { practice: boolean, sandbox: string, 
+/**
+ * When this status was read from Adobe.
+ */
+fetchedAt: string, flows: Array<FlowView>, 
+/**
+ * Set when this refresh failed and the view is the last known one.
+ */
+error: CommandError | null, };
+export type ErrorCode = AppErrorCode | PlatformErrorCode | SetupErrorCode | ConnectErrorCode;
+export type ConnectErrorCode = "invalid_input" | "project_file_unreadable" | "wrong_client_secret" | "unknown_client_id" | "scope_rejected" | "scope_missing" | "org_mismatch" | "no_platform_access" | "session_expired" | "platform" | "keychain_unavailable" | "keychain_failed" | "secret_missing" | "connection_not_found" | "org_not_chosen" | "org_not_available" | "wrong_connection_kind" | "store_failed" | "store_corrupt" | "state_mismatch" | "cancelled" | "timed_out" | "access_denied" | "authorization_failed" | "redirect_invalid" | "loopback_unavailable" | "browser_unavailable" | "no_sign_in_pending";
+export type PlatformErrorCode = "unauthenticated" | "forbidden" | "not_found" | "conflict" | "precondition_failed" | "rate_limited" | "invalid_request" | "server_error" | "network" | "timeout" | "unexpected_response" | "invalid_configuration";
+export type AppErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "warming_up";
+export type SetupErrorCode = "invalid_request" | "step_failed" | "name_taken" | "dataset_schema_mismatch" | "unexpected_response" | "journal" | "unknown_setup" | "wrong_target" | "dependency_not_done" | "interrupted" | "inlet_url_missing" | "platform";
+export type CommandError = { code: ErrorCode, 
+/**
+ * English, for logs and the "technical details" disclosure.
+ */
+message: string, 
+/**
+ * English advice; the UI words the fix from `code` in its own catalogs.
+ */
+hint: string | null, 
+/**
+ * The setup step that failed.
+ */
+step: StepId | null, 
+/**
+ * The Adobe permission the step needed, named as in Adobe's Permissions
+ * UI (e.g. `Manage Schemas`), when Adobe refused it for lack of one.
+ */
+permission: string | null, 
+/**
+ * True when resume can finish the job as things stand.
+ */
+resumable: boolean, 
+/**
+ * Adobe's request id, for a support ticket.
+ */
+requestId: string | null, fields: Array<FieldProblem>, };
 export type RunView = { runId: string, status: string | null, received: number, ingested: number, failed: number, startedAt: string | null, };
-export type FlowErrorView = { 
-/**
- * Stable code the UI words: `mapping_failed`, `flow_disabled`, ...
- */
-explanation: string, adobeCode: string | null, 
-/**
- * Adobe's own message, for the details disclosure.
- */
-message: string | null, records: number | null, };
 export type Totals = { received: number, ingested: number, failed: number, };
-export type FlowView = { flowId: string, name: string, 
-/**
- * `healthy`, `disabled`, `failing`, `stale`, `no_data` or `unknown` (runs
- * could not be read).
- */
-health: string, 
+export type Health = "disabled" | "unknown" | "failing" | "no_data" | "stale" | "healthy";
+export type FlowView = { flowId: string, name: string, health: Health, 
 /**
  * Adobe's own state, e.g. `enabled`.
  */
@@ -246,37 +257,26 @@ setupName: string | null,
  * Adobe's runs said of them so far.
  */
 testEvents: Array<TestEventView>, };
-export type DashboardView = { practice: boolean, sandbox: string, 
-/**
- * When this status was read from Adobe.
- */
-fetchedAt: string, flows: Array<FlowView>, 
-/**
- * Set when this refresh failed and the view is the last known one.
- */
-error: CommandError | null, };
 export type DeletedView = { 
 /**
  * Ids of what was deleted, newest first.
  */
 deleted: Array<string>, 
 /**
- * Steps whose resources stayed, with the reason code.
+ * Steps whose resources stayed, with the reason.
  */
-kept: Array<[string, string]>, };
+kept: Array<[StepId, KeptReason]>, };
+export type ResourceHealth = "ok" | "deleted" | "disabled" | "changed" | "unchecked";
+export type RepairKind = "enable_flow" | "rerun";
 export type ResourceHealthView = { 
 /**
- * The step that made it: `schema`, `dataset`, ...
+ * The step that made it.
  */
-step: string, resourceId: string | null, 
+step: StepId, resourceId: string | null, 
 /**
  * The user picked it, or it existed before.
  */
-preExisting: boolean, 
-/**
- * `ok`, `deleted`, `disabled`, `changed` or `unchecked`.
- */
-health: string, 
+preExisting: boolean, health: ResourceHealth, 
 /**
  * Stable code of what differs (e.g. `flow_disabled`), when it drifted.
  */
@@ -284,21 +284,19 @@ detail: string | null,
 /**
  * Adobe's or the engine's English wording, for the details disclosure.
  */
-message: string | null, 
-/**
- * `enable_flow` or `rerun`, when a repair exists.
- */
-repair: string | null, 
+message: string | null, repair: RepairKind | null, 
 /**
  * The repair makes a new dataflow, so Chatlio needs the new URL.
  */
 webhookUrlChanges: boolean, };
+export type Screen = "welcome" | "prerequisites" | "connect" | "dataflow" | "review" | "create" | "chatlio" | "verify" | "dashboard";
+export type Mode = "practice" | "adobe";
 export type ConnectForm = { imsUrl: string, platformUrl: string, clientId: string, orgId: string, };
-export type WizardState = { screen: string, 
+export type WizardState = { screen: Screen, 
 /**
- * `practice` or `adobe`, once chosen on the welcome screen.
+ * Once chosen on the welcome screen.
  */
-mode: string | null, 
+mode: Mode | null, 
 /**
  * Ticked prerequisite ids.
  */
@@ -307,9 +305,11 @@ checked: Array<string>, connect: ConnectForm, setup: SetupInput,
  * The setup started on the Create screen.
  */
 setupName: string | null, };
+export type StepEvent = { setupName: string, step: StepId, kind: StepEventKind, resourceId: string | null, adopted: boolean, error: CommandError | null, };
+export type StepEventKind = "started" | "done" | "failed" | "rolled_back" | "kept";
 
 /** Every error code the back end can return; the UI has words for each. */
-export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "warming_up", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing", "wrong_client_secret", "unknown_client_id", "scope_rejected", "scope_missing", "org_mismatch", "no_platform_access", "session_expired", "keychain_unavailable", "keychain_failed", "secret_missing", "connection_not_found", "org_not_chosen", "org_not_available", "wrong_connection_kind", "store_failed", "store_corrupt", "project_file_unreadable", "state_mismatch", "cancelled", "timed_out", "access_denied", "authorization_failed", "redirect_invalid", "loopback_unavailable", "browser_unavailable", "no_sign_in_pending"];
+export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "warming_up", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "step_failed", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing", "platform", "project_file_unreadable", "wrong_client_secret", "unknown_client_id", "scope_rejected", "scope_missing", "org_mismatch", "no_platform_access", "session_expired", "keychain_unavailable", "keychain_failed", "secret_missing", "connection_not_found", "org_not_chosen", "org_not_available", "wrong_connection_kind", "store_failed", "store_corrupt", "state_mismatch", "cancelled", "timed_out", "access_denied", "authorization_failed", "redirect_invalid", "loopback_unavailable", "browser_unavailable", "no_sign_in_pending"];
 
 /** Typed wrappers over `invoke`; a rejected promise carries a CommandError. */
 export const commands = {
@@ -334,31 +334,35 @@ export const commands = {
   existingDatasets: (schemaId: string): Promise<Array<ExistingView>> => invoke<Array<ExistingView>>("existing_datasets", { schemaId }),
   planSetup: (input: SetupInput): Promise<PlanView> => invoke<PlanView>("plan_setup", { input }),
   copyPlanScript: (input: SetupInput): Promise<null> => invoke<null>("copy_plan_script", { input }),
-  runSetup: (input: SetupInput, onProgress: Channel<StepEvent>): Promise<SetupView> => invoke<SetupView>("run_setup", { input, onProgress }),
-  resumeSetup: (name: string, onProgress: Channel<StepEvent>): Promise<SetupView> => invoke<SetupView>("resume_setup", { name, onProgress }),
-  retryStep: (name: string, step: string, onProgress: Channel<StepEvent>): Promise<SetupView> => invoke<SetupView>("retry_step", { name, step, onProgress }),
-  rollbackSetup: (name: string, onProgress: Channel<StepEvent>): Promise<RollbackView> => invoke<RollbackView>("rollback_setup", { name, onProgress }),
+  runSetup: (input: SetupInput, onProgress: ProgressChannel): Promise<SetupView> => invoke<SetupView>("run_setup", { input, onProgress }),
+  resumeSetup: (name: string, onProgress: ProgressChannel): Promise<SetupView> => invoke<SetupView>("resume_setup", { name, onProgress }),
+  retryStep: (name: string, step: StepId, onProgress: ProgressChannel): Promise<SetupView> => invoke<SetupView>("retry_step", { name, step, onProgress }),
+  rollbackSetup: (name: string, onProgress: ProgressChannel): Promise<RollbackView> => invoke<RollbackView>("rollback_setup", { name, onProgress }),
   setupState: (name: string): Promise<SetupView> => invoke<SetupView>("setup_state", { name }),
   revealWebhookUrl: (name: string): Promise<string> => invoke<string>("reveal_webhook_url", { name }),
   copyWebhookUrl: (name: string): Promise<null> => invoke<null>("copy_webhook_url", { name }),
   openLink: (link: Link): Promise<null> => invoke<null>("open_link", { link }),
   chatlioInstructions: (): Promise<ChatlioInstructionsView> => invoke<ChatlioInstructionsView>("chatlio_instructions"),
-  sendTestEvent: (name: string, kind: string): Promise<TestEventView> => invoke<TestEventView>("send_test_event", { name, kind }),
+  sendTestEvent: (name: string, kind: EventKind): Promise<TestEventView> => invoke<TestEventView>("send_test_event", { name, kind }),
   testEventResults: (name: string): Promise<Array<TestEventView>> => invoke<Array<TestEventView>>("test_event_results", { name }),
   dataflowTiming: (name: string): Promise<DataflowTimingView> => invoke<DataflowTimingView>("dataflow_timing", { name }),
+  receivedRecords: (name: string): Promise<ReceivedView> => invoke<ReceivedView>("received_records", { name }),
   dashboard: (): Promise<DashboardView> => invoke<DashboardView>("dashboard"),
   cachedDashboard: (practice: boolean): Promise<DashboardView | null> => invoke<DashboardView | null>("cached_dashboard", { practice }),
   setFlowEnabled: (flowId: string, enabled: boolean): Promise<null> => invoke<null>("set_flow_enabled", { flowId, enabled }),
-  deleteDataflow: (flowId: string, onProgress: Channel<StepEvent>): Promise<DeletedView> => invoke<DeletedView>("delete_dataflow", { flowId, onProgress }),
+  deleteDataflow: (flowId: string, onProgress: ProgressChannel): Promise<DeletedView> => invoke<DeletedView>("delete_dataflow", { flowId, onProgress }),
+  sendFlowTestEvent: (flowId: string, kind: EventKind): Promise<TestEventView> => invoke<TestEventView>("send_flow_test_event", { flowId, kind }),
   copyFlowWebhookUrl: (flowId: string): Promise<null> => invoke<null>("copy_flow_webhook_url", { flowId }),
   setupHealth: (name: string): Promise<Array<ResourceHealthView>> => invoke<Array<ResourceHealthView>>("setup_health", { name }),
-  repairDrift: (name: string, step: string): Promise<null> => invoke<null>("repair_drift", { name, step }),
-  sendFlowTestEvent: (flowId: string, kind: string): Promise<TestEventView> => invoke<TestEventView>("send_flow_test_event", { flowId, kind }),
-  receivedRecords: (name: string): Promise<ReceivedView> => invoke<ReceivedView>("received_records", { name }),
+  repairDrift: (name: string, step: StepId): Promise<null> => invoke<null>("repair_drift", { name, step }),
   loadWizard: (): Promise<WizardState | null> => invoke<WizardState | null>("load_wizard"),
   saveWizard: (wizard: WizardState): Promise<null> => invoke<null>("save_wizard", { wizard }),
 };
 
 /** The wizard's screens, in order (also the `screen-<name>` test ids). */
-export const SCREENS = ["welcome", "prerequisites", "connect", "dataflow", "review", "create", "chatlio", "verify", "dashboard"] as const;
+export const SCREENS: readonly Screen[] = ["welcome", "prerequisites", "connect", "dataflow", "review", "create", "chatlio", "verify", "dashboard"];
+/** A setup's steps, in the order a run takes them (also `step-<name>` test ids). */
+export const STEPS: readonly StepId[] = ["tenant_id", "field_group", "schema", "identity_descriptor", "profile_schema", "dataset", "source_connection", "target_connection", "mapping_set", "dataflow", "read_back"];
+/** Chatlio's five webhook events, in the order the UI lists them. */
+export const EVENT_KINDS: readonly EventKind[] = ["new_conversation", "unanswered_visitor", "visitor_feedback", "offline_message", "chat_transcript"];
 export { Channel };

@@ -1,13 +1,17 @@
 // The only module that talks to Tauri. Screens import from here, never from
 // "@tauri-apps/*", so tests can mock one seam and a future shell can replace it.
-import type { CommandError, ErrorCode } from "./bindings";
-import { ERROR_CODES } from "./bindings";
+import type { CommandError, ErrorCode, StepId } from "./bindings";
+import { ERROR_CODES, STEPS } from "./bindings";
 
-export { Channel, commands, ERROR_CODES, SCREENS } from "./bindings";
+export { Channel, commands, ERROR_CODES, EVENT_KINDS, SCREENS, STEPS } from "./bindings";
 export type * from "./bindings";
 
 function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === "string" && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+function isStepId(value: unknown): value is StepId {
+  return typeof value === "string" && (STEPS as readonly string[]).includes(value);
 }
 
 /** Turns whatever a rejected command gave us into a CommandError. */
@@ -28,7 +32,7 @@ export function toCommandError(error: unknown): CommandError {
         code: candidate.code,
         message: typeof candidate.message === "string" ? candidate.message : "",
         hint: typeof candidate.hint === "string" ? candidate.hint : null,
-        step: typeof candidate.step === "string" ? candidate.step : null,
+        step: isStepId(candidate.step) ? candidate.step : null,
         permission: typeof candidate.permission === "string" ? candidate.permission : null,
         resumable: candidate.resumable === true,
         requestId: typeof candidate.requestId === "string" ? candidate.requestId : null,

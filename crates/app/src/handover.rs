@@ -2,14 +2,12 @@
 //! webhooks, test events, links out.
 
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, State};
-use tauri_plugin_clipboard_manager::ClipboardExt;
-use tauri_plugin_opener::OpenerExt;
 use ts_rs::TS;
 
-use crate::commands::dashboard::{write_json_atomically, FlowErrorView};
-use crate::commands::setup::recorded_setup;
-use crate::error::{code_name, CommandError, CommandResult, ErrorCode};
+use crate::dashboard::{write_json, FlowErrorView};
+use crate::desktop::Desktop;
+use crate::error::{AppErrorCode, CommandError, CommandResult};
+use crate::setup::recorded_setup;
 use crate::state::Shared;
 
 /// The webhook URL of a finished setup. It is a credential of sorts (anyone
@@ -19,30 +17,27 @@ async fn webhook_url(state: &Shared, name: &str) -> CommandResult<platform::Webh
     let session = state.session().await?;
     let (_, _, outcome) = recorded_setup(state, &session, name).await?;
     outcome.webhook_url.ok_or_else(|| {
-        CommandError::new(ErrorCode::NoWebhook, "the setup has no webhook URL yet")
+        CommandError::new(AppErrorCode::NoWebhook, "the setup has no webhook URL yet")
             .with_hint("Finish the setup first.")
     })
 }
 
-#[tauri::command]
-pub async fn reveal_webhook_url(state: State<'_, Shared>, name: String) -> CommandResult<String> {
-    Ok(webhook_url(&state, &name).await?.as_str().to_owned())
+/// The webhook URL, shown because the user asked to see it.
+pub async fn reveal_webhook_url(state: &Shared, name: String) -> CommandResult<String> {
+    Ok(webhook_url(state, &name).await?.as_str().to_owned())
 }
 
 /// Copies the webhook URL to the clipboard without it passing through the UI.
-#[tauri::command]
 pub async fn copy_webhook_url(
-    app: AppHandle,
-    state: State<'_, Shared>,
+    state: &Shared,
+    desktop: &dyn Desktop,
     name: String,
 ) -> CommandResult<()> {
-    let url = webhook_url(&state, &name).await?;
-    app.clipboard()
-        .write_text(url.as_str().to_owned())
-        .map_err(|error| {
-            CommandError::new(ErrorCode::ClipboardFailed, error.to_string())
-                .with_hint("Reveal the URL and copy it by hand.")
-        })
+    let url = webhook_url(state, &name).await?;
+    desktop.copy_to_clipboard(url.as_str()).map_err(|error| {
+        CommandError::new(AppErrorCode::ClipboardFailed, error)
+            .with_hint("Reveal the URL and copy it by hand.")
+    })
 }
 
 /// Pages the app links to. The UI names one; it can never open an arbitrary
@@ -99,14 +94,11 @@ impl Link {
 }
 
 /// Opens one of the known pages in the system browser.
-#[tauri::command]
-pub async fn open_link(app: AppHandle, link: Link) -> CommandResult<()> {
-    app.opener()
-        .open_url(link.url(), None::<&str>)
-        .map_err(|error| {
-            CommandError::new(ErrorCode::OpenFailed, error.to_string())
-                .with_hint(format!("Open {} in your browser.", link.url()))
-        })
+pub async fn open_link(desktop: &dyn Desktop, link: Link) -> CommandResult<()> {
+    desktop.open_in_browser(link.url()).map_err(|error| {
+        CommandError::new(AppErrorCode::OpenFailed, error)
+            .with_hint(format!("Open {} in your browser.", link.url()))
+    })
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -114,15 +106,14 @@ pub async fn open_link(app: AppHandle, link: Link) -> CommandResult<()> {
 pub struct StatementView {
     /// Key in the UI's `chatlio` catalog.
     pub code: String,
-    /// `documented`, `inferred`, `unknown` or `app`.
-    pub certainty: String,
+    pub certainty: chatlio::instructions::Certainty,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct EventInstructionsView {
-    /// `new_conversation`, `unanswered_visitor`, ...: also the `event-<kind>` test id.
-    pub kind: String,
+    /// Also the `event-<kind>` test id.
+    pub kind: chatlio::EventKind,
     pub title: String,
     pub location: Vec<StatementView>,
     pub trigger: Vec<StatementView>,
@@ -141,7 +132,7 @@ fn statements(list: &[chatlio::instructions::Statement]) -> Vec<StatementView> {
     list.iter()
         .map(|statement| StatementView {
             code: statement.code.to_owned(),
-            certainty: statement.certainty.code().to_owned(),
+            certainty: statement.certainty,
         })
         .collect()
 }
@@ -152,12 +143,12 @@ pub fn instructions() -> ChatlioInstructionsView {
         general: statements(chatlio::instructions::GENERAL),
         mode: StatementView {
             code: mode.code.to_owned(),
-            certainty: mode.certainty.code().to_owned(),
+            certainty: mode.certainty,
         },
         events: chatlio::instructions::EVENTS
             .iter()
             .map(|event| EventInstructionsView {
-                kind: event.kind.code().to_owned(),
+                kind: event.kind,
                 title: event.title.to_owned(),
                 location: statements(event.location),
                 trigger: statements(event.trigger),
@@ -168,7 +159,6 @@ pub fn instructions() -> ChatlioInstructionsView {
 }
 
 /// Where each of Chatlio's five webhooks goes and what triggers it.
-#[tauri::command]
 pub async fn chatlio_instructions() -> CommandResult<ChatlioInstructionsView> {
     Ok(instructions())
 }
@@ -176,10 +166,9 @@ pub async fn chatlio_instructions() -> CommandResult<ChatlioInstructionsView> {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct TestEventView {
-    pub kind: String,
-    /// `waiting` (accepted by Adobe, the hourly run has not counted it yet),
-    /// `ingested` or `failed`.
-    pub state: String,
+    pub kind: chatlio::EventKind,
+    /// `waiting`: accepted by Adobe, the hourly run has not counted it yet.
+    pub state: setup::test_event::TestEventState,
     /// Still waiting after the expected time: worth a look, not a failure.
     pub overdue: bool,
     pub sent_at: String,
@@ -198,8 +187,8 @@ struct StoredTestEvent {
 
 fn test_event_view(outcome: &setup::test_event::TestEventOutcome) -> TestEventView {
     TestEventView {
-        kind: outcome.receipt.kind.code().to_owned(),
-        state: code_name(&outcome.state),
+        kind: outcome.receipt.kind,
+        state: outcome.state,
         overdue: outcome.overdue,
         sent_at: outcome.receipt.sent_at.to_rfc3339(),
         expected_by: outcome.receipt.expected_by.to_rfc3339(),
@@ -209,9 +198,8 @@ fn test_event_view(outcome: &setup::test_event::TestEventOutcome) -> TestEventVi
 
 fn test_events_path(state: &Shared, practice: bool) -> std::path::PathBuf {
     state
-        .data_dir()
-        .join(if practice { "practice" } else { "." })
-        .join("test-events.json")
+        .layout()
+        .test_events(storage::Mode::from_practice(practice))
 }
 
 /// The test events sent from this app, newest last. An unreadable file is
@@ -231,7 +219,7 @@ fn load_test_events(path: &std::path::Path) -> Vec<StoredTestEvent> {
 }
 
 fn save_test_events(path: &std::path::Path, events: &[StoredTestEvent]) {
-    if let Err(error) = write_json_atomically(path, &events) {
+    if let Err(error) = write_json(path, &events) {
         tracing::warn!(%error, "test event list not saved");
     }
 }
@@ -254,7 +242,8 @@ pub async fn refresh_test_events(
         load_test_events(&path)
             .into_iter()
             .filter(|event| {
-                event.view.state == "waiting" && flow_ids.contains(&event.receipt.flow_id)
+                event.view.state == setup::test_event::TestEventState::Waiting
+                    && flow_ids.contains(&event.receipt.flow_id)
             })
             .map(|event| event.receipt)
             .collect()
@@ -323,27 +312,22 @@ async fn setup_dataflow(
 ) -> CommandResult<(crate::state::Session, platform::Client, String)> {
     let session = state.session().await?;
     let (sandbox, _, outcome) = recorded_setup(state, &session, name).await?;
-    let flow_id = outcome
-        .flow_id
-        .ok_or_else(|| CommandError::new(ErrorCode::NoWebhook, "the setup has no dataflow yet"))?;
+    let flow_id = outcome.flow_id.ok_or_else(|| {
+        CommandError::new(AppErrorCode::NoWebhook, "the setup has no dataflow yet")
+    })?;
     let client = session.client(&sandbox).await?;
     Ok((session, client, flow_id))
 }
 
 /// When the setup's dataflow accepts data, and the run window length.
-#[tauri::command]
-pub async fn dataflow_timing(
-    state: State<'_, Shared>,
-    name: String,
-) -> CommandResult<DataflowTimingView> {
-    let (session, client, flow_id) = setup_dataflow(&state, &name).await?;
+pub async fn dataflow_timing(state: &Shared, name: String) -> CommandResult<DataflowTimingView> {
+    let (session, client, flow_id) = setup_dataflow(state, &name).await?;
     let timing = session.timing();
     let flow = client
         .flow_service()
         .get_flow(&platform::models::FlowId::new(flow_id))
         .await
         .map_err(|error| CommandError::from_platform(&error))?;
-    session.keep_tokens().await;
     let accepts_data_from = setup::timing::from_millis(flow.created_at)
         .map(|created_at| timing.accepts_data_from(created_at));
     Ok(DataflowTimingView {
@@ -359,14 +343,13 @@ pub async fn dataflow_timing(
 /// Sends a generated Chatlio event of `kind` to the setup's webhook URL.
 /// Returns once Adobe accepted it (`waiting`); the result is read later with
 /// `test_event_results` or on the dashboard, so the screen can be left.
-#[tauri::command]
 pub async fn send_test_event(
-    state: State<'_, Shared>,
+    state: &Shared,
     name: String,
-    kind: String,
+    kind: chatlio::EventKind,
 ) -> CommandResult<TestEventView> {
-    let (session, client, flow_id) = setup_dataflow(&state, &name).await?;
-    send_and_record(&state, &session, &client, &flow_id, &kind).await
+    let (session, client, flow_id) = setup_dataflow(state, &name).await?;
+    send_and_record(state, &session, &client, &flow_id, kind).await
 }
 
 /// Sends a test event of `kind` (a stable kind code) to `flow_id` and keeps
@@ -377,21 +360,14 @@ pub async fn send_and_record(
     session: &crate::state::Session,
     client: &platform::Client,
     flow_id: &str,
-    kind: &str,
+    kind: chatlio::EventKind,
 ) -> CommandResult<TestEventView> {
-    let kind: chatlio::EventKind = kind.parse().map_err(|_| {
-        CommandError::new(
-            ErrorCode::InvalidInput,
-            format!("unknown event kind {kind:?}"),
-        )
-    })?;
-    let receipt = setup::test_event::send_test_event(client, flow_id, kind, &session.timing())
-        .await
-        .map_err(test_event_error)?;
-    session.keep_tokens().await;
+    let receipt =
+        setup::test_event::send_test_event(client, flow_id, kind, &session.timing()).await;
+    let receipt = receipt.map_err(test_event_error)?;
     let view = TestEventView {
-        kind: kind.code().to_owned(),
-        state: "waiting".to_owned(),
+        kind,
+        state: setup::test_event::TestEventState::Waiting,
         overdue: false,
         sent_at: receipt.sent_at.to_rfc3339(),
         expected_by: receipt.expected_by.to_rfc3339(),
@@ -413,10 +389,10 @@ pub async fn send_and_record(
 fn test_event_error(error: setup::test_event::TestEventError) -> CommandError {
     match error {
         setup::test_event::TestEventError::NoInlet => {
-            CommandError::new(ErrorCode::NoWebhook, "the dataflow has no inlet URL yet")
+            CommandError::new(AppErrorCode::NoWebhook, "the dataflow has no inlet URL yet")
         }
         setup::test_event::TestEventError::WarmingUp { accepts_from } => CommandError::new(
-            ErrorCode::WarmingUp,
+            AppErrorCode::WarmingUp,
             format!(
                 "the dataflow accepts data from {}",
                 accepts_from.to_rfc3339()
@@ -427,22 +403,17 @@ fn test_event_error(error: setup::test_event::TestEventError) -> CommandError {
 }
 
 /// The setup's test events: waiting ones are checked with Adobe first.
-#[tauri::command]
-pub async fn test_event_results(
-    state: State<'_, Shared>,
-    name: String,
-) -> CommandResult<Vec<TestEventView>> {
+pub async fn test_event_results(state: &Shared, name: String) -> CommandResult<Vec<TestEventView>> {
     let session = state.session().await?;
-    let (sandbox, _, outcome) = recorded_setup(&state, &session, &name).await?;
+    let (sandbox, _, outcome) = recorded_setup(state, &session, &name).await?;
     let Some(flow_id) = outcome.flow_id else {
         return Ok(Vec::new());
     };
     let client = session.client(&sandbox).await?;
-    let views = refresh_test_events(&state, &session, &client, std::slice::from_ref(&flow_id))
+    let views = refresh_test_events(state, &session, &client, std::slice::from_ref(&flow_id))
         .await
         .remove(&flow_id)
         .unwrap_or_default();
-    session.keep_tokens().await;
     Ok(views)
 }
 
@@ -460,16 +431,11 @@ pub struct ReceivedView {
 
 /// How many records the setup's dataflow has received: the Verify screen
 /// polls it to see Chatlio's first real event arrive.
-#[tauri::command]
-pub async fn received_records(
-    state: State<'_, Shared>,
-    name: String,
-) -> CommandResult<ReceivedView> {
-    let (session, client, flow_id) = setup_dataflow(&state, &name).await?;
+pub async fn received_records(state: &Shared, name: String) -> CommandResult<ReceivedView> {
+    let (session, client, flow_id) = setup_dataflow(state, &name).await?;
     let status = setup::status::flow_status(&client, &flow_id, &session.timing())
         .await
         .map_err(|error| CommandError::from_platform(&error))?;
-    session.keep_tokens().await;
     Ok(ReceivedView {
         received: status.last7d.received,
         ingested: status.last7d.ingested,
@@ -493,7 +459,7 @@ mod tests {
     #[test]
     fn instructions_cover_the_five_events() {
         let view = instructions();
-        let kinds: Vec<&str> = view.events.iter().map(|e| e.kind.as_str()).collect();
+        let kinds: Vec<&str> = view.events.iter().map(|e| e.kind.code()).collect();
         assert_eq!(
             kinds,
             [

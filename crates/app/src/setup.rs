@@ -1,20 +1,21 @@
 //! Dataflow, Review and Create screens: validate, plan, run, resume, retry,
-//! roll back. All work is the `setup` crate's; progress reaches the UI over
-//! a channel the screen passes in.
+//! roll back. All work is the `setup` crate's; progress reaches the UI
+//! through a [`Progress`] callback (the shell forwards it to a channel).
 
 use std::sync::Arc;
 
 use serde::Serialize;
 use setup::{Engine, JournalStore, ProgressEvent, ProgressKind, SetupInput, StepId};
-use tauri::ipc::Channel;
-use tauri::State;
 use ts_rs::TS;
 
-use crate::error::{code_name, CommandError, CommandResult, ErrorCode, FieldProblem};
+use crate::desktop::Desktop;
+use crate::error::{AppErrorCode, CommandError, CommandResult, ErrorCode, FieldProblem};
 use crate::state::{Session, Shared};
 
+/// Where a long command reports each step as it happens.
+pub type Progress = Arc<dyn Fn(StepEvent) + Send + Sync>;
+
 /// Field problems as the user types; no network.
-#[tauri::command]
 pub async fn validate_setup(input: SetupInput) -> CommandResult<Vec<FieldProblem>> {
     Ok(match input.validate() {
         Ok(_) => Vec::new(),
@@ -27,18 +28,17 @@ pub async fn validate_setup(input: SetupInput) -> CommandResult<Vec<FieldProblem
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PlannedResourceView {
-    pub step: String,
+    pub step: StepId,
     /// `field_group`, `schema`, `dataset`, ...
     pub kind: String,
     pub name: String,
-    /// `create`, `create_or_reuse` or `use_existing`.
-    pub action: String,
+    pub action: setup::plan::ResourceAction,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PlannedCallView {
-    pub step: Option<String>,
+    pub step: Option<StepId>,
     pub method: String,
     pub path: String,
     /// Pretty-printed JSON; never holds a secret.
@@ -63,7 +63,6 @@ fn validated(input: &SetupInput) -> CommandResult<setup::SetupRequest> {
 }
 
 /// The review screen's plan.
-#[tauri::command]
 pub async fn plan_setup(input: SetupInput) -> CommandResult<PlanView> {
     let request = validated(&input)?;
     let plan = setup::plan::Plan::new(&request).map_err(CommandError::internal)?;
@@ -72,30 +71,33 @@ pub async fn plan_setup(input: SetupInput) -> CommandResult<PlanView> {
         name: request.name.clone(),
         sandbox: request.sandbox.clone(),
         resources: plan
-            .resources
+            .resources()
             .iter()
             .map(|resource| PlannedResourceView {
-                step: resource.step.as_str().to_owned(),
+                step: resource.step,
                 kind: resource.kind.to_owned(),
                 name: resource.name.clone(),
-                action: code_name(&resource.action),
+                action: resource.action,
             })
             .collect(),
         calls: plan
-            .calls
+            .calls()
             .iter()
-            .map(|call| PlannedCallView {
-                step: call.step.map(|step| step.as_str().to_owned()),
-                method: call.method.to_owned(),
-                path: call.path.clone(),
-                body: call
-                    .body
-                    .as_ref()
-                    .and_then(|body| serde_json::to_string_pretty(body).ok()),
+            .map(|call| {
+                Ok(PlannedCallView {
+                    step: call.step,
+                    method: call.method.to_owned(),
+                    path: call.path.clone(),
+                    body: call.body.as_ref().map(pretty_json).transpose()?,
+                })
             })
-            .collect(),
+            .collect::<CommandResult<_>>()?,
         curl,
     })
+}
+
+fn pretty_json(value: &serde_json::Value) -> CommandResult<String> {
+    serde_json::to_string_pretty(value).map_err(CommandError::internal)
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -106,19 +108,9 @@ pub struct ExistingView {
     pub name: String,
 }
 
-async fn sandbox_client(state: &Shared) -> CommandResult<platform::Client> {
-    let session = state.session().await?;
-    let sandbox = session
-        .sandbox
-        .clone()
-        .ok_or_else(|| CommandError::new(ErrorCode::NoSandbox, "no sandbox chosen"))?;
-    session.client(&sandbox).await
-}
-
 /// Schemas of the sandbox a Chatlio dataflow can write to.
-#[tauri::command]
-pub async fn existing_schemas(state: State<'_, Shared>) -> CommandResult<Vec<ExistingView>> {
-    let client = sandbox_client(&state).await?;
+pub async fn existing_schemas(state: &Shared) -> CommandResult<Vec<ExistingView>> {
+    let (_, client) = state.sandbox_client().await?;
     Ok(setup::existing::compatible_schemas(&client)
         .await
         .map_err(|error| CommandError::from_platform(&error))?
@@ -131,12 +123,11 @@ pub async fn existing_schemas(state: State<'_, Shared>) -> CommandResult<Vec<Exi
 }
 
 /// Datasets of `schema_id`.
-#[tauri::command]
 pub async fn existing_datasets(
-    state: State<'_, Shared>,
+    state: &Shared,
     schema_id: String,
 ) -> CommandResult<Vec<ExistingView>> {
-    let client = sandbox_client(&state).await?;
+    let (_, client) = state.sandbox_client().await?;
     Ok(setup::existing::datasets_for_schema(&client, &schema_id)
         .await
         .map_err(|error| CommandError::from_platform(&error))?
@@ -150,12 +141,10 @@ pub async fn existing_datasets(
 
 /// Copies the plan as a runnable curl script (it holds no secret: the script
 /// reads the token from the environment).
-#[tauri::command]
-pub async fn copy_plan_script(app: tauri::AppHandle, input: SetupInput) -> CommandResult<()> {
-    use tauri_plugin_clipboard_manager::ClipboardExt;
+pub async fn copy_plan_script(desktop: &dyn Desktop, input: SetupInput) -> CommandResult<()> {
     let plan = plan_setup(input).await?;
-    app.clipboard().write_text(plan.curl).map_err(|error| {
-        CommandError::new(ErrorCode::ClipboardFailed, error.to_string())
+    desktop.copy_to_clipboard(&plan.curl).map_err(|error| {
+        CommandError::new(AppErrorCode::ClipboardFailed, error)
             .with_hint("Run `chatlio-aep plan --curl` to get the script instead.")
     })
 }
@@ -165,25 +154,35 @@ pub async fn copy_plan_script(app: tauri::AppHandle, input: SetupInput) -> Comma
 #[serde(rename_all = "camelCase")]
 pub struct StepEvent {
     pub setup_name: String,
-    pub step: String,
-    /// `started`, `done`, `skipped`, `failed`, `rolled_back` or `kept`.
-    pub kind: String,
+    pub step: StepId,
+    pub kind: StepEventKind,
     pub resource_id: Option<String>,
     pub adopted: bool,
     pub error: Option<CommandError>,
 }
 
-fn step_event(event: &ProgressEvent) -> StepEvent {
+/// What happened to a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum StepEventKind {
+    Started,
+    Done,
+    Failed,
+    RolledBack,
+    Kept,
+}
+
+pub fn step_event(event: &ProgressEvent) -> StepEvent {
     let mut out = StepEvent {
         setup_name: event.setup_name.clone(),
-        step: event.step.as_str().to_owned(),
-        kind: String::new(),
+        step: event.step,
+        kind: StepEventKind::Started,
         resource_id: None,
         adopted: false,
         error: None,
     };
     out.kind = match &event.kind {
-        ProgressKind::Started => "started",
+        ProgressKind::Started => StepEventKind::Started,
         ProgressKind::Done {
             resource_id,
             adopted,
@@ -191,29 +190,26 @@ fn step_event(event: &ProgressEvent) -> StepEvent {
         } => {
             out.resource_id = resource_id.clone();
             out.adopted = *adopted;
-            "done"
+            StepEventKind::Done
         }
-        ProgressKind::Skipped => "skipped",
         ProgressKind::Failed { error } => {
             out.error = Some(CommandError::from_view(error));
-            "failed"
+            StepEventKind::Failed
         }
         ProgressKind::RolledBack { resource_id } => {
             out.resource_id = Some(resource_id.clone());
-            "rolled_back"
+            StepEventKind::RolledBack
         }
-        ProgressKind::Kept { .. } => "kept",
-    }
-    .to_owned();
+        ProgressKind::Kept { .. } => StepEventKind::Kept,
+    };
     out
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct StepView {
-    pub step: String,
-    /// `pending`, `running`, `done`, `failed` or `rolled_back`.
-    pub state: String,
+    pub step: StepId,
+    pub state: setup::journal::StepState,
     pub resource_id: Option<String>,
     pub pre_existing: bool,
     pub attempts: u32,
@@ -251,8 +247,8 @@ fn setup_view(outcome: &setup::SetupOutcome, practice: bool, sandbox: &str) -> S
             .steps
             .iter()
             .map(|record| StepView {
-                step: record.step.as_str().to_owned(),
-                state: code_name(&record.state),
+                step: record.step,
+                state: record.state,
                 resource_id: record.shown_resource_id().map(str::to_owned),
                 pre_existing: record.pre_existing,
                 attempts: record.attempts,
@@ -267,36 +263,30 @@ pub async fn engine_for(
     state: &Shared,
     session: &Session,
     sandbox: &str,
-    progress: Option<Channel<StepEvent>>,
+    progress: Option<Progress>,
 ) -> CommandResult<Engine> {
     let client = session.client(sandbox).await?;
     let store = JournalStore::new(state.journal_dir(session.practice));
     let mut engine = Engine::new(client, store);
-    if let Some(channel) = progress {
+    if let Some(progress) = progress {
         engine = engine.with_progress(Arc::new(move |event: &ProgressEvent| {
-            // A closed window stops listening; the run itself goes on and the
-            // journal records it.
-            if let Err(error) = channel.send(step_event(event)) {
-                tracing::debug!(%error, "progress channel closed");
-            }
+            progress(step_event(event));
         }));
     }
     Ok(engine)
 }
 
 /// Creates everything for `input`, reporting each step on `on_progress`.
-#[tauri::command]
 pub async fn run_setup(
-    state: State<'_, Shared>,
+    state: &Shared,
     input: SetupInput,
-    on_progress: Channel<StepEvent>,
+    progress: Option<Progress>,
 ) -> CommandResult<SetupView> {
     let request = validated(&input)?;
     let session = state.session().await?;
     let _busy = state.claim(&request.name)?;
-    let engine = engine_for(&state, &session, &request.sandbox, Some(on_progress)).await?;
+    let engine = engine_for(state, &session, &request.sandbox, progress).await?;
     let outcome = engine.apply(&request).await;
-    session.keep_tokens().await;
     let outcome = outcome.map_err(|error| CommandError::from_setup(&error))?;
     Ok(setup_view(&outcome, session.practice, &request.sandbox))
 }
@@ -307,10 +297,13 @@ pub fn journal_sandbox(state: &Shared, session: &Session, name: &str) -> Command
     match store.load(name) {
         Ok(Some(journal)) => Ok(journal.sandbox),
         Ok(None) => Err(CommandError::new(
-            ErrorCode::UnknownSetup,
+            ErrorCode::Setup(setup::SetupErrorCode::UnknownSetup),
             format!("no setup named {name:?}"),
         )),
-        Err(error) => Err(CommandError::new(ErrorCode::Journal, error.to_string())),
+        Err(error) => Err(CommandError::new(
+            ErrorCode::Setup(setup::SetupErrorCode::Journal),
+            error.to_string(),
+        )),
     }
 }
 
@@ -330,42 +323,31 @@ pub async fn recorded_setup(
 }
 
 /// Finishes an interrupted setup.
-#[tauri::command]
 pub async fn resume_setup(
-    state: State<'_, Shared>,
+    state: &Shared,
     name: String,
-    on_progress: Channel<StepEvent>,
+    progress: Option<Progress>,
 ) -> CommandResult<SetupView> {
     let session = state.session().await?;
-    let sandbox = journal_sandbox(&state, &session, &name)?;
+    let sandbox = journal_sandbox(state, &session, &name)?;
     let _busy = state.claim(&name)?;
-    let engine = engine_for(&state, &session, &sandbox, Some(on_progress)).await?;
+    let engine = engine_for(state, &session, &sandbox, progress).await?;
     let outcome = engine.resume(&name).await;
-    session.keep_tokens().await;
     let outcome = outcome.map_err(|error| CommandError::from_setup(&error))?;
     Ok(setup_view(&outcome, session.practice, &sandbox))
 }
 
-fn parse_step(step: &str) -> CommandResult<StepId> {
-    StepId::ALL
-        .into_iter()
-        .find(|candidate| candidate.as_str() == step)
-        .ok_or_else(|| CommandError::new(ErrorCode::InvalidInput, format!("unknown step {step:?}")))
-}
-
 /// Runs one failed step again, then whatever depends on it.
-#[tauri::command]
 pub async fn retry_step(
-    state: State<'_, Shared>,
+    state: &Shared,
     name: String,
-    step: String,
-    on_progress: Channel<StepEvent>,
+    step: StepId,
+    progress: Option<Progress>,
 ) -> CommandResult<SetupView> {
-    let step = parse_step(&step)?;
     let session = state.session().await?;
-    let sandbox = journal_sandbox(&state, &session, &name)?;
+    let sandbox = journal_sandbox(state, &session, &name)?;
     let _busy = state.claim(&name)?;
-    let engine = engine_for(&state, &session, &sandbox, Some(on_progress.clone())).await?;
+    let engine = engine_for(state, &session, &sandbox, progress.clone()).await?;
     engine
         .retry_step(&name, step)
         .await
@@ -383,47 +365,41 @@ pub async fn retry_step(
 pub struct RollbackView {
     pub name: String,
     /// Step and resource id of every deleted resource.
-    pub deleted: Vec<(String, String)>,
-    /// Step and reason (`pre_existing`, `not_deletable`, `in_use`) of what stayed.
-    pub kept: Vec<(String, String)>,
+    pub deleted: Vec<(StepId, String)>,
+    /// Step and reason of what stayed.
+    pub kept: Vec<(StepId, setup::KeptReason)>,
 }
 
 /// Deletes what this setup created, newest first, and forgets the setup.
-#[tauri::command]
 pub async fn rollback_setup(
-    state: State<'_, Shared>,
+    state: &Shared,
     name: String,
-    on_progress: Channel<StepEvent>,
+    progress: Option<Progress>,
 ) -> CommandResult<RollbackView> {
     let session = state.session().await?;
-    let sandbox = journal_sandbox(&state, &session, &name)?;
+    let sandbox = journal_sandbox(state, &session, &name)?;
     let _busy = state.claim(&name)?;
-    let engine = engine_for(&state, &session, &sandbox, Some(on_progress)).await?;
+    let engine = engine_for(state, &session, &sandbox, progress).await?;
     let outcome = engine
         .rollback(&name)
         .await
         .map_err(|error| CommandError::from_setup(&error))?;
     Ok(RollbackView {
         name: outcome.setup_name,
-        deleted: outcome
-            .deleted
-            .into_iter()
-            .map(|(step, id)| (step.as_str().to_owned(), id))
-            .collect(),
+        deleted: outcome.deleted,
         kept: outcome
             .kept
             .into_iter()
-            .map(|kept| (kept.step.as_str().to_owned(), code_name(&kept.reason)))
+            .map(|kept| (kept.step, kept.reason))
             .collect(),
     })
 }
 
 /// A setup as its journal records it; no network.
-#[tauri::command]
-pub async fn setup_state(state: State<'_, Shared>, name: String) -> CommandResult<SetupView> {
+pub async fn setup_state(state: &Shared, name: String) -> CommandResult<SetupView> {
     let session = state.session().await?;
-    let sandbox = journal_sandbox(&state, &session, &name)?;
-    let engine = engine_for(&state, &session, &sandbox, None).await?;
+    let sandbox = journal_sandbox(state, &session, &name)?;
+    let engine = engine_for(state, &session, &sandbox, None).await?;
     let outcome = engine
         .status(&name)
         .map_err(|error| CommandError::from_setup(&error))?;
@@ -447,8 +423,8 @@ mod tests {
             at: chrono::Utc::now(),
         };
         let view = step_event(&event);
-        assert_eq!(view.step, "schema");
-        assert_eq!(view.kind, "done");
+        assert_eq!(view.step, StepId::Schema);
+        assert_eq!(view.kind, StepEventKind::Done);
         assert!(view.adopted);
     }
 
@@ -479,15 +455,6 @@ mod tests {
         let view = serde_json::to_string(&setup_view(&outcome, false, "prod")).unwrap();
         assert!(!view.contains("abc123"), "{view}");
         assert!(view.contains("schema-id"), "other ids still shown: {view}");
-    }
-
-    #[test]
-    fn unknown_steps_are_refused() {
-        assert_eq!(parse_step("dataflow").unwrap(), StepId::Dataflow);
-        assert_eq!(
-            parse_step("everything").unwrap_err().code,
-            ErrorCode::InvalidInput
-        );
     }
 
     #[tokio::test]

@@ -3,10 +3,10 @@
 
 use platform::{Secret, Url};
 use serde::{Deserialize, Serialize};
-use tauri::State;
 use ts_rs::TS;
 
-use crate::error::{code_name, CommandError, CommandResult, ErrorCode, FieldProblem};
+use crate::desktop::Desktop;
+use crate::error::{code_name, AppErrorCode, CommandError, CommandResult, FieldProblem};
 use crate::state::{Session, Shared};
 
 /// Values the Connect form starts with: the `CHATLIO_AEP_*` environment
@@ -43,7 +43,6 @@ pub fn defaults_from_environment() -> ConnectionDefaults {
     }
 }
 
-#[tauri::command]
 pub async fn connection_defaults() -> CommandResult<ConnectionDefaults> {
     Ok(defaults_from_environment())
 }
@@ -55,8 +54,10 @@ pub struct ConnectInput {
     pub ims_url: String,
     pub platform_url: String,
     pub client_id: String,
-    /// Empty: use `CHATLIO_AEP_CLIENT_SECRET` when it is set.
-    pub client_secret: String,
+    /// Empty: the imported project file's secret, else
+    /// `CHATLIO_AEP_CLIENT_SECRET` when it is set. Redacted in `Debug`.
+    #[ts(type = "string")]
+    pub client_secret: Secret,
     pub org_id: String,
     /// Keep the secret in memory only (when there is no keychain, or by choice).
     pub session_only: bool,
@@ -86,29 +87,9 @@ pub struct ConnectionView {
     pub sandbox: Option<String>,
 }
 
-fn sandbox_views(sandboxes: Vec<platform::models::sandbox::Sandbox>) -> Vec<SandboxView> {
-    sandboxes
-        .into_iter()
-        .filter(|sandbox| {
-            sandbox
-                .state
-                .as_deref()
-                .is_none_or(|state| state == "active")
-        })
-        .map(|sandbox| SandboxView {
-            title: sandbox
-                .title
-                .clone()
-                .unwrap_or_else(|| sandbox.name.as_str().to_owned()),
-            name: sandbox.name.as_str().to_owned(),
-            sandbox_type: sandbox.sandbox_type,
-            region: sandbox.region,
-            is_default: sandbox.is_default,
-        })
-        .collect()
-}
-
-fn summary_views(sandboxes: Vec<connect::SandboxSummary>) -> Vec<SandboxView> {
+/// The sandboxes a setup can use: only active ones (Adobe lists others
+/// while they are being created or deleted).
+fn sandbox_views(sandboxes: Vec<connect::SandboxSummary>) -> Vec<SandboxView> {
     sandboxes
         .into_iter()
         .filter(|sandbox| {
@@ -162,12 +143,11 @@ fn view_of(
 const MASK: &str = "••••••••";
 
 /// Starts the built-in simulator (once) and connects to it.
-#[tauri::command]
-pub async fn start_practice(state: State<'_, Shared>) -> CommandResult<ConnectionView> {
+pub async fn start_practice(state: &Shared) -> CommandResult<ConnectionView> {
     let (base_url, config) = {
         let mut practice = state.practice.lock().await;
         if practice.is_none() {
-            *practice = Some(start_simulator(&state).await?);
+            *practice = Some(start_simulator(state).await?);
         }
         match practice.as_ref() {
             Some(sim) => (sim.base_url(), sim.config().clone()),
@@ -188,7 +168,10 @@ pub async fn start_practice(state: State<'_, Shared>) -> CommandResult<Connectio
             .sandboxes()
             .list_available()
             .await
-            .map_err(|error| CommandError::from_platform(&error))?,
+            .map_err(|error| CommandError::from_platform(&error))?
+            .into_iter()
+            .map(connect::SandboxSummary::from)
+            .collect(),
     );
     session.sandbox = pick_sandbox(&sandboxes, Some("prod".to_owned()));
     // The practice secret is public (it is in the README); masked anyway, as
@@ -199,9 +182,10 @@ pub async fn start_practice(state: State<'_, Shared>) -> CommandResult<Connectio
 }
 
 async fn start_simulator(state: &Shared) -> CommandResult<platform_sim::RunningSim> {
-    let directory = state.practice_dir();
-    std::fs::create_dir_all(&directory).map_err(|error| {
-        CommandError::new(ErrorCode::PracticeFailed, error.to_string())
+    let state_file = state.layout().practice_simulator_state();
+    let directory = state_file.parent().unwrap_or(state.layout().root());
+    std::fs::create_dir_all(directory).map_err(|error| {
+        CommandError::new(AppErrorCode::PracticeFailed, error.to_string())
             .with_hint("Check that the app's data folder is writable.")
     })?;
     // Tests pin the port to read the simulator's state; users get any free one.
@@ -210,7 +194,7 @@ async fn start_simulator(state: &Shared) -> CommandResult<platform_sim::RunningS
         .transpose()
         .map_err(|error| {
             CommandError::new(
-                ErrorCode::PracticeFailed,
+                AppErrorCode::PracticeFailed,
                 format!("CHATLIO_AEP_PRACTICE_PORT: {error}"),
             )
         })?
@@ -221,7 +205,7 @@ async fn start_simulator(state: &Shared) -> CommandResult<platform_sim::RunningS
         port,
         // Practice runs last: dataflows made today should still be there
         // when the app is reopened tomorrow.
-        state_file: Some(directory.join("platform-sim.json")),
+        state_file: Some(state_file.clone()),
         // Adobe's rules with seconds for minutes (the app says so), so the
         // dashboard and test events show every phase without the wait.
         run_window: practice_timing.run_window,
@@ -236,7 +220,7 @@ async fn start_simulator(state: &Shared) -> CommandResult<platform_sim::RunningS
         ..platform_sim::SimConfig::default()
     };
     platform_sim::start(config).await.map_err(|error| {
-        CommandError::new(ErrorCode::PracticeFailed, error.to_string())
+        CommandError::new(AppErrorCode::PracticeFailed, error.to_string())
             .with_hint("Close other copies of the app and try again.")
     })
 }
@@ -253,13 +237,9 @@ fn field_problems(errors: Vec<connect::FieldError>) -> Vec<FieldProblem> {
 
 /// Connects with a server-to-server credential and saves the connection
 /// (its secret in the keychain, or in memory when asked).
-#[tauri::command]
-pub async fn connect(
-    state: State<'_, Shared>,
-    input: ConnectInput,
-) -> CommandResult<ConnectionView> {
+pub async fn connect(state: &Shared, input: ConnectInput) -> CommandResult<ConnectionView> {
     // An empty secret field: the project file's secret, else the environment's.
-    let typed = input.client_secret.trim().to_owned();
+    let typed = input.client_secret.expose().trim().to_owned();
     let secret = if typed.is_empty() {
         let pending = state
             .pending_project_secret
@@ -268,7 +248,7 @@ pub async fn connect(
             .clone();
         pending.or_else(|| env("CHATLIO_AEP_CLIENT_SECRET").map(Secret::new))
     } else {
-        Some(Secret::new(input.client_secret.clone()))
+        Some(Secret::new(typed))
     };
     let form = connect::ServerToServerInput {
         client_id: input.client_id.clone(),
@@ -285,7 +265,7 @@ pub async fn connect(
         .map_err(|errors| problems.extend(field_problems(errors)))
         .ok();
     let (Some(credential), Some(endpoints)) = (credential, endpoints) else {
-        let mut error = CommandError::new(ErrorCode::FieldsInvalid, "some fields were refused");
+        let mut error = CommandError::new(AppErrorCode::FieldsInvalid, "some fields were refused");
         error.fields = problems;
         return Err(error);
     };
@@ -300,7 +280,7 @@ pub async fn connect(
         .await
         .map_err(|error| CommandError::from_connect(&error))?;
     let mut session = Session::saved(state.connector.clone(), &connected.connection);
-    let sandboxes = summary_views(connected.sandboxes);
+    let sandboxes = sandbox_views(connected.sandboxes);
     session.sandbox = pick_sandbox(
         &sandboxes,
         connected
@@ -326,8 +306,7 @@ fn remember_sandbox(session: &Session) -> CommandResult<()> {
 
 /// Reconnects with the saved current connection, if there is one: secrets
 /// come from the keychain, so nothing is typed again.
-#[tauri::command]
-pub async fn restore_connection(state: State<'_, Shared>) -> CommandResult<Option<ConnectionView>> {
+pub async fn restore_connection(state: &Shared) -> CommandResult<Option<ConnectionView>> {
     let current = state
         .connector
         .current()
@@ -335,7 +314,7 @@ pub async fn restore_connection(state: State<'_, Shared>) -> CommandResult<Optio
     let Some(connection) = current.filter(|connection| !connection.practice) else {
         return Ok(None);
     };
-    connect_saved(&state, &connection).await.map(Some)
+    connect_saved(state, &connection).await.map(Some)
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -345,16 +324,12 @@ pub struct SavedConnectionView {
     pub label: String,
     pub org_id: Option<String>,
     pub client_id: String,
-    /// `keychain` or `session_only`.
-    pub storage: String,
+    pub storage: connect::Storage,
     pub current: bool,
 }
 
 /// Every saved Adobe connection.
-#[tauri::command]
-pub async fn saved_connections(
-    state: State<'_, Shared>,
-) -> CommandResult<Vec<SavedConnectionView>> {
+pub async fn saved_connections(state: &Shared) -> CommandResult<Vec<SavedConnectionView>> {
     let current = state
         .connector
         .current()
@@ -372,15 +347,14 @@ pub async fn saved_connections(
             label: connection.label,
             org_id: connection.org_id,
             client_id: connection.client_id,
-            storage: code_name(&connection.storage),
+            storage: connection.storage,
         })
         .collect())
 }
 
 /// Makes another saved connection the current one and connects with it.
-#[tauri::command]
 pub async fn switch_connection(
-    state: State<'_, Shared>,
+    state: &Shared,
     id: String,
 ) -> CommandResult<Option<ConnectionView>> {
     state
@@ -392,8 +366,7 @@ pub async fn switch_connection(
 
 /// Signs out: revokes what can be revoked, deletes the keychain entries and
 /// forgets the connection.
-#[tauri::command]
-pub async fn sign_out(state: State<'_, Shared>, id: String) -> CommandResult<()> {
+pub async fn sign_out(state: &Shared, id: String) -> CommandResult<()> {
     state
         .connector
         .sign_out(&connect::ConnectionId::from(id.as_str()))
@@ -445,7 +418,7 @@ async fn connect_saved(
     state: &Shared,
     connection: &connect::Connection,
 ) -> CommandResult<ConnectionView> {
-    let sandboxes = summary_views(
+    let sandboxes = sandbox_views(
         state
             .connector
             .list_sandboxes(&connection.id)
@@ -463,10 +436,9 @@ async fn connect_saved(
 /// Signs in through the system browser (authorization code with PKCE; the
 /// answer comes back to a listener on 127.0.0.1). Waits until the user is
 /// done, cancels, or the time runs out.
-#[tauri::command]
 pub async fn sign_in_with_adobe(
-    app: tauri::AppHandle,
-    state: State<'_, Shared>,
+    state: &Shared,
+    desktop: &dyn Desktop,
     input: SignInInput,
 ) -> CommandResult<SignInView> {
     let redirect = match input.redirect_uri.trim() {
@@ -474,12 +446,12 @@ pub async fn sign_in_with_adobe(
         text => {
             let redirect_uri = platform::Url::parse(text)
                 .map_err(|_| CommandError::from_fields([("redirect_uri", "not_a_url")]))?;
-            register_scheme(&app, redirect_uri.scheme())?;
+            register_scheme(desktop, redirect_uri.scheme())?;
             connect::RedirectStyle::CustomScheme { redirect_uri }
         }
     };
     let refused = |errors| {
-        let mut error = CommandError::new(ErrorCode::FieldsInvalid, "some fields were refused");
+        let mut error = CommandError::new(AppErrorCode::FieldsInvalid, "some fields were refused");
         error.fields = field_problems(errors);
         error
     };
@@ -487,7 +459,7 @@ pub async fn sign_in_with_adobe(
         let practice = state.practice.lock().await;
         let sim = practice.as_ref().ok_or_else(|| {
             CommandError::new(
-                ErrorCode::PracticeFailed,
+                AppErrorCode::PracticeFailed,
                 "the practice simulator is not running",
             )
             .with_hint("Start practice mode from the welcome screen.")
@@ -543,7 +515,7 @@ pub async fn sign_in_with_adobe(
         })
         .collect();
     let connection = if signed_in.connection.org_id.is_some() {
-        Some(connect_saved(&state, &signed_in.connection).await?)
+        Some(connect_saved(state, &signed_in.connection).await?)
     } else {
         None
     };
@@ -557,25 +529,21 @@ pub async fn sign_in_with_adobe(
 /// Makes the OS hand URLs of `scheme` to this app (the Native App
 /// credential's custom scheme differs per credential, so it is registered
 /// when used, not at install time).
-fn register_scheme(app: &tauri::AppHandle, scheme: &str) -> CommandResult<()> {
-    use tauri_plugin_deep_link::DeepLinkExt;
+fn register_scheme(desktop: &dyn Desktop, scheme: &str) -> CommandResult<()> {
     if matches!(scheme, "http" | "https") {
         return Ok(());
     }
-    match app.deep_link().register(scheme) {
-        Ok(()) => Ok(()),
-        // macOS registers schemes from the bundle only; nothing to do here.
-        Err(tauri_plugin_deep_link::Error::UnsupportedPlatform) => Ok(()),
-        Err(error) => Err(
-            CommandError::new(ErrorCode::RedirectInvalid, error.to_string())
-                .with_hint("Use a loopback redirect (leave the redirect URI empty) instead."),
-        ),
-    }
+    desktop.register_url_scheme(scheme).map_err(|error| {
+        CommandError::new(
+            crate::ErrorCode::Connect(connect::ConnectErrorCode::RedirectInvalid),
+            error,
+        )
+        .with_hint("Use a loopback redirect (leave the redirect URI empty) instead.")
+    })
 }
 
 /// Stops a sign-in that waits for the browser.
-#[tauri::command]
-pub async fn cancel_sign_in(state: State<'_, Shared>) -> CommandResult<()> {
+pub async fn cancel_sign_in(state: &Shared) -> CommandResult<()> {
     if let Some(cancel) = state
         .sign_in_cancel
         .lock()
@@ -588,9 +556,8 @@ pub async fn cancel_sign_in(state: State<'_, Shared>) -> CommandResult<()> {
 }
 
 /// After a sign-in with several organizations: the one to work in.
-#[tauri::command]
 pub async fn choose_org(
-    state: State<'_, Shared>,
+    state: &Shared,
     connection_id: String,
     org_id: String,
 ) -> CommandResult<ConnectionView> {
@@ -602,7 +569,7 @@ pub async fn choose_org(
         )
         .await
         .map_err(|error| CommandError::from_connect(&error))?;
-    connect_saved(&state, &connection).await
+    connect_saved(state, &connection).await
 }
 
 /// What a Developer Console project file holds, for the Connect form. A
@@ -619,8 +586,7 @@ pub struct ProjectView {
     pub missing: Vec<String>,
 }
 
-#[tauri::command]
-pub async fn import_project(state: State<'_, Shared>, json: String) -> CommandResult<ProjectView> {
+pub async fn import_project(state: &Shared, json: String) -> CommandResult<ProjectView> {
     let project = connect::parse_console_project(&json)
         .map_err(|error| CommandError::from_connect(&error))?;
     let summary = project.summary();
@@ -643,17 +609,13 @@ pub async fn import_project(state: State<'_, Shared>, json: String) -> CommandRe
 }
 
 /// Forgets the connection (the practice simulator keeps running).
-#[tauri::command]
-pub async fn disconnect(state: State<'_, Shared>) -> CommandResult<()> {
+pub async fn disconnect(state: &Shared) -> CommandResult<()> {
     *state.session.write().await = None;
     Ok(())
 }
 
 /// The connection in use, if any: after a reload of the UI.
-#[tauri::command]
-pub async fn current_connection(
-    state: State<'_, Shared>,
-) -> CommandResult<Option<ConnectionSummary>> {
+pub async fn current_connection(state: &Shared) -> CommandResult<Option<ConnectionSummary>> {
     Ok(state
         .session
         .read()
@@ -674,12 +636,11 @@ pub struct ConnectionSummary {
     pub sandbox: Option<String>,
 }
 
-#[tauri::command]
-pub async fn choose_sandbox(state: State<'_, Shared>, sandbox: String) -> CommandResult<()> {
+pub async fn choose_sandbox(state: &Shared, sandbox: String) -> CommandResult<()> {
     let mut session = state.session.write().await;
     let session = session
         .as_mut()
-        .ok_or_else(|| CommandError::new(ErrorCode::NotConnected, "no Adobe connection yet"))?;
+        .ok_or_else(|| CommandError::new(AppErrorCode::NotConnected, "no Adobe connection yet"))?;
     let mut problems = Vec::new();
     let input = setup::SetupInput {
         name: "probe".into(),
@@ -706,8 +667,7 @@ pub async fn choose_sandbox(state: State<'_, Shared>, sandbox: String) -> Comman
 pub struct CheckView {
     /// Stable id, e.g. `token`, `sandbox`, `permission_sources`.
     pub id: String,
-    /// `passed`, `failed`, `warning` or `skipped`.
-    pub state: String,
+    pub state: setup::preflight::CheckState,
     pub message: String,
     pub hint: Option<String>,
 }
@@ -721,11 +681,7 @@ pub struct PreflightView {
 }
 
 /// Read-only checks before anything is created.
-#[tauri::command]
-pub async fn preflight(
-    state: State<'_, Shared>,
-    input: setup::SetupInput,
-) -> CommandResult<PreflightView> {
+pub async fn preflight(state: &Shared, input: setup::SetupInput) -> CommandResult<PreflightView> {
     let session = state.session().await?;
     let request = input.validate().map_err(|errors| {
         CommandError::from_fields(errors.into_iter().map(|e| (e.field, e.problem)))
@@ -740,7 +696,7 @@ pub async fn preflight(
             .into_iter()
             .map(|check| CheckView {
                 id: check.id.to_owned(),
-                state: code_name(&check.state),
+                state: check.state,
                 message: check.message,
                 hint: check.hint,
             })

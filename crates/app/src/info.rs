@@ -25,7 +25,6 @@ pub fn app_info_now() -> AppInfo {
     }
 }
 
-#[tauri::command]
 pub async fn app_info() -> CommandResult<AppInfo> {
     Ok(app_info_now())
 }

@@ -2,19 +2,19 @@
 //! practice simulator when one runs, and the Adobe session.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use platform::{Client, ClientConfig, Credential, Secret, Url};
 use tokio::sync::{Mutex, RwLock};
 
-use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::error::{AppErrorCode, CommandError, CommandResult};
 
-/// Managed state; commands take `tauri::State<'_, Shared>`.
+/// The app's state as every use case takes it.
 pub type Shared = Arc<AppState>;
 
 pub struct AppState {
-    data_dir: PathBuf,
+    layout: storage::DataLayout,
     /// Saved Adobe connections and their secrets.
     pub connector: Arc<connect::Connector>,
     /// A client secret read from a Developer Console project file, used when
@@ -35,16 +35,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(data_dir: PathBuf) -> Self {
+    pub fn new(layout: storage::DataLayout) -> Self {
         let connector = connect::Connector::new(
-            connect::ConnectionStore::new(data_dir.clone()),
+            connect::ConnectionStore::new(layout.root().to_path_buf()),
             Some(Arc::new(connect::KeychainVault::default())),
         );
         Self {
             connector: Arc::new(connector),
             pending_project_secret: std::sync::Mutex::new(None),
             sign_in_cancel: std::sync::Mutex::new(None),
-            data_dir,
+            layout,
             practice: Mutex::new(None),
             session: RwLock::new(None),
             busy: std::sync::Mutex::new(std::collections::HashSet::new()),
@@ -52,31 +52,36 @@ impl AppState {
         }
     }
 
-    pub fn data_dir(&self) -> &Path {
-        &self.data_dir
+    /// Where every file of the app lives.
+    pub fn layout(&self) -> &storage::DataLayout {
+        &self.layout
     }
 
     /// Journals of real setups and of practice ones live apart, so a
     /// practice run can never be mistaken for (or resume into) a real one.
     pub fn journal_dir(&self, practice: bool) -> PathBuf {
-        if practice {
-            self.data_dir.join("practice").join("setups")
-        } else {
-            self.data_dir.join("setups")
-        }
-    }
-
-    pub fn practice_dir(&self) -> PathBuf {
-        self.data_dir.join("practice")
+        self.layout.journals(storage::Mode::from_practice(practice))
     }
 
     /// A copy of the current session, or the error that sends the user back
     /// to the Connect screen.
     pub async fn session(&self) -> CommandResult<Session> {
         self.session.read().await.clone().ok_or_else(|| {
-            CommandError::new(ErrorCode::NotConnected, "no Adobe connection yet")
+            CommandError::new(AppErrorCode::NotConnected, "no Adobe connection yet")
                 .with_hint("Connect to Adobe or start practice mode first.")
         })
+    }
+
+    /// The session, its sandbox and a client for it: what every command
+    /// about the chosen sandbox starts with.
+    pub async fn sandbox_client(&self) -> CommandResult<(Session, Client)> {
+        let session = self.session().await?;
+        let sandbox = session.sandbox.clone().ok_or_else(|| {
+            CommandError::new(AppErrorCode::NoSandbox, "no sandbox chosen")
+                .with_hint("Choose a sandbox on the Connect screen.")
+        })?;
+        let client = session.client(&sandbox).await?;
+        Ok((session, client))
     }
 
     /// Marks `name` busy until the returned guard is dropped.
@@ -84,10 +89,10 @@ impl AppState {
         let mut busy = self
             .busy
             .lock()
-            .map_err(|_| CommandError::new(ErrorCode::Internal, "busy set poisoned"))?;
+            .map_err(|_| CommandError::new(AppErrorCode::Internal, "busy set poisoned"))?;
         if !busy.insert(name.to_owned()) {
             return Err(CommandError::new(
-                ErrorCode::SetupBusy,
+                AppErrorCode::SetupBusy,
                 format!("setup {name:?} is already running"),
             ));
         }
@@ -211,9 +216,9 @@ impl Session {
                 credential,
                 clients,
             } => {
-                let mut clients = clients
-                    .lock()
-                    .map_err(|_| CommandError::new(ErrorCode::Internal, "client cache poisoned"))?;
+                let mut clients = clients.lock().map_err(|_| {
+                    CommandError::new(AppErrorCode::Internal, "client cache poisoned")
+                })?;
                 if let Some(client) = clients.get(sandbox) {
                     return Ok(client.clone());
                 }
@@ -228,16 +233,6 @@ impl Session {
                     Client::new(config).map_err(|error| CommandError::from_platform(&error))?;
                 clients.insert(sandbox.to_owned(), client.clone());
                 Ok(client)
-            }
-        }
-    }
-
-    /// Writes renewed tokens back to the keychain after a piece of work, so
-    /// the next start does not mint a new one.
-    pub async fn keep_tokens(&self) {
-        if let Source::Saved { connector, id } = &self.source {
-            if let Err(error) = connector.save_tokens(id).await {
-                tracing::warn!(code = error.code(), "renewed token not saved");
             }
         }
     }

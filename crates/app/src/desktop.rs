@@ -1,0 +1,16 @@
+//! What the use cases need from the operating system, as a trait: the
+//! desktop shell implements it with Tauri's plugins, tests with a fake.
+
+/// The operating system's services a command may use.
+pub trait Desktop: Send + Sync {
+    /// Puts `text` on the clipboard. `Err` carries the system's words.
+    fn copy_to_clipboard(&self, text: &str) -> Result<(), String>;
+
+    /// Opens `url` in the system browser.
+    fn open_in_browser(&self, url: &str) -> Result<(), String>;
+
+    /// Makes the system hand URLs of `scheme` to this app (a Native App
+    /// credential's redirect). `Ok` also where the platform registers
+    /// schemes only at install time.
+    fn register_url_scheme(&self, scheme: &str) -> Result<(), String>;
+}

@@ -1,0 +1,339 @@
+//! The desktop app's use cases against the practice simulator over HTTP,
+//! without a window: what only WebDriver covered before (which setup owns a
+//! dataflow, the delete policy, health and repair, the status cache, the
+//! sandbox choice) and that no view carries the webhook URL unasked.
+
+#![allow(clippy::unwrap_used, reason = "test helpers fail the test loudly")]
+
+use std::sync::{Arc, Mutex};
+
+use app::connection::{self, ConnectionView};
+use app::dashboard::{self, RepairKind, ResourceHealth};
+use app::setup::{self as setup_commands, Progress, StepEvent, StepEventKind};
+use app::{AppErrorCode, AppState, ErrorCode, Shared};
+use setup::{SetupInput, StepId};
+
+struct Practice {
+    state: Shared,
+    connection: ConnectionView,
+    // Dropped last: the data folder outlives the app state.
+    _folder: tempfile::TempDir,
+}
+
+async fn practice() -> Practice {
+    let folder = tempfile::tempdir().unwrap();
+    let state: Shared = Arc::new(AppState::new(storage::DataLayout::new(folder.path())));
+    let connection = connection::start_practice(&state).await.unwrap();
+    Practice {
+        state,
+        connection,
+        _folder: folder,
+    }
+}
+
+fn input(name: &str) -> SetupInput {
+    SetupInput {
+        name: name.into(),
+        sandbox: "prod".into(),
+        error_diagnostics: true,
+        ..SetupInput::default()
+    }
+}
+
+/// A progress callback that keeps every event.
+fn recorder() -> (Progress, Arc<Mutex<Vec<StepEvent>>>) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&events);
+    let progress: Progress = Arc::new(move |event| kept.lock().unwrap().push(event));
+    (progress, events)
+}
+
+#[derive(Default)]
+struct FakeDesktop {
+    clipboard: Mutex<Option<String>>,
+    opened: Mutex<Vec<String>>,
+}
+
+impl app::Desktop for FakeDesktop {
+    fn copy_to_clipboard(&self, text: &str) -> Result<(), String> {
+        *self.clipboard.lock().unwrap() = Some(text.to_owned());
+        Ok(())
+    }
+    fn open_in_browser(&self, url: &str) -> Result<(), String> {
+        self.opened.lock().unwrap().push(url.to_owned());
+        Ok(())
+    }
+    fn register_url_scheme(&self, _scheme: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+async fn flow_of(state: &Shared, name: &str) -> String {
+    setup_commands::setup_state(state, name.into())
+        .await
+        .unwrap()
+        .flow_id
+        .unwrap()
+}
+
+#[tokio::test]
+async fn practice_picks_an_active_sandbox_and_refuses_a_bad_one() {
+    let practice = practice().await;
+    assert!(practice.connection.practice);
+    assert_eq!(practice.connection.sandbox.as_deref(), Some("prod"));
+    assert!(practice
+        .connection
+        .sandboxes
+        .iter()
+        .any(|sandbox| sandbox.name == "prod"));
+    let refused = connection::choose_sandbox(&practice.state, "Not a sandbox!".into())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::App(AppErrorCode::FieldsInvalid));
+    assert_eq!(refused.fields[0].field, "sandbox");
+    // The refused name did not replace the chosen one.
+    let summary = connection::current_connection(&practice.state)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(summary.sandbox.as_deref(), Some("prod"));
+}
+
+#[tokio::test]
+async fn a_setup_reports_progress_and_its_views_never_carry_the_webhook_url() {
+    let practice = practice().await;
+    let state = &practice.state;
+    let (progress, events) = recorder();
+    let view = setup_commands::run_setup(state, input("Chatlio events"), Some(progress))
+        .await
+        .unwrap();
+    assert!(view.complete && view.has_webhook);
+    let events = events.lock().unwrap().clone();
+    for step in [StepId::Schema, StepId::Dataset, StepId::Dataflow] {
+        assert!(
+            events
+                .iter()
+                .any(|event| event.step == step && event.kind == StepEventKind::Done),
+            "{step:?} done"
+        );
+    }
+
+    let desktop = FakeDesktop::default();
+    app::handover::copy_webhook_url(state, &desktop, "Chatlio events".into())
+        .await
+        .unwrap();
+    let url = desktop.clipboard.lock().unwrap().clone().unwrap();
+    let flow_id = view.flow_id.clone().unwrap();
+    assert!(url.contains(&flow_id), "the copied URL names the dataflow");
+    let inlet = url.split('?').next().unwrap().to_owned();
+    assert_eq!(
+        app::handover::reveal_webhook_url(state, "Chatlio events".into())
+            .await
+            .unwrap(),
+        url
+    );
+
+    // Every view a command returns without being asked for the URL.
+    let views = [
+        serde_json::to_string(&view).unwrap(),
+        serde_json::to_string(&events).unwrap(),
+        serde_json::to_string(
+            &setup_commands::setup_state(state, "Chatlio events".into())
+                .await
+                .unwrap(),
+        )
+        .unwrap(),
+        serde_json::to_string(&dashboard::dashboard(state).await.unwrap()).unwrap(),
+        serde_json::to_string(
+            &dashboard::setup_health(state, "Chatlio events".into())
+                .await
+                .unwrap(),
+        )
+        .unwrap(),
+    ];
+    for text in views {
+        assert!(
+            !text.contains(&inlet),
+            "a view carries the inlet URL: {text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_dashboard_names_the_owning_setup_and_keeps_the_last_status() {
+    let practice = practice().await;
+    let state = &practice.state;
+    setup_commands::run_setup(state, input("Owned"), None)
+        .await
+        .unwrap();
+    let flow_id = flow_of(state, "Owned").await;
+    let view = dashboard::dashboard(state).await.unwrap();
+    let flow = view
+        .flows
+        .iter()
+        .find(|flow| flow.flow_id == flow_id)
+        .unwrap();
+    assert_eq!(flow.setup_name.as_deref(), Some("Owned"));
+    assert!(view.error.is_none());
+
+    let cached = dashboard::cached_dashboard(state, true)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cached.fetched_at, view.fetched_at);
+    assert_eq!(cached.flows.len(), view.flows.len());
+    // Real work and practice keep separate caches.
+    assert!(dashboard::cached_dashboard(state, false)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_disabled_dataflow_shows_as_drift_and_is_repaired() {
+    let practice = practice().await;
+    let state = &practice.state;
+    setup_commands::run_setup(state, input("Drifting"), None)
+        .await
+        .unwrap();
+    let healthy = dashboard::setup_health(state, "Drifting".into())
+        .await
+        .unwrap();
+    assert!(healthy
+        .iter()
+        .all(|resource| resource.health == ResourceHealth::Ok));
+
+    let flow_id = flow_of(state, "Drifting").await;
+    dashboard::set_flow_enabled(state, flow_id, false)
+        .await
+        .unwrap();
+    let drifted = dashboard::setup_health(state, "Drifting".into())
+        .await
+        .unwrap();
+    let dataflow = drifted
+        .iter()
+        .find(|resource| resource.step == StepId::Dataflow)
+        .unwrap();
+    assert_eq!(dataflow.health, ResourceHealth::Disabled);
+    assert_eq!(dataflow.repair, Some(RepairKind::EnableFlow));
+    assert!(!dataflow.webhook_url_changes);
+
+    dashboard::repair_drift(state, "Drifting".into(), StepId::Dataflow)
+        .await
+        .unwrap();
+    let repaired = dashboard::setup_health(state, "Drifting".into())
+        .await
+        .unwrap();
+    assert!(repaired
+        .iter()
+        .all(|resource| resource.health == ResourceHealth::Ok));
+    // Nothing left to repair: a stale screen's second click is refused.
+    let again = dashboard::repair_drift(state, "Drifting".into(), StepId::Dataflow)
+        .await
+        .unwrap_err();
+    assert_eq!(again.code, ErrorCode::App(AppErrorCode::InvalidInput));
+}
+
+#[tokio::test]
+async fn deleting_our_dataflow_rolls_back_its_setup_and_a_foreign_one_only_its_flow() {
+    let practice = practice().await;
+    let state = &practice.state;
+    setup_commands::run_setup(state, input("Ours"), None)
+        .await
+        .unwrap();
+    setup_commands::run_setup(state, input("Theirs"), None)
+        .await
+        .unwrap();
+    let ours = flow_of(state, "Ours").await;
+    let theirs = flow_of(state, "Theirs").await;
+    // "Theirs" becomes foreign: its journal is gone.
+    let journals = state.journal_dir(true);
+    std::fs::remove_file(journals.join("Theirs.json")).unwrap();
+
+    let (progress, events) = recorder();
+    let deleted = dashboard::delete_dataflow(state, ours.clone(), Some(progress))
+        .await
+        .unwrap();
+    // The whole setup went: dataflow, connections, dataset, schema...
+    assert!(deleted.deleted.contains(&ours));
+    assert!(deleted.deleted.len() > 4, "{:?}", deleted.deleted);
+    assert!(events
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|event| event.kind == StepEventKind::RolledBack));
+
+    let foreign = dashboard::delete_dataflow(state, theirs.clone(), None)
+        .await
+        .unwrap();
+    // Only the dataflow and its two connections: its dataset and schema may
+    // be someone else's.
+    assert_eq!(foreign.deleted.len(), 3, "{:?}", foreign.deleted);
+    assert!(foreign.deleted.contains(&theirs));
+    assert!(foreign.kept.is_empty());
+
+    let left = dashboard::dashboard(state).await.unwrap();
+    assert!(left
+        .flows
+        .iter()
+        .all(|flow| flow.flow_id != ours && flow.flow_id != theirs));
+}
+
+#[tokio::test]
+async fn a_damaged_journal_stops_a_delete_before_anything_is_deleted() {
+    let practice = practice().await;
+    let state = &practice.state;
+    setup_commands::run_setup(state, input("Kept"), None)
+        .await
+        .unwrap();
+    let flow_id = flow_of(state, "Kept").await;
+    std::fs::write(state.journal_dir(true).join("Damaged.json"), b"{ not json").unwrap();
+
+    let refused = dashboard::delete_dataflow(state, flow_id.clone(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code,
+        ErrorCode::Setup(setup::SetupErrorCode::Journal)
+    );
+    let view = dashboard::dashboard(state).await.unwrap();
+    assert!(view.flows.iter().any(|flow| flow.flow_id == flow_id));
+}
+
+#[tokio::test]
+async fn links_open_in_the_browser_and_the_wizard_position_survives_a_restart() {
+    let folder = tempfile::tempdir().unwrap();
+    let state: Shared = Arc::new(AppState::new(storage::DataLayout::new(folder.path())));
+    let desktop = FakeDesktop::default();
+    app::handover::open_link(&desktop, app::handover::Link::ChatlioWebhooks)
+        .await
+        .unwrap();
+    assert_eq!(
+        desktop.opened.lock().unwrap().as_slice(),
+        ["https://chatlio.com/docs/webhooks/"]
+    );
+
+    assert!(app::wizard::load_wizard(&state).await.unwrap().is_none());
+    let wizard = app::wizard::WizardState {
+        screen: app::wizard::Screen::Verify,
+        setup_name: Some("Chatlio events".into()),
+        ..app::wizard::WizardState::default()
+    };
+    app::wizard::save_wizard(&state, wizard.clone())
+        .await
+        .unwrap();
+    let reopened: Shared = Arc::new(AppState::new(storage::DataLayout::new(folder.path())));
+    assert_eq!(
+        app::wizard::load_wizard(&reopened).await.unwrap(),
+        Some(wizard)
+    );
+}
+
+#[tokio::test]
+async fn commands_that_need_a_connection_say_so() {
+    let folder = tempfile::tempdir().unwrap();
+    let state: Shared = Arc::new(AppState::new(storage::DataLayout::new(folder.path())));
+    let error = dashboard::dashboard(&state).await.unwrap_err();
+    assert_eq!(error.code, ErrorCode::App(AppErrorCode::NotConnected));
+    assert!(error.hint.is_some());
+}

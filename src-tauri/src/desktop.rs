@@ -1,0 +1,64 @@
+//! The operating system and IPC as the use cases see them: Tauri's plugins
+//! behind `app::Desktop`, and the progress channel behind `app::setup::Progress`.
+
+use std::sync::Arc;
+
+use app::setup::{Progress, StepEvent};
+use tauri::ipc::{Channel, CommandArg, CommandItem, InvokeError};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+use tauri_plugin_deep_link::DeepLinkExt;
+use tauri_plugin_opener::OpenerExt;
+use ts_rs::TS;
+
+/// The desktop services of the running app.
+pub struct TauriDesktop<'a>(pub &'a tauri::AppHandle);
+
+impl app::Desktop for TauriDesktop<'_> {
+    fn copy_to_clipboard(&self, text: &str) -> Result<(), String> {
+        self.0
+            .clipboard()
+            .write_text(text.to_owned())
+            .map_err(|error| error.to_string())
+    }
+
+    fn open_in_browser(&self, url: &str) -> Result<(), String> {
+        self.0
+            .opener()
+            .open_url(url, None::<&str>)
+            .map_err(|error| error.to_string())
+    }
+
+    fn register_url_scheme(&self, scheme: &str) -> Result<(), String> {
+        match self.0.deep_link().register(scheme) {
+            Ok(()) => Ok(()),
+            // macOS registers schemes from the bundle only; nothing to do here.
+            Err(tauri_plugin_deep_link::Error::UnsupportedPlatform) => Ok(()),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+}
+
+/// The channel a screen passes for a long command's step events.
+#[derive(TS)]
+#[ts(rename = "ProgressChannel")]
+pub struct ProgressChannel(#[ts(type = "Channel<StepEvent>")] Channel<StepEvent>);
+
+impl<'de, R: tauri::Runtime> CommandArg<'de, R> for ProgressChannel {
+    fn from_command(command: CommandItem<'de, R>) -> Result<Self, InvokeError> {
+        Channel::from_command(command).map(Self)
+    }
+}
+
+impl ProgressChannel {
+    /// The use cases' progress callback, sending to this channel.
+    pub fn into_progress(self) -> Option<Progress> {
+        let channel = self.0;
+        Some(Arc::new(move |event: StepEvent| {
+            // A closed window stops listening; the run itself goes on and
+            // the journal records it.
+            if let Err(error) = channel.send(event) {
+                tracing::debug!(%error, "progress channel closed");
+            }
+        }))
+    }
+}
