@@ -2,6 +2,7 @@
 //! in the `setup` crate; this file parses flags, builds the client, prints.
 
 mod config;
+mod data;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,13 +12,14 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use config::{ConfigError, ConfigFile};
 use connect::{
-    parse_console_project, ConnectError, Connection, ConnectionId, ConnectionStore, Connector,
-    Endpoints, KeychainVault, ServerToServerInput, Storage,
+    parse_console_project, ConnectError, ConnectErrorCode, Connection, ConnectionId,
+    ConnectionStore, Connector, Endpoints, KeychainVault, ServerToServerInput, Storage,
 };
 use platform::{Client, ClientConfig, Credential, ErrorCode, Secret, Url};
 use serde::Serialize;
 use setup::error::ErrorView;
 use setup::{Engine, FailPoint, JournalStore, ProgressEvent, ProgressKind, SetupError, SetupInput};
+use storage::{DataLayout, Mode};
 
 /// Exit codes (documented in the README; scripts rely on them).
 mod exit {
@@ -68,7 +70,8 @@ struct Global {
     /// Sandbox name [default: prod]
     #[arg(long, global = true, env = "CHATLIO_AEP_SANDBOX")]
     sandbox: Option<String>,
-    /// Where setup journals and the list of saved connections are kept.
+    /// The data folder, shared with the desktop app: setup journals (in `setups/`) and
+    /// the list of saved connections.
     #[arg(long, global = true, env = "CHATLIO_AEP_DATA_DIR")]
     data_dir: Option<PathBuf>,
     /// A saved connection (see `connections`) to use instead of the current one.
@@ -117,10 +120,12 @@ struct SetupArgs {
     dataset_name: Option<String>,
     #[arg(long)]
     existing_dataset_id: Option<String>,
-    /// Enable the dataset for Profile (`--profile=false` overrides the config file).
+    /// Enable the dataset for Profile (`--profile=false` overrides the config file)
+    /// [default: false].
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     profile: Option<bool>,
-    /// Error diagnostics on the dataset and dataflow (`=false` overrides the file).
+    /// Error diagnostics on the dataset and dataflow (`=false` turns them off)
+    /// [default: true].
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     error_diagnostics: Option<bool>,
     #[arg(long)]
@@ -255,18 +260,18 @@ impl CliError {
             Self::Platform(error) if auth(error.code()) => exit::AUTH,
             Self::Platform(error) if error.is_retryable() => exit::RESUMABLE,
             Self::Connect(error) => match error.code() {
-                "invalid_input"
-                | "project_file_unreadable"
-                | "connection_not_found"
-                | "org_not_chosen" => exit::USAGE,
-                "wrong_client_secret"
-                | "unknown_client_id"
-                | "scope_rejected"
-                | "scope_missing"
-                | "org_mismatch"
-                | "no_platform_access"
-                | "session_expired"
-                | "secret_missing" => exit::AUTH,
+                ConnectErrorCode::InvalidInput
+                | ConnectErrorCode::ProjectFileUnreadable
+                | ConnectErrorCode::ConnectionNotFound
+                | ConnectErrorCode::OrgNotChosen => exit::USAGE,
+                ConnectErrorCode::WrongClientSecret
+                | ConnectErrorCode::UnknownClientId
+                | ConnectErrorCode::ScopeRejected
+                | ConnectErrorCode::ScopeMissing
+                | ConnectErrorCode::OrgMismatch
+                | ConnectErrorCode::NoPlatformAccess
+                | ConnectErrorCode::SessionExpired
+                | ConnectErrorCode::SecretMissing => exit::AUTH,
                 _ => match error.platform_error() {
                     Some(platform) if auth(platform.code()) => exit::AUTH,
                     Some(platform) if platform.is_retryable() => exit::RESUMABLE,
@@ -350,6 +355,16 @@ impl Settings {
         })
     }
 
+    /// The data folder's layout: `--data-dir` (or `CHATLIO_AEP_DATA_DIR`), else
+    /// `~/.local/share/chatlio-aep`.
+    fn layout(&self) -> DataLayout {
+        DataLayout::new(self.data_dir.clone().unwrap_or_else(|| {
+            std::env::var_os("HOME")
+                .map(|home| PathBuf::from(home).join(".local/share/chatlio-aep"))
+                .unwrap_or_else(|| PathBuf::from("chatlio-aep-data"))
+        }))
+    }
+
     /// The setup name from `--name`, else the config file.
     fn setup_name(&self, flag: Option<&String>) -> Result<String, CliError> {
         let name = first_set([flag, self.file.name.as_ref()], "");
@@ -378,7 +393,7 @@ fn connector(global: &Settings) -> Connector {
         .filter(|service| !service.trim().is_empty())
         .unwrap_or_else(|| connect::KEYCHAIN_SERVICE.to_owned());
     Connector::new(
-        ConnectionStore::new(data_dir(global)),
+        ConnectionStore::at(&global.layout()),
         Some(Arc::new(KeychainVault::new(service))),
     )
 }
@@ -408,15 +423,9 @@ fn find_connection(
     Ok(connector.current()?)
 }
 
-/// A saved connection whose renewed tokens are written back to the keychain when the
-/// command ends (Adobe throttles integrations that mint too many tokens).
-type TokenKeeper = Option<(Connector, ConnectionId)>;
-
-async fn client(
-    global: &Settings,
-    sandbox: &str,
-    keeper: &mut TokenKeeper,
-) -> Result<Client, CliError> {
+/// A client for `sandbox`: with the secret from the environment, else from a saved
+/// connection, whose renewed tokens `connect` stores in the keychain as they arrive.
+async fn client(global: &Settings, sandbox: &str) -> Result<Client, CliError> {
     let Some(secret) = secret_from_environment() else {
         let connector = connector(global);
         let connection = find_connection(global, &connector)?.ok_or_else(|| {
@@ -424,9 +433,7 @@ async fn client(
                 "no client secret: set CHATLIO_AEP_CLIENT_SECRET, or run `chatlio-aep connect` once to keep it in the OS keychain (the secret is never taken as a flag)".into(),
             )
         })?;
-        let client = connector.client_for(&connection.id, sandbox).await?;
-        *keeper = Some((connector, connection.id));
-        return Ok(client);
+        return Ok(connector.client_for(&connection.id, sandbox).await?);
     };
     let parse = |what: &str, text: &str| {
         Url::parse(text).map_err(|_| CliError::Usage(format!("{what} is not a URL")))
@@ -439,14 +446,6 @@ async fn client(
         Credential::server_to_server(global.client_id.as_str(), secret),
     );
     Ok(Client::new(config)?)
-}
-
-fn data_dir(global: &Settings) -> PathBuf {
-    global.data_dir.clone().unwrap_or_else(|| {
-        std::env::var_os("HOME")
-            .map(|home| PathBuf::from(home).join(".local/share/chatlio-aep"))
-            .unwrap_or_else(|| PathBuf::from("chatlio-aep-journals"))
-    })
 }
 
 fn engine(global: &Settings, client: Client) -> Engine {
@@ -488,9 +487,12 @@ fn engine(global: &Settings, client: Client) -> Engine {
     } else {
         None
     };
-    Engine::new(client, JournalStore::new(data_dir(global)))
-        .with_progress(sink)
-        .with_fail_point(fail_point)
+    Engine::new(
+        client,
+        JournalStore::new(global.layout().journals(Mode::Real)),
+    )
+    .with_progress(sink)
+    .with_fail_point(fail_point)
 }
 
 /// A choice made of two fields (new by title or name, or existing by id): the
@@ -514,6 +516,9 @@ fn request(global: &Settings, args: &SetupArgs) -> Result<setup::SetupRequest, C
         [&args.dataset_name, &args.existing_dataset_id],
         [&file.dataset_name, &file.existing_dataset_id],
     );
+    // Every choice left open by the flags and the file is the one the desktop app
+    // proposes, so both make the same dataflow.
+    let recommended = SetupInput::recommended();
     SetupInput {
         name: global.setup_name(args.name.as_ref())?,
         sandbox: global.sandbox.clone(),
@@ -521,14 +526,18 @@ fn request(global: &Settings, args: &SetupArgs) -> Result<setup::SetupRequest, C
         schema_title,
         existing_dataset_id,
         dataset_name,
-        profile_enabled: args.profile.or(file.profile).unwrap_or(false),
+        profile_enabled: args
+            .profile
+            .or(file.profile)
+            .unwrap_or(recommended.profile_enabled),
         error_diagnostics: args
             .error_diagnostics
             .or(file.error_diagnostics)
-            .unwrap_or(false),
+            .unwrap_or(recommended.error_diagnostics),
         partial_ingestion_threshold: args
             .partial_ingestion_threshold
-            .or(file.partial_ingestion_threshold),
+            .or(file.partial_ingestion_threshold)
+            .or(recommended.partial_ingestion_threshold),
     }
     .validate()
     .map_err(|errors| CliError::Setup(SetupError::Invalid(errors)))
@@ -650,21 +659,31 @@ async fn connect_command(
 
 async fn run(cli: Cli) -> Result<(), CliError> {
     let settings = Settings::resolve(&cli.global)?;
-    let mut keeper: TokenKeeper = None;
-    let result = run_command(&cli, &settings, &mut keeper).await;
-    if let Some((connector, id)) = keeper {
-        if let Err(error) = connector.save_tokens(&id).await {
-            eprintln!("chatlio-aep: could not keep the renewed token in the keychain: {error}");
-        }
-    }
-    result
+    report_journal_move(&data::move_former_journals(&settings.layout()));
+    run_command(&cli, &settings).await
 }
 
-async fn run_command(
-    cli: &Cli,
-    global: &Settings,
-    keeper: &mut TokenKeeper,
-) -> Result<(), CliError> {
+/// Says what the move of journals from the CLI's former place did, when it did anything.
+fn report_journal_move(report: &data::JournalMove) {
+    for path in &report.moved {
+        eprintln!(
+            "chatlio-aep: moved a journal to the folder shared with the desktop app: {}",
+            path.display()
+        );
+    }
+    for (kept, existing) in &report.conflicts {
+        eprintln!(
+            "chatlio-aep: {} was not moved: {} is a different journal of the same name; keep the one you need there",
+            kept.display(),
+            existing.display()
+        );
+    }
+    for failure in &report.failures {
+        eprintln!("chatlio-aep: a journal could not be moved ({failure}); it stays where it was");
+    }
+}
+
+async fn run_command(cli: &Cli, global: &Settings) -> Result<(), CliError> {
     match &cli.command {
         Command::Plan {
             setup: args,
@@ -681,11 +700,8 @@ async fn run_command(
                 None
             } else {
                 Some(
-                    setup::preflight::preflight(
-                        &client(global, &request.sandbox, keeper).await?,
-                        &request,
-                    )
-                    .await,
+                    setup::preflight::preflight(&client(global, &request.sandbox).await?, &request)
+                        .await,
                 )
             };
             if global.json {
@@ -728,21 +744,21 @@ async fn run_command(
         }
         Command::Setup { setup: args } => {
             let request = request(global, args)?;
-            let engine = engine(global, client(global, &request.sandbox, keeper).await?);
+            let engine = engine(global, client(global, &request.sandbox).await?);
             let outcome = engine.apply(&request).await?;
             print_outcome(global, &outcome);
             Ok(())
         }
         Command::Resume { name } => {
             let name = global.setup_name(name.as_ref())?;
-            let engine = engine(global, client(global, &global.sandbox, keeper).await?);
+            let engine = engine(global, client(global, &global.sandbox).await?);
             let outcome = engine.resume(&name).await?;
             print_outcome(global, &outcome);
             Ok(())
         }
         Command::Rollback { name } => {
             let name = global.setup_name(name.as_ref())?;
-            let engine = engine(global, client(global, &global.sandbox, keeper).await?);
+            let engine = engine(global, client(global, &global.sandbox).await?);
             let outcome = engine.rollback(&name).await?;
             if global.json {
                 print_json(&outcome);
@@ -757,12 +773,12 @@ async fn run_command(
             Ok(())
         }
         Command::Status { name: Some(name) } => {
-            let engine = engine(global, client(global, &global.sandbox, keeper).await?);
+            let engine = engine(global, client(global, &global.sandbox).await?);
             print_outcome(global, &engine.status(name)?);
             Ok(())
         }
         Command::Status { name: None } => {
-            let client = client(global, &global.sandbox, keeper).await?;
+            let client = client(global, &global.sandbox).await?;
             let flows = setup::status::sandbox_status(&client, &global.timing).await?;
             if global.json {
                 print_json(&flows);
@@ -780,7 +796,7 @@ async fn run_command(
             let kind: chatlio::EventKind = event
                 .parse()
                 .map_err(|_| CliError::Usage(format!("unknown event kind {event:?}")))?;
-            let client = client(global, &global.sandbox, keeper).await?;
+            let client = client(global, &global.sandbox).await?;
             test_event_command(global, &client, flow_id, kind, *no_wait, *timeout_secs).await
         }
         Command::Connect {
@@ -850,7 +866,7 @@ async fn run_command(
                     "teardown deletes the dataflow and its connections: add --yes".into(),
                 ));
             }
-            let client = client(global, &global.sandbox, keeper).await?;
+            let client = client(global, &global.sandbox).await?;
             let deleted = setup::status::teardown(&client, flow_id).await?;
             if global.json {
                 print_json(&deleted);
@@ -895,7 +911,7 @@ async fn main() -> ExitCode {
                         eprintln!("  {field}");
                     }
                     eprintln!("  fix: {}", connect_error.hint());
-                    if connect_error.code() == "keychain_unavailable" {
+                    if connect_error.code() == ConnectErrorCode::KeychainUnavailable {
                         eprintln!("  or: skip `connect` and set CHATLIO_AEP_CLIENT_SECRET for each command");
                     }
                 }

@@ -105,7 +105,8 @@ async fn a_config_file_supplies_the_connection_and_the_setup_choices() {
     assert_eq!(outcome["complete"], true);
     assert_eq!(outcome["setupName"], "File flow");
     let journal: Value =
-        serde_json::from_slice(&std::fs::read(scratch.0.join("File flow.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(scratch.0.join("setups/File flow.json")).unwrap())
+            .unwrap();
     assert_eq!(journal["request"]["errorDiagnostics"], true);
     assert_eq!(journal["request"]["partialIngestionThreshold"], 5);
     assert_eq!(journal["request"]["profileEnabled"], false);
@@ -219,10 +220,20 @@ async fn flags_beat_the_environment_which_beats_the_file_which_beats_the_default
     assert_eq!(from_flags["profileEnabled"], false);
     assert_eq!(from_flags["partialIngestionThreshold"], 20);
 
+    // Without flags or file, the choices the desktop app proposes
+    // (setup::SetupInput::recommended).
     let defaults = planned(binary(&scratch.0), &["--name", "Plain"]).await;
     assert_eq!(defaults["sandbox"], "prod");
     assert_eq!(defaults["profileEnabled"], false);
+    assert_eq!(defaults["errorDiagnostics"], true);
+    assert_eq!(defaults["partialIngestionThreshold"], Value::Null);
     assert_eq!(defaults["schema"]["kind"], "new");
+    let off = planned(
+        binary(&scratch.0),
+        &["--name", "Plain", "--error-diagnostics=false"],
+    )
+    .await;
+    assert_eq!(off["errorDiagnostics"], false);
 
     // Without --name and without a name in the file: a usage error.
     let output = run(binary(&scratch.0), &["plan", "--offline"]).await;
@@ -348,4 +359,45 @@ async fn unknown_keys_wrong_types_and_missing_files_are_errors() {
     assert_eq!(output.status.code(), Some(2));
     let error: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(error["error"]["code"], "config_unreadable");
+}
+
+#[tokio::test]
+async fn a_journal_where_the_cli_used_to_keep_it_is_moved_and_found() {
+    let sim = platform_sim::start(SimConfig::default()).await.unwrap();
+    let config = sim.config().clone();
+    let scratch = Scratch::new("former-journal");
+    // Where earlier versions wrote it: the data folder itself.
+    let mut journal = setup::Journal::new("Old flow", &config.org_id, "prod");
+    journal.request = Some(
+        setup::SetupInput {
+            name: "Old flow".into(),
+            sandbox: "prod".into(),
+            ..setup::SetupInput::recommended()
+        }
+        .validate()
+        .unwrap(),
+    );
+    setup::JournalStore::new(&scratch.0)
+        .save(&mut journal)
+        .unwrap();
+    let before = std::fs::read(scratch.0.join("Old flow.json")).unwrap();
+
+    let mut command = binary(&scratch.0);
+    command
+        .env("CHATLIO_AEP_CLIENT_SECRET", &config.client_secret)
+        .env("CHATLIO_AEP_IMS_URL", sim.base_url())
+        .env("CHATLIO_AEP_PLATFORM_URL", sim.base_url())
+        .env("CHATLIO_AEP_CLIENT_ID", &config.client_id)
+        .env("CHATLIO_AEP_ORG_ID", &config.org_id);
+    let status = run(command, &["status", "--name", "Old flow", "--json"]).await;
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    let outcome: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(outcome["setupName"], "Old flow");
+    assert!(text(&status.stderr).contains("moved a journal"));
+    assert!(!scratch.0.join("Old flow.json").exists());
+    assert_eq!(
+        std::fs::read(scratch.0.join("setups/Old flow.json")).unwrap(),
+        before
+    );
+    sim.shutdown().await;
 }

@@ -132,7 +132,37 @@ fn check_sandbox(value: &str, errors: &mut Vec<FieldError>) -> String {
     }
 }
 
+/// The failed-record share, in percent, proposed when the user turns partial ingestion
+/// on (the UI's threshold field starts at it). Off by default: see
+/// [`SetupInput::recommended`].
+pub const RECOMMENDED_PARTIAL_INGESTION_THRESHOLD: u8 = 5;
+
 impl SetupInput {
+    /// What the wizard starts with and what the CLI uses for every choice its flags and
+    /// config file leave open, so both front ends make the same dataflow by default:
+    ///
+    /// * name "Chatlio events"; the schema and dataset are new and named after it.
+    /// * **error diagnostics on**: Adobe then keeps, for each record it refuses, which
+    ///   field failed and why, so the dashboard and `status` can explain a failure instead
+    ///   of only counting it. It costs nothing while records succeed, and it cannot be
+    ///   turned on after the fact for records already refused.
+    /// * Profile off: enabling a schema for Profile cannot be undone, so it is the user's
+    ///   explicit choice, never a default.
+    /// * partial ingestion off: a run with any bad record fails visibly rather than
+    ///   quietly dropping up to a threshold of records; when it is turned on,
+    ///   [`RECOMMENDED_PARTIAL_INGESTION_THRESHOLD`] is proposed.
+    /// * no sandbox: it is chosen per connection (Adobe's default production sandbox is
+    ///   `prod`, which the CLI falls back to).
+    pub fn recommended() -> Self {
+        Self {
+            name: "Chatlio events".into(),
+            error_diagnostics: true,
+            profile_enabled: false,
+            partial_ingestion_threshold: None,
+            ..Self::default()
+        }
+    }
+
     /// Validates every field and reports all problems at once.
     pub fn validate(&self) -> Result<SetupRequest, Vec<FieldError>> {
         let mut errors = Vec::new();
@@ -317,6 +347,49 @@ mod tests {
             ..valid()
         };
         assert!(unicode.validate().is_ok());
+    }
+
+    #[test]
+    fn the_recommended_input_is_valid_once_a_sandbox_is_chosen() {
+        let recommended = SetupInput::recommended();
+        assert!(recommended.error_diagnostics);
+        assert!(!recommended.profile_enabled);
+        assert_eq!(recommended.partial_ingestion_threshold, None);
+        let request = SetupInput {
+            sandbox: "prod".into(),
+            ..recommended
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(request.name, "Chatlio events");
+        assert!(request.error_diagnostics);
+        let with_threshold = SetupInput {
+            sandbox: "prod".into(),
+            partial_ingestion_threshold: Some(RECOMMENDED_PARTIAL_INGESTION_THRESHOLD),
+            ..SetupInput::recommended()
+        };
+        assert!(with_threshold.validate().is_ok());
+    }
+
+    #[test]
+    fn sandbox_names_follow_adobes_rule() {
+        for (sandbox, problem) in [
+            ("", Problem::Empty),
+            ("Prod", Problem::InvalidCharacters),
+            ("my_sandbox", Problem::InvalidCharacters),
+            ("2dev", Problem::InvalidCharacters),
+            (&*"a".repeat(257), Problem::TooLong),
+        ] {
+            let input = SetupInput {
+                sandbox: sandbox.into(),
+                ..valid()
+            };
+            assert_eq!(
+                problems(&input),
+                vec![(Field::Sandbox, problem)],
+                "{sandbox}"
+            );
+        }
     }
 
     #[test]
