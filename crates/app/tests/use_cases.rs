@@ -150,6 +150,42 @@ async fn a_setup_reports_progress_and_its_views_never_carry_the_webhook_url() {
                 .unwrap(),
         )
         .unwrap(),
+        serde_json::to_string(
+            &app::handover::dataflow_timing(state, "Chatlio events".into())
+                .await
+                .unwrap(),
+        )
+        .unwrap(),
+        serde_json::to_string(
+            &app::handover::received_records(state, "Chatlio events".into())
+                .await
+                .unwrap(),
+        )
+        .unwrap(),
+        serde_json::to_string(
+            &app::handover::test_event_results(state, "Chatlio events".into())
+                .await
+                .unwrap(),
+        )
+        .unwrap(),
+        serde_json::to_string(
+            &connection::preflight(state, input("Chatlio events"))
+                .await
+                .unwrap(),
+        )
+        .unwrap(),
+        // A new dataflow is still warming up: the refusal names the time,
+        // not the address.
+        serde_json::to_string(
+            &app::handover::send_test_event(
+                state,
+                "Chatlio events".into(),
+                chatlio::EventKind::ChatTranscript,
+            )
+            .await
+            .unwrap_err(),
+        )
+        .unwrap(),
     ];
     for text in views {
         assert!(
