@@ -125,7 +125,7 @@ impl ServerToServerInput {
         if errors.is_empty() {
             Ok(ServerToServerCredential {
                 client_id,
-                client_secret: Secret::new(client_secret),
+                client_secret,
                 org_id,
                 scopes,
             })
@@ -181,7 +181,9 @@ fn looks_like_secret(value: &str) -> bool {
     value.starts_with("p8e-")
 }
 
-fn check_client_secret(raw: &str, client_id: &str, errors: &mut Vec<FieldError>) -> String {
+/// Checks a client secret; returns it trimmed, still wrapped, so no plain copy of it
+/// exists outside a [`Secret`].
+fn check_client_secret(raw: &str, client_id: &str, errors: &mut Vec<FieldError>) -> Secret {
     let value = raw.trim();
     let field = Field::ClientSecret;
     if value.is_empty() {
@@ -215,7 +217,7 @@ fn check_client_secret(raw: &str, client_id: &str, errors: &mut Vec<FieldError>)
             "This is the client ID; the client secret is a different value.",
         ));
     }
-    value.to_owned()
+    Secret::from(value)
 }
 
 /// Checks an org id; returns it trimmed with the suffix spelled `@AdobeOrg`.
