@@ -146,6 +146,19 @@ pub fn typescript() -> String {
         "export const EVENT_KINDS: readonly EventKind[] = [{}];\n",
         quoted_list(chatlio::EventKind::ALL.iter().map(|kind| kind.code()))
     ));
+    out.push_str("/** The setup a new user starts from (setup::SetupInput::recommended). */\n");
+    out.push_str(&format!(
+        "export const RECOMMENDED_SETUP: SetupInput = {};\n",
+        serde_json::to_string(&setup::SetupInput::recommended())
+            .unwrap_or_else(|error| format!("undefined; // not serializable: {error}"))
+    ));
+    out.push_str(
+        "/** The failed-record share (%) proposed when partial ingestion is turned on. */\n",
+    );
+    out.push_str(&format!(
+        "export const RECOMMENDED_PARTIAL_INGESTION_THRESHOLD = {};\n",
+        setup::input::RECOMMENDED_PARTIAL_INGESTION_THRESHOLD
+    ));
     out.push_str("export { Channel };\n");
     out
 }

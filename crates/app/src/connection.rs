@@ -641,23 +641,8 @@ pub async fn choose_sandbox(state: &Shared, sandbox: String) -> CommandResult<()
     let session = session
         .as_mut()
         .ok_or_else(|| CommandError::new(AppErrorCode::NotConnected, "no Adobe connection yet"))?;
-    let mut problems = Vec::new();
-    let input = setup::SetupInput {
-        name: "probe".into(),
-        sandbox: sandbox.clone(),
-        ..setup::SetupInput::default()
-    };
-    if let Err(errors) = input.validate() {
-        problems.extend(
-            errors
-                .into_iter()
-                .filter(|error| error.field == setup::input::Field::Sandbox)
-                .map(|error| (error.field, error.problem)),
-        );
-    }
-    if !problems.is_empty() {
-        return Err(CommandError::from_fields(problems));
-    }
+    let sandbox = setup::input::parse_sandbox(&sandbox)
+        .map_err(|error| CommandError::from_fields([(error.field, error.problem)]))?;
     session.sandbox = Some(sandbox);
     remember_sandbox(session)
 }

@@ -35,8 +35,7 @@ fn input(name: &str) -> SetupInput {
     SetupInput {
         name: name.into(),
         sandbox: "prod".into(),
-        error_diagnostics: true,
-        ..SetupInput::default()
+        ..SetupInput::recommended()
     }
 }
 

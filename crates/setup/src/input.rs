@@ -110,11 +110,28 @@ fn check_name(field: Field, value: &str, max: usize, errors: &mut Vec<FieldError
 /// Adobe's rule for sandbox names, kept once in `platform::models::SandboxName::parse`;
 /// the name, trimmed, when it passes.
 fn check_sandbox(value: &str, errors: &mut Vec<FieldError>) -> String {
-    use platform::models::{SandboxName, SandboxNameError};
-    match SandboxName::parse(value) {
-        Ok(name) => name.into_inner(),
+    match parse_sandbox(value) {
+        Ok(name) => name,
         Err(error) => {
-            let problem = match error {
+            errors.push(error);
+            value.trim().to_owned()
+        }
+    }
+}
+
+/// A sandbox name as typed, checked by Adobe's rule
+/// ([`platform::models::SandboxName::parse`]) and refused, if it breaks it, with this
+/// crate's field codes: the one check for every form that takes a sandbox.
+///
+/// # Errors
+/// The [`Field::Sandbox`] problem the UI and CLI word.
+pub fn parse_sandbox(value: &str) -> Result<String, FieldError> {
+    use platform::models::{SandboxName, SandboxNameError};
+    SandboxName::parse(value)
+        .map(SandboxName::into_inner)
+        .map_err(|error| FieldError {
+            field: Field::Sandbox,
+            problem: match error {
                 SandboxNameError::Empty => Problem::Empty,
                 SandboxNameError::TooLong => Problem::TooLong,
                 // Sandbox names are the lower-case ids shown in the sandbox switcher,
@@ -122,14 +139,8 @@ fn check_sandbox(value: &str, errors: &mut Vec<FieldError>) -> String {
                 SandboxNameError::UpperCase
                 | SandboxNameError::InvalidCharacter(_)
                 | SandboxNameError::FirstNotALetter => Problem::InvalidCharacters,
-            };
-            errors.push(FieldError {
-                field: Field::Sandbox,
-                problem,
-            });
-            value.trim().to_owned()
-        }
-    }
+            },
+        })
 }
 
 /// The failed-record share, in percent, proposed when the user turns partial ingestion

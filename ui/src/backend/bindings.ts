@@ -80,12 +80,12 @@ existingDatasetId: string, datasetName: string, profileEnabled: boolean, errorDi
  */
 partialIngestionThreshold: number | null, };
 export type PreflightView = { ok: boolean, tenantId: string | null, checks: Array<CheckView>, };
-export type CheckState = "passed" | "failed" | "unverified";
 export type CheckView = { 
 /**
  * Stable id, e.g. `token`, `sandbox`, `permission_sources`.
  */
 id: string, state: CheckState, message: string, hint: string | null, };
+export type CheckState = "passed" | "failed" | "unverified";
 export type FieldProblem = { field: string, problem: string, };
 export type ExistingView = { id: string, 
 /**
@@ -97,18 +97,18 @@ export type PlanView = { name: string, sandbox: string, resources: Array<Planned
  * The same calls as a runnable shell script.
  */
 curl: string, };
-export type ResourceAction = "create" | "create_or_reuse" | "use_existing" | "change_irreversibly";
-export type StepId = "tenant_id" | "field_group" | "schema" | "identity_descriptor" | "profile_schema" | "dataset" | "source_connection" | "target_connection" | "mapping_set" | "dataflow" | "read_back";
-export type PlannedResourceView = { step: StepId, 
-/**
- * `field_group`, `schema`, `dataset`, ...
- */
-kind: string, name: string, action: ResourceAction, };
 export type PlannedCallView = { step: StepId | null, method: string, path: string, 
 /**
  * Pretty-printed JSON; never holds a secret.
  */
 body: string | null, };
+export type StepId = "tenant_id" | "field_group" | "schema" | "identity_descriptor" | "profile_schema" | "dataset" | "source_connection" | "target_connection" | "mapping_set" | "dataflow" | "read_back";
+export type ResourceAction = "create" | "create_or_reuse" | "use_existing" | "change_irreversibly";
+export type PlannedResourceView = { step: StepId, 
+/**
+ * `field_group`, `schema`, `dataset`, ...
+ */
+kind: string, name: string, action: ResourceAction, };
 export type ProgressChannel = Channel<StepEvent>;
 export type SetupView = { name: string, practice: boolean, sandbox: string, complete: boolean, flowId: string | null, datasetId: string | null, schemaId: string | null, 
 /**
@@ -133,18 +133,18 @@ kept: Array<[StepId, KeptReason]>, };
 export type KeptReason = "pre_existing" | "not_deletable" | "in_use" | "irreversible";
 export type Link = "developer_console" | "adobe_auth_guide" | "adobe_permissions" | "adobe_sandboxes" | "adobe_chatlio_source" | "chatlio_dashboard" | "chatlio_webhooks" | "chatlio_pricing" | "adobe_dataflows";
 export type ChatlioInstructionsView = { general: Array<StatementView>, mode: StatementView, events: Array<EventInstructionsView>, };
-export type StatementView = { 
-/**
- * Key in the UI's `chatlio` catalog.
- */
-code: string, certainty: Certainty, };
-export type Certainty = "documented" | "inferred" | "unknown" | "app";
-export type EventKind = "new_conversation" | "unanswered_visitor" | "visitor_feedback" | "offline_message" | "chat_transcript";
 export type EventInstructionsView = { 
 /**
  * Also the `event-<kind>` test id.
  */
 kind: EventKind, title: string, location: Array<StatementView>, trigger: Array<StatementView>, test: Array<StatementView>, };
+export type Certainty = "documented" | "inferred" | "unknown" | "app";
+export type StatementView = { 
+/**
+ * Key in the UI's `chatlio` catalog.
+ */
+code: string, certainty: Certainty, };
+export type EventKind = "new_conversation" | "unanswered_visitor" | "visitor_feedback" | "offline_message" | "chat_transcript";
 export type TestEventView = { kind: EventKind, 
 /**
  * `waiting`: accepted by Adobe, the hourly run has not counted it yet.
@@ -162,7 +162,6 @@ expectedBy: string,
  * Why it failed, explained.
  */
 errors: Array<FlowErrorView>, };
-export type TestEventState = "waiting" | "ingested" | "failed";
 export type FlowErrorView = { 
 /**
  * Stable code the UI words: `mapping_failed`, `flow_disabled`, ...
@@ -172,6 +171,7 @@ explanation: string, adobeCode: string | null,
  * Adobe's own message, for the details disclosure.
  */
 message: string | null, records: number | null, };
+export type TestEventState = "waiting" | "ingested" | "failed";
 export type DataflowTimingView = { 
 /**
  * When the setup's dataflow accepts data (Adobe asks to wait a few
@@ -201,10 +201,10 @@ fetchedAt: string, flows: Array<FlowView>,
  */
 error: CommandError | null, };
 export type ErrorCode = AppErrorCode | PlatformErrorCode | SetupErrorCode | ConnectErrorCode;
-export type ConnectErrorCode = "invalid_input" | "project_file_unreadable" | "wrong_client_secret" | "unknown_client_id" | "scope_rejected" | "scope_missing" | "org_mismatch" | "no_platform_access" | "session_expired" | "platform" | "keychain_unavailable" | "keychain_failed" | "secret_missing" | "connection_not_found" | "org_not_chosen" | "org_not_available" | "wrong_connection_kind" | "store_failed" | "store_corrupt" | "state_mismatch" | "cancelled" | "timed_out" | "access_denied" | "authorization_failed" | "redirect_invalid" | "loopback_unavailable" | "browser_unavailable" | "no_sign_in_pending";
-export type PlatformErrorCode = "unauthenticated" | "forbidden" | "not_found" | "conflict" | "precondition_failed" | "rate_limited" | "invalid_request" | "server_error" | "network" | "timeout" | "unexpected_response" | "invalid_configuration";
 export type AppErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "warming_up";
+export type ConnectErrorCode = "invalid_input" | "project_file_unreadable" | "wrong_client_secret" | "unknown_client_id" | "scope_rejected" | "scope_missing" | "org_mismatch" | "no_platform_access" | "session_expired" | "platform" | "keychain_unavailable" | "keychain_failed" | "secret_missing" | "connection_not_found" | "org_not_chosen" | "org_not_available" | "wrong_connection_kind" | "store_failed" | "store_corrupt" | "state_mismatch" | "cancelled" | "timed_out" | "access_denied" | "authorization_failed" | "redirect_invalid" | "loopback_unavailable" | "browser_unavailable" | "no_sign_in_pending";
 export type SetupErrorCode = "invalid_request" | "step_failed" | "name_taken" | "dataset_schema_mismatch" | "unexpected_response" | "journal" | "unknown_setup" | "wrong_target" | "dependency_not_done" | "interrupted" | "inlet_url_missing" | "platform";
+export type PlatformErrorCode = "unauthenticated" | "forbidden" | "not_found" | "conflict" | "precondition_failed" | "rate_limited" | "invalid_request" | "server_error" | "network" | "timeout" | "unexpected_response" | "invalid_configuration";
 export type CommandError = { code: ErrorCode, 
 /**
  * English, for logs and the "technical details" disclosure.
@@ -231,9 +231,6 @@ resumable: boolean,
  * Adobe's request id, for a support ticket.
  */
 requestId: string | null, fields: Array<FieldProblem>, };
-export type RunView = { runId: string, status: string | null, received: number, ingested: number, failed: number, startedAt: string | null, };
-export type Totals = { received: number, ingested: number, failed: number, };
-export type Health = "disabled" | "unknown" | "failing" | "no_data" | "stale" | "healthy";
 export type FlowView = { flowId: string, name: string, health: Health, 
 /**
  * Adobe's own state, e.g. `enabled`.
@@ -257,6 +254,9 @@ setupName: string | null,
  * Adobe's runs said of them so far.
  */
 testEvents: Array<TestEventView>, };
+export type RunView = { runId: string, status: string | null, received: number, ingested: number, failed: number, startedAt: string | null, };
+export type Totals = { received: number, ingested: number, failed: number, };
+export type Health = "disabled" | "unknown" | "failing" | "no_data" | "stale" | "healthy";
 export type DeletedView = { 
 /**
  * Ids of what was deleted, newest first.
@@ -266,8 +266,8 @@ deleted: Array<string>,
  * Steps whose resources stayed, with the reason.
  */
 kept: Array<[StepId, KeptReason]>, };
-export type ResourceHealth = "ok" | "deleted" | "disabled" | "changed" | "unchecked";
 export type RepairKind = "enable_flow" | "rerun";
+export type ResourceHealth = "ok" | "deleted" | "disabled" | "changed" | "unchecked";
 export type ResourceHealthView = { 
 /**
  * The step that made it.
@@ -289,9 +289,9 @@ message: string | null, repair: RepairKind | null,
  * The repair makes a new dataflow, so Chatlio needs the new URL.
  */
 webhookUrlChanges: boolean, };
-export type Screen = "welcome" | "prerequisites" | "connect" | "dataflow" | "review" | "create" | "chatlio" | "verify" | "dashboard";
-export type Mode = "practice" | "adobe";
 export type ConnectForm = { imsUrl: string, platformUrl: string, clientId: string, orgId: string, };
+export type Mode = "practice" | "adobe";
+export type Screen = "welcome" | "prerequisites" | "connect" | "dataflow" | "review" | "create" | "chatlio" | "verify" | "dashboard";
 export type WizardState = { screen: Screen, 
 /**
  * Once chosen on the welcome screen.
@@ -365,4 +365,8 @@ export const SCREENS: readonly Screen[] = ["welcome", "prerequisites", "connect"
 export const STEPS: readonly StepId[] = ["tenant_id", "field_group", "schema", "identity_descriptor", "profile_schema", "dataset", "source_connection", "target_connection", "mapping_set", "dataflow", "read_back"];
 /** Chatlio's five webhook events, in the order the UI lists them. */
 export const EVENT_KINDS: readonly EventKind[] = ["new_conversation", "unanswered_visitor", "visitor_feedback", "offline_message", "chat_transcript"];
+/** The setup a new user starts from (setup::SetupInput::recommended). */
+export const RECOMMENDED_SETUP: SetupInput = {"name":"Chatlio events","sandbox":"","existingSchemaId":"","schemaTitle":"","existingDatasetId":"","datasetName":"","profileEnabled":false,"errorDiagnostics":true,"partialIngestionThreshold":null};
+/** The failed-record share (%) proposed when partial ingestion is turned on. */
+export const RECOMMENDED_PARTIAL_INGESTION_THRESHOLD = 5;
 export { Channel };

@@ -3,7 +3,16 @@
 import type { CommandError, ErrorCode, StepId } from "./bindings";
 import { ERROR_CODES, STEPS } from "./bindings";
 
-export { Channel, commands, ERROR_CODES, EVENT_KINDS, SCREENS, STEPS } from "./bindings";
+export {
+  Channel,
+  commands,
+  ERROR_CODES,
+  EVENT_KINDS,
+  RECOMMENDED_PARTIAL_INGESTION_THRESHOLD,
+  RECOMMENDED_SETUP,
+  SCREENS,
+  STEPS,
+} from "./bindings";
 export type * from "./bindings";
 
 function isErrorCode(value: unknown): value is ErrorCode {

@@ -3,6 +3,7 @@
 // closing and reopening the app resumes here.
 import {
   commands,
+  RECOMMENDED_SETUP,
   SCREENS,
   toCommandError,
   type CommandError,
@@ -15,18 +16,9 @@ export type Screen = (typeof SCREENS)[number];
 
 export const WIZARD_SCREENS: readonly Screen[] = SCREENS.filter((screen) => screen !== "dashboard");
 
+/** The back end's recommended setup (generated from setup::SetupInput::recommended). */
 export function defaultSetup(): SetupInput {
-  return {
-    name: "Chatlio events",
-    sandbox: "",
-    existingSchemaId: "",
-    schemaTitle: "",
-    existingDatasetId: "",
-    datasetName: "",
-    profileEnabled: false,
-    errorDiagnostics: true,
-    partialIngestionThreshold: null,
-  };
+  return { ...RECOMMENDED_SETUP };
 }
 
 function initial(): WizardState {
