@@ -117,6 +117,13 @@ mod tests {
     }
 
     #[test]
+    fn the_shared_data_folder_is_named_after_this_apps_identifier() {
+        let config: serde_json::Value =
+            serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+        assert_eq!(config["identifier"], storage::APP_IDENTIFIER);
+    }
+
+    #[test]
     fn only_the_apps_own_pages_may_load() {
         assert!(is_app_url(&url("tauri://localhost/index.html"), false));
         assert!(is_app_url(&url("http://tauri.localhost/"), false));

@@ -25,15 +25,44 @@ pub struct JournalMove {
 /// again finishes a move a crash interrupted and changes nothing otherwise.
 pub fn move_former_journals(layout: &DataLayout) -> JournalMove {
     let mut report = JournalMove::default();
-    let former = layout.former_cli_journals();
+    move_journals_in(layout.former_cli_journals(), layout, &mut report);
+    report
+}
+
+/// Earlier versions of the CLI used their own default folder
+/// ([`DataLayout::former_cli_default`]); the CLI now shares the app's. Moves the
+/// journals found there (at its top and in its `setups/`) and its saved connections
+/// into `layout`, never over a file already there; a saved-connections file that
+/// would replace another stays where it was and is reported, so the user can connect
+/// again instead (the secrets stay in the keychain either way).
+pub fn move_former_folder(former: &Path, layout: &DataLayout) -> JournalMove {
+    let mut report = JournalMove::default();
+    if former == layout.root() || !former.is_dir() {
+        return report;
+    }
+    move_journals_in(former, layout, &mut report);
+    move_journals_in(&former.join("setups"), layout, &mut report);
+    let connections = former.join(storage::CONNECTIONS_FILE);
+    if connections.is_file() {
+        match storage::move_without_replacing(&connections, &layout.connections()) {
+            Ok(Moved::Moved | Moved::AlreadyThere) => report.moved.push(layout.connections()),
+            Ok(Moved::Conflict) => report.conflicts.push((connections, layout.connections())),
+            Err(error) => report.failures.push(error.to_string()),
+        }
+    }
+    report
+}
+
+/// Moves every journal file of `former` into the journals folder of `layout`.
+fn move_journals_in(former: &Path, layout: &DataLayout, report: &mut JournalMove) {
     let entries = match std::fs::read_dir(former) {
         Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return report,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return,
         Err(error) => {
             report
                 .failures
                 .push(format!("cannot list {}: {error}", former.display()));
-            return report;
+            return;
         }
     };
     let old_store = setup::JournalStore::new(former);
@@ -61,7 +90,6 @@ pub fn move_former_journals(layout: &DataLayout) -> JournalMove {
             Err(error) => report.failures.push(error.to_string()),
         }
     }
-    report
 }
 
 /// The setup name of a `<name>.json` file that is not hidden.

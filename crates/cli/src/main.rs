@@ -314,6 +314,7 @@ struct Settings {
     org_id: String,
     sandbox: String,
     data_dir: Option<PathBuf>,
+    layout: DataLayout,
     connection: Option<String>,
     timing: setup::Timing,
     file: ConfigFile,
@@ -349,20 +350,25 @@ impl Settings {
             org_id: first_set([global.org_id.as_ref(), file.org_id.as_ref()], ""),
             sandbox: first_set([global.sandbox.as_ref(), file.sandbox.as_ref()], "prod"),
             data_dir: global.data_dir.clone(),
+            layout: match &global.data_dir {
+                Some(folder) => DataLayout::new(folder),
+                None => DataLayout::shared_default().ok_or_else(|| {
+                    CliError::Usage(
+                        "no data folder: HOME is not set; pass --data-dir or set CHATLIO_AEP_DATA_DIR"
+                            .into(),
+                    )
+                })?,
+            },
             connection: global.connection.clone(),
             timing: global.timing(),
             file,
         })
     }
 
-    /// The data folder's layout: `--data-dir` (or `CHATLIO_AEP_DATA_DIR`), else
-    /// `~/.local/share/chatlio-aep`.
-    fn layout(&self) -> DataLayout {
-        DataLayout::new(self.data_dir.clone().unwrap_or_else(|| {
-            std::env::var_os("HOME")
-                .map(|home| PathBuf::from(home).join(".local/share/chatlio-aep"))
-                .unwrap_or_else(|| PathBuf::from("chatlio-aep-data"))
-        }))
+    /// The data folder's layout: `--data-dir` (or `CHATLIO_AEP_DATA_DIR`), else the
+    /// desktop app's own folder, so the two see each other's setups and connections.
+    fn layout(&self) -> &DataLayout {
+        &self.layout
     }
 
     /// The setup name from `--name`, else the config file.
@@ -393,7 +399,7 @@ fn connector(global: &Settings) -> Connector {
         .filter(|service| !service.trim().is_empty())
         .unwrap_or_else(|| connect::KEYCHAIN_SERVICE.to_owned());
     Connector::new(
-        ConnectionStore::at(&global.layout()),
+        ConnectionStore::at(global.layout()),
         Some(Arc::new(KeychainVault::new(service))),
     )
 }
@@ -659,7 +665,15 @@ async fn connect_command(
 
 async fn run(cli: Cli) -> Result<(), CliError> {
     let settings = Settings::resolve(&cli.global)?;
-    report_journal_move(&data::move_former_journals(&settings.layout()));
+    let layout = settings.layout();
+    report_journal_move(&data::move_former_journals(layout));
+    // Only the default folder inherits what earlier versions kept in theirs: a
+    // folder named with --data-dir is the user's own choice.
+    if settings.data_dir.is_none() {
+        if let Some(former) = DataLayout::former_cli_default() {
+            report_journal_move(&data::move_former_folder(&former, layout));
+        }
+    }
     run_command(&cli, &settings).await
 }
 
@@ -667,19 +681,19 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 fn report_journal_move(report: &data::JournalMove) {
     for path in &report.moved {
         eprintln!(
-            "chatlio-aep: moved a journal to the folder shared with the desktop app: {}",
+            "chatlio-aep: moved to the folder shared with the desktop app: {}",
             path.display()
         );
     }
     for (kept, existing) in &report.conflicts {
         eprintln!(
-            "chatlio-aep: {} was not moved: {} is a different journal of the same name; keep the one you need there",
+            "chatlio-aep: {} was not moved: {} is a different file of the same name; keep the one you need there",
             kept.display(),
             existing.display()
         );
     }
     for failure in &report.failures {
-        eprintln!("chatlio-aep: a journal could not be moved ({failure}); it stays where it was");
+        eprintln!("chatlio-aep: a file could not be moved ({failure}); it stays where it was");
     }
 }
 

@@ -393,11 +393,58 @@ async fn a_journal_where_the_cli_used_to_keep_it_is_moved_and_found() {
     assert!(status.status.success(), "{}", text(&status.stderr));
     let outcome: Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(outcome["setupName"], "Old flow");
-    assert!(text(&status.stderr).contains("moved a journal"));
+    assert!(text(&status.stderr).contains("moved to the folder shared with the desktop app"));
     assert!(!scratch.0.join("Old flow.json").exists());
     assert_eq!(
         std::fs::read(scratch.0.join("setups/Old flow.json")).unwrap(),
         before
     );
     sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_a_data_folder_the_cli_uses_the_apps_and_brings_its_former_one_along() {
+    let home = Scratch::new("home");
+    let former = home.0.join(".local/share/chatlio-aep");
+    std::fs::create_dir_all(&former).unwrap();
+    let mut journal = setup::Journal::new("Earlier flow", "ORG@AdobeOrg", "prod");
+    setup::JournalStore::new(&former)
+        .save(&mut journal)
+        .unwrap();
+    let journal_bytes = std::fs::read(former.join("Earlier flow.json")).unwrap();
+    std::fs::write(
+        former.join("connections.json"),
+        br#"{"version": 1, "current": null, "connections": []}"#,
+    )
+    .unwrap();
+
+    let mut command = binary(&home.0);
+    command
+        .env_remove("CHATLIO_AEP_DATA_DIR")
+        .env_remove("XDG_DATA_HOME")
+        .env("HOME", &home.0);
+    let output = run(command, &["connections"]).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    let shared = home.0.join(".local/share/io.chatliosetup.desktop");
+    assert_eq!(
+        std::fs::read(shared.join("setups/Earlier flow.json")).unwrap(),
+        journal_bytes
+    );
+    assert!(shared.join("connections.json").is_file());
+    assert!(!former.join("Earlier flow.json").exists());
+    assert!(!former.join("connections.json").exists());
+    // Run again: nothing left to move, nothing said.
+    let mut again = binary(&home.0);
+    again
+        .env_remove("CHATLIO_AEP_DATA_DIR")
+        .env_remove("XDG_DATA_HOME")
+        .env("HOME", &home.0);
+    let output = run(again, &["connections"]).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        !text(&output.stderr).contains("moved"),
+        "{}",
+        text(&output.stderr)
+    );
 }

@@ -19,6 +19,30 @@ use std::path::{Path, PathBuf};
 /// to isolate runs).
 pub const DATA_DIR_VARIABLE: &str = "CHATLIO_AEP_DATA_DIR";
 
+/// The desktop app's bundle identifier (`src-tauri/tauri.conf.json`, checked by a test
+/// there): the operating system's per-app data folder is named after it, and the CLI
+/// uses the same folder, so both see each other's setups and connections by default.
+pub const APP_IDENTIFIER: &str = "io.chatliosetup.desktop";
+
+/// The operating system's folder for per-user application data, as Tauri's
+/// `app_data_dir` resolves it: `$XDG_DATA_HOME` (when absolute) or `~/.local/share` on
+/// Linux and other Unix, `~/Library/Application Support` on macOS, `%APPDATA%` on
+/// Windows. `None` when the variables it rests on are not set.
+pub fn os_data_folder() -> Option<PathBuf> {
+    let from = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|path| path.is_absolute())
+    };
+    if cfg!(windows) {
+        from("APPDATA")
+    } else if cfg!(target_os = "macos") {
+        from("HOME").map(|home| home.join("Library").join("Application Support"))
+    } else {
+        from("XDG_DATA_HOME").or_else(|| from("HOME").map(|home| home.join(".local").join("share")))
+    }
+}
+
 /// The saved-connections file's name inside the data folder.
 pub const CONNECTIONS_FILE: &str = "connections.json";
 
@@ -62,6 +86,15 @@ impl DataLayout {
         match std::env::var_os(DATA_DIR_VARIABLE) {
             Some(folder) if !folder.to_string_lossy().trim().is_empty() => Self::new(folder),
             _ => Self::new(os_default),
+        }
+    }
+
+    /// `CHATLIO_AEP_DATA_DIR` when set, else the app's folder in the operating system's
+    /// data folder (see [`APP_IDENTIFIER`]); `None` when neither can be found.
+    pub fn shared_default() -> Option<Self> {
+        match std::env::var_os(DATA_DIR_VARIABLE) {
+            Some(folder) if !folder.to_string_lossy().trim().is_empty() => Some(Self::new(folder)),
+            _ => os_data_folder().map(|folder| Self::new(folder.join(APP_IDENTIFIER))),
         }
     }
 
@@ -113,6 +146,12 @@ impl DataLayout {
     /// folder (`<root>/<setup name>.json`); they are moved to [`DataLayout::journals`].
     pub fn former_cli_journals(&self) -> &Path {
         &self.root
+    }
+
+    /// The folder earlier versions of the CLI used by default (`<OS data
+    /// folder>/chatlio-aep`), whose journals and connections move to the shared one.
+    pub fn former_cli_default() -> Option<PathBuf> {
+        os_data_folder().map(|folder| folder.join("chatlio-aep"))
     }
 }
 
@@ -178,6 +217,21 @@ mod tests {
             DataLayout::from_environment_or("/os/default").root(),
             Path::new("/os/default")
         );
+        // Without the variable, both front ends use the app's folder in the OS's.
+        if cfg!(all(unix, not(target_os = "macos"))) {
+            std::env::set_var("XDG_DATA_HOME", "/xdg/data");
+            assert_eq!(
+                DataLayout::shared_default().map(|layout| layout.root().to_path_buf()),
+                Some(PathBuf::from("/xdg/data/io.chatliosetup.desktop"))
+            );
+            std::env::remove_var("XDG_DATA_HOME");
+        }
+        std::env::set_var(DATA_DIR_VARIABLE, "/from/environment");
+        assert_eq!(
+            DataLayout::shared_default().map(|layout| layout.root().to_path_buf()),
+            Some(PathBuf::from("/from/environment"))
+        );
+        std::env::remove_var(DATA_DIR_VARIABLE);
     }
 
     #[test]
