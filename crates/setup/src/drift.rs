@@ -154,6 +154,49 @@ pub(crate) fn read_failed(record: &Recorded, what: &str, error: &PlatformError) 
     }
 }
 
+/// The drift of a resource read back: `Deleted` or `Unchecked` when the read
+/// failed (see [`read_failed`]), else what `compare` finds in it.
+pub(crate) fn compare_read<Resource>(
+    record: &Recorded,
+    what: &str,
+    read: std::result::Result<Resource, PlatformError>,
+    compare: impl FnOnce(Resource) -> Vec<Drift>,
+) -> Vec<Drift> {
+    match read {
+        Err(error) => vec![read_failed(record, what, &error)],
+        Ok(resource) => compare(resource),
+    }
+}
+
+/// The drift of a resource the setup only needs to exist.
+pub(crate) fn check_exists<Resource>(
+    record: &Recorded,
+    what: &str,
+    read: std::result::Result<Resource, PlatformError>,
+) -> Vec<Drift> {
+    compare_read(record, what, read, |_| Vec::new())
+}
+
+/// `Changed` (with `detail` and `message`) when the journal records `step`
+/// done and the resource read back no longer refers to that step's resource;
+/// `refers_to` says whether it refers to an id. Nothing when `step` has no
+/// resource recorded: there is nothing to compare with.
+pub(crate) fn reference_changed(
+    journal: &Journal,
+    record: &Recorded,
+    step: StepId,
+    refers_to: impl FnOnce(&str) -> bool,
+    detail: &'static str,
+    message: &str,
+) -> Vec<Drift> {
+    match recorded(journal, step) {
+        Some(expected) if !refers_to(&expected.id) => {
+            vec![finding(record, DriftKind::Changed, detail, message)]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Reads back one step's resource and reports how it differs.
 async fn check(client: &Client, journal: &Journal, record: Recorded) -> Vec<Drift> {
     steps::of(record.step)

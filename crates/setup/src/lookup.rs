@@ -2,7 +2,8 @@
 //! name, and telling ours (marker in the description, or in the name of a
 //! mapping set) from someone else's.
 
-use platform::models::SchemaId;
+use platform::models::flow::{Flow, SourceConnection, TargetConnection};
+use platform::models::{Etag, SchemaId};
 use platform::{Client, PlatformError};
 
 use crate::names::{has_marker, Names};
@@ -27,6 +28,19 @@ pub fn can_look_up(step: StepId) -> bool {
     steps::of(step).can_look_up()
 }
 
+impl Found {
+    /// The resource `id`, ours when `marked` (its description, or a mapping
+    /// set's name) carries this setup's marker for `step`.
+    pub(crate) fn by_marker(id: String, marked: Option<&str>, names: &Names, step: StepId) -> Self {
+        Self {
+            ours: has_marker(marked, &names.setup, step),
+            id,
+            etag: None,
+            schema: None,
+        }
+    }
+}
+
 /// Prefers a resource that carries our marker over a same-named foreign one.
 pub fn pick(mut found: Vec<Found>) -> Option<Found> {
     found.sort_by_key(|candidate| !candidate.ours);
@@ -41,22 +55,56 @@ pub(crate) struct Listed {
     pub etag: Option<String>,
 }
 
+impl Listed {
+    /// A Flow Service entity as listed; its ETag kept as Adobe sent it.
+    fn flow_entity(
+        name: Option<String>,
+        description: Option<String>,
+        id: impl AsRef<str>,
+        etag: Option<Etag>,
+    ) -> Self {
+        Self {
+            name,
+            description,
+            id: id.as_ref().to_owned(),
+            etag: etag.map(|etag| etag.as_str().to_owned()),
+        }
+    }
+}
+
+impl From<SourceConnection> for Listed {
+    fn from(item: SourceConnection) -> Self {
+        Self::flow_entity(item.name, item.description, item.id, item.etag)
+    }
+}
+
+impl From<TargetConnection> for Listed {
+    fn from(item: TargetConnection) -> Self {
+        Self::flow_entity(item.name, item.description, item.id, item.etag)
+    }
+}
+
+impl From<Flow> for Listed {
+    fn from(item: Flow) -> Self {
+        Self::flow_entity(item.name, item.description, item.id, item.etag)
+    }
+}
+
 /// Keeps the listed resources named exactly `name` (list filters are
 /// server-side hints) and marks those carrying this setup's marker.
 pub(crate) fn named(
-    listed: impl IntoIterator<Item = Listed>,
+    listed: impl IntoIterator<Item = impl Into<Listed>>,
     name: &str,
     names: &Names,
     step: StepId,
 ) -> Vec<Found> {
     listed
         .into_iter()
+        .map(Into::<Listed>::into)
         .filter(|item| item.name.as_deref() == Some(name))
         .map(|item| Found {
-            ours: has_marker(item.description.as_deref(), &names.setup, step),
-            id: item.id,
             etag: item.etag,
-            schema: None,
+            ..Found::by_marker(item.id, item.description.as_deref(), names, step)
         })
         .collect()
 }

@@ -346,6 +346,34 @@ impl StepContext<'_> {
         Ok(pick(self.candidates().await?))
     }
 
+    /// Adopts what the lookup found when it carries this setup's marker. A
+    /// same-named one without it is someone else's and left alone: the step
+    /// makes its own next to it.
+    pub async fn adopt_ours(&self) -> Result<Option<StepOutput>> {
+        Ok(self
+            .found()
+            .await?
+            .filter(|found| found.ours)
+            .map(StepOutput::adopted))
+    }
+
+    /// What the lookup found, when it is ours. One without this setup's marker
+    /// holds the name the step must use, so the step stops with `NameTaken`
+    /// (`what` and `name` say which) instead of making a second one.
+    pub async fn ours_or_name_taken(
+        &self,
+        what: &'static str,
+        name: &str,
+    ) -> Result<Option<Found>> {
+        match self.found().await? {
+            Some(found) if !found.ours => Err(SetupError::NameTaken {
+                what,
+                name: name.to_owned(),
+            }),
+            found => Ok(found),
+        }
+    }
+
     /// Whether `step`'s entry created its resource in this run.
     pub fn created_in_this_run(&self, step: StepId) -> bool {
         lock(&self.run.created).contains(&self.key_of(step))

@@ -15,11 +15,11 @@ use platform::{Client, ErrorCode, PlatformError};
 use serde_json::json;
 
 use super::{resource, DeleteFailure, PlanContext, Step, StepOutput, StepPlan, FLOWS};
-use crate::drift::{finding, read_failed, recorded, Drift, DriftKind, Recorded};
+use crate::drift::{compare_read, finding, reference_changed, Drift, DriftKind, Recorded};
 use crate::engine::{FailPoint, StepContext};
-use crate::error::{Result, SetupError};
+use crate::error::Result;
 use crate::journal::Journal;
-use crate::lookup::{named, Found, Listed};
+use crate::lookup::{named, Found};
 use crate::names::{has_marker, Names};
 use crate::plan::{placeholder, PlannedCall, ResourceAction};
 use crate::step::StepId;
@@ -82,17 +82,17 @@ async fn journaled_flow(
 /// Adopts this setup's dataflow, publishing it first when an interrupted run
 /// left it a draft.
 async fn adopt_flow(client: &Client, flow: Flow) -> std::result::Result<StepOutput, PlatformError> {
-    let (id, etag) = if flow.is_draft() {
-        let published = publish(client, &flow.id).await?;
-        (published.id, published.etag)
+    let current = if flow.is_draft() {
+        publish(client, &flow.id).await?
     } else {
-        (flow.id, flow.etag)
+        Created {
+            id: flow.id,
+            etag: flow.etag,
+        }
     };
     Ok(StepOutput {
-        resource_id: Some(id.into_inner()),
-        etag: etag.map(|etag| etag.as_str().to_owned()),
-        pre_existing: false,
         adopted: true,
+        ..StepOutput::from(current)
     })
 }
 
@@ -190,17 +190,7 @@ impl Step for Dataflow {
                 .flow_service()
                 .list_all_flows(&ListQuery::property(format!("name=={name}")))
                 .await?;
-            Ok(named(
-                listed.into_iter().map(|item| Listed {
-                    name: item.name,
-                    description: item.description,
-                    id: item.id.into_inner(),
-                    etag: item.etag.map(|etag| etag.as_str().to_owned()),
-                }),
-                name,
-                names,
-                self.id(),
-            ))
+            Ok(named(listed, name, names, self.id()))
         })
     }
 
@@ -212,13 +202,11 @@ impl Step for Dataflow {
             if let Some(flow) = journaled_flow(context).await.map_err(on)? {
                 return adopt_flow(client, flow).await.map_err(on);
             }
-            if let Some(found) = context.found().await? {
-                if !found.ours {
-                    return Err(SetupError::NameTaken {
-                        what: "a dataflow named",
-                        name: context.names().dataflow.clone(),
-                    });
-                }
+            let dataflow = &context.names().dataflow;
+            if let Some(found) = context
+                .ours_or_name_taken("a dataflow named", dataflow)
+                .await?
+            {
                 // Ours, maybe still a draft: its state says whether to publish.
                 let flow = client
                     .flow_service()
@@ -248,10 +236,7 @@ impl Step for Dataflow {
             } else {
                 client.flow_service().create_flow(&body).await.map_err(on)?
             };
-            Ok(StepOutput::created(
-                created.id.into_inner(),
-                created.etag.map(|etag| etag.as_str().to_owned()),
-            ))
+            Ok(created.into())
         })
     }
 
@@ -276,64 +261,71 @@ impl Step for Dataflow {
         record: &'a Recorded,
     ) -> BoxFuture<'a, Vec<Drift>> {
         Box::pin(async move {
-            let flow = match client
+            let read = client
                 .flow_service()
                 .get_flow(&FlowId::new(record.id.as_str()))
-                .await
-            {
-                Err(error) => return vec![read_failed(record, "dataflow", &error)],
-                Ok(flow) => flow,
-            };
-            let mut drifts = Vec::new();
-            if !flow.is_enabled() {
-                drifts.push(finding(
-                    record,
-                    DriftKind::Disabled,
-                    "flow_disabled",
-                    format!(
-                        "The dataflow is {}; Chatlio's events are not ingested.",
-                        flow.state.as_deref().unwrap_or("not enabled")
-                    ),
-                ));
-            }
-            let checks = [
-                (
-                    StepId::SourceConnection,
-                    flow.source_connection_ids
-                        .iter()
-                        .map(|id| id.as_str().to_owned())
-                        .collect::<Vec<_>>(),
-                    "flow_source_changed",
-                    "The dataflow reads from another source connection.",
-                ),
-                (
-                    StepId::TargetConnection,
-                    flow.target_connection_ids
-                        .iter()
-                        .map(|id| id.as_str().to_owned())
-                        .collect(),
-                    "flow_target_changed",
-                    "The dataflow writes to another target connection.",
-                ),
-                (
-                    StepId::MappingSet,
-                    flow.transformations
-                        .iter()
-                        .filter_map(|transformation| transformation.mapping_id())
-                        .map(MappingSetId::into_inner)
-                        .collect(),
-                    "flow_mapping_changed",
-                    "The dataflow uses another mapping set.",
-                ),
-            ];
-            for (step, found, detail, message) in checks {
-                if let Some(expected) = recorded(journal, step) {
-                    if !found.contains(&expected.id) {
-                        drifts.push(finding(record, DriftKind::Changed, detail, message));
-                    }
-                }
-            }
-            drifts
+                .await;
+            compare_read(record, "dataflow", read, |flow| {
+                flow_drift(journal, record, &flow)
+            })
         })
     }
+}
+
+/// How the dataflow read back differs from what the setup made: disabled, or
+/// no longer connecting the setup's source, target and mapping.
+fn flow_drift(journal: &Journal, record: &Recorded, flow: &Flow) -> Vec<Drift> {
+    let mut drifts = Vec::new();
+    if !flow.is_enabled() {
+        drifts.push(finding(
+            record,
+            DriftKind::Disabled,
+            "flow_disabled",
+            format!(
+                "The dataflow is {}; Chatlio's events are not ingested.",
+                flow.state.as_deref().unwrap_or("not enabled")
+            ),
+        ));
+    }
+    let checks = [
+        (
+            StepId::SourceConnection,
+            flow.source_connection_ids
+                .iter()
+                .map(|id| id.as_str().to_owned())
+                .collect::<Vec<_>>(),
+            "flow_source_changed",
+            "The dataflow reads from another source connection.",
+        ),
+        (
+            StepId::TargetConnection,
+            flow.target_connection_ids
+                .iter()
+                .map(|id| id.as_str().to_owned())
+                .collect(),
+            "flow_target_changed",
+            "The dataflow writes to another target connection.",
+        ),
+        (
+            StepId::MappingSet,
+            flow.transformations
+                .iter()
+                .filter_map(|transformation| transformation.mapping_id())
+                .map(MappingSetId::into_inner)
+                .collect(),
+            "flow_mapping_changed",
+            "The dataflow uses another mapping set.",
+        ),
+    ];
+    for (step, found, detail, message) in checks {
+        drifts.extend(reference_changed(
+            journal,
+            record,
+            step,
+            |expected| found.iter().any(|id| id == expected),
+            detail,
+            message,
+        ));
+    }
+    drifts
 }

@@ -10,7 +10,7 @@ use platform::{Client, PlatformError};
 use serde_json::json;
 
 use super::{resource, DeleteFailure, PlanContext, Step, StepOutput, StepPlan};
-use crate::drift::{finding, read_failed, recorded, Drift, DriftKind, Recorded};
+use crate::drift::{compare_read, reference_changed, Drift, Recorded};
 use crate::engine::StepContext;
 use crate::error::{Result, SetupError};
 use crate::input::DatasetChoice;
@@ -132,13 +132,7 @@ impl Step for Dataset {
                 }
                 DatasetChoice::New { name } => name,
             };
-            if let Some(found) = context.found().await? {
-                if !found.ours {
-                    return Err(SetupError::NameTaken {
-                        what: "a dataset named",
-                        name: name.clone(),
-                    });
-                }
+            if let Some(found) = context.ours_or_name_taken("a dataset named", name).await? {
                 return Ok(StepOutput::adopted(found));
             }
             let body: DatasetRequest = context.body()?;
@@ -173,26 +167,23 @@ impl Step for Dataset {
         record: &'a Recorded,
     ) -> BoxFuture<'a, Vec<Drift>> {
         Box::pin(async move {
-            let dataset = match client
+            let read = client
                 .catalog()
                 .get_dataset(&DatasetId::new(record.id.as_str()))
-                .await
-            {
-                Err(error) => return vec![read_failed(record, "dataset", &error)],
-                Ok(dataset) => dataset,
-            };
-            let found = dataset
-                .schema_ref
-                .map(|reference| reference.id.into_inner());
-            match recorded(journal, StepId::Schema) {
-                Some(schema) if found.as_deref() != Some(schema.id.as_str()) => vec![finding(
+                .await;
+            compare_read(record, "dataset", read, |dataset| {
+                let found = dataset
+                    .schema_ref
+                    .map(|reference| reference.id.into_inner());
+                reference_changed(
+                    journal,
                     record,
-                    DriftKind::Changed,
+                    StepId::Schema,
+                    |schema| found.as_deref() == Some(schema),
                     "dataset_schema_changed",
                     "The dataset no longer uses the setup's schema.",
-                )],
-                _ => Vec::new(),
-            }
+                )
+            })
         })
     }
 }

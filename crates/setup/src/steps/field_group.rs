@@ -8,13 +8,13 @@ use platform::{Client, ErrorCode, PlatformError};
 use serde_json::json;
 
 use super::{resource, DeleteFailure, PlanContext, Step, StepOutput, StepPlan, REGISTRY};
-use crate::drift::{read_failed, Drift, Recorded};
+use crate::drift::{check_exists, Drift, Recorded};
 use crate::engine::{KeptReason, StepContext};
 use crate::error::Result;
 use crate::input::SchemaChoice;
 use crate::journal::Journal;
 use crate::lookup::Found;
-use crate::names::{has_marker, Names};
+use crate::names::Names;
 use crate::plan::{PlannedCall, ResourceAction};
 use crate::step::StepId;
 
@@ -82,12 +82,12 @@ impl Step for FieldGroup {
             };
             // The summary has no description, so the marker needs the full resource.
             let full = registry.get_field_group(&summary.id).await?;
-            Ok(vec![Found {
-                ours: has_marker(full.description.as_deref(), &names.setup, self.id()),
-                id: full.id.into_inner(),
-                etag: None,
-                schema: None,
-            }])
+            Ok(vec![Found::by_marker(
+                full.id.into_inner(),
+                full.description.as_deref(),
+                names,
+                self.id(),
+            )])
         })
     }
 
@@ -140,14 +140,11 @@ impl Step for FieldGroup {
         record: &'a Recorded,
     ) -> BoxFuture<'a, Vec<Drift>> {
         Box::pin(async move {
-            match client
+            let read = client
                 .schema_registry()
                 .get_field_group(&SchemaId::new(record.id.as_str()))
-                .await
-            {
-                Err(error) => vec![read_failed(record, "field group", &error)],
-                Ok(_) => Vec::new(),
-            }
+                .await;
+            check_exists(record, "field group", read)
         })
     }
 }

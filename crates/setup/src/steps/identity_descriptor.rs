@@ -7,7 +7,7 @@ use platform::models::{DescriptorId, SchemaId};
 use platform::{Client, PlatformError};
 
 use super::{resource, DeleteFailure, PlanContext, Step, StepOutput, StepPlan, REGISTRY};
-use crate::drift::{finding, read_failed, Drift, DriftKind, Recorded};
+use crate::drift::{compare_read, finding, Drift, DriftKind, Recorded};
 use crate::engine::StepContext;
 use crate::error::Result;
 use crate::input::SchemaChoice;
@@ -151,20 +151,21 @@ impl Step for IdentityDescriptor {
         record: &'a Recorded,
     ) -> BoxFuture<'a, Vec<Drift>> {
         Box::pin(async move {
-            match client
+            let read = client
                 .schema_registry()
                 .get_descriptor(&DescriptorId::new(record.id.as_str()))
-                .await
-            {
-                Err(error) => vec![read_failed(record, "identity descriptor", &error)],
-                Ok(descriptor) if descriptor.is_primary != Some(true) => vec![finding(
+                .await;
+            compare_read(record, "identity descriptor", read, |descriptor| {
+                if descriptor.is_primary == Some(true) {
+                    return Vec::new();
+                }
+                vec![finding(
                     record,
                     DriftKind::Changed,
                     "identity_not_primary",
                     "The visitor email is no longer the schema's primary identity.",
-                )],
-                Ok(_) => Vec::new(),
-            }
+                )]
+            })
         })
     }
 }

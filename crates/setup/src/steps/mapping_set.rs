@@ -9,12 +9,12 @@ use platform::{Client, PlatformError};
 use serde_json::json;
 
 use super::{resource, DeleteFailure, PlanContext, Step, StepOutput, StepPlan};
-use crate::drift::{read_failed, Drift, Recorded};
+use crate::drift::{check_exists, Drift, Recorded};
 use crate::engine::{KeptReason, StepContext};
 use crate::error::Result;
 use crate::journal::Journal;
 use crate::lookup::Found;
-use crate::names::{has_marker, Names};
+use crate::names::Names;
 use crate::plan::{PlannedCall, ResourceAction};
 use crate::step::StepId;
 
@@ -75,10 +75,8 @@ impl Step for MappingSet {
                 .await?
                 .into_iter()
                 .map(|set| Found {
-                    ours: has_marker(set.name.as_deref(), &names.setup, self.id()),
                     schema: set.output_schema_id().map(str::to_owned),
-                    id: set.id.into_inner(),
-                    etag: None,
+                    ..Found::by_marker(set.id.into_inner(), set.name.as_deref(), names, self.id())
                 })
                 .collect())
         })
@@ -124,14 +122,11 @@ impl Step for MappingSet {
         record: &'a Recorded,
     ) -> BoxFuture<'a, Vec<Drift>> {
         Box::pin(async move {
-            match client
+            let read = client
                 .data_prep()
                 .get_mapping_set(&MappingSetId::new(record.id.as_str()))
-                .await
-            {
-                Err(error) => vec![read_failed(record, "mapping set", &error)],
-                Ok(_) => Vec::new(),
-            }
+                .await;
+            check_exists(record, "mapping set", read)
         })
     }
 }

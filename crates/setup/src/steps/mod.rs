@@ -7,6 +7,7 @@
 //! on [`StepId`].
 
 use futures_util::future::BoxFuture;
+use platform::models::flow::Created;
 use platform::{Client, PlatformError};
 
 use crate::drift::{Drift, Recorded};
@@ -105,6 +106,17 @@ impl StepOutput {
             pre_existing: true,
             adopted: false,
         }
+    }
+}
+
+/// What Flow Service answers a create (or a publish) with: the new id and its
+/// ETag, kept as Adobe sent it.
+impl<Id: AsRef<str>> From<Created<Id>> for StepOutput {
+    fn from(created: Created<Id>) -> Self {
+        Self::created(
+            created.id.as_ref(),
+            created.etag.map(|etag| etag.as_str().to_owned()),
+        )
     }
 }
 

@@ -8,13 +8,13 @@ use platform::{Client, PlatformError};
 use serde_json::json;
 
 use super::{resource, DeleteFailure, PlanContext, Step, StepOutput, StepPlan, REGISTRY};
-use crate::drift::{finding, read_failed, recorded, Drift, DriftKind, Recorded};
+use crate::drift::{compare_read, reference_changed, Drift, Recorded};
 use crate::engine::StepContext;
-use crate::error::{Result, SetupError};
+use crate::error::Result;
 use crate::input::SchemaChoice;
 use crate::journal::Journal;
 use crate::lookup::Found;
-use crate::names::{has_marker, Names};
+use crate::names::Names;
 use crate::plan::{placeholder, PlannedCall, ResourceAction};
 use crate::step::StepId;
 
@@ -91,12 +91,12 @@ impl Step for Schema {
             };
             // The summary has no description, so the marker needs the full resource.
             let full = registry.get_schema(&summary.id).await?;
-            Ok(vec![Found {
-                ours: has_marker(full.description.as_deref(), &names.setup, self.id()),
-                id: full.id.into_inner(),
-                etag: None,
-                schema: None,
-            }])
+            Ok(vec![Found::by_marker(
+                full.id.into_inner(),
+                full.description.as_deref(),
+                names,
+                self.id(),
+            )])
         })
     }
 
@@ -114,13 +114,7 @@ impl Step for Schema {
                 }
                 SchemaChoice::New { title } => title,
             };
-            if let Some(found) = context.found().await? {
-                if !found.ours {
-                    return Err(SetupError::NameTaken {
-                        what: "a schema titled",
-                        name: title.clone(),
-                    });
-                }
+            if let Some(found) = context.ours_or_name_taken("a schema titled", title).await? {
                 return Ok(StepOutput::adopted(found));
             }
             let body: SchemaRequest = context.body()?;
@@ -155,30 +149,25 @@ impl Step for Schema {
         record: &'a Recorded,
     ) -> BoxFuture<'a, Vec<Drift>> {
         Box::pin(async move {
-            let schema = match client
+            let read = client
                 .schema_registry()
                 .get_schema(&SchemaId::new(record.id.as_str()))
-                .await
-            {
-                Err(error) => return vec![read_failed(record, "schema", &error)],
-                Ok(schema) => schema,
-            };
-            let Some(field_group) = recorded(journal, StepId::FieldGroup) else {
-                return Vec::new();
-            };
-            if schema
-                .all_of
-                .iter()
-                .any(|part| part.reference == field_group.id)
-            {
-                return Vec::new();
-            }
-            vec![finding(
-                record,
-                DriftKind::Changed,
-                "schema_field_group_removed",
-                "The schema no longer includes the Chatlio field group.",
-            )]
+                .await;
+            compare_read(record, "schema", read, |schema| {
+                reference_changed(
+                    journal,
+                    record,
+                    StepId::FieldGroup,
+                    |field_group| {
+                        schema
+                            .all_of
+                            .iter()
+                            .any(|part| part.reference == field_group)
+                    },
+                    "schema_field_group_removed",
+                    "The schema no longer includes the Chatlio field group.",
+                )
+            })
         })
     }
 }

@@ -8,11 +8,11 @@ use platform::models::SourceConnectionId;
 use platform::{Client, PlatformError};
 
 use super::{resource, DeleteFailure, PlanContext, Step, StepOutput, StepPlan, FLOWS};
-use crate::drift::{read_failed, Drift, Recorded};
+use crate::drift::{check_exists, Drift, Recorded};
 use crate::engine::StepContext;
 use crate::error::Result;
 use crate::journal::Journal;
-use crate::lookup::{named, Found, Listed};
+use crate::lookup::{named, Found};
 use crate::names::Names;
 use crate::plan::{PlannedCall, ResourceAction};
 use crate::step::StepId;
@@ -71,26 +71,14 @@ impl Step for SourceConnection {
                 .flow_service()
                 .list_source_connections(&ListQuery::property(format!("name=={name}")))
                 .await?;
-            Ok(named(
-                listed.into_iter().map(|item| Listed {
-                    name: item.name,
-                    description: item.description,
-                    id: item.id.into_inner(),
-                    etag: item.etag.map(|etag| etag.as_str().to_owned()),
-                }),
-                name,
-                names,
-                self.id(),
-            ))
+            Ok(named(listed, name, names, self.id()))
         })
     }
 
     fn run<'a>(&'a self, context: &'a StepContext<'a>) -> BoxFuture<'a, Result<StepOutput>> {
         Box::pin(async move {
-            if let Some(found) = context.found().await? {
-                if found.ours {
-                    return Ok(StepOutput::adopted(found));
-                }
+            if let Some(adopted) = context.adopt_ours().await? {
+                return Ok(adopted);
             }
             let body: SourceConnectionRequest = context.body()?;
             let created = context
@@ -99,10 +87,7 @@ impl Step for SourceConnection {
                 .create_source_connection(&body)
                 .await
                 .map_err(|error| context.failed(error))?;
-            Ok(StepOutput::created(
-                created.id.into_inner(),
-                created.etag.map(|etag| etag.as_str().to_owned()),
-            ))
+            Ok(created.into())
         })
     }
 
@@ -127,14 +112,11 @@ impl Step for SourceConnection {
         record: &'a Recorded,
     ) -> BoxFuture<'a, Vec<Drift>> {
         Box::pin(async move {
-            match client
+            let read = client
                 .flow_service()
                 .get_source_connection(&SourceConnectionId::new(record.id.as_str()))
-                .await
-            {
-                Err(error) => vec![read_failed(record, "source connection", &error)],
-                Ok(_) => Vec::new(),
-            }
+                .await;
+            check_exists(record, "source connection", read)
         })
     }
 }

@@ -8,11 +8,11 @@ use platform::models::{DatasetId, SchemaId, TargetConnectionId};
 use platform::{Client, PlatformError};
 
 use super::{resource, DeleteFailure, PlanContext, Step, StepOutput, StepPlan, FLOWS};
-use crate::drift::{finding, read_failed, recorded, Drift, DriftKind, Recorded};
+use crate::drift::{compare_read, reference_changed, Drift, Recorded};
 use crate::engine::StepContext;
 use crate::error::Result;
 use crate::journal::Journal;
-use crate::lookup::{named, Found, Listed};
+use crate::lookup::{named, Found};
 use crate::names::Names;
 use crate::plan::{PlannedCall, ResourceAction};
 use crate::step::StepId;
@@ -73,26 +73,14 @@ impl Step for TargetConnection {
                 .flow_service()
                 .list_target_connections(&ListQuery::property(format!("name=={name}")))
                 .await?;
-            Ok(named(
-                listed.into_iter().map(|item| Listed {
-                    name: item.name,
-                    description: item.description,
-                    id: item.id.into_inner(),
-                    etag: item.etag.map(|etag| etag.as_str().to_owned()),
-                }),
-                name,
-                names,
-                self.id(),
-            ))
+            Ok(named(listed, name, names, self.id()))
         })
     }
 
     fn run<'a>(&'a self, context: &'a StepContext<'a>) -> BoxFuture<'a, Result<StepOutput>> {
         Box::pin(async move {
-            if let Some(found) = context.found().await? {
-                if found.ours {
-                    return Ok(StepOutput::adopted(found));
-                }
+            if let Some(adopted) = context.adopt_ours().await? {
+                return Ok(adopted);
             }
             let body: TargetConnectionRequest = context.body()?;
             let created = context
@@ -101,10 +89,7 @@ impl Step for TargetConnection {
                 .create_target_connection(&body)
                 .await
                 .map_err(|error| context.failed(error))?;
-            Ok(StepOutput::created(
-                created.id.into_inner(),
-                created.etag.map(|etag| etag.as_str().to_owned()),
-            ))
+            Ok(created.into())
         })
     }
 
@@ -129,29 +114,24 @@ impl Step for TargetConnection {
         record: &'a Recorded,
     ) -> BoxFuture<'a, Vec<Drift>> {
         Box::pin(async move {
-            let connection = match client
+            let read = client
                 .flow_service()
                 .get_target_connection(&TargetConnectionId::new(record.id.as_str()))
-                .await
-            {
-                Err(error) => return vec![read_failed(record, "target connection", &error)],
-                Ok(connection) => connection,
-            };
-            let found = connection
-                .params
-                .and_then(|params| params.data_set_id)
-                .map(DatasetId::into_inner);
-            match recorded(journal, StepId::Dataset) {
-                Some(dataset) if found.as_deref() != Some(dataset.id.as_str()) => {
-                    vec![finding(
-                        record,
-                        DriftKind::Changed,
-                        "target_dataset_changed",
-                        "The target connection writes to another dataset.",
-                    )]
-                }
-                _ => Vec::new(),
-            }
+                .await;
+            compare_read(record, "target connection", read, |connection| {
+                let found = connection
+                    .params
+                    .and_then(|params| params.data_set_id)
+                    .map(DatasetId::into_inner);
+                reference_changed(
+                    journal,
+                    record,
+                    StepId::Dataset,
+                    |dataset| found.as_deref() == Some(dataset),
+                    "target_dataset_changed",
+                    "The target connection writes to another dataset.",
+                )
+            })
         })
     }
 }
