@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use e2e::{App, TestResult};
+use e2e::{processes_of, App, TestResult};
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
@@ -115,30 +115,6 @@ async fn measure(
         None => None,
     };
     Ok((Launch { start_ms, memory }, tree))
-}
-
-/// Process ids whose executable is `binary`.
-fn processes_of(binary: &Path) -> TestResult<Vec<u32>> {
-    let binary = std::fs::canonicalize(binary)?;
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc")? {
-        let entry = entry?;
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|name| name.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        // Gone, or another user's: not ours.
-        let Ok(executable) = std::fs::read_link(entry.path().join("exe")) else {
-            continue;
-        };
-        if executable == binary {
-            found.push(pid);
-        }
-    }
-    Ok(found)
 }
 
 /// Waits until no process runs `binary` and every process of `tree` is gone

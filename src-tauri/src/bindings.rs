@@ -26,11 +26,12 @@ pub fn name_of<T: TS>() -> String {
 }
 
 /// Collects the declaration of every named type reachable from the roots,
-/// each once, in the order first reached.
+/// each once.
 #[derive(Default)]
 struct Declarations {
     seen: HashSet<TypeId>,
-    text: Vec<String>,
+    /// Type name and declaration.
+    text: Vec<(String, String)>,
 }
 
 impl TypeVisitor for Declarations {
@@ -41,8 +42,9 @@ impl TypeVisitor for Declarations {
         // Derived types have a file of their own; primitives and wrappers
         // (Option, Vec, tuples) have none and are written inline.
         if T::output_path().is_some() {
+            let config = Config::new();
             self.text
-                .push(format!("export {}\n", T::decl(&Config::new())));
+                .push((T::ident(&config), format!("export {}\n", T::decl(&config))));
         }
         T::visit_dependencies(self);
         T::visit_generics(self);
@@ -57,7 +59,13 @@ fn declarations() -> Vec<String> {
     // codes every rejected promise carries.
     declarations.visit::<app::setup::StepEvent>();
     declarations.visit::<app::CommandError>();
-    declarations.text
+    // By name: the order types are reached in depends on how ts-rs's derive
+    // lists a type's dependencies, which is not stable between builds.
+    let mut text = declarations.text;
+    text.sort();
+    text.into_iter()
+        .map(|(_, declaration)| declaration)
+        .collect()
 }
 
 fn camel_case(snake: &str) -> String {

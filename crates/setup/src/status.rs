@@ -55,8 +55,11 @@ pub struct ExplainedError {
 
 /// A dataflow's health in one word, most urgent first.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Health {
     /// Not enabled: Chatlio's events are dropped.
     Disabled,
@@ -72,15 +75,9 @@ pub enum Health {
 }
 
 impl Health {
+    /// The stable name (the serde one, derived).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Health::Disabled => "disabled",
-            Health::Unknown => "unknown",
-            Health::Failing => "failing",
-            Health::NoData => "no_data",
-            Health::Stale => "stale",
-            Health::Healthy => "healthy",
-        }
+        self.into()
     }
 }
 

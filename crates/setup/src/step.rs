@@ -6,8 +6,22 @@ use serde::{Deserialize, Serialize};
 /// sequential run would take; `dependencies` gives the real partial order, so
 /// independent steps can run at the same time.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum StepId {
     TenantId,
     FieldGroup,
@@ -25,6 +39,7 @@ pub enum StepId {
 }
 
 impl StepId {
+    /// Every step in variant order (a test checks it is the derived list).
     pub const ALL: [StepId; 11] = [
         StepId::TenantId,
         StepId::FieldGroup,
@@ -40,21 +55,9 @@ impl StepId {
     ];
 
     /// Stable name used in journals, progress events and UI test ids
-    /// (`step-<name>`).
+    /// (`step-<name>`): the serde name, derived.
     pub fn as_str(self) -> &'static str {
-        match self {
-            StepId::TenantId => "tenant_id",
-            StepId::FieldGroup => "field_group",
-            StepId::Schema => "schema",
-            StepId::IdentityDescriptor => "identity_descriptor",
-            StepId::ProfileSchema => "profile_schema",
-            StepId::Dataset => "dataset",
-            StepId::SourceConnection => "source_connection",
-            StepId::TargetConnection => "target_connection",
-            StepId::MappingSet => "mapping_set",
-            StepId::Dataflow => "dataflow",
-            StepId::ReadBack => "read_back",
-        }
+        self.into()
     }
 
     /// The steps whose results this one needs. `profile` is whether the setup
@@ -168,6 +171,15 @@ pub fn rounds(profile: bool) -> Vec<Vec<StepId>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_list_and_names_are_the_derived_ones() {
+        use strum::IntoEnumIterator;
+        assert_eq!(StepId::ALL.to_vec(), StepId::iter().collect::<Vec<_>>());
+        for step in StepId::ALL {
+            assert_eq!(serde_json::to_value(step).unwrap(), step.as_str());
+        }
+    }
 
     #[test]
     fn every_step_is_placed_in_a_round_after_its_dependencies() {

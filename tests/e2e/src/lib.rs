@@ -135,7 +135,9 @@ fn isolated_environment(data_dir: &Path) -> TestResult<(String, String)> {
 }
 
 /// Pids of running processes whose executable is `binary`.
-fn processes_of(binary: &Path) -> TestResult<Vec<u32>> {
+pub fn processes_of(binary: &Path) -> TestResult<Vec<u32>> {
+    // /proc names the executable by its real path.
+    let binary = std::fs::canonicalize(binary)?;
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc")? {
         let entry = entry?;

@@ -1,6 +1,7 @@
 // Generated from src-tauri/src/commands.rs by `make bindings`. Do not edit by hand.
 import { Channel, invoke } from "@tauri-apps/api/core";
 
+export type AppErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "warming_up";
 export type AppInfo = { 
 /**
  * The app's version, from Cargo.
@@ -15,196 +16,14 @@ osLocale: string | null,
  * Operating system family, e.g. "linux", for platform-specific wording.
  */
 os: string, };
-export type ConnectionDefaults = { imsUrl: string, platformUrl: string, clientId: string, orgId: string, sandbox: string, 
-/**
- * `CHATLIO_AEP_CLIENT_SECRET` is set: an empty secret field uses it.
- * The value itself never reaches the UI.
- */
-secretFromEnvironment: boolean, };
-export type ConnectionView = { practice: boolean, orgId: string, clientId: string, 
-/**
- * The secret, masked: the last four characters at most.
- */
-maskedSecret: string, sandboxes: Array<SandboxView>, sandbox: string | null, };
-export type SandboxView = { name: string, title: string, 
-/**
- * `production` or `development`.
- */
-sandboxType: string | null, region: string | null, isDefault: boolean, };
-export type ConnectInput = { imsUrl: string, platformUrl: string, clientId: string, 
-/**
- * Empty: the imported project file's secret, else
- * `CHATLIO_AEP_CLIENT_SECRET` when it is set. Redacted in `Debug`.
- */
-clientSecret: string, orgId: string, 
-/**
- * Keep the secret in memory only (when there is no keychain, or by choice).
- */
-sessionOnly: boolean, };
-export type Storage = "keychain" | "session_only";
-export type SavedConnectionView = { id: string, label: string, orgId: string | null, clientId: string, storage: Storage, current: boolean, };
-export type SignInInput = { imsUrl: string, platformUrl: string, clientId: string, 
-/**
- * The Native App credential's redirect URI (its custom scheme); empty:
- * a listener on 127.0.0.1 receives the answer.
- */
-redirectUri: string, sessionOnly: boolean, 
-/**
- * Sign in on the practice simulator's own sign-in page instead.
- */
-practice: boolean, };
-export type SignInView = { connectionId: string, connection: ConnectionView | null, organizations: Array<OrgView>, };
-export type OrgView = { orgId: string, name: string | null, };
-export type ProjectView = { project: string | null, orgId: string | null, clientId: string | null, hasClientSecret: boolean, 
-/**
- * What a server-to-server connection still needs from the user.
- */
-missing: Array<string>, };
-export type ConnectionSummary = { practice: boolean, orgId: string, sandbox: string | null, };
-export type SetupInput = { 
-/**
- * The dataflow's name; also names the setup's journal.
- */
-name: string, sandbox: string, 
-/**
- * Empty: create a new schema titled after the dataflow.
- */
-existingSchemaId: string, schemaTitle: string, 
-/**
- * Empty: create a new dataset named after the dataflow.
- */
-existingDatasetId: string, datasetName: string, profileEnabled: boolean, errorDiagnostics: boolean, 
-/**
- * Percentage of failed records tolerated before a run fails, when
- * partial ingestion is on.
- */
-partialIngestionThreshold: number | null, };
-export type PreflightView = { ok: boolean, tenantId: string | null, checks: Array<CheckView>, };
+export type Certainty = "documented" | "inferred" | "unknown" | "app";
+export type ChatlioInstructionsView = { general: Array<StatementView>, mode: StatementView, events: Array<EventInstructionsView>, };
+export type CheckState = "passed" | "failed" | "unverified";
 export type CheckView = { 
 /**
  * Stable id, e.g. `token`, `sandbox`, `permission_sources`.
  */
 id: string, state: CheckState, message: string, hint: string | null, };
-export type CheckState = "passed" | "failed" | "unverified";
-export type FieldProblem = { field: string, problem: string, };
-export type ExistingView = { id: string, 
-/**
- * Title of a schema, name of a dataset.
- */
-name: string, };
-export type PlanView = { name: string, sandbox: string, resources: Array<PlannedResourceView>, calls: Array<PlannedCallView>, 
-/**
- * The same calls as a runnable shell script.
- */
-curl: string, };
-export type PlannedCallView = { step: StepId | null, method: string, path: string, 
-/**
- * Pretty-printed JSON; never holds a secret.
- */
-body: string | null, };
-export type StepId = "tenant_id" | "field_group" | "schema" | "identity_descriptor" | "profile_schema" | "dataset" | "source_connection" | "target_connection" | "mapping_set" | "dataflow" | "read_back";
-export type ResourceAction = "create" | "create_or_reuse" | "use_existing" | "change_irreversibly";
-export type PlannedResourceView = { step: StepId, 
-/**
- * `field_group`, `schema`, `dataset`, ...
- */
-kind: string, name: string, action: ResourceAction, };
-export type ProgressChannel = Channel<StepEvent>;
-export type SetupView = { name: string, practice: boolean, sandbox: string, complete: boolean, flowId: string | null, datasetId: string | null, schemaId: string | null, 
-/**
- * The webhook URL exists; it is only sent on request (`reveal_webhook_url`).
- */
-hasWebhook: boolean, steps: Array<StepView>, };
-export type StepView = { step: StepId, state: StepState, resourceId: string | null, preExisting: boolean, attempts: number, 
-/**
- * The recorded error's code and English message, after a restart.
- */
-errorCode: string | null, errorMessage: string | null, };
-export type StepState = "pending" | "running" | "done" | "failed" | "rolled_back";
-export type RollbackView = { name: string, 
-/**
- * Step and resource id of every deleted resource.
- */
-deleted: Array<[StepId, string]>, 
-/**
- * Step and reason of what stayed.
- */
-kept: Array<[StepId, KeptReason]>, };
-export type KeptReason = "pre_existing" | "not_deletable" | "in_use" | "irreversible";
-export type Link = "developer_console" | "adobe_auth_guide" | "adobe_permissions" | "adobe_sandboxes" | "adobe_chatlio_source" | "chatlio_dashboard" | "chatlio_webhooks" | "chatlio_pricing" | "adobe_dataflows";
-export type ChatlioInstructionsView = { general: Array<StatementView>, mode: StatementView, events: Array<EventInstructionsView>, };
-export type EventInstructionsView = { 
-/**
- * Also the `event-<kind>` test id.
- */
-kind: EventKind, title: string, location: Array<StatementView>, trigger: Array<StatementView>, test: Array<StatementView>, };
-export type Certainty = "documented" | "inferred" | "unknown" | "app";
-export type StatementView = { 
-/**
- * Key in the UI's `chatlio` catalog.
- */
-code: string, certainty: Certainty, };
-export type EventKind = "new_conversation" | "unanswered_visitor" | "visitor_feedback" | "offline_message" | "chat_transcript";
-export type TestEventView = { kind: EventKind, 
-/**
- * `waiting`: accepted by Adobe, the hourly run has not counted it yet.
- */
-state: TestEventState, 
-/**
- * Still waiting after the expected time: worth a look, not a failure.
- */
-overdue: boolean, sentAt: string, 
-/**
- * When the run that counts it should be readable.
- */
-expectedBy: string, 
-/**
- * Why it failed, explained.
- */
-errors: Array<FlowErrorView>, };
-export type FlowErrorView = { 
-/**
- * Stable code the UI words: `mapping_failed`, `flow_disabled`, ...
- */
-explanation: string, adobeCode: string | null, 
-/**
- * Adobe's own message, for the details disclosure.
- */
-message: string | null, records: number | null, };
-export type TestEventState = "waiting" | "ingested" | "failed";
-export type DataflowTimingView = { 
-/**
- * When the setup's dataflow accepts data (Adobe asks to wait a few
- * minutes after creating it); `null` when Adobe gave no creation time.
- */
-acceptsDataFrom: string | null, 
-/**
- * This connection's figures: Adobe's, or practice mode's short ones.
- */
-warmupSecs: number, runWindowSecs: number, 
-/**
- * Adobe's own, for the practice-mode note.
- */
-adobeWarmupSecs: number, adobeRunWindowSecs: number, practice: boolean, };
-export type ReceivedView = { 
-/**
- * Records Adobe counted for the setup's dataflow over the last 7 days.
- */
-received: number, ingested: number, failed: number, };
-export type DashboardView = { practice: boolean, sandbox: string, 
-/**
- * When this status was read from Adobe.
- */
-fetchedAt: string, flows: Array<FlowView>, 
-/**
- * Set when this refresh failed and the view is the last known one.
- */
-error: CommandError | null, };
-export type ErrorCode = AppErrorCode | PlatformErrorCode | SetupErrorCode | ConnectErrorCode;
-export type AppErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "warming_up";
-export type ConnectErrorCode = "invalid_input" | "project_file_unreadable" | "wrong_client_secret" | "unknown_client_id" | "scope_rejected" | "scope_missing" | "org_mismatch" | "no_platform_access" | "session_expired" | "platform" | "keychain_unavailable" | "keychain_failed" | "secret_missing" | "connection_not_found" | "org_not_chosen" | "org_not_available" | "wrong_connection_kind" | "store_failed" | "store_corrupt" | "state_mismatch" | "cancelled" | "timed_out" | "access_denied" | "authorization_failed" | "redirect_invalid" | "loopback_unavailable" | "browser_unavailable" | "no_sign_in_pending";
-export type SetupErrorCode = "invalid_request" | "step_failed" | "name_taken" | "dataset_schema_mismatch" | "unexpected_response" | "journal" | "unknown_setup" | "wrong_target" | "dependency_not_done" | "interrupted" | "inlet_url_missing" | "platform";
-export type PlatformErrorCode = "unauthenticated" | "forbidden" | "not_found" | "conflict" | "precondition_failed" | "rate_limited" | "invalid_request" | "server_error" | "network" | "timeout" | "unexpected_response" | "invalid_configuration";
 export type CommandError = { code: ErrorCode, 
 /**
  * English, for logs and the "technical details" disclosure.
@@ -231,6 +50,84 @@ resumable: boolean,
  * Adobe's request id, for a support ticket.
  */
 requestId: string | null, fields: Array<FieldProblem>, };
+export type ConnectErrorCode = "invalid_input" | "project_file_unreadable" | "wrong_client_secret" | "unknown_client_id" | "scope_rejected" | "scope_missing" | "org_mismatch" | "no_platform_access" | "session_expired" | "platform" | "keychain_unavailable" | "keychain_failed" | "secret_missing" | "connection_not_found" | "org_not_chosen" | "org_not_available" | "wrong_connection_kind" | "store_failed" | "store_corrupt" | "state_mismatch" | "cancelled" | "timed_out" | "access_denied" | "authorization_failed" | "redirect_invalid" | "loopback_unavailable" | "browser_unavailable" | "no_sign_in_pending";
+export type ConnectForm = { imsUrl: string, platformUrl: string, clientId: string, orgId: string, };
+export type ConnectInput = { imsUrl: string, platformUrl: string, clientId: string, 
+/**
+ * Empty: the imported project file's secret, else
+ * `CHATLIO_AEP_CLIENT_SECRET` when it is set. Redacted in `Debug`.
+ */
+clientSecret: string, orgId: string, 
+/**
+ * Keep the secret in memory only (when there is no keychain, or by choice).
+ */
+sessionOnly: boolean, };
+export type ConnectionDefaults = { imsUrl: string, platformUrl: string, clientId: string, orgId: string, sandbox: string, 
+/**
+ * `CHATLIO_AEP_CLIENT_SECRET` is set: an empty secret field uses it.
+ * The value itself never reaches the UI.
+ */
+secretFromEnvironment: boolean, };
+export type ConnectionSummary = { practice: boolean, orgId: string, sandbox: string | null, };
+export type ConnectionView = { practice: boolean, orgId: string, clientId: string, 
+/**
+ * The secret, masked: the last four characters at most.
+ */
+maskedSecret: string, sandboxes: Array<SandboxView>, sandbox: string | null, };
+export type DashboardView = { practice: boolean, sandbox: string, 
+/**
+ * When this status was read from Adobe.
+ */
+fetchedAt: string, flows: Array<FlowView>, 
+/**
+ * Set when this refresh failed and the view is the last known one.
+ */
+error: CommandError | null, };
+export type DataflowTimingView = { 
+/**
+ * When the setup's dataflow accepts data (Adobe asks to wait a few
+ * minutes after creating it); `null` when Adobe gave no creation time.
+ */
+acceptsDataFrom: string | null, 
+/**
+ * This connection's figures: Adobe's, or practice mode's short ones.
+ */
+warmupSecs: number, runWindowSecs: number, 
+/**
+ * Adobe's own, for the practice-mode note.
+ */
+adobeWarmupSecs: number, adobeRunWindowSecs: number, practice: boolean, };
+export type DeletedView = { 
+/**
+ * Ids of what was deleted, newest first.
+ */
+deleted: Array<string>, 
+/**
+ * Steps whose resources stayed, with the reason.
+ */
+kept: Array<[StepId, KeptReason]>, };
+export type ErrorCode = AppErrorCode | PlatformErrorCode | SetupErrorCode | ConnectErrorCode;
+export type EventInstructionsView = { 
+/**
+ * Also the `event-<kind>` test id.
+ */
+kind: EventKind, title: string, location: Array<StatementView>, trigger: Array<StatementView>, test: Array<StatementView>, };
+export type EventKind = "new_conversation" | "unanswered_visitor" | "visitor_feedback" | "offline_message" | "chat_transcript";
+export type ExistingView = { id: string, 
+/**
+ * Title of a schema, name of a dataset.
+ */
+name: string, };
+export type FieldProblem = { field: string, problem: string, };
+export type FlowErrorView = { 
+/**
+ * Stable code the UI words: `mapping_failed`, `flow_disabled`, ...
+ */
+explanation: string, adobeCode: string | null, 
+/**
+ * Adobe's own message, for the details disclosure.
+ */
+message: string | null, records: number | null, };
 export type FlowView = { flowId: string, name: string, health: Health, 
 /**
  * Adobe's own state, e.g. `enabled`.
@@ -254,19 +151,41 @@ setupName: string | null,
  * Adobe's runs said of them so far.
  */
 testEvents: Array<TestEventView>, };
-export type RunView = { runId: string, status: string | null, received: number, ingested: number, failed: number, startedAt: string | null, };
-export type Totals = { received: number, ingested: number, failed: number, };
 export type Health = "disabled" | "unknown" | "failing" | "no_data" | "stale" | "healthy";
-export type DeletedView = { 
+export type KeptReason = "pre_existing" | "not_deletable" | "in_use" | "irreversible";
+export type Link = "developer_console" | "adobe_auth_guide" | "adobe_permissions" | "adobe_sandboxes" | "adobe_chatlio_source" | "chatlio_dashboard" | "chatlio_webhooks" | "chatlio_pricing" | "adobe_dataflows";
+export type Mode = "practice" | "adobe";
+export type OrgView = { orgId: string, name: string | null, };
+export type PlanView = { name: string, sandbox: string, resources: Array<PlannedResourceView>, calls: Array<PlannedCallView>, 
 /**
- * Ids of what was deleted, newest first.
+ * The same calls as a runnable shell script.
  */
-deleted: Array<string>, 
+curl: string, };
+export type PlannedCallView = { step: StepId | null, method: string, path: string, 
 /**
- * Steps whose resources stayed, with the reason.
+ * Pretty-printed JSON; never holds a secret.
  */
-kept: Array<[StepId, KeptReason]>, };
+body: string | null, };
+export type PlannedResourceView = { step: StepId, 
+/**
+ * `field_group`, `schema`, `dataset`, ...
+ */
+kind: string, name: string, action: ResourceAction, };
+export type PlatformErrorCode = "unauthenticated" | "forbidden" | "not_found" | "conflict" | "precondition_failed" | "rate_limited" | "invalid_request" | "server_error" | "network" | "timeout" | "unexpected_response" | "invalid_configuration";
+export type PreflightView = { ok: boolean, tenantId: string | null, checks: Array<CheckView>, };
+export type ProgressChannel = Channel<StepEvent>;
+export type ProjectView = { project: string | null, orgId: string | null, clientId: string | null, hasClientSecret: boolean, 
+/**
+ * What a server-to-server connection still needs from the user.
+ */
+missing: Array<string>, };
+export type ReceivedView = { 
+/**
+ * Records Adobe counted for the setup's dataflow over the last 7 days.
+ */
+received: number, ingested: number, failed: number, };
 export type RepairKind = "enable_flow" | "rerun";
+export type ResourceAction = "create" | "create_or_reuse" | "use_existing" | "change_irreversibly";
 export type ResourceHealth = "ok" | "deleted" | "disabled" | "changed" | "unchecked";
 export type ResourceHealthView = { 
 /**
@@ -289,9 +208,92 @@ message: string | null, repair: RepairKind | null,
  * The repair makes a new dataflow, so Chatlio needs the new URL.
  */
 webhookUrlChanges: boolean, };
-export type ConnectForm = { imsUrl: string, platformUrl: string, clientId: string, orgId: string, };
-export type Mode = "practice" | "adobe";
+export type RollbackView = { name: string, 
+/**
+ * Step and resource id of every deleted resource.
+ */
+deleted: Array<[StepId, string]>, 
+/**
+ * Step and reason of what stayed.
+ */
+kept: Array<[StepId, KeptReason]>, };
+export type RunView = { runId: string, status: string | null, received: number, ingested: number, failed: number, startedAt: string | null, };
+export type SandboxView = { name: string, title: string, 
+/**
+ * `production` or `development`.
+ */
+sandboxType: string | null, region: string | null, isDefault: boolean, };
+export type SavedConnectionView = { id: string, label: string, orgId: string | null, clientId: string, storage: Storage, current: boolean, };
 export type Screen = "welcome" | "prerequisites" | "connect" | "dataflow" | "review" | "create" | "chatlio" | "verify" | "dashboard";
+export type SetupErrorCode = "invalid_request" | "step_failed" | "name_taken" | "dataset_schema_mismatch" | "unexpected_response" | "journal" | "unknown_setup" | "wrong_target" | "dependency_not_done" | "interrupted" | "inlet_url_missing" | "platform";
+export type SetupInput = { 
+/**
+ * The dataflow's name; also names the setup's journal.
+ */
+name: string, sandbox: string, 
+/**
+ * Empty: create a new schema titled after the dataflow.
+ */
+existingSchemaId: string, schemaTitle: string, 
+/**
+ * Empty: create a new dataset named after the dataflow.
+ */
+existingDatasetId: string, datasetName: string, profileEnabled: boolean, errorDiagnostics: boolean, 
+/**
+ * Percentage of failed records tolerated before a run fails, when
+ * partial ingestion is on.
+ */
+partialIngestionThreshold: number | null, };
+export type SetupView = { name: string, practice: boolean, sandbox: string, complete: boolean, flowId: string | null, datasetId: string | null, schemaId: string | null, 
+/**
+ * The webhook URL exists; it is only sent on request (`reveal_webhook_url`).
+ */
+hasWebhook: boolean, steps: Array<StepView>, };
+export type SignInInput = { imsUrl: string, platformUrl: string, clientId: string, 
+/**
+ * The Native App credential's redirect URI (its custom scheme); empty:
+ * a listener on 127.0.0.1 receives the answer.
+ */
+redirectUri: string, sessionOnly: boolean, 
+/**
+ * Sign in on the practice simulator's own sign-in page instead.
+ */
+practice: boolean, };
+export type SignInView = { connectionId: string, connection: ConnectionView | null, organizations: Array<OrgView>, };
+export type StatementView = { 
+/**
+ * Key in the UI's `chatlio` catalog.
+ */
+code: string, certainty: Certainty, };
+export type StepEvent = { setupName: string, step: StepId, kind: StepEventKind, resourceId: string | null, adopted: boolean, error: CommandError | null, };
+export type StepEventKind = "started" | "done" | "failed" | "rolled_back" | "kept";
+export type StepId = "tenant_id" | "field_group" | "schema" | "identity_descriptor" | "profile_schema" | "dataset" | "source_connection" | "target_connection" | "mapping_set" | "dataflow" | "read_back";
+export type StepState = "pending" | "running" | "done" | "failed" | "rolled_back";
+export type StepView = { step: StepId, state: StepState, resourceId: string | null, preExisting: boolean, attempts: number, 
+/**
+ * The recorded error's code and English message, after a restart.
+ */
+errorCode: string | null, errorMessage: string | null, };
+export type Storage = "keychain" | "session_only";
+export type TestEventState = "waiting" | "ingested" | "failed";
+export type TestEventView = { kind: EventKind, 
+/**
+ * `waiting`: accepted by Adobe, the hourly run has not counted it yet.
+ */
+state: TestEventState, 
+/**
+ * Still waiting after the expected time: worth a look, not a failure.
+ */
+overdue: boolean, sentAt: string, 
+/**
+ * When the run that counts it should be readable.
+ */
+expectedBy: string, 
+/**
+ * Why it failed, explained.
+ */
+errors: Array<FlowErrorView>, };
+export type Totals = { received: number, ingested: number, failed: number, };
 export type WizardState = { screen: Screen, 
 /**
  * Once chosen on the welcome screen.
@@ -305,8 +307,6 @@ checked: Array<string>, connect: ConnectForm, setup: SetupInput,
  * The setup started on the Create screen.
  */
 setupName: string | null, };
-export type StepEvent = { setupName: string, step: StepId, kind: StepEventKind, resourceId: string | null, adopted: boolean, error: CommandError | null, };
-export type StepEventKind = "started" | "done" | "failed" | "rolled_back" | "kept";
 
 /** Every error code the back end can return; the UI has words for each. */
 export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "warming_up", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "step_failed", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing", "platform", "project_file_unreadable", "wrong_client_secret", "unknown_client_id", "scope_rejected", "scope_missing", "org_mismatch", "no_platform_access", "session_expired", "keychain_unavailable", "keychain_failed", "secret_missing", "connection_not_found", "org_not_chosen", "org_not_available", "wrong_connection_kind", "store_failed", "store_corrupt", "state_mismatch", "cancelled", "timed_out", "access_denied", "authorization_failed", "redirect_invalid", "loopback_unavailable", "browser_unavailable", "no_sign_in_pending"];
