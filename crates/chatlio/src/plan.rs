@@ -10,12 +10,16 @@
 use crate::kind::{EventKind, VisitorEventKind};
 use serde::{Deserialize, Serialize};
 
-/// How the user wires Chatlio's webhook fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// How the user wires Chatlio's webhook fields. The default is the one URL
+/// every setup made before the choice existed, so an input or journal that
+/// does not name a mode keeps meaning what it meant.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WebhookMode {
     /// One URL pasted into all five fields. Visitor events are stored as
     /// `visitor_event`.
+    #[default]
     SingleUrl,
     /// Each visitor-event field gets its own URL, so the kind is recorded
     /// precisely.

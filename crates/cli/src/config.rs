@@ -22,6 +22,7 @@ pub const KEYS: &[&str] = &[
     "profile",
     "errorDiagnostics",
     "partialIngestionThreshold",
+    "webhookMode",
 ];
 
 /// What a config file says; `None` where it says nothing (or `null`).
@@ -40,6 +41,17 @@ pub struct ConfigFile {
     pub profile: Option<bool>,
     pub error_diagnostics: Option<bool>,
     pub partial_ingestion_threshold: Option<u8>,
+    pub webhook_mode: Option<chatlio::WebhookMode>,
+}
+
+/// A webhook mode as `--webhook-mode` spells it (`single`, `per-event`) or as
+/// the desktop app's JSON does (`single_url`, `per_event_url`).
+pub fn parse_webhook_mode(text: &str) -> Option<chatlio::WebhookMode> {
+    match text {
+        "single" | "single_url" => Some(chatlio::WebhookMode::SingleUrl),
+        "per-event" | "per_event_url" => Some(chatlio::WebhookMode::PerEventUrl),
+        _ => None,
+    }
 }
 
 /// Why a config file was refused. `code()` is stable.
@@ -238,6 +250,13 @@ impl ConfigFile {
                         .ok_or_else(|| wrong("a whole number of percent (0 to 100)"))?;
                     file.partial_ingestion_threshold = Some(percent);
                 }
+                "webhookMode" => {
+                    let mode = value
+                        .as_str()
+                        .and_then(parse_webhook_mode)
+                        .ok_or_else(|| wrong("\"single\" or \"per-event\""))?;
+                    file.webhook_mode = Some(mode);
+                }
                 // `KEYS` and this match list the same keys.
                 _ => {
                     return Err(ConfigError::UnknownKey {
@@ -267,9 +286,16 @@ mod tests {
                 "clientId": "id", "orgId": "ORG@AdobeOrg", "sandbox": "dev", "name": "Chatlio events",
                 "schemaTitle": "S", "existingSchemaId": null, "datasetName": "D",
                 "existingDatasetId": null, "profile": true, "errorDiagnostics": false,
-                "partialIngestionThreshold": 5}"#,
+                "partialIngestionThreshold": 5, "webhookMode": "per-event"}"#,
         )
         .unwrap();
+        assert_eq!(file.webhook_mode, Some(chatlio::WebhookMode::PerEventUrl));
+        assert_eq!(
+            parse(r#"{"webhookMode": "single_url"}"#)
+                .unwrap()
+                .webhook_mode,
+            Some(chatlio::WebhookMode::SingleUrl)
+        );
         assert_eq!(file.sandbox.as_deref(), Some("dev"));
         assert_eq!(file.existing_schema_id, None);
         assert_eq!(file.profile, Some(true));
@@ -315,6 +341,10 @@ mod tests {
             parse(r#"{"partialIngestionThreshold": 300}"#)
                 .unwrap_err()
                 .code(),
+            "config_wrong_type"
+        );
+        assert_eq!(
+            parse(r#"{"webhookMode": "several"}"#).unwrap_err().code(),
             "config_wrong_type"
         );
         assert_eq!(parse("[1]").unwrap_err().code(), "config_not_an_object");

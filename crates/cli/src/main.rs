@@ -130,6 +130,16 @@ struct SetupArgs {
     error_diagnostics: Option<bool>,
     #[arg(long)]
     partial_ingestion_threshold: Option<u8>,
+    /// `single`: one webhook URL for all five Chatlio fields (one dataflow; the
+    /// three visitor events are stored as one kind). `per-event`: one URL per
+    /// event (four dataflows over the same schema and dataset; the exact kind
+    /// in every record) [default: single].
+    #[arg(long, value_parser = parse_webhook_mode_flag)]
+    webhook_mode: Option<chatlio::WebhookMode>,
+}
+
+fn parse_webhook_mode_flag(text: &str) -> Result<chatlio::WebhookMode, String> {
+    config::parse_webhook_mode(text).ok_or_else(|| format!("{text:?} is not single or per-event"))
 }
 
 #[derive(Subcommand)]
@@ -544,6 +554,10 @@ fn request(global: &Settings, args: &SetupArgs) -> Result<setup::SetupRequest, C
             .partial_ingestion_threshold
             .or(file.partial_ingestion_threshold)
             .or(recommended.partial_ingestion_threshold),
+        webhook_mode: args
+            .webhook_mode
+            .or(file.webhook_mode)
+            .unwrap_or(recommended.webhook_mode),
     }
     .validate()
     .map_err(|errors| CliError::Setup(SetupError::Invalid(errors)))
@@ -571,6 +585,15 @@ fn print_outcome(global: &Settings, outcome: &setup::SetupOutcome) {
             "webhook URL (paste into Chatlio's webhook fields): {}",
             url.as_str()
         );
+    } else {
+        // One URL per event: each Chatlio field gets its own.
+        for (kind, url) in outcome.webhook_urls() {
+            println!(
+                "webhook URL for Chatlio's {} field: {}",
+                kind.code(),
+                url.as_str()
+            );
+        }
     }
 }
 

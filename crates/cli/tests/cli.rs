@@ -224,3 +224,99 @@ async fn test_event_follows_the_warm_up_and_the_hourly_run() {
     std::fs::remove_dir_all(&data).ok();
     sim.shutdown().await;
 }
+
+/// `--webhook-mode per-event`: the plan's script makes four dataflows, and
+/// `setup --json` and `status --name --json` give each of the five Chatlio
+/// fields its URL; a single-URL setup gives the same URL five times.
+#[tokio::test]
+async fn webhook_urls_per_chatlio_field_in_both_modes() {
+    let sim = platform_sim::start(SimConfig::default()).await.unwrap();
+    let base = sim.base_url();
+    let config = sim.config().clone();
+    let data = std::env::temp_dir().join(format!("chatlio-aep-modes-{}", std::process::id()));
+    let run = |args: &[&str]| {
+        let mut command = command(&base, &config, &data);
+        let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+        async move {
+            let output = tokio::task::spawn_blocking(move || command.args(&args).output().unwrap())
+                .await
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            output.stdout
+        }
+    };
+    let codes = [
+        "new_conversation",
+        "unanswered_visitor",
+        "visitor_feedback",
+        "offline_message",
+        "chat_transcript",
+    ];
+
+    let script = run(&[
+        "plan",
+        "--name",
+        "Per event",
+        "--webhook-mode",
+        "per-event",
+        "--curl",
+    ])
+    .await;
+    let script = String::from_utf8_lossy(&script);
+    assert_eq!(
+        script
+            .matches("call POST \"/data/foundation/flowservice/flows\"")
+            .count(),
+        4
+    );
+    for code in codes {
+        assert!(
+            script.contains(&format!("Chatlio's {code} field")),
+            "{code}"
+        );
+    }
+
+    let per_event: serde_json::Value = serde_json::from_slice(
+        &run(&[
+            "setup",
+            "--name",
+            "Per event",
+            "--webhook-mode",
+            "per-event",
+            "--json",
+        ])
+        .await,
+    )
+    .unwrap();
+    assert_eq!(per_event["complete"], true);
+    assert!(per_event["webhookUrl"].is_null());
+    let urls = per_event["webhookUrls"].as_object().unwrap();
+    let keys: Vec<&str> = urls.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys, codes,
+        "the five fields, in the order the UI lists them"
+    );
+    let distinct: std::collections::BTreeSet<&str> =
+        urls.values().map(|url| url.as_str().unwrap()).collect();
+    assert_eq!(distinct.len(), 4);
+    assert_eq!(
+        urls["offline_message"], urls["chat_transcript"],
+        "transcripts and offline messages share a flow"
+    );
+    let status: serde_json::Value =
+        serde_json::from_slice(&run(&["status", "--name", "Per event", "--json"]).await).unwrap();
+    assert_eq!(status["webhookUrls"], per_event["webhookUrls"]);
+
+    let single: serde_json::Value =
+        serde_json::from_slice(&run(&["setup", "--name", "Single", "--json"]).await).unwrap();
+    let url = single["webhookUrl"].as_str().unwrap();
+    let urls = single["webhookUrls"].as_object().unwrap();
+    assert_eq!(urls.len(), 5);
+    assert!(urls.values().all(|value| value == url));
+    std::fs::remove_dir_all(&data).ok();
+    sim.shutdown().await;
+}

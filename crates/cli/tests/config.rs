@@ -242,6 +242,46 @@ async fn flags_beat_the_environment_which_beats_the_file_which_beats_the_default
 }
 
 #[tokio::test]
+async fn the_webhook_mode_comes_from_the_flag_then_the_file_then_single() {
+    let scratch = Scratch::new("webhook-mode");
+    let file = scratch.file(
+        "chatlio.json",
+        &json!({"name": "Modes", "webhookMode": "per-event"}),
+    );
+    let file = file.to_str().unwrap();
+    let from_file = planned(binary(&scratch.0), &["--config", file]).await;
+    assert_eq!(from_file["webhookMode"], "per_event_url");
+    // A single-URL request shows no mode: the plan is the one it always was.
+    let from_flag = planned(
+        binary(&scratch.0),
+        &["--config", file, "--webhook-mode", "single"],
+    )
+    .await;
+    assert!(from_flag.get("webhookMode").is_none(), "{from_flag}");
+    let default = planned(binary(&scratch.0), &["--name", "Plain"]).await;
+    assert!(default.get("webhookMode").is_none(), "{default}");
+    let flagged = planned(
+        binary(&scratch.0),
+        &["--name", "Plain", "--webhook-mode", "per-event"],
+    )
+    .await;
+    assert_eq!(flagged["webhookMode"], "per_event_url");
+    let wrong = run(
+        binary(&scratch.0),
+        &[
+            "plan",
+            "--offline",
+            "--name",
+            "Plain",
+            "--webhook-mode",
+            "both",
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status.code(), Some(2));
+}
+
+#[tokio::test]
 async fn a_file_with_a_secret_is_refused_before_anything_is_sent() {
     let sim = platform_sim::start(SimConfig::default()).await.unwrap();
     let base = sim.base_url();

@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use crate::engine::{Engine, SetupOutcome};
 use crate::error::{Result, SetupError};
-use crate::journal::{Journal, StepState};
+use crate::journal::{Journal, StepRecord, StepState};
+use crate::plan::EntryKey;
 use crate::step::StepId;
 use crate::steps;
 
@@ -40,6 +41,11 @@ pub enum Repair {
     Rerun {
         steps: Vec<StepId>,
         webhook_url_changes: bool,
+        /// When the drifted resource is one dataflow's own (a setup with one
+        /// URL per event), only that dataflow's resources are made again;
+        /// `None`: every record of the steps.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        instance: Option<String>,
     },
 }
 
@@ -47,6 +53,10 @@ pub enum Repair {
 #[serde(rename_all = "camelCase")]
 pub struct Drift {
     pub step: StepId,
+    /// Which dataflow's resource (its [`chatlio::FlowPlan`] key) when the
+    /// setup has one per Chatlio event; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     /// The id the journal records (none for the read-back, whose record is half
     /// of the webhook URL).
     pub resource_id: Option<String>,
@@ -64,32 +74,48 @@ pub struct Drift {
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub step: StepId,
+    /// See [`StepRecord::instance`](crate::journal::StepRecord::instance).
+    pub instance: Option<String>,
     pub id: String,
     pub pre_existing: bool,
 }
 
-/// The record of `step` when it is done with a resource.
-pub(crate) fn recorded(journal: &Journal, step: StepId) -> Option<Recorded> {
-    journal
-        .record(step)
-        .filter(|record| record.state == StepState::Done)
-        .and_then(|record| {
-            Some(Recorded {
-                step,
-                id: record.resource_id.clone()?,
-                pre_existing: record.pre_existing,
-            })
-        })
+/// A journal record as the checks need it, when it is done with a resource.
+fn done_record(record: &StepRecord) -> Option<Recorded> {
+    if record.state != StepState::Done {
+        return None;
+    }
+    Some(Recorded {
+        step: record.step,
+        instance: record.instance.clone(),
+        id: record.resource_id.clone()?,
+        pre_existing: record.pre_existing,
+    })
 }
 
-fn rerun(step: StepId) -> Repair {
-    let steps = step.with_referrers();
+/// The record of `step` that `of` uses, when it is done with a resource:
+/// the one of `of`'s own instance when the journal has it (one dataflow's
+/// connection), else the single one (the shared dataset).
+pub(crate) fn recorded(journal: &Journal, step: StepId, of: &Recorded) -> Option<Recorded> {
+    let same_instance = EntryKey {
+        step,
+        instance: of.instance.clone(),
+    };
+    journal
+        .record_for(&same_instance)
+        .or_else(|| journal.record(step))
+        .and_then(done_record)
+}
+
+fn rerun(record: &Recorded) -> Repair {
+    let steps = record.step.with_referrers();
     let webhook_url_changes = steps
         .iter()
         .any(|step| matches!(step, StepId::Dataflow | StepId::ReadBack));
     Repair::Rerun {
         steps,
         webhook_url_changes,
+        instance: record.instance.clone(),
     }
 }
 
@@ -104,7 +130,7 @@ pub(crate) fn finding(
         DriftKind::Disabled => Some(Repair::EnableFlow),
         // What the user picked is theirs; the setup cannot make it again.
         DriftKind::Deleted | DriftKind::Changed if record.pre_existing => None,
-        DriftKind::Deleted | DriftKind::Changed => Some(rerun(record.step)),
+        DriftKind::Deleted | DriftKind::Changed => Some(rerun(record)),
     };
     let hint = match (&repair, kind) {
         (_, DriftKind::Unchecked) => {
@@ -126,6 +152,7 @@ pub(crate) fn finding(
     };
     Drift {
         step: record.step,
+        instance: record.instance.clone(),
         resource_id: (record.step != StepId::ReadBack).then(|| record.id.clone()),
         kind,
         detail,
@@ -189,7 +216,7 @@ pub(crate) fn reference_changed(
     detail: &'static str,
     message: &str,
 ) -> Vec<Drift> {
-    match recorded(journal, step) {
+    match recorded(journal, step, record) {
         Some(expected) if !refers_to(&expected.id) => {
             vec![finding(record, DriftKind::Changed, detail, message)]
         }
@@ -207,10 +234,12 @@ async fn check(client: &Client, journal: &Journal, record: Recorded) -> Vec<Drif
 /// Compares every resource the journal records as done with what exists in
 /// Adobe now. All reads run at once. An empty list: no drift found.
 pub async fn drift(client: &Client, journal: &Journal) -> Vec<Drift> {
-    let records: Vec<Recorded> = StepId::ALL
-        .into_iter()
-        .filter_map(|step| recorded(journal, step))
-        .collect();
+    // Every done record: the single ones and each dataflow's own, in step
+    // order as the journal of a single-URL setup has always been read.
+    let mut records: Vec<Recorded> = journal.steps.iter().filter_map(done_record).collect();
+    records.sort_by(|first, second| {
+        (first.step, &first.instance).cmp(&(second.step, &second.instance))
+    });
     join_all(
         records
             .into_iter()
@@ -238,6 +267,13 @@ impl Engine {
         match repair {
             Repair::EnableFlow => {
                 let outcome = self.status(setup_name)?;
+                let flow_ids = outcome.flow_ids();
+                if flow_ids.len() > 1 {
+                    // One URL per event: the repair acts on the setup as a
+                    // whole, enabling every one of its dataflows found
+                    // disabled (and leaving the enabled ones untouched).
+                    return self.enable_disabled_flows(setup_name, flow_ids).await;
+                }
                 let flow_id = outcome.flow_id.ok_or(SetupError::DependencyNotDone {
                     step: StepId::Dataflow,
                     missing: StepId::Dataflow,
@@ -253,8 +289,11 @@ impl Engine {
                 tracing::info!(setup = %setup_name, "dataflow enabled again (drift repair)");
                 self.status(setup_name)
             }
-            Repair::Rerun { steps, .. } => {
-                self.forget_steps(setup_name, steps).await?;
+            Repair::Rerun {
+                steps, instance, ..
+            } => {
+                self.forget_steps(setup_name, steps, instance.as_deref())
+                    .await?;
                 tracing::info!(
                     setup = %setup_name,
                     steps = ?steps.iter().map(|step| step.as_str()).collect::<Vec<_>>(),
@@ -263,5 +302,33 @@ impl Engine {
                 self.resume(setup_name).await
             }
         }
+    }
+}
+
+impl Engine {
+    /// Enables each of `flow_ids` that is not enabled.
+    async fn enable_disabled_flows(
+        &self,
+        setup_name: &str,
+        flow_ids: std::collections::BTreeMap<String, String>,
+    ) -> Result<SetupOutcome> {
+        let failed = |error| SetupError::Step {
+            step: StepId::Dataflow,
+            error,
+        };
+        let service = self.client().flow_service();
+        let reads = join_all(flow_ids.values().map(|id| {
+            let service = self.client().flow_service();
+            async move { service.get_flow(&FlowId::new(id.as_str())).await }
+        }))
+        .await;
+        for read in reads {
+            let flow = read.map_err(failed)?;
+            if !flow.is_enabled() {
+                service.enable_flow(&flow.id, None).await.map_err(failed)?;
+                tracing::info!(setup = %setup_name, "dataflow enabled again (drift repair)");
+            }
+        }
+        self.status(setup_name)
     }
 }

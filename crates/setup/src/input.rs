@@ -28,6 +28,10 @@ pub struct SetupInput {
     /// Percentage of failed records tolerated before a run fails, when
     /// partial ingestion is on.
     pub partial_ingestion_threshold: Option<u8>,
+    /// One webhook URL for all five Chatlio fields, or one per event (four
+    /// dataflows over one schema and dataset). An input without it is a
+    /// single-URL one.
+    pub webhook_mode: chatlio::WebhookMode,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +59,15 @@ pub struct SetupRequest {
     pub profile_enabled: bool,
     pub error_diagnostics: bool,
     pub partial_ingestion_threshold: Option<u8>,
+    /// Which dataflows the setup makes. Absent in journals written before the
+    /// choice, and left out when it is the single URL, so a single-URL
+    /// setup's journal and plan are exactly what they were.
+    #[serde(default, skip_serializing_if = "is_single_url")]
+    pub webhook_mode: chatlio::WebhookMode,
+}
+
+fn is_single_url(mode: &chatlio::WebhookMode) -> bool {
+    *mode == chatlio::WebhookMode::SingleUrl
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -162,6 +175,12 @@ impl SetupInput {
     /// * partial ingestion off: a run with any bad record fails visibly rather than
     ///   quietly dropping up to a threshold of records; when it is turned on,
     ///   [`RECOMMENDED_PARTIAL_INGESTION_THRESHOLD`] is proposed.
+    /// * **one webhook URL** for all five Chatlio fields
+    ///   ([`chatlio::WebhookMode::SingleUrl`]), for now: the desktop app cannot yet show
+    ///   a URL per field, and a setup it cannot show must not be its default. One URL
+    ///   also makes the fewest resources (one dataflow instead of four); its cost is
+    ///   that new conversations, unanswered visitors and feedback are all stored as
+    ///   `visitor_event`. The CLI offers `--webhook-mode per-event` for the exact kind.
     /// * no sandbox: it is chosen per connection (Adobe's default production sandbox is
     ///   `prod`, which the CLI falls back to).
     pub fn recommended() -> Self {
@@ -170,6 +189,7 @@ impl SetupInput {
             error_diagnostics: true,
             profile_enabled: false,
             partial_ingestion_threshold: None,
+            webhook_mode: chatlio::WebhookMode::SingleUrl,
             ..Self::default()
         }
     }
@@ -257,6 +277,7 @@ impl SetupInput {
             profile_enabled: self.profile_enabled,
             error_diagnostics: self.error_diagnostics,
             partial_ingestion_threshold: self.partial_ingestion_threshold,
+            webhook_mode: self.webhook_mode,
         })
     }
 }

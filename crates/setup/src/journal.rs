@@ -134,6 +134,24 @@ impl Journal {
         }
     }
 
+    /// A new journal with a pending record for each of `keys` (a plan's
+    /// entries, in run order). For a single-URL plan that is one record per
+    /// step, as [`Journal::new`] makes.
+    pub fn for_entries(
+        setup_name: &str,
+        org_id: &str,
+        sandbox: &str,
+        keys: impl IntoIterator<Item = EntryKey>,
+    ) -> Self {
+        Self {
+            steps: keys
+                .into_iter()
+                .map(|key| StepRecord::pending_for(&key))
+                .collect(),
+            ..Self::new(setup_name, org_id, sandbox)
+        }
+    }
+
     /// The record of the setup's only resource of `step`'s kind.
     pub fn record(&self, step: StepId) -> Option<&StepRecord> {
         self.record_for(&EntryKey::single(step))
@@ -186,8 +204,10 @@ impl Journal {
     /// to enable (that version could not make a Profile dataset against
     /// Adobe), so its Profile step counts as done with nothing made. Records
     /// of further instances of a kind follow the single ones, in their order.
+    /// A step recorded only by instances (one record per dataflow) is not
+    /// missing.
     fn add_missing_steps(&mut self) {
-        if StepId::ALL.iter().all(|step| self.record(*step).is_some()) {
+        if StepId::ALL.iter().all(|step| self.has_step(*step)) {
             return;
         }
         let dataset_done = self
@@ -197,6 +217,7 @@ impl Journal {
         for step in StepId::ALL {
             match self.record(step) {
                 Some(record) => steps.push(record.clone()),
+                None if self.has_step(step) => {}
                 None => {
                     let mut record = StepRecord::pending(step);
                     if step == StepId::ProfileSchema && dataset_done {
@@ -215,15 +236,24 @@ impl Journal {
         self.steps = steps;
     }
 
-    /// Every step is done, and every further instance of a kind too.
+    /// Whether any record (single or of an instance) is of `step`.
+    fn has_step(&self, step: StepId) -> bool {
+        self.steps.iter().any(|record| record.step == step)
+    }
+
+    /// Every step has a record, and every record (the single ones and every
+    /// instance of a kind) is done.
     pub fn is_complete(&self) -> bool {
-        StepId::ALL.iter().all(|step| {
-            self.record(*step)
-                .is_some_and(|record| record.state == StepState::Done)
-        }) && self
-            .steps
-            .iter()
-            .all(|record| record.state == StepState::Done)
+        StepId::ALL.iter().all(|step| self.has_step(*step))
+            && self
+                .steps
+                .iter()
+                .all(|record| record.state == StepState::Done)
+    }
+
+    /// The records of `step`: the single one, or one per instance.
+    pub fn records_of(&self, step: StepId) -> impl Iterator<Item = &StepRecord> {
+        self.steps.iter().filter(move |record| record.step == step)
     }
 }
 

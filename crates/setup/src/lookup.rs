@@ -6,7 +6,7 @@ use platform::models::flow::{Flow, SourceConnection, TargetConnection};
 use platform::models::{Etag, SchemaId};
 use platform::{Client, PlatformError};
 
-use crate::names::{has_marker, Names};
+use crate::names::Names;
 use crate::step::StepId;
 use crate::steps;
 
@@ -33,7 +33,7 @@ impl Found {
     /// set's name) carries this setup's marker for `step`.
     pub(crate) fn by_marker(id: String, marked: Option<&str>, names: &Names, step: StepId) -> Self {
         Self {
-            ours: has_marker(marked, &names.setup, step),
+            ours: names.has_marker(marked, step),
             id,
             etag: None,
             schema: None,

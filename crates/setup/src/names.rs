@@ -21,6 +21,10 @@ pub struct Names {
     /// carries the marker: `<setup> mapping [chatlio-setup:<setup>:mapping_set]`.
     pub mapping_set: String,
     pub dataflow: String,
+    /// The plan instance (a [`chatlio::FlowPlan`] key) these names are for,
+    /// when the setup makes one dataflow per Chatlio event; `None` for the
+    /// setup's only dataflow and for the resources its dataflows share.
+    pub instance: Option<String>,
 }
 
 impl Names {
@@ -46,12 +50,47 @@ impl Names {
                 marker(&request.name, StepId::MappingSet)
             ),
             dataflow: request.name.clone(),
+            instance: None,
         }
     }
 
-    /// The marker put into the description of what `step` creates.
+    /// The names of one dataflow's own resources (source connection, target
+    /// connection, mapping set, dataflow) when a setup makes several: the
+    /// flow's suffix tells them apart in Adobe's UI, and its key makes their
+    /// markers distinct, so an interrupted run's resource is adopted by the
+    /// instance that made it. `None` gives the names unchanged.
+    pub fn for_instance(&self, flow: Option<&chatlio::FlowPlan>) -> Names {
+        let Some(flow) = flow else {
+            return self.clone();
+        };
+        let suffix = &flow.name_suffix;
+        let mut names = Names {
+            source_connection: format!("{} source - {suffix}", self.setup),
+            target_connection: format!("{} target - {suffix}", self.setup),
+            dataflow: format!("{} - {suffix}", self.setup),
+            instance: Some(flow.key.clone()),
+            ..self.clone()
+        };
+        names.mapping_set = format!(
+            "{} mapping - {suffix} [{}]",
+            self.setup,
+            names.marker(StepId::MappingSet)
+        );
+        names
+    }
+
+    /// The marker put into the description of what `step` creates; with
+    /// the instance when these names are one dataflow's of several.
     pub fn marker(&self, step: StepId) -> String {
-        marker(&self.setup, step)
+        match &self.instance {
+            Some(instance) => instance_marker(&self.setup, step, instance),
+            None => marker(&self.setup, step),
+        }
+    }
+
+    /// True when `marked` carries exactly the marker [`Names::marker`] gives.
+    pub fn has_marker(&self, marked: Option<&str>, step: StepId) -> bool {
+        marked.is_some_and(|text| text.contains(&format!("[{}]", self.marker(step))))
     }
 
     /// A description carrying the marker.
@@ -62,6 +101,13 @@ impl Names {
 
 pub fn marker(setup_name: &str, step: StepId) -> String {
     format!("chatlio-setup:{setup_name}:{}", step.as_str())
+}
+
+/// The marker of one instance's resource: `chatlio-setup:<setup>:<step>:<instance>`.
+/// Inside brackets it never matches the single marker (`...:<step>]`), nor
+/// another instance's.
+pub fn instance_marker(setup_name: &str, step: StepId, instance: &str) -> String {
+    format!("{}:{instance}", marker(setup_name, step))
 }
 
 /// True when `description` carries exactly this setup's marker for `step`
@@ -85,6 +131,7 @@ mod tests {
             target_connection: String::new(),
             mapping_set: String::new(),
             dataflow: String::new(),
+            instance: None,
         };
         let description = names.description(StepId::Dataset, "Events.");
         assert!(has_marker(Some(&description), "a", StepId::Dataset));
@@ -92,6 +139,40 @@ mod tests {
         let other = format!("x [{}]", marker("ab", StepId::Dataset));
         assert!(!has_marker(Some(&other), "a", StepId::Dataset));
         assert!(!has_marker(None, "a", StepId::Dataset));
+    }
+
+    #[test]
+    fn each_instance_has_its_own_names_and_marker() {
+        let request = crate::input::SetupInput {
+            name: "Chat".into(),
+            sandbox: "prod".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        let names = Names::new(&request);
+        let plan = chatlio::WebhookPlan::new(chatlio::WebhookMode::PerEventUrl);
+        let instances: Vec<Names> = plan
+            .flows
+            .iter()
+            .map(|flow| names.for_instance(Some(flow)))
+            .collect();
+        for (index, one) in instances.iter().enumerate() {
+            for step in [StepId::Dataflow, StepId::MappingSet] {
+                let marked = one.description(step, "x");
+                assert!(one.has_marker(Some(&marked), step));
+                assert!(!names.has_marker(Some(&marked), step), "not the single one");
+                assert!(!has_marker(Some(&marked), "Chat", step));
+                for (other_index, other) in instances.iter().enumerate() {
+                    assert_eq!(other.has_marker(Some(&marked), step), index == other_index);
+                }
+            }
+            assert!(one.has_marker(Some(&one.mapping_set), StepId::MappingSet));
+            assert_ne!(one.dataflow, names.dataflow);
+            assert_eq!(one.schema_title, names.schema_title);
+        }
+        assert_eq!(instances[1].dataflow, "Chat - new conversation");
+        assert_eq!(names.for_instance(None), names);
     }
 
     #[test]

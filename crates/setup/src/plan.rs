@@ -174,24 +174,25 @@ fn token_call() -> &'static PlannedCall {
 
 impl Plan {
     /// One entry per step, in run order, each from its step's [`Step::plan`](crate::steps::Step::plan).
+    /// With one URL per Chatlio event, the steps each dataflow has its own
+    /// resource of ([`StepId::per_flow`]) get one entry per
+    /// [`chatlio::WebhookPlan`] flow, its key as the instance, after the
+    /// shared ones and one flow after the other (the order the curl script
+    /// runs them in). With one URL, every entry is the single one, as always.
     pub fn new(request: &SetupRequest) -> Result<Self, serde_json::Error> {
         let names = Names::new(request);
-        let context = PlanContext {
-            request,
-            names: &names,
-            tenant: placeholder("TENANT_ID"),
-            schema_id: match &request.schema {
-                SchemaChoice::New { .. } => placeholder("SCHEMA_ID"),
-                SchemaChoice::Existing { id } => id.clone(),
-            },
-            dataset_id: match &request.dataset {
-                DatasetChoice::New { .. } => placeholder("DATASET_ID"),
-                DatasetChoice::Existing { id } => id.clone(),
-            },
+        let webhooks = chatlio::WebhookPlan::new(request.webhook_mode);
+        let per_event = request.webhook_mode == chatlio::WebhookMode::PerEventUrl;
+        let flows: Vec<Option<&chatlio::FlowPlan>> = if per_event {
+            webhooks.flows.iter().map(Some).collect()
+        } else {
+            vec![None]
         };
-        let mut entries = Vec::with_capacity(StepId::ALL.len());
-        for step in steps::all() {
-            let StepPlan { resource, calls } = step.plan(&context)?;
+        let mut entries = Vec::with_capacity(StepId::ALL.len() * flows.len());
+        // The shared steps once, with the setup's names and markers.
+        let shared = plan_context(request, &names, None);
+        for step in steps::all().filter(|step| !step.id().per_flow()) {
+            let StepPlan { resource, calls } = step.plan(&shared)?;
             entries.push(PlanEntry {
                 step: step.id(),
                 instance: None,
@@ -199,10 +200,36 @@ impl Plan {
                 calls,
             });
         }
+        // Each flow's own steps, with its names and markers.
+        for flow in flows {
+            let flow_names = names.for_instance(flow);
+            let flow_context = plan_context(request, &flow_names, flow);
+            for step in steps::all().filter(|step| step.id().per_flow()) {
+                let StepPlan { resource, calls } = step.plan(&flow_context)?;
+                entries.push(PlanEntry {
+                    step: step.id(),
+                    instance: flow.map(|flow| flow.key.clone()),
+                    resource,
+                    calls,
+                });
+            }
+        }
         Ok(Plan {
             request: request.clone(),
             entries,
         })
+    }
+
+    /// The Chatlio webhook flows of this plan's mode, each with the
+    /// instance its entries carry (`None` for a single-URL setup's one flow).
+    pub fn flows(&self) -> Vec<(Option<String>, chatlio::FlowPlan)> {
+        let webhooks = chatlio::WebhookPlan::new(self.request.webhook_mode);
+        let per_event = self.request.webhook_mode == chatlio::WebhookMode::PerEventUrl;
+        webhooks
+            .flows
+            .into_iter()
+            .map(|flow| (per_event.then(|| flow.key.clone()), flow))
+            .collect()
     }
 
     /// Every resource the setup makes, uses or changes, in run order.
@@ -266,9 +293,28 @@ impl Plan {
         }
         script.push_str("PLATFORM_URL=\"${PLATFORM_URL:-https://platform.adobe.io}\"\n\n");
         script.push_str("call() {\n  method=$1; path=$2; shift 2\n  curl -sS --fail-with-body -X \"$method\" \"$PLATFORM_URL$path\" \\\n    -H \"Authorization: Bearer $ACCESS_TOKEN\" -H \"x-api-key: $API_KEY\" \\\n    -H \"x-gw-ims-org-id: $ORG_ID\" -H \"x-sandbox-name: $SANDBOX\" \\\n    -H \"Content-Type: application/json\" \"$@\"\n}\n\n");
-        for call in self.calls() {
-            if call.step.is_none() {
-                continue;
+        // One flow's resources after the other: each flow's calls reuse the
+        // same shell variables (SOURCE_CONNECTION_ID, FLOW_ID, ...), which
+        // always hold the current flow's ids when its later calls read them.
+        let flows = self.flows();
+        let mut current_instance: Option<&str> = None;
+        let entry_calls = self.entries.iter().flat_map(|entry| {
+            let last = entry.calls.len().saturating_sub(1);
+            entry
+                .calls
+                .iter()
+                .enumerate()
+                .map(move |(index, call)| (entry, index == last, call))
+        });
+        for (entry, last_of_entry, call) in entry_calls {
+            if let Some(instance) = entry.instance.as_deref() {
+                if current_instance != Some(instance) {
+                    current_instance = Some(instance);
+                    script.push_str(&format!(
+                        "# ---- dataflow {instance:?}, for Chatlio's {} webhook field(s) ----\n\n",
+                        chatlio_fields(&flows, instance)
+                    ));
+                }
             }
             script.push_str(&format!("# {}\n", call.note));
             let path = shell_text(&call.path);
@@ -315,12 +361,78 @@ impl Plan {
                     );
                 }
             }
+            // Printed as soon as the flow's inlet URL is known: the next
+            // flow's calls reuse INLET_URL and FLOW_ID.
+            if let (StepId::ReadBack, true, Some(instance)) =
+                (entry.step, last_of_entry, entry.instance.as_deref())
+            {
+                script.push_str(&format!(
+                    "WEBHOOK_URL_{}=\"$INLET_URL?x-adobe-flow-id=$FLOW_ID\"\n\n",
+                    instance.to_ascii_uppercase()
+                ));
+            }
         }
         // help/sources/tutorials/api/create/streaming/http.md
         script.push_str("echo \"Adobe asks to wait about 5 minutes after creating a streaming dataflow before sending data to it.\" >&2\n");
-        script.push_str("echo \"Webhook URL for Chatlio: $INLET_URL?x-adobe-flow-id=$FLOW_ID\"\n");
+        if current_instance.is_none() {
+            script.push_str(
+                "echo \"Webhook URL for Chatlio: $INLET_URL?x-adobe-flow-id=$FLOW_ID\"\n",
+            );
+            return script;
+        }
+        for kind in chatlio::EventKind::ALL {
+            let owner = flows
+                .iter()
+                .find(|(_, flow)| flow.event_kinds.contains(&kind))
+                .and_then(|(instance, _)| instance.as_deref());
+            if let Some(instance) = owner {
+                script.push_str(&format!(
+                    "echo \"Webhook URL for Chatlio's {} field: $WEBHOOK_URL_{}\"\n",
+                    kind.code(),
+                    instance.to_ascii_uppercase()
+                ));
+            }
+        }
         script
     }
+}
+
+/// What a step's plan sees: the request, the names it uses, the placeholders
+/// of ids known only at run time, and its dataflow when there are several.
+fn plan_context<'a>(
+    request: &'a SetupRequest,
+    names: &'a Names,
+    flow: Option<&'a chatlio::FlowPlan>,
+) -> PlanContext<'a> {
+    PlanContext {
+        request,
+        names,
+        tenant: placeholder("TENANT_ID"),
+        schema_id: match &request.schema {
+            SchemaChoice::New { .. } => placeholder("SCHEMA_ID"),
+            SchemaChoice::Existing { id } => id.clone(),
+        },
+        dataset_id: match &request.dataset {
+            DatasetChoice::New { .. } => placeholder("DATASET_ID"),
+            DatasetChoice::Existing { id } => id.clone(),
+        },
+        flow,
+    }
+}
+
+/// The Chatlio webhook fields (event codes) whose URL is `instance`'s flow's.
+fn chatlio_fields(flows: &[(Option<String>, chatlio::FlowPlan)], instance: &str) -> String {
+    flows
+        .iter()
+        .find(|(key, _)| key.as_deref() == Some(instance))
+        .map(|(_, flow)| {
+            flow.event_kinds
+                .iter()
+                .map(|kind| kind.code())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
 }
 
 /// A path with placeholders as shell text inside double quotes.
@@ -588,6 +700,120 @@ mod tests {
         assert!(script.contains("${SCHEMA_ID}"));
         assert!(script.contains("\\$ref"));
         assert!(script.ends_with("?x-adobe-flow-id=$FLOW_ID\"\n"));
+    }
+
+    #[test]
+    fn a_per_event_plan_makes_each_dataflow_its_own_resources_over_one_schema_and_dataset() {
+        let request = SetupInput {
+            name: "Chatlio events".into(),
+            sandbox: "prod".into(),
+            webhook_mode: chatlio::WebhookMode::PerEventUrl,
+            ..SetupInput::default()
+        }
+        .validate()
+        .unwrap();
+        let plan = Plan::new(&request).unwrap();
+        let flows = chatlio::WebhookPlan::new(chatlio::WebhookMode::PerEventUrl).flows;
+        let per_flow: Vec<StepId> = StepId::ALL
+            .into_iter()
+            .filter(|step| step.per_flow())
+            .collect();
+        let shared = StepId::ALL.len() - per_flow.len();
+        assert_eq!(plan.entries.len(), shared + per_flow.len() * flows.len());
+        for entry in &plan.entries {
+            assert_eq!(
+                entry.instance.is_some(),
+                entry.step.per_flow(),
+                "{}",
+                entry.key()
+            );
+        }
+        // Names and markers are distinct, so each instance adopts its own.
+        let resources = plan.resources();
+        let mut markers: Vec<&str> = resources.iter().map(|r| r.marker.as_str()).collect();
+        let mut names: Vec<&str> = resources.iter().map(|r| r.name.as_str()).collect();
+        let count = markers.len();
+        markers.sort_unstable();
+        markers.dedup();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!((markers.len(), names.len()), (count, count));
+        let single = Names::new(&request);
+        for resource in resources.iter().filter(|r| !r.step.per_flow()) {
+            assert_eq!(
+                resource.marker,
+                single.marker(resource.step),
+                "shared: the setup's marker"
+            );
+        }
+        for flow in &flows {
+            let key = |step| EntryKey {
+                step,
+                instance: Some(flow.key.clone()),
+            };
+            let mapping = plan.entry(&key(StepId::MappingSet)).unwrap();
+            assert_eq!(mapping.body().unwrap(), &{
+                let mut body =
+                    chatlio::mapping_set_body("@@TENANT_ID@@", "@@SCHEMA_ID@@", flow.url_hint);
+                body["name"] = mapping.body().unwrap()["name"].clone();
+                body
+            });
+            let dataflow = plan.entry(&key(StepId::Dataflow)).unwrap();
+            assert!(dataflow
+                .resource
+                .as_ref()
+                .unwrap()
+                .name
+                .ends_with(&flow.name_suffix));
+            // Each dataflow waits for its own connections and mapping, and
+            // for the shared identity.
+            let dependencies = plan.dependencies(&key(StepId::Dataflow));
+            assert!(dependencies.contains(&key(StepId::SourceConnection)));
+            assert!(dependencies.contains(&EntryKey::single(StepId::IdentityDescriptor)));
+            let target = plan.entry(&key(StepId::TargetConnection)).unwrap();
+            assert!(target
+                .body()
+                .unwrap()
+                .to_string()
+                .contains("@@DATASET_ID@@"));
+        }
+        // One schema, one dataset.
+        for step in [StepId::Schema, StepId::Dataset] {
+            assert_eq!(
+                plan.entries
+                    .iter()
+                    .filter(|entry| entry.step == step)
+                    .count(),
+                1
+            );
+        }
+        // The script makes every resource and prints the URL of each field.
+        let script = plan.to_curl_script();
+        assert_eq!(
+            script
+                .matches("call POST \"/data/foundation/flowservice/flows\"")
+                .count(),
+            4
+        );
+        for kind in chatlio::EventKind::ALL {
+            assert!(
+                script.contains(&format!(
+                    "Webhook URL for Chatlio's {} field: $WEBHOOK_URL_",
+                    kind.code()
+                )),
+                "{kind}"
+            );
+        }
+        assert!(
+            script.contains("WEBHOOK_URL_NEW_CONVERSATION=\"$INLET_URL?x-adobe-flow-id=$FLOW_ID\"")
+        );
+        assert!(!script.contains("@@"));
+        // The mode is in the request the plan shows; a single-URL request
+        // leaves it out, as before the choice existed.
+        let value = serde_json::to_value(&plan).unwrap();
+        assert_eq!(value["request"]["webhookMode"], "per_event_url");
+        let single = serde_json::to_value(Plan::new(&new_setup()).unwrap()).unwrap();
+        assert!(single["request"].get("webhookMode").is_none());
     }
 
     #[test]

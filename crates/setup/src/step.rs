@@ -91,6 +91,23 @@ impl StepId {
         }
     }
 
+    /// Whether each dataflow of a setup has its own resource of this step:
+    /// Adobe's streaming tutorial makes a source connection, target
+    /// connection and mapping set per dataflow
+    /// (help/sources/tutorials/api/create/streaming/http.md), and each
+    /// dataflow has its own inlet URL to read back. The schema, its identity,
+    /// the field group and the dataset are shared by every dataflow.
+    pub fn per_flow(self) -> bool {
+        matches!(
+            self,
+            StepId::SourceConnection
+                | StepId::TargetConnection
+                | StepId::MappingSet
+                | StepId::Dataflow
+                | StepId::ReadBack
+        )
+    }
+
     /// The steps whose resources this step's resource names inside itself (a
     /// flow names its connections and mapping set; a target connection its
     /// dataset and schema). Narrower than `dependencies`, which also orders

@@ -9,13 +9,43 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{counts, one_of_each, request, Harness};
+use common::{counts, one_of_each, one_per_event_set, per_event_request, request, Counts, Harness};
 use serde_json::json;
+use setup::SetupRequest;
 
 /// Seeded random-fault runs, and how many lanes (each with its own sim and
 /// journal directory) share them.
 const FAULT_RUNS: u64 = 100;
 const FAULT_LANES: u64 = 2;
+/// The same faults on setups with one URL per Chatlio event (four dataflows
+/// made side by side): fewer runs, each makes four times the flow resources.
+const PER_EVENT_FAULT_RUNS: u64 = 30;
+
+/// Which setups a lane makes: the request for a name, and what one makes.
+#[derive(Clone, Copy)]
+struct Mode {
+    request: fn(&str) -> SetupRequest,
+    one_set: fn() -> Counts,
+    runs: u64,
+    lanes: u64,
+    tag: &'static str,
+}
+
+const SINGLE: Mode = Mode {
+    request,
+    one_set: one_of_each,
+    runs: FAULT_RUNS,
+    lanes: FAULT_LANES,
+    tag: "faults",
+};
+
+const PER_EVENT: Mode = Mode {
+    request: per_event_request,
+    one_set: one_per_event_set,
+    runs: PER_EVENT_FAULT_RUNS,
+    lanes: 1,
+    tag: "faults-per-event",
+};
 
 /// What the fault runs did, for the printed figure.
 #[derive(Debug, Default)]
@@ -28,9 +58,9 @@ struct LaneReport {
 /// sim. Each run gets random 429/5xx/dropped connections (before and after the
 /// request took effect) on a quarter of its Platform calls, and every fifth
 /// run has every token expire in the middle.
-async fn fault_lane(lane: u64) -> LaneReport {
-    let harness = Harness::start(&format!("faults-{lane}"), Duration::ZERO).await;
-    let per_lane = FAULT_RUNS / FAULT_LANES;
+async fn fault_lane(mode: Mode, lane: u64) -> LaneReport {
+    let harness = Harness::start(&format!("{}-{lane}", mode.tag), Duration::ZERO).await;
+    let per_lane = mode.runs / mode.lanes;
     let mut report = LaneReport::default();
     for index in 0..per_lane {
         let seed = lane * per_lane + index;
@@ -55,7 +85,7 @@ async fn fault_lane(lane: u64) -> LaneReport {
                 http.post(url).json(&json!({})).send().await.unwrap();
             })
         });
-        let first = engine.apply(&request(&name)).await;
+        let first = engine.apply(&(mode.request)(&name)).await;
         if let Some(expiry) = expiry {
             expiry.await.unwrap();
         }
@@ -87,7 +117,7 @@ async fn fault_lane(lane: u64) -> LaneReport {
         assert!(outcome.complete, "run {seed}");
         assert_eq!(
             counts(&harness.state().await),
-            one_of_each(),
+            (mode.one_set)(),
             "run {seed}: duplicates or orphans"
         );
         // Each run starts from an empty sandbox, so every count above is
@@ -102,9 +132,18 @@ async fn fault_lane(lane: u64) -> LaneReport {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_faults_each_run_completes_or_stops_resumably_without_duplicates() {
+    fault_runs(SINGLE).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_faults_on_per_event_setups_resume_to_exactly_one_of_each() {
+    fault_runs(PER_EVENT).await;
+}
+
+async fn fault_runs(mode: Mode) {
     let started = Instant::now();
-    let lanes: Vec<_> = (0..FAULT_LANES)
-        .map(|lane| tokio::spawn(fault_lane(lane)))
+    let lanes: Vec<_> = (0..mode.lanes)
+        .map(|lane| tokio::spawn(fault_lane(mode, lane)))
         .collect();
     let mut total = LaneReport::default();
     for lane in lanes {
@@ -113,12 +152,15 @@ async fn random_faults_each_run_completes_or_stops_resumably_without_duplicates(
         total.outcome_unknown += report.outcome_unknown;
     }
     println!(
-        "{FAULT_RUNS} seeded fault runs in {FAULT_LANES} lanes: {} ms wall; {} stopped with a resumable error ({} with an unknown outcome) and were resumed",
+        "{} {} seeded fault runs in {} lanes: {} ms wall; {} stopped with a resumable error ({} with an unknown outcome) and were resumed",
+        mode.runs,
+        mode.tag,
+        mode.lanes,
         started.elapsed().as_millis(),
         total.stopped,
         total.outcome_unknown
     );
     // The faults must bite, or the runs prove nothing.
-    assert!(total.stopped >= 10, "{total:?}");
+    assert!(total.stopped as u64 >= mode.runs / 10, "{total:?}");
     assert!(total.outcome_unknown >= 1, "{total:?}");
 }

@@ -76,6 +76,33 @@ async fn setup_at_150ms_latency_takes_at_most_eight_and_a_half_round_trips() {
     harness.shutdown().await;
 }
 
+/// One URL per Chatlio event: four dataflows, each with its own source
+/// connection, target connection, mapping set and read-back, made side by
+/// side over the shared schema and dataset, within the same 8 rounds.
+#[tokio::test]
+async fn a_per_event_setup_at_150ms_latency_stays_within_eight_rounds() {
+    let harness = Harness::start("latency-per-event", LATENCY).await;
+    let started = Instant::now();
+    let outcome = harness
+        .engine()
+        .apply(&common::per_event_request("Latency per event"))
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(outcome.complete);
+    assert_eq!(outcome.webhook_urls().len(), 5);
+    let log = harness.requests().await;
+    let rounds = rounds(&log);
+    println!(
+        "per-event setup wall time at 150 ms latency: {} ms, {} requests in {rounds} sequential rounds",
+        elapsed.as_millis(),
+        log.len()
+    );
+    assert!(rounds <= 8, "{rounds} rounds");
+    assert!(elapsed < LATENCY * 17, "{elapsed:?}");
+    harness.shutdown().await;
+}
+
 /// Runs the futures together, at most 25 at a time (the sim's latency is per
 /// request, so this takes two round trips for 49 flows, not 49).
 async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {

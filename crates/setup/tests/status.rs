@@ -328,7 +328,8 @@ async fn deleted_resources_are_drift_repaired_by_making_them_again() {
         drifts[0].repair,
         Some(Repair::Rerun {
             steps: vec![StepId::Dataflow, StepId::ReadBack],
-            webhook_url_changes: true
+            webhook_url_changes: true,
+            instance: None,
         })
     );
     let second = engine

@@ -243,7 +243,13 @@ existingDatasetId: string, datasetName: string, profileEnabled: boolean, errorDi
  * Percentage of failed records tolerated before a run fails, when
  * partial ingestion is on.
  */
-partialIngestionThreshold: number | null, };
+partialIngestionThreshold: number | null, 
+/**
+ * One webhook URL for all five Chatlio fields, or one per event (four
+ * dataflows over one schema and dataset). An input without it is a
+ * single-URL one.
+ */
+webhookMode: WebhookMode, };
 export type SetupView = { name: string, practice: boolean, sandbox: string, complete: boolean, flowId: string | null, datasetId: string | null, schemaId: string | null, 
 /**
  * The webhook URL exists; it is only sent on request (`reveal_webhook_url`).
@@ -294,6 +300,7 @@ expectedBy: string,
  */
 errors: Array<FlowErrorView>, };
 export type Totals = { received: number, ingested: number, failed: number, };
+export type WebhookMode = "single_url" | "per_event_url";
 export type WizardState = { screen: Screen, 
 /**
  * Once chosen on the welcome screen.
@@ -366,7 +373,7 @@ export const STEPS: readonly StepId[] = ["tenant_id", "field_group", "schema", "
 /** Chatlio's five webhook events, in the order the UI lists them. */
 export const EVENT_KINDS: readonly EventKind[] = ["new_conversation", "unanswered_visitor", "visitor_feedback", "offline_message", "chat_transcript"];
 /** The setup a new user starts from (setup::SetupInput::recommended). */
-export const RECOMMENDED_SETUP: SetupInput = {"name":"Chatlio events","sandbox":"","existingSchemaId":"","schemaTitle":"","existingDatasetId":"","datasetName":"","profileEnabled":false,"errorDiagnostics":true,"partialIngestionThreshold":null};
+export const RECOMMENDED_SETUP: SetupInput = {"name":"Chatlio events","sandbox":"","existingSchemaId":"","schemaTitle":"","existingDatasetId":"","datasetName":"","profileEnabled":false,"errorDiagnostics":true,"partialIngestionThreshold":null,"webhookMode":"single_url"};
 /** The failed-record share (%) proposed when partial ingestion is turned on. */
 export const RECOMMENDED_PARTIAL_INGESTION_THRESHOLD = 5;
 export { Channel };

@@ -5,7 +5,7 @@
 //! interrupted run made before creating. What each step does is in
 //! [`crate::steps`]; rollback is in [`rollback`].
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -15,6 +15,8 @@ use platform::{Client, PlatformError, WebhookUrl};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::task::JoinHandle;
+
+use chatlio::{EventKind, WebhookMode};
 
 use crate::error::{ErrorView, Result, SetupError};
 use crate::input::SetupRequest;
@@ -90,18 +92,126 @@ pub struct ProgressEvent {
 /// Where progress goes: the CLI prints it, the desktop app emits it to the UI.
 pub type ProgressSink = Arc<dyn Fn(&ProgressEvent) + Send + Sync>;
 
-/// The result of `apply`, `resume` or `retry_step`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The result of `apply`, `resume` or `retry_step`. Serialized (camelCase)
+/// with two derived members besides its fields: `webhookUrls` (see
+/// [`SetupOutcome::webhook_urls`]) and `flowIds` ([`SetupOutcome::flow_ids`]).
+#[derive(Debug, Clone)]
 pub struct SetupOutcome {
     pub setup_name: String,
     pub complete: bool,
+    /// The dataflow of a single-URL setup; with one URL per event, the one
+    /// for transcripts and offline messages (key `all`).
     pub flow_id: Option<String>,
     pub dataset_id: Option<String>,
     pub schema_id: Option<String>,
-    /// `{inletUrl}?x-adobe-flow-id={flowId}`, rebuilt, never stored.
+    /// `{inletUrl}?x-adobe-flow-id={flowId}`, rebuilt, never stored. Only for
+    /// a single-URL setup: with one URL per event there is no one URL, see
+    /// [`SetupOutcome::webhook_urls`].
     pub webhook_url: Option<WebhookUrl>,
     pub steps: Vec<StepRecord>,
+}
+
+/// How a [`SetupOutcome`] is serialized: its fields, then the derived maps.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OutcomeView<'a> {
+    setup_name: &'a str,
+    complete: bool,
+    flow_id: &'a Option<String>,
+    dataset_id: &'a Option<String>,
+    schema_id: &'a Option<String>,
+    webhook_url: &'a Option<WebhookUrl>,
+    steps: &'a [StepRecord],
+    webhook_urls: BTreeMap<EventKind, WebhookUrl>,
+    flow_ids: BTreeMap<String, String>,
+}
+
+impl Serialize for SetupOutcome {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        OutcomeView {
+            setup_name: &self.setup_name,
+            complete: self.complete,
+            flow_id: &self.flow_id,
+            dataset_id: &self.dataset_id,
+            schema_id: &self.schema_id,
+            webhook_url: &self.webhook_url,
+            steps: &self.steps,
+            webhook_urls: self.webhook_urls(),
+            flow_ids: self.flow_ids(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl SetupOutcome {
+    /// The done resource id of `step`'s record for `instance`.
+    fn done(&self, step: StepId, instance: Option<&str>) -> Option<&str> {
+        self.steps
+            .iter()
+            .find(|record| record.step == step && record.instance.as_deref() == instance)
+            .filter(|record| record.state == StepState::Done)
+            .and_then(|record| record.resource_id.as_deref())
+    }
+
+    /// The instances of the setup's dataflows: `None` for a single-URL
+    /// setup's one, else each flow's key.
+    fn flow_instances(&self) -> Vec<Option<&str>> {
+        let mut instances: Vec<Option<&str>> = self
+            .steps
+            .iter()
+            .filter(|record| record.step == StepId::Dataflow)
+            .map(|record| record.instance.as_deref())
+            .collect();
+        instances.dedup();
+        instances
+    }
+
+    /// Each dataflow's id by its [`chatlio::FlowPlan`] key (`all` for a
+    /// single-URL setup's one dataflow), for those made so far.
+    pub fn flow_ids(&self) -> BTreeMap<String, String> {
+        self.flow_instances()
+            .into_iter()
+            .filter_map(|instance| {
+                let id = self.done(StepId::Dataflow, instance)?;
+                let key = instance.unwrap_or(chatlio::plan::SHARED_FLOW_KEY);
+                Some((key.to_owned(), id.to_owned()))
+            })
+            .collect()
+    }
+
+    /// The URL that goes into each of Chatlio's five webhook fields, once the
+    /// dataflow serving it is made and read back: in a single-URL setup the
+    /// same URL five times, with one URL per event the URL of the flow
+    /// [`chatlio::WebhookPlan::flow_for`] names. Rebuilt, never stored.
+    pub fn webhook_urls(&self) -> BTreeMap<EventKind, WebhookUrl> {
+        let per_event = chatlio::WebhookPlan::new(WebhookMode::PerEventUrl);
+        let mut urls = BTreeMap::new();
+        for instance in self.flow_instances() {
+            let (Some(flow), Some(inlet)) = (
+                self.done(StepId::Dataflow, instance),
+                self.done(StepId::ReadBack, instance),
+            ) else {
+                continue;
+            };
+            let Ok(url) = WebhookUrl::new(inlet, &FlowId::new(flow)) else {
+                continue;
+            };
+            let kinds = match instance {
+                None => EventKind::ALL.to_vec(),
+                Some(key) => per_event
+                    .flow(key)
+                    .map(|flow| flow.event_kinds.clone())
+                    .unwrap_or_default(),
+            };
+            for kind in kinds {
+                urls.insert(kind, url.clone());
+            }
+        }
+        urls
+    }
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -149,6 +259,9 @@ type DraftCheckTask = JoinHandle<std::result::Result<bool, PlatformError>>;
 struct Run {
     plan: Plan,
     names: Names,
+    /// The names of each dataflow's own resources, by instance (see
+    /// [`Names::for_instance`]); empty for a single-URL setup.
+    instance_names: HashMap<String, Names>,
     journal: Mutex<Journal>,
     lookups: Mutex<HashMap<EntryKey, LookupTask>>,
     /// Entries that created their resource in this run (not adopted): what
@@ -161,6 +274,10 @@ struct Run {
     progressed: tokio::sync::Notify,
     /// The draft mode check, started with the lookups so it adds no round.
     draft_check: Mutex<Option<DraftCheckTask>>,
+    /// Its answer, shared by every dataflow of the run: the first to need
+    /// it awaits the check, the others wait for that answer instead of
+    /// asking Adobe again (which would add a round).
+    draft_mode: tokio::sync::OnceCell<bool>,
 }
 
 /// Locks a mutex of the run. A panic while holding one cannot leave the
@@ -173,8 +290,17 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Run {
     fn new(plan: Plan, journal: Journal) -> Self {
+        let names = Names::new(&plan.request);
+        let instance_names = plan
+            .flows()
+            .into_iter()
+            .filter_map(|(instance, flow)| {
+                instance.map(|instance| (instance, names.for_instance(Some(&flow))))
+            })
+            .collect();
         Self {
-            names: Names::new(&plan.request),
+            names,
+            instance_names,
             plan,
             journal: Mutex::new(journal),
             lookups: Mutex::new(HashMap::new()),
@@ -182,7 +308,15 @@ impl Run {
             saves: tokio::sync::Mutex::new(()),
             progressed: tokio::sync::Notify::new(),
             draft_check: Mutex::new(None),
+            draft_mode: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The names an entry of `instance` uses: its dataflow's, or the setup's.
+    fn names_for(&self, instance: Option<&str>) -> &Names {
+        instance
+            .and_then(|instance| self.instance_names.get(instance))
+            .unwrap_or(&self.names)
     }
 
     fn journal(&self) -> MutexGuard<'_, Journal> {
@@ -200,13 +334,14 @@ impl Run {
     }
 }
 
-/// The entries of `plan` that can start now: wanted (all, or only `only`), not
-/// started, not done, and with every entry they depend on done.
+/// The entries of `plan` that can start now: wanted (all, or only those of
+/// the step `only`), not started, not done, and with every entry they depend
+/// on done.
 fn ready_entries(
     plan: &Plan,
     journal: &Journal,
     started: &BTreeSet<EntryKey>,
-    only: Option<&EntryKey>,
+    only: Option<StepId>,
 ) -> Vec<EntryKey> {
     let done = |key: &EntryKey| {
         journal
@@ -216,7 +351,7 @@ fn ready_entries(
     plan.entries
         .iter()
         .map(PlanEntry::key)
-        .filter(|key| only.is_none_or(|only| only == key))
+        .filter(|key| only.is_none_or(|only| only == key.step))
         .filter(|key| !started.contains(key) && !done(key))
         .filter(|key| plan.dependencies(key).iter().all(done))
         .collect()
@@ -238,8 +373,10 @@ impl StepContext<'_> {
         &self.run.plan.request
     }
 
+    /// The names this entry uses: its dataflow's own when the setup makes
+    /// one per Chatlio event, else the setup's.
     pub fn names(&self) -> &Names {
-        &self.run.names
+        self.run.names_for(self.entry.instance.as_deref())
     }
 
     /// The plan entry being carried out.
@@ -382,17 +519,24 @@ impl StepContext<'_> {
     /// Whether the dataflow is made as a draft: the check started with the
     /// lookups, or a new one.
     pub async fn draft_mode(&self) -> std::result::Result<bool, PlatformError> {
-        match self.run.take_draft_check() {
-            Some(task) => match task.await {
-                Ok(result) => result,
-                // The check task only panics on a bug; ask again here.
-                Err(join_error) => {
-                    tracing::error!(%join_error, "draft mode check failed; asking again");
-                    draft_mode_supported(self.client()).await
+        let answer = self
+            .run
+            .draft_mode
+            .get_or_try_init(|| async {
+                match self.run.take_draft_check() {
+                    Some(task) => match task.await {
+                        Ok(result) => result,
+                        // The check task only panics on a bug; ask again here.
+                        Err(join_error) => {
+                            tracing::error!(%join_error, "draft mode check failed; asking again");
+                            draft_mode_supported(self.client()).await
+                        }
+                    },
+                    None => draft_mode_supported(self.client()).await,
                 }
-            },
-            None => draft_mode_supported(self.client()).await,
-        }
+            })
+            .await?;
+        Ok(*answer)
     }
 
     /// Records a resource the step made before it is done (a draft before
@@ -479,10 +623,11 @@ impl Engine {
                 self.check_target(&journal)?;
                 journal
             }
-            None => Journal::new(
+            None => Journal::for_entries(
                 &plan.request.name,
                 self.client.org_id().as_str(),
                 self.client.sandbox().as_str(),
+                plan.entries.iter().map(PlanEntry::key),
             ),
         };
         self.run(plan.clone(), journal, None).await
@@ -495,11 +640,11 @@ impl Engine {
     }
 
     /// Runs one step again (after its error was fixed), if its dependencies
-    /// are done.
+    /// are done: every entry of the step not done yet (one per dataflow when
+    /// the setup has several).
     pub async fn retry_step(&self, setup_name: &str, step: StepId) -> Result<SetupOutcome> {
         let (request, journal) = self.load(setup_name)?;
-        self.run(Plan::new(&request)?, journal, Some(EntryKey::single(step)))
-            .await
+        self.run(Plan::new(&request)?, journal, Some(step)).await
     }
 
     /// The journal's view, without any network call.
@@ -525,7 +670,7 @@ impl Engine {
         &self,
         plan: Plan,
         mut journal: Journal,
-        only: Option<EntryKey>,
+        only: Option<StepId>,
     ) -> Result<SetupOutcome> {
         journal.request = Some(plan.request.clone());
         let run = Run::new(plan, journal);
@@ -534,10 +679,10 @@ impl Engine {
         for entry in &run.plan.entries {
             let key = entry.key();
             let step = steps::of(entry.step);
-            let wanted = only.as_ref().is_none_or(|only| *only == key);
+            let wanted = only.is_none_or(|only| only == key.step);
             if wanted && !run.is_done(&key) && step.can_look_up() {
                 let client = self.client.clone();
-                let names = run.names.clone();
+                let names = run.names_for(key.instance.as_deref()).clone();
                 lock(&run.lookups).insert(
                     key,
                     tokio::spawn(async move { step.look_up(&client, &names).await }),
@@ -549,7 +694,7 @@ impl Engine {
         let dataflow_wanted = run.plan.entries.iter().any(|entry| {
             let key = entry.key();
             entry.step == StepId::Dataflow
-                && only.as_ref().is_none_or(|only| *only == key)
+                && only.is_none_or(|only| only == key.step)
                 && !run.is_done(&key)
         });
         if dataflow_wanted {
@@ -560,13 +705,16 @@ impl Engine {
                 ));
         }
         self.save_run(&run).await?;
-        if let Some(key) = &only {
-            for dependency in run.plan.dependencies(key) {
-                if !run.is_done(&dependency) {
-                    return Err(SetupError::DependencyNotDone {
-                        step: key.step,
-                        missing: dependency.step,
-                    });
+        if let Some(step) = only {
+            let keys = run.plan.entries.iter().map(PlanEntry::key);
+            for key in keys.filter(|key| key.step == step) {
+                for dependency in run.plan.dependencies(&key) {
+                    if !run.is_done(&dependency) {
+                        return Err(SetupError::DependencyNotDone {
+                            step,
+                            missing: dependency.step,
+                        });
+                    }
                 }
             }
         }
@@ -576,7 +724,7 @@ impl Engine {
         let mut first_error: Option<SetupError> = None;
         loop {
             if first_error.is_none() {
-                let ready = ready_entries(&run.plan, &run.journal(), &started, only.as_ref());
+                let ready = ready_entries(&run.plan, &run.journal(), &started, only);
                 for key in ready {
                     if let Some(entry) = run.plan.entry(&key) {
                         started.insert(key);
@@ -763,14 +911,22 @@ impl Engine {
 }
 
 fn outcome(journal: &Journal) -> SetupOutcome {
-    let done = |step: StepId| {
+    let done_for = |key: &EntryKey| {
         journal
-            .record(step)
+            .record_for(key)
             .filter(|record| record.state == StepState::Done)
             .and_then(|record| record.resource_id.clone())
     };
-    let flow_id = done(StepId::Dataflow);
-    let webhook_url = match (done(StepId::ReadBack), &flow_id) {
+    let done = |step: StepId| done_for(&EntryKey::single(step));
+    // With one URL per event the single records of the dataflow's steps do
+    // not exist: the flow of transcripts and offline messages stands for the
+    // setup, and there is no one webhook URL.
+    let shared_flow = EntryKey {
+        step: StepId::Dataflow,
+        instance: Some(chatlio::plan::SHARED_FLOW_KEY.to_owned()),
+    };
+    let flow_id = done(StepId::Dataflow).or_else(|| done_for(&shared_flow));
+    let webhook_url = match (done(StepId::ReadBack), done(StepId::Dataflow)) {
         (Some(inlet), Some(flow)) => WebhookUrl::new(&inlet, &FlowId::new(flow.as_str())).ok(),
         _ => None,
     };

@@ -10,6 +10,7 @@ use super::{Engine, KeptReason, KeptResource, ProgressKind, RollbackOutcome};
 use crate::error::{ErrorView, Result, SetupError};
 use crate::journal::{StepRecord, StepState};
 use crate::names::Names;
+use crate::plan::{EntryKey, Plan};
 use crate::step::StepId;
 use crate::steps::{self, DeleteFailure};
 
@@ -29,27 +30,39 @@ impl Engine {
             .is_some_and(|profile| {
                 profile.state == StepState::Done && profile.resource_id.is_some()
             });
-        let records: Vec<StepRecord> = StepId::ALL
-            .into_iter()
-            .map(|step| {
+        // Every entry of the setup's plan (one per dataflow for the steps each
+        // dataflow has its own of), and any other record the journal holds.
+        let plan = Plan::new(&request)?;
+        let mut records: Vec<StepRecord> = plan
+            .entries
+            .iter()
+            .map(|entry| {
+                let key = entry.key();
                 journal
-                    .record(step)
+                    .record_for(&key)
                     .cloned()
-                    .unwrap_or_else(|| StepRecord::pending(step))
+                    .unwrap_or_else(|| StepRecord::pending_for(&key))
             })
-            .chain(
-                journal
-                    .steps
-                    .iter()
-                    .filter(|record| record.instance.is_some())
-                    .cloned(),
-            )
             .collect();
+        for record in &journal.steps {
+            if !records.iter().any(|known| known.key() == record.key()) {
+                records.push(record.clone());
+            }
+        }
+        let flows: Vec<(Option<String>, chatlio::FlowPlan)> = plan.flows();
+        let names_of = |instance: Option<&str>| {
+            let flow = flows
+                .iter()
+                .find(|(key, _)| key.as_deref() == instance)
+                .map(|(_, flow)| flow);
+            names.for_instance(instance.and(flow))
+        };
         let mut ordered = records;
         ordered.sort_by_key(StepRecord::key);
         for record in ordered.into_iter().rev() {
             let step = steps::of(record.step);
             let key = record.key();
+            let names = names_of(record.instance.as_deref());
             // Nothing to delete: reading makes nothing, and what enabling
             // Profile changed is the schema, reported with it.
             if !step.creates_resource() || record.state == StepState::RolledBack {
@@ -186,16 +199,37 @@ impl Engine {
 
     /// Deletes what this setup made for `steps` (newest first; what the user
     /// picked is never deleted) and marks the steps pending, so `resume` makes
-    /// them again. Used by drift repair.
-    pub(crate) async fn forget_steps(&self, setup_name: &str, steps: &[StepId]) -> Result<()> {
+    /// them again. Used by drift repair. With `instance`, only that
+    /// dataflow's records of the steps each dataflow has its own of; without,
+    /// every record of the steps.
+    pub(crate) async fn forget_steps(
+        &self,
+        setup_name: &str,
+        steps: &[StepId],
+        instance: Option<&str>,
+    ) -> Result<()> {
         let (_, mut journal) = self.load(setup_name)?;
-        let mut ordered = steps.to_vec();
-        ordered.sort();
-        for step in ordered.into_iter().rev() {
+        let mut keys: Vec<EntryKey> = Vec::new();
+        for step in steps {
+            let recorded: Vec<EntryKey> = journal
+                .records_of(*step)
+                .map(StepRecord::key)
+                .filter(|key| {
+                    instance.is_none() || !step.per_flow() || key.instance.as_deref() == instance
+                })
+                .collect();
+            if recorded.is_empty() {
+                keys.push(EntryKey::single(*step));
+            }
+            keys.extend(recorded);
+        }
+        keys.sort();
+        for key in keys.into_iter().rev() {
+            let step = key.step;
             let record = journal
-                .record(step)
+                .record_for(&key)
                 .cloned()
-                .unwrap_or_else(|| StepRecord::pending(step));
+                .unwrap_or_else(|| StepRecord::pending_for(&key));
             let ours = record.state == StepState::Done && !record.pre_existing;
             if let (true, true, Some(id)) = (ours, step.creates_resource(), &record.resource_id) {
                 match self.delete(step, id).await {
@@ -208,10 +242,10 @@ impl Engine {
                     }
                 }
             }
-            let record = journal.record_mut(step);
+            let record = journal.record_mut_for(&key);
             *record = StepRecord {
                 attempts: record.attempts,
-                ..StepRecord::pending(step)
+                ..StepRecord::pending_for(&key)
             };
             self.persist(&journal).await?;
         }

@@ -20,7 +20,7 @@ use crate::engine::{FailPoint, StepContext};
 use crate::error::Result;
 use crate::journal::Journal;
 use crate::lookup::{named, Found};
-use crate::names::{has_marker, Names};
+use crate::names::Names;
 use crate::plan::{placeholder, PlannedCall, ResourceAction};
 use crate::step::StepId;
 
@@ -65,11 +65,9 @@ async fn journaled_flow(
         .await
     {
         Ok(flow)
-            if has_marker(
-                flow.description.as_deref(),
-                &context.names().setup,
-                StepId::Dataflow,
-            ) =>
+            if context
+                .names()
+                .has_marker(flow.description.as_deref(), StepId::Dataflow) =>
         {
             Ok(Some(flow))
         }

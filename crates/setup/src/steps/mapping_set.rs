@@ -38,7 +38,10 @@ impl Step for MappingSet {
     }
 
     fn plan(&self, context: &PlanContext<'_>) -> std::result::Result<StepPlan, serde_json::Error> {
-        let mut body = chatlio::mapping_set_body(&context.tenant, &context.schema_id, None);
+        // A visitor event's own dataflow records its kind as a constant: the
+        // body alone cannot tell the three visitor events apart.
+        let url_hint = context.flow.and_then(|flow| flow.url_hint);
+        let mut body = chatlio::mapping_set_body(&context.tenant, &context.schema_id, url_hint);
         body["name"] = json!(context.names.mapping_set);
         Ok(StepPlan {
             resource: Some(resource(
@@ -54,7 +57,11 @@ impl Step for MappingSet {
                 body: Some(body),
                 captures: Some(("MAPPING_SET_ID", ".id")),
                 accept: None,
-                note: "Data Prep mapping for all five Chatlio events",
+                note: if url_hint.is_some() {
+                    "Data Prep mapping for one visitor event, its kind set as a constant"
+                } else {
+                    "Data Prep mapping for all five Chatlio events"
+                },
             }],
         })
     }

@@ -57,6 +57,9 @@ pub struct PlanContext<'a> {
     pub schema_id: String,
     /// The chosen dataset's id, or `@@DATASET_ID@@`.
     pub dataset_id: String,
+    /// The dataflow this entry belongs to when the setup makes one per
+    /// Chatlio event (`names` are then that flow's); `None` otherwise.
+    pub flow: Option<&'a chatlio::FlowPlan>,
 }
 
 /// What a step produced.
@@ -159,11 +162,6 @@ pub trait Step: Send + Sync {
     /// primary identity (help/xdm/troubleshooting-guide.md).
     fn kept_once_profile_enabled(&self) -> bool {
         false
-    }
-
-    /// The marker put into the description (or name) of what the step makes.
-    fn marker(&self, setup_name: &str) -> String {
-        crate::names::marker(setup_name, self.id())
     }
 
     /// The step's entry in the plan.
@@ -282,7 +280,7 @@ pub(crate) fn resource(
         kind: step.as_str(),
         name: name.to_owned(),
         action,
-        marker: of(step).marker(&context.names.setup),
+        marker: context.names.marker(step),
     }
 }
 

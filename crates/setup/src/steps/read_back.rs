@@ -89,7 +89,7 @@ impl Step for ReadBack {
         record: &'a Recorded,
     ) -> BoxFuture<'a, Vec<Drift>> {
         Box::pin(async move {
-            let Some(flow) = recorded(journal, StepId::Dataflow) else {
+            let Some(flow) = recorded(journal, StepId::Dataflow, record) else {
                 return Vec::new();
             };
             match client.flow_service().get_flow(&FlowId::new(flow.id)).await {

@@ -181,6 +181,18 @@ pub fn request(name: &str) -> SetupRequest {
     .unwrap()
 }
 
+/// A setup with one webhook URL per Chatlio event (four dataflows).
+pub fn per_event_request(name: &str) -> SetupRequest {
+    SetupInput {
+        name: name.into(),
+        sandbox: "prod".into(),
+        webhook_mode: chatlio::WebhookMode::PerEventUrl,
+        ..SetupInput::default()
+    }
+    .validate()
+    .unwrap()
+}
+
 /// Counts of each resource kind in the prod sandbox, from the sim's state.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Counts {
@@ -223,5 +235,20 @@ pub fn one_of_each() -> Counts {
         target_connections: 1,
         mapping_sets: 1,
         flows: 1,
+    }
+}
+
+/// What one per-event setup makes: the shared schema side once, and a source
+/// connection, target connection, mapping set and dataflow per flow.
+pub fn one_per_event_set() -> Counts {
+    let flows = chatlio::WebhookPlan::new(chatlio::WebhookMode::PerEventUrl)
+        .flows
+        .len();
+    Counts {
+        source_connections: flows,
+        target_connections: flows,
+        mapping_sets: flows,
+        flows,
+        ..one_of_each()
     }
 }
