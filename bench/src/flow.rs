@@ -74,11 +74,17 @@ impl Bench {
         })
     }
 
-    /// Applies a whole setup named `name`; fails unless it completes.
-    async fn setup(&self, name: &str) -> TestResult<(setup::SetupOutcome, Duration)> {
+    /// Applies a whole setup named `name` with `mode`'s dataflows; fails
+    /// unless it completes.
+    async fn setup(
+        &self,
+        name: &str,
+        mode: chatlio::WebhookMode,
+    ) -> TestResult<(setup::SetupOutcome, Duration)> {
         let request = SetupInput {
             name: name.into(),
             sandbox: "prod".into(),
+            webhook_mode: mode,
             ..SetupInput::default()
         }
         .validate()
@@ -115,10 +121,11 @@ impl Bench {
     }
 }
 
-/// One whole setup on a fresh sim at [`LATENCY`].
-pub async fn setup_run(index: usize) -> TestResult<SetupRun> {
+/// One whole setup on a fresh sim at [`LATENCY`]: one webhook URL (one
+/// dataflow) or one per Chatlio event (four dataflows side by side).
+pub async fn setup_run(index: usize, mode: chatlio::WebhookMode) -> TestResult<SetupRun> {
     let bench = Bench::start(&format!("setup-{index}"), LATENCY).await?;
-    let (_, elapsed) = bench.setup(&format!("Bench {index}")).await?;
+    let (_, elapsed) = bench.setup(&format!("Bench {index}"), mode).await?;
     let log = bench
         .control(reqwest::Method::GET, "/__sim/requests", None)
         .await?["requests"]
@@ -149,7 +156,9 @@ pub const STATUS_RUN_HOURS: u64 = 7 * 24;
 /// then the latency is switched on.
 pub async fn status_refreshes(runs: usize) -> TestResult<Vec<StatusRun>> {
     let bench = Bench::start("status", Duration::ZERO).await?;
-    let (outcome, _) = bench.setup("Status bench").await?;
+    let (outcome, _) = bench
+        .setup("Status bench", chatlio::WebhookMode::SingleUrl)
+        .await?;
     let flow_id = outcome.flow_id.ok_or("the setup reported no dataflow id")?;
     let service = bench.client.flow_service();
     let first = service
