@@ -18,6 +18,7 @@ use app::connection::{
 use app::dashboard::{DashboardView, DeletedView, ResourceHealthView};
 use app::handover::{
     ChatlioInstructionsView, DataflowTimingView, Link, ReceivedView, TestEventView,
+    WebhookFieldsView,
 };
 use app::info::AppInfo;
 use app::setup::{ExistingView, PlanView, RollbackView, SetupView};
@@ -117,9 +118,11 @@ commands! { |state, desktop|
         setup::rollback_setup(state, name, on_progress.into_progress()).await;
     setup_state(name: String) -> SetupView = setup::setup_state(state, name).await;
 
-    reveal_webhook_url(name: String) -> String = handover::reveal_webhook_url(state, name).await;
-    copy_webhook_url(name: String) -> () =
-        handover::copy_webhook_url(state, &desktop, name).await;
+    reveal_webhook_url(name: String, kind: Option<EventKind>) -> String =
+        handover::reveal_webhook_url(state, name, kind).await;
+    copy_webhook_url(name: String, kind: Option<EventKind>) -> () =
+        handover::copy_webhook_url(state, &desktop, name, kind).await;
+    webhook_fields(name: String) -> WebhookFieldsView = handover::webhook_fields(state, name).await;
     open_link(link: Link) -> () = handover::open_link(&desktop, link).await;
     chatlio_instructions() -> ChatlioInstructionsView = handover::chatlio_instructions().await;
     send_test_event(name: String, kind: EventKind) -> TestEventView =
@@ -143,8 +146,8 @@ commands! { |state, desktop|
         dashboard::copy_flow_webhook_url(state, &desktop, flow_id).await;
     setup_health(name: String) -> Vec<ResourceHealthView> =
         dashboard::setup_health(state, name).await;
-    repair_drift(name: String, step: StepId) -> () =
-        dashboard::repair_drift(state, name, step).await;
+    repair_drift(name: String, step: StepId, instance: Option<String>) -> () =
+        dashboard::repair_drift(state, name, step, instance).await;
 
     load_wizard() -> Option<WizardState> = wizard::load_wizard(state).await;
     save_wizard(wizard: WizardState) -> () = wizard::save_wizard(state, wizard).await;

@@ -9,6 +9,8 @@ import { STEPS as ALL_STEPS } from "../src/backend/bindings";
 type Args = Record<string, unknown>;
 type Handler = (args: Args) => unknown;
 
+const ALL_KINDS = ["new_conversation", "unanswered_visitor", "visitor_feedback", "offline_message", "chat_transcript"];
+
 // A setup without Profile takes every step but the Profile one.
 const STEPS = ALL_STEPS.filter((step) => step !== "profile_schema");
 
@@ -40,6 +42,7 @@ function setupView(complete: boolean) {
     datasetId: null,
     schemaId: null,
     hasWebhook: complete,
+    webhookMode: "single_url",
     steps: STEPS.map((step) => ({
       step,
       state: complete ? "done" : "pending",
@@ -105,6 +108,16 @@ function backend(overrides: Record<string, Handler> = {}) {
           test: [],
         }),
       ),
+    }),
+    webhook_fields: () => ({
+      mode: "single_url",
+      statement: { code: "mode.single_url", certainty: "app" },
+      fields: ALL_KINDS.map((kind) => ({
+        kind,
+        flowKey: "all",
+        ready: true,
+        sharedWith: ALL_KINDS.filter((other) => other !== kind),
+      })),
     }),
     reveal_webhook_url: () => "http://127.0.0.1:1/collection/abc?x-adobe-flow-id=flow-1",
     copy_webhook_url: () => null,

@@ -164,11 +164,12 @@ fn setups_by_flow(state: &Shared, session: &Session) -> CommandResult<Vec<(Strin
     let mut owners = Vec::new();
     for journal in store.list().map_err(|error| journal_error(&error))? {
         let journal = journal.map_err(|error| journal_error(&error))?;
-        if let Some(flow) = journal
-            .record(StepId::Dataflow)
-            .and_then(|record| record.resource_id.clone())
+        // Every dataflow of the setup: one, or one per event.
+        for flow in journal
+            .records_of(StepId::Dataflow)
+            .filter_map(|record| record.resource_id.clone())
         {
-            owners.push((flow, journal.setup_name));
+            owners.push((flow, journal.setup_name.clone()));
         }
     }
     Ok(owners)
@@ -390,6 +391,8 @@ pub enum RepairKind {
 pub struct ResourceHealthView {
     /// The step that made it.
     pub step: StepId,
+    /// Which dataflow's resource, with one dataflow per Chatlio event.
+    pub instance: Option<String>,
     pub resource_id: Option<String>,
     /// The user picked it, or it existed before.
     pub pre_existing: bool,
@@ -425,10 +428,13 @@ pub fn resource_health(
         .iter()
         .filter(|record| record.resource_id.is_some())
         .map(|record| {
-            let found = drift.iter().find(|drift| drift.step == record.step);
+            let found = drift
+                .iter()
+                .find(|drift| drift.step == record.step && drift.instance == record.instance);
             let repair = found.and_then(|drift| drift.repair.as_ref());
             ResourceHealthView {
                 step: record.step,
+                instance: record.instance.clone(),
                 resource_id: record.shown_resource_id().map(str::to_owned),
                 pre_existing: record.pre_existing,
                 health: found.map_or(ResourceHealth::Ok, |drift| drift.kind.into()),
@@ -460,15 +466,21 @@ pub async fn setup_health(state: &Shared, name: String) -> CommandResult<Vec<Res
     Ok(resource_health(&outcome.steps, &drift))
 }
 
-/// Repairs the drift found at `step` (checked again first, so a stale
-/// screen cannot trigger a repair that is no longer needed).
-pub async fn repair_drift(state: &Shared, name: String, step: StepId) -> CommandResult<()> {
+/// Repairs the drift found at `step` (of the dataflow `instance`, with one
+/// per Chatlio event), checked again first, so a stale screen cannot trigger
+/// a repair that is no longer needed.
+pub async fn repair_drift(
+    state: &Shared,
+    name: String,
+    step: StepId,
+    instance: Option<String>,
+) -> CommandResult<()> {
     let session = state.session().await?;
     let _busy = state.claim(&name)?;
     let (engine, drift) = drift_of(state, &session, &name).await?;
     let repair = drift
         .into_iter()
-        .find(|drift| drift.step == step)
+        .find(|drift| drift.step == step && drift.instance == instance)
         .and_then(|drift| drift.repair)
         .ok_or_else(|| {
             CommandError::new(

@@ -10,21 +10,62 @@ use crate::error::{AppErrorCode, CommandError, CommandResult};
 use crate::setup::recorded_setup;
 use crate::state::Shared;
 
-/// The webhook URL of a finished setup. It is a credential of sorts (anyone
-/// holding it can send data into the dataflow), so it crosses to the UI only
-/// when the user asks to see it, and is never logged.
-async fn webhook_url(state: &Shared, name: &str) -> CommandResult<platform::WebhookUrl> {
+/// A recorded setup's webhook mode (single-URL for journals from before the
+/// choice existed).
+fn mode_of(engine: &setup::Engine, name: &str) -> CommandResult<chatlio::WebhookMode> {
+    let journal = engine
+        .store()
+        .load(name)
+        .map_err(|error| {
+            CommandError::new(
+                crate::ErrorCode::Setup(setup::SetupErrorCode::Journal),
+                error.to_string(),
+            )
+        })?
+        .ok_or_else(|| {
+            CommandError::new(
+                crate::ErrorCode::Setup(setup::SetupErrorCode::UnknownSetup),
+                format!("no setup named {name:?}"),
+            )
+        })?;
+    Ok(journal
+        .request
+        .map_or(chatlio::WebhookMode::SingleUrl, |request| {
+            request.webhook_mode
+        }))
+}
+
+/// The webhook URL for one of Chatlio's fields (`kind`), or the setup's one
+/// URL when it has one and no field is named. It is a credential of sorts
+/// (anyone holding it can send data into the dataflow), so it crosses to the
+/// UI only when the user asks to see it, and is never logged.
+async fn webhook_url(
+    state: &Shared,
+    name: &str,
+    kind: Option<chatlio::EventKind>,
+) -> CommandResult<platform::WebhookUrl> {
     let session = state.session().await?;
     let (_, _, outcome) = recorded_setup(state, &session, name).await?;
-    outcome.webhook_url.ok_or_else(|| {
-        CommandError::new(AppErrorCode::NoWebhook, "the setup has no webhook URL yet")
-            .with_hint("Finish the setup first.")
+    let url = match kind {
+        Some(kind) => outcome.webhook_urls().remove(&kind),
+        None => outcome.webhook_url,
+    };
+    url.ok_or_else(|| {
+        CommandError::new(
+            AppErrorCode::NoWebhook,
+            "the setup has no webhook URL for that yet",
+        )
+        .with_hint("Finish the setup first; with one URL per event, copy each field's own.")
     })
 }
 
 /// The webhook URL, shown because the user asked to see it.
-pub async fn reveal_webhook_url(state: &Shared, name: String) -> CommandResult<String> {
-    Ok(webhook_url(state, &name).await?.as_str().to_owned())
+pub async fn reveal_webhook_url(
+    state: &Shared,
+    name: String,
+    kind: Option<chatlio::EventKind>,
+) -> CommandResult<String> {
+    Ok(webhook_url(state, &name, kind).await?.as_str().to_owned())
 }
 
 /// Copies the webhook URL to the clipboard without it passing through the UI.
@@ -32,11 +73,74 @@ pub async fn copy_webhook_url(
     state: &Shared,
     desktop: &dyn Desktop,
     name: String,
+    kind: Option<chatlio::EventKind>,
 ) -> CommandResult<()> {
-    let url = webhook_url(state, &name).await?;
+    let url = webhook_url(state, &name, kind).await?;
     desktop.copy_to_clipboard(url.as_str()).map_err(|error| {
         CommandError::new(AppErrorCode::ClipboardFailed, error)
             .with_hint("Reveal the URL and copy it by hand.")
+    })
+}
+
+/// One of Chatlio's five webhook fields and the URL that goes into it
+/// (never the URL itself: `reveal_webhook_url` or `copy_webhook_url` with
+/// the field's kind).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookFieldView {
+    pub kind: chatlio::EventKind,
+    /// The dataflow serving the field: `all`, or the visitor event's code.
+    pub flow_key: String,
+    /// Its dataflow is made and read back: the URL can be copied.
+    pub ready: bool,
+    /// The other fields that take the very same URL.
+    pub shared_with: Vec<chatlio::EventKind>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookFieldsView {
+    pub mode: chatlio::WebhookMode,
+    /// What the mode means for the Chatlio admin, in the `chatlio` catalog.
+    pub statement: StatementView,
+    /// Chatlio's five fields, in the order the UI lists them.
+    pub fields: Vec<WebhookFieldView>,
+}
+
+/// Which URL goes into each of Chatlio's five fields.
+pub async fn webhook_fields(state: &Shared, name: String) -> CommandResult<WebhookFieldsView> {
+    let session = state.session().await?;
+    let (_, engine, outcome) = recorded_setup(state, &session, &name).await?;
+    let mode = mode_of(&engine, &name)?;
+    let plan = chatlio::WebhookPlan::new(mode);
+    let urls = outcome.webhook_urls();
+    let fields = chatlio::EventKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let flow_key = plan
+                .flow_for(kind)
+                .map_or(chatlio::plan::SHARED_FLOW_KEY, |flow| flow.key.as_str())
+                .to_owned();
+            let url = urls.get(&kind);
+            WebhookFieldView {
+                kind,
+                flow_key,
+                ready: url.is_some(),
+                shared_with: chatlio::EventKind::ALL
+                    .into_iter()
+                    .filter(|other| *other != kind && url.is_some() && urls.get(other) == url)
+                    .collect(),
+            }
+        })
+        .collect();
+    let statement = chatlio::instructions::mode_statement(mode);
+    Ok(WebhookFieldsView {
+        mode,
+        statement: StatementView {
+            code: statement.code.to_owned(),
+            certainty: statement.certainty,
+        },
+        fields,
     })
 }
 
@@ -305,23 +409,49 @@ pub struct DataflowTimingView {
     pub practice: bool,
 }
 
-/// The session, a client for the setup's sandbox and the setup's dataflow.
+/// The session, a client for the setup's sandbox and the dataflow serving
+/// `kind`'s Chatlio field (without a kind: the one for transcripts and
+/// offline messages, which every setup has).
 async fn setup_dataflow(
     state: &Shared,
     name: &str,
+    kind: Option<chatlio::EventKind>,
 ) -> CommandResult<(crate::state::Session, platform::Client, String)> {
     let session = state.session().await?;
-    let (sandbox, _, outcome) = recorded_setup(state, &session, name).await?;
-    let flow_id = outcome.flow_id.ok_or_else(|| {
-        CommandError::new(AppErrorCode::NoWebhook, "the setup has no dataflow yet")
+    let (sandbox, engine, outcome) = recorded_setup(state, &session, name).await?;
+    let key = match kind {
+        Some(kind) => chatlio::WebhookPlan::new(mode_of(&engine, name)?)
+            .flow_for(kind)
+            .map_or(chatlio::plan::SHARED_FLOW_KEY, |flow| flow.key.as_str())
+            .to_owned(),
+        None => chatlio::plan::SHARED_FLOW_KEY.to_owned(),
+    };
+    let flow_id = outcome.flow_ids().remove(&key).ok_or_else(|| {
+        CommandError::new(
+            AppErrorCode::NoWebhook,
+            "the setup has no dataflow for that yet",
+        )
     })?;
     let client = session.client(&sandbox).await?;
     Ok((session, client, flow_id))
 }
 
+/// The session, a client for the setup's sandbox and every dataflow of it.
+async fn setup_dataflows(
+    state: &Shared,
+    name: &str,
+) -> CommandResult<(crate::state::Session, platform::Client, Vec<String>)> {
+    let session = state.session().await?;
+    let (sandbox, _, outcome) = recorded_setup(state, &session, name).await?;
+    let flow_ids = outcome.flow_ids().into_values().collect();
+    let client = session.client(&sandbox).await?;
+    Ok((session, client, flow_ids))
+}
+
 /// When the setup's dataflow accepts data, and the run window length.
 pub async fn dataflow_timing(state: &Shared, name: String) -> CommandResult<DataflowTimingView> {
-    let (session, client, flow_id) = setup_dataflow(state, &name).await?;
+    // A setup's dataflows are made side by side: the first one's age is theirs.
+    let (session, client, flow_id) = setup_dataflow(state, &name, None).await?;
     let timing = session.timing();
     let flow = client
         .flow_service()
@@ -348,7 +478,7 @@ pub async fn send_test_event(
     name: String,
     kind: chatlio::EventKind,
 ) -> CommandResult<TestEventView> {
-    let (session, client, flow_id) = setup_dataflow(state, &name).await?;
+    let (session, client, flow_id) = setup_dataflow(state, &name, Some(kind)).await?;
     send_and_record(state, &session, &client, &flow_id, kind).await
 }
 
@@ -404,23 +534,20 @@ fn test_event_error(error: setup::test_event::TestEventError) -> CommandError {
 
 /// The setup's test events: waiting ones are checked with Adobe first.
 pub async fn test_event_results(state: &Shared, name: String) -> CommandResult<Vec<TestEventView>> {
-    let session = state.session().await?;
-    let (sandbox, _, outcome) = recorded_setup(state, &session, &name).await?;
-    let Some(flow_id) = outcome.flow_id else {
-        return Ok(Vec::new());
-    };
-    let client = session.client(&sandbox).await?;
-    let views = refresh_test_events(state, &session, &client, std::slice::from_ref(&flow_id))
-        .await
-        .remove(&flow_id)
-        .unwrap_or_default();
+    let (session, client, flow_ids) = setup_dataflows(state, &name).await?;
+    let mut by_flow = refresh_test_events(state, &session, &client, &flow_ids).await;
+    let mut views: Vec<TestEventView> = flow_ids
+        .iter()
+        .flat_map(|flow_id| by_flow.remove(flow_id).unwrap_or_default())
+        .collect();
+    views.sort_by(|left, right| left.sent_at.cmp(&right.sent_at));
     Ok(views)
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReceivedView {
-    /// Records Adobe counted for the setup's dataflow over the last 7 days.
+    /// Records Adobe counted for the setup's dataflows over the last 7 days.
     #[ts(type = "number")]
     pub received: u64,
     #[ts(type = "number")]
@@ -432,15 +559,22 @@ pub struct ReceivedView {
 /// How many records the setup's dataflow has received: the Verify screen
 /// polls it to see Chatlio's first real event arrive.
 pub async fn received_records(state: &Shared, name: String) -> CommandResult<ReceivedView> {
-    let (session, client, flow_id) = setup_dataflow(state, &name).await?;
-    let status = setup::status::flow_status(&client, &flow_id, &session.timing())
-        .await
-        .map_err(|error| CommandError::from_platform(&error))?;
-    Ok(ReceivedView {
-        received: status.last7d.received,
-        ingested: status.last7d.ingested,
-        failed: status.last7d.failed,
-    })
+    let (session, client, flow_ids) = setup_dataflows(state, &name).await?;
+    let timing = session.timing();
+    let mut total = ReceivedView {
+        received: 0,
+        ingested: 0,
+        failed: 0,
+    };
+    for flow_id in flow_ids {
+        let status = setup::status::flow_status(&client, &flow_id, &timing)
+            .await
+            .map_err(|error| CommandError::from_platform(&error))?;
+        total.received += status.last7d.received;
+        total.ingested += status.last7d.ingested;
+        total.failed += status.last7d.failed;
+    }
+    Ok(total)
 }
 
 #[cfg(test)]

@@ -155,6 +155,9 @@ pub async fn copy_plan_script(desktop: &dyn Desktop, input: SetupInput) -> Comma
 pub struct StepEvent {
     pub setup_name: String,
     pub step: StepId,
+    /// Which of the step's resources, in a setup with one dataflow per
+    /// Chatlio event (the flow's key); none for a setup's only one.
+    pub instance: Option<String>,
     pub kind: StepEventKind,
     pub resource_id: Option<String>,
     pub adopted: bool,
@@ -176,6 +179,7 @@ pub fn step_event(event: &ProgressEvent) -> StepEvent {
     let mut out = StepEvent {
         setup_name: event.setup_name.clone(),
         step: event.step,
+        instance: event.instance.clone(),
         kind: StepEventKind::Started,
         resource_id: None,
         adopted: false,
@@ -209,6 +213,8 @@ pub fn step_event(event: &ProgressEvent) -> StepEvent {
 #[serde(rename_all = "camelCase")]
 pub struct StepView {
     pub step: StepId,
+    /// As in [`StepEvent::instance`].
+    pub instance: Option<String>,
     pub state: setup::journal::StepState,
     pub resource_id: Option<String>,
     pub pre_existing: bool,
@@ -222,6 +228,7 @@ pub struct StepView {
 #[serde(rename_all = "camelCase")]
 pub struct SetupView {
     pub name: String,
+    pub webhook_mode: chatlio::WebhookMode,
     pub practice: bool,
     pub sandbox: String,
     pub complete: bool,
@@ -236,6 +243,13 @@ pub struct SetupView {
 fn setup_view(outcome: &setup::SetupOutcome, practice: bool, sandbox: &str) -> SetupView {
     SetupView {
         name: outcome.setup_name.clone(),
+        // Only a per-event setup's journal names instances (a single-URL
+        // journal is exactly what it was before the choice existed).
+        webhook_mode: if outcome.steps.iter().any(|record| record.instance.is_some()) {
+            chatlio::WebhookMode::PerEventUrl
+        } else {
+            chatlio::WebhookMode::SingleUrl
+        },
         practice,
         sandbox: sandbox.to_owned(),
         complete: outcome.complete,
@@ -248,6 +262,7 @@ fn setup_view(outcome: &setup::SetupOutcome, practice: bool, sandbox: &str) -> S
             .iter()
             .map(|record| StepView {
                 step: record.step,
+                instance: record.instance.clone(),
                 state: record.state,
                 resource_id: record.shown_resource_id().map(str::to_owned),
                 pre_existing: record.pre_existing,
@@ -415,6 +430,7 @@ mod tests {
         let event = ProgressEvent {
             setup_name: "Chatlio".into(),
             step: StepId::Schema,
+            instance: None,
             kind: ProgressKind::Done {
                 resource_id: Some("https://ns.adobe.com/practice/schemas/1".into()),
                 adopted: true,

@@ -103,7 +103,11 @@ async fn a_setup_reports_progress_and_its_views_never_carry_the_webhook_url() {
     let practice = practice().await;
     let state = &practice.state;
     let (progress, events) = recorder();
-    let view = setup_commands::run_setup(state, input("Chatlio events"), Some(progress))
+    let single = SetupInput {
+        webhook_mode: chatlio::WebhookMode::SingleUrl,
+        ..input("Chatlio events")
+    };
+    let view = setup_commands::run_setup(state, single, Some(progress))
         .await
         .unwrap();
     assert!(view.complete && view.has_webhook);
@@ -118,7 +122,7 @@ async fn a_setup_reports_progress_and_its_views_never_carry_the_webhook_url() {
     }
 
     let desktop = FakeDesktop::default();
-    app::handover::copy_webhook_url(state, &desktop, "Chatlio events".into())
+    app::handover::copy_webhook_url(state, &desktop, "Chatlio events".into(), None)
         .await
         .unwrap();
     let url = desktop.clipboard.lock().unwrap().clone().unwrap();
@@ -126,7 +130,7 @@ async fn a_setup_reports_progress_and_its_views_never_carry_the_webhook_url() {
     assert!(url.contains(&flow_id), "the copied URL names the dataflow");
     let inlet = url.split('?').next().unwrap().to_owned();
     assert_eq!(
-        app::handover::reveal_webhook_url(state, "Chatlio events".into())
+        app::handover::reveal_webhook_url(state, "Chatlio events".into(), None)
             .await
             .unwrap(),
         url
@@ -250,10 +254,11 @@ async fn a_disabled_dataflow_shows_as_drift_and_is_repaired() {
         .find(|resource| resource.step == StepId::Dataflow)
         .unwrap();
     assert_eq!(dataflow.health, ResourceHealth::Disabled);
+    let instance = dataflow.instance.clone();
     assert_eq!(dataflow.repair, Some(RepairKind::EnableFlow));
     assert!(!dataflow.webhook_url_changes);
 
-    dashboard::repair_drift(state, "Drifting".into(), StepId::Dataflow)
+    dashboard::repair_drift(state, "Drifting".into(), StepId::Dataflow, instance.clone())
         .await
         .unwrap();
     let repaired = dashboard::setup_health(state, "Drifting".into())
@@ -263,9 +268,10 @@ async fn a_disabled_dataflow_shows_as_drift_and_is_repaired() {
         .iter()
         .all(|resource| resource.health == ResourceHealth::Ok));
     // Nothing left to repair: a stale screen's second click is refused.
-    let again = dashboard::repair_drift(state, "Drifting".into(), StepId::Dataflow)
-        .await
-        .unwrap_err();
+    let again =
+        dashboard::repair_drift(state, "Drifting".into(), StepId::Dataflow, instance.clone())
+            .await
+            .unwrap_err();
     assert_eq!(again.code, ErrorCode::App(AppErrorCode::InvalidInput));
 }
 
@@ -371,4 +377,86 @@ async fn commands_that_need_a_connection_say_so() {
     let error = dashboard::dashboard(&state).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::App(AppErrorCode::NotConnected));
     assert!(error.hint.is_some());
+}
+
+#[tokio::test]
+async fn one_url_per_event_gives_each_chatlio_field_its_url_and_acts_on_the_whole_group() {
+    let practice = practice().await;
+    let state = &practice.state;
+    let per_event = SetupInput {
+        webhook_mode: chatlio::WebhookMode::PerEventUrl,
+        ..input("Per event")
+    };
+    let view = setup_commands::run_setup(state, per_event, None)
+        .await
+        .unwrap();
+    assert!(view.complete);
+
+    let fields = app::handover::webhook_fields(state, "Per event".into())
+        .await
+        .unwrap();
+    assert_eq!(fields.mode, chatlio::WebhookMode::PerEventUrl);
+    assert_eq!(fields.statement.code, "mode.per_event_url");
+    assert_eq!(fields.fields.len(), 5);
+    assert!(fields.fields.iter().all(|field| field.ready));
+    let desktop = FakeDesktop::default();
+    let mut urls = std::collections::BTreeMap::new();
+    for field in &fields.fields {
+        app::handover::copy_webhook_url(state, &desktop, "Per event".into(), Some(field.kind))
+            .await
+            .unwrap();
+        let copied = desktop.clipboard.lock().unwrap().clone().unwrap();
+        assert_eq!(
+            app::handover::reveal_webhook_url(state, "Per event".into(), Some(field.kind))
+                .await
+                .unwrap(),
+            copied
+        );
+        urls.insert(field.kind, copied);
+    }
+    // Transcripts and offline messages share the "all" flow's URL; each
+    // visitor event has its own.
+    use chatlio::EventKind::*;
+    assert_eq!(urls[&ChatTranscript], urls[&OfflineMessage]);
+    let distinct: std::collections::BTreeSet<&String> = urls.values().collect();
+    assert_eq!(distinct.len(), 4);
+    let transcript = fields
+        .fields
+        .iter()
+        .find(|field| field.kind == ChatTranscript)
+        .unwrap();
+    assert_eq!(transcript.shared_with, [OfflineMessage]);
+    let feedback = fields
+        .fields
+        .iter()
+        .find(|field| field.kind == VisitorFeedback)
+        .unwrap();
+    assert!(feedback.shared_with.is_empty());
+    assert_eq!(feedback.flow_key, "visitor_feedback");
+    // A per-event setup has no single URL to hand out.
+    let single = app::handover::reveal_webhook_url(state, "Per event".into(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(single.code, ErrorCode::App(AppErrorCode::NoWebhook));
+
+    // The dashboard knows all four dataflows as this setup's, and deleting
+    // any of them rolls back the whole setup.
+    let dashboard = dashboard::dashboard(state).await.unwrap();
+    let ours: Vec<_> = dashboard
+        .flows
+        .iter()
+        .filter(|flow| flow.setup_name.as_deref() == Some("Per event"))
+        .collect();
+    assert_eq!(ours.len(), 4);
+    let feedback_flow = urls[&VisitorFeedback]
+        .split("x-adobe-flow-id=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let deleted = dashboard::delete_dataflow(state, feedback_flow, None)
+        .await
+        .unwrap();
+    for flow in &ours {
+        assert!(deleted.deleted.contains(&flow.flow_id), "{deleted:?}");
+    }
 }

@@ -473,9 +473,13 @@ fn engine(global: &Settings, client: Client) -> Engine {
             }
             return;
         }
-        let step = event.step.as_str();
+        // With one dataflow per event, each flow's steps are named by its key.
+        let step = match &event.instance {
+            Some(instance) => format!("{} ({instance})", event.step.as_str()),
+            None => event.step.as_str().to_owned(),
+        };
         match &event.kind {
-            ProgressKind::Started => eprintln!("  {step:<20} started"),
+            ProgressKind::Started => eprintln!("  {step:<40} started"),
             ProgressKind::Done {
                 adopted,
                 pre_existing,
@@ -486,13 +490,13 @@ fn engine(global: &Settings, client: Client) -> Engine {
                     (true, false) => "done (adopted from an earlier run)",
                     _ => "done",
                 };
-                eprintln!("  {step:<20} {how}");
+                eprintln!("  {step:<40} {how}");
             }
             ProgressKind::Failed { error } => {
-                eprintln!("  {step:<20} FAILED: {} ({})", error.message, error.hint)
+                eprintln!("  {step:<40} FAILED: {} ({})", error.message, error.hint)
             }
-            ProgressKind::RolledBack { .. } => eprintln!("  {step:<20} deleted"),
-            ProgressKind::Kept { reason } => eprintln!("  {step:<20} kept ({reason:?})"),
+            ProgressKind::RolledBack { .. } => eprintln!("  {step:<40} deleted"),
+            ProgressKind::Kept { reason } => eprintln!("  {step:<40} kept ({reason:?})"),
         }
     });
     // A test hook, compiled into debug builds only: simulate a crash.

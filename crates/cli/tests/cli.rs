@@ -44,7 +44,7 @@ async fn setup_interrupt_resume_status_and_rollback_through_the_binary() {
     assert!(script.contains("$ACCESS_TOKEN") && !script.contains(&config.client_secret));
 
     let interrupted = run(
-        &["setup", "--name", "Cli flow"],
+        &["setup", "--name", "Cli flow", "--webhook-mode", "single"],
         Some("after_create:dataflow"),
     )
     .await;
@@ -311,8 +311,18 @@ async fn webhook_urls_per_chatlio_field_in_both_modes() {
         serde_json::from_slice(&run(&["status", "--name", "Per event", "--json"]).await).unwrap();
     assert_eq!(status["webhookUrls"], per_event["webhookUrls"]);
 
-    let single: serde_json::Value =
-        serde_json::from_slice(&run(&["setup", "--name", "Single", "--json"]).await).unwrap();
+    let single: serde_json::Value = serde_json::from_slice(
+        &run(&[
+            "setup",
+            "--name",
+            "Single",
+            "--webhook-mode",
+            "single",
+            "--json",
+        ])
+        .await,
+    )
+    .unwrap();
     let url = single["webhookUrl"].as_str().unwrap();
     let urls = single["webhookUrls"].as_object().unwrap();
     assert_eq!(urls.len(), 5);

@@ -242,7 +242,7 @@ async fn flags_beat_the_environment_which_beats_the_file_which_beats_the_default
 }
 
 #[tokio::test]
-async fn the_webhook_mode_comes_from_the_flag_then_the_file_then_single() {
+async fn the_webhook_mode_comes_from_the_flag_then_the_file_then_per_event() {
     let scratch = Scratch::new("webhook-mode");
     let file = scratch.file(
         "chatlio.json",
@@ -258,14 +258,15 @@ async fn the_webhook_mode_comes_from_the_flag_then_the_file_then_single() {
     )
     .await;
     assert!(from_flag.get("webhookMode").is_none(), "{from_flag}");
+    // The recommended setup: one URL per event.
     let default = planned(binary(&scratch.0), &["--name", "Plain"]).await;
-    assert!(default.get("webhookMode").is_none(), "{default}");
+    assert_eq!(default["webhookMode"], "per_event_url", "{default}");
     let flagged = planned(
         binary(&scratch.0),
-        &["--name", "Plain", "--webhook-mode", "per-event"],
+        &["--name", "Plain", "--webhook-mode", "single"],
     )
     .await;
-    assert_eq!(flagged["webhookMode"], "per_event_url");
+    assert!(flagged.get("webhookMode").is_none(), "{flagged}");
     let wrong = run(
         binary(&scratch.0),
         &[

@@ -175,12 +175,14 @@ impl SetupInput {
     /// * partial ingestion off: a run with any bad record fails visibly rather than
     ///   quietly dropping up to a threshold of records; when it is turned on,
     ///   [`RECOMMENDED_PARTIAL_INGESTION_THRESHOLD`] is proposed.
-    /// * **one webhook URL** for all five Chatlio fields
-    ///   ([`chatlio::WebhookMode::SingleUrl`]), for now: the desktop app cannot yet show
-    ///   a URL per field, and a setup it cannot show must not be its default. One URL
-    ///   also makes the fewest resources (one dataflow instead of four); its cost is
-    ///   that new conversations, unanswered visitors and feedback are all stored as
-    ///   `visitor_event`. The CLI offers `--webhook-mode per-event` for the exact kind.
+    /// * **one webhook URL per event** ([`chatlio::WebhookMode::PerEventUrl`]): Chatlio's
+    ///   new-conversation, unanswered-visitor and visitor-feedback webhooks send bodies of
+    ///   the same shape, so only the URL can tell them apart; with one URL for all five
+    ///   they are stored as one kind, `visitor_event`, and a marketer cannot count
+    ///   unanswered visitors or feedback, which is what two of the five webhooks are for.
+    ///   The cost is in Adobe (four dataflows over the one schema and dataset instead of
+    ///   one), not for the person wiring Chatlio: they paste into five fields either way.
+    ///   `--webhook-mode single` (CLI) and "One URL for all five fields" (app) make one.
     /// * no sandbox: it is chosen per connection (Adobe's default production sandbox is
     ///   `prod`, which the CLI falls back to).
     pub fn recommended() -> Self {
@@ -189,7 +191,7 @@ impl SetupInput {
             error_diagnostics: true,
             profile_enabled: false,
             partial_ingestion_threshold: None,
-            webhook_mode: chatlio::WebhookMode::SingleUrl,
+            webhook_mode: chatlio::WebhookMode::PerEventUrl,
             ..Self::default()
         }
     }

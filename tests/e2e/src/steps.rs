@@ -102,8 +102,19 @@ pub fn assert_no_raw_keys(page: &str, screen: &str) {
     );
 }
 
-/// Welcome to a finished Create in practice mode; returns after Create.
+/// Welcome to a finished Create in practice mode, with one webhook URL for
+/// all five fields; returns after Create.
 pub async fn practice_to_created(app: &App, shots: Option<&str>) -> TestResult {
+    practice_to_created_with(app, shots, Some("single_url")).await
+}
+
+/// The same, with the webhook mode picked on the Dataflow screen
+/// (`single_url` or `per_event_url`; `None` keeps the default).
+pub async fn practice_to_created_with(
+    app: &App,
+    shots: Option<&str>,
+    webhook_mode: Option<&str>,
+) -> TestResult {
     let shot = |name: &'static str| async move {
         if let Some(prefix) = shots {
             app.screenshot(&format!("{prefix}-{name}")).await?;
@@ -129,6 +140,9 @@ pub async fn practice_to_created(app: &App, shots: Option<&str>) -> TestResult {
     app.click("next").await?;
     app.find("screen-dataflow").await?;
     assert_no_raw_keys(&app.page_text().await?, "dataflow");
+    if let Some(mode) = webhook_mode {
+        app.click(&format!("webhook-mode-{mode}")).await?;
+    }
     shot("04-dataflow").await?;
     app.click("next").await?;
     app.find("screen-review").await?;

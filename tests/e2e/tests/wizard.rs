@@ -293,6 +293,7 @@ async fn the_same_path_in_swedish_shows_no_english() -> TestResult {
     app.click("next").await?;
     app.find("screen-dataflow").await?;
     assert_no_english(&app.page_text().await?, &english, "dataflow");
+    app.click("webhook-mode-single_url").await?;
     app.click("next").await?;
     app.find("plan-schema").await?;
     // The API calls are Adobe's payloads (the field group's enum labels are
@@ -376,6 +377,8 @@ async fn killing_the_app_during_create_then_reopening_finishes_without_duplicate
     })
     .await?;
     app.click("next").await?;
+    app.find("screen-dataflow").await?;
+    app.click("webhook-mode-single_url").await?;
     app.click("next").await?;
     app.find("plan-schema").await?;
     app.click("create").await?;

@@ -181,7 +181,7 @@ export type ProjectView = { project: string | null, orgId: string | null, client
 missing: Array<string>, };
 export type ReceivedView = { 
 /**
- * Records Adobe counted for the setup's dataflow over the last 7 days.
+ * Records Adobe counted for the setup's dataflows over the last 7 days.
  */
 received: number, ingested: number, failed: number, };
 export type RepairKind = "enable_flow" | "rerun";
@@ -191,7 +191,11 @@ export type ResourceHealthView = {
 /**
  * The step that made it.
  */
-step: StepId, resourceId: string | null, 
+step: StepId, 
+/**
+ * Which dataflow's resource, with one dataflow per Chatlio event.
+ */
+instance: string | null, resourceId: string | null, 
 /**
  * The user picked it, or it existed before.
  */
@@ -250,7 +254,7 @@ partialIngestionThreshold: number | null,
  * single-URL one.
  */
 webhookMode: WebhookMode, };
-export type SetupView = { name: string, practice: boolean, sandbox: string, complete: boolean, flowId: string | null, datasetId: string | null, schemaId: string | null, 
+export type SetupView = { name: string, webhookMode: WebhookMode, practice: boolean, sandbox: string, complete: boolean, flowId: string | null, datasetId: string | null, schemaId: string | null, 
 /**
  * The webhook URL exists; it is only sent on request (`reveal_webhook_url`).
  */
@@ -271,11 +275,20 @@ export type StatementView = {
  * Key in the UI's `chatlio` catalog.
  */
 code: string, certainty: Certainty, };
-export type StepEvent = { setupName: string, step: StepId, kind: StepEventKind, resourceId: string | null, adopted: boolean, error: CommandError | null, };
+export type StepEvent = { setupName: string, step: StepId, 
+/**
+ * Which of the step's resources, in a setup with one dataflow per
+ * Chatlio event (the flow's key); none for a setup's only one.
+ */
+instance: string | null, kind: StepEventKind, resourceId: string | null, adopted: boolean, error: CommandError | null, };
 export type StepEventKind = "started" | "done" | "failed" | "rolled_back" | "kept";
 export type StepId = "tenant_id" | "field_group" | "schema" | "identity_descriptor" | "profile_schema" | "dataset" | "source_connection" | "target_connection" | "mapping_set" | "dataflow" | "read_back";
 export type StepState = "pending" | "running" | "done" | "failed" | "rolled_back";
-export type StepView = { step: StepId, state: StepState, resourceId: string | null, preExisting: boolean, attempts: number, 
+export type StepView = { step: StepId, 
+/**
+ * As in [`StepEvent::instance`].
+ */
+instance: string | null, state: StepState, resourceId: string | null, preExisting: boolean, attempts: number, 
 /**
  * The recorded error's code and English message, after a restart.
  */
@@ -300,6 +313,28 @@ expectedBy: string,
  */
 errors: Array<FlowErrorView>, };
 export type Totals = { received: number, ingested: number, failed: number, };
+export type WebhookFieldView = { kind: EventKind, 
+/**
+ * The dataflow serving the field: `all`, or the visitor event's code.
+ */
+flowKey: string, 
+/**
+ * Its dataflow is made and read back: the URL can be copied.
+ */
+ready: boolean, 
+/**
+ * The other fields that take the very same URL.
+ */
+sharedWith: Array<EventKind>, };
+export type WebhookFieldsView = { mode: WebhookMode, 
+/**
+ * What the mode means for the Chatlio admin, in the `chatlio` catalog.
+ */
+statement: StatementView, 
+/**
+ * Chatlio's five fields, in the order the UI lists them.
+ */
+fields: Array<WebhookFieldView>, };
 export type WebhookMode = "single_url" | "per_event_url";
 export type WizardState = { screen: Screen, 
 /**
@@ -346,8 +381,9 @@ export const commands = {
   retryStep: (name: string, step: StepId, onProgress: ProgressChannel): Promise<SetupView> => invoke<SetupView>("retry_step", { name, step, onProgress }),
   rollbackSetup: (name: string, onProgress: ProgressChannel): Promise<RollbackView> => invoke<RollbackView>("rollback_setup", { name, onProgress }),
   setupState: (name: string): Promise<SetupView> => invoke<SetupView>("setup_state", { name }),
-  revealWebhookUrl: (name: string): Promise<string> => invoke<string>("reveal_webhook_url", { name }),
-  copyWebhookUrl: (name: string): Promise<null> => invoke<null>("copy_webhook_url", { name }),
+  revealWebhookUrl: (name: string, kind: EventKind | null): Promise<string> => invoke<string>("reveal_webhook_url", { name, kind }),
+  copyWebhookUrl: (name: string, kind: EventKind | null): Promise<null> => invoke<null>("copy_webhook_url", { name, kind }),
+  webhookFields: (name: string): Promise<WebhookFieldsView> => invoke<WebhookFieldsView>("webhook_fields", { name }),
   openLink: (link: Link): Promise<null> => invoke<null>("open_link", { link }),
   chatlioInstructions: (): Promise<ChatlioInstructionsView> => invoke<ChatlioInstructionsView>("chatlio_instructions"),
   sendTestEvent: (name: string, kind: EventKind): Promise<TestEventView> => invoke<TestEventView>("send_test_event", { name, kind }),
@@ -361,7 +397,7 @@ export const commands = {
   sendFlowTestEvent: (flowId: string, kind: EventKind): Promise<TestEventView> => invoke<TestEventView>("send_flow_test_event", { flowId, kind }),
   copyFlowWebhookUrl: (flowId: string): Promise<null> => invoke<null>("copy_flow_webhook_url", { flowId }),
   setupHealth: (name: string): Promise<Array<ResourceHealthView>> => invoke<Array<ResourceHealthView>>("setup_health", { name }),
-  repairDrift: (name: string, step: StepId): Promise<null> => invoke<null>("repair_drift", { name, step }),
+  repairDrift: (name: string, step: StepId, instance: string | null): Promise<null> => invoke<null>("repair_drift", { name, step, instance }),
   loadWizard: (): Promise<WizardState | null> => invoke<WizardState | null>("load_wizard"),
   saveWizard: (wizard: WizardState): Promise<null> => invoke<null>("save_wizard", { wizard }),
 };
@@ -373,7 +409,7 @@ export const STEPS: readonly StepId[] = ["tenant_id", "field_group", "schema", "
 /** Chatlio's five webhook events, in the order the UI lists them. */
 export const EVENT_KINDS: readonly EventKind[] = ["new_conversation", "unanswered_visitor", "visitor_feedback", "offline_message", "chat_transcript"];
 /** The setup a new user starts from (setup::SetupInput::recommended). */
-export const RECOMMENDED_SETUP: SetupInput = {"name":"Chatlio events","sandbox":"","existingSchemaId":"","schemaTitle":"","existingDatasetId":"","datasetName":"","profileEnabled":false,"errorDiagnostics":true,"partialIngestionThreshold":null,"webhookMode":"single_url"};
+export const RECOMMENDED_SETUP: SetupInput = {"name":"Chatlio events","sandbox":"","existingSchemaId":"","schemaTitle":"","existingDatasetId":"","datasetName":"","profileEnabled":false,"errorDiagnostics":true,"partialIngestionThreshold":null,"webhookMode":"per_event_url"};
 /** The failed-record share (%) proposed when partial ingestion is turned on. */
 export const RECOMMENDED_PARTIAL_INGESTION_THRESHOLD = 5;
 export { Channel };

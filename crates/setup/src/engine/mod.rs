@@ -84,6 +84,10 @@ pub enum ProgressKind {
 pub struct ProgressEvent {
     pub setup_name: String,
     pub step: StepId,
+    /// Which of the step's resources, when a setup has several of its kind
+    /// (one dataflow per Chatlio event): the flow's key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     #[serde(flatten)]
     pub kind: ProgressKind,
     pub at: DateTime<Utc>,
@@ -585,11 +589,12 @@ impl Engine {
         &self.store
     }
 
-    fn emit(&self, setup_name: &str, step: StepId, kind: ProgressKind) {
+    fn emit(&self, setup_name: &str, step: StepId, instance: Option<&str>, kind: ProgressKind) {
         if let Some(sink) = &self.progress {
             sink(&ProgressEvent {
                 setup_name: setup_name.to_owned(),
                 step,
+                instance: instance.map(str::to_owned),
                 kind,
                 at: Utc::now(),
             });
@@ -767,7 +772,12 @@ impl Engine {
         let setup_name = run.names.setup.clone();
         let step = entry.step;
         let key = entry.key();
-        self.emit(&setup_name, step, ProgressKind::Started);
+        self.emit(
+            &setup_name,
+            step,
+            key.instance.as_deref(),
+            ProgressKind::Started,
+        );
         {
             let mut journal = run.journal();
             let record = journal.record_mut_for(&key);
@@ -816,6 +826,7 @@ impl Engine {
                 self.emit(
                     &setup_name,
                     step,
+                    key.instance.as_deref(),
                     ProgressKind::Done {
                         resource_id: shown_id,
                         adopted: output.adopted,
@@ -857,6 +868,7 @@ impl Engine {
                 self.emit(
                     &setup_name,
                     step,
+                    key.instance.as_deref(),
                     ProgressKind::Failed {
                         error: ErrorView::from(&error),
                     },

@@ -143,6 +143,7 @@ impl Engine {
                     self.emit(
                         setup_name,
                         record.step,
+                        record.instance.as_deref(),
                         ProgressKind::RolledBack {
                             resource_id: resource_id.clone(),
                         },
@@ -168,6 +169,7 @@ impl Engine {
                     self.emit(
                         setup_name,
                         record.step,
+                        record.instance.as_deref(),
                         ProgressKind::Failed {
                             error: ErrorView::from(&error),
                         },
@@ -266,7 +268,7 @@ impl Engine {
             resource_id,
             reason,
         });
-        self.emit(setup_name, step, ProgressKind::Kept { reason });
+        self.emit(setup_name, step, None, ProgressKind::Kept { reason });
     }
 
     /// Deletes `id` through its step; one already gone counts as deleted
