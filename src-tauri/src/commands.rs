@@ -138,6 +138,8 @@ commands! { |state, desktop|
         dashboard::cached_dashboard(state, practice).await;
     set_flow_enabled(flow_id: String, enabled: bool) -> () =
         dashboard::set_flow_enabled(state, flow_id, enabled).await;
+    set_setup_enabled(name: String, enabled: bool) -> () =
+        dashboard::set_setup_enabled(state, name, enabled).await;
     delete_dataflow(flow_id: String, on_progress: ProgressChannel) -> DeletedView =
         dashboard::delete_dataflow(state, flow_id, on_progress.into_progress()).await;
     send_flow_test_event(flow_id: String, kind: EventKind) -> TestEventView =

@@ -30,6 +30,7 @@ function flow(id: string, health: string, failed: number) {
         ? [{ explanation: "missing_identifier", adobeCode: "CONNECTOR-2001", message: "required key", records: failed }]
         : [],
     setupName: id === "a" ? "Chatlio events" : null,
+    fields: id === "a" ? ["new_conversation", "unanswered_visitor", "visitor_feedback", "offline_message", "chat_transcript"] : [],
     acceptsDataFrom: null,
     testEvents:
       id === "a"
@@ -53,6 +54,15 @@ function view(error: unknown = null) {
     sandbox: "prod",
     fetchedAt: new Date(Date.now() - 10 * 60000).toISOString(),
     flows: [flow("a", "healthy", 0), flow("b", "failing", 2)],
+    setups: [
+      {
+        name: "Chatlio events",
+        health: "healthy",
+        lastDay: { received: 7, ingested: 7, failed: 0 },
+        lastWeek: { received: 9, ingested: 9, failed: 0 },
+        flowIds: ["a"],
+      },
+    ],
     error,
   };
 }
@@ -101,6 +111,16 @@ describe("dashboard", () => {
   afterEach(() => {
     cleanup();
     clearMocks();
+  });
+
+  it("shows this app's setup as one entry holding its dataflow, and others alone", async () => {
+    backend(() => view());
+    render(App);
+    const group = await screen.findByTestId("setup-Chatlio events");
+    expect(group.getAttribute("data-health")).toBe("healthy");
+    expect(group.querySelector('[data-testid="flow-a"]')).not.toBeNull();
+    expect(group.querySelector('[data-testid="flow-b"]')).toBeNull();
+    expect(screen.getByTestId("flow-b")).toBeTruthy();
   });
 
   it("opens straight to the dashboard with counts, health and explained errors", async () => {

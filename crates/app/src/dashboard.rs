@@ -69,6 +69,10 @@ pub struct FlowView {
     pub errors: Vec<FlowErrorView>,
     /// The name of this app's setup that made it, if one did.
     pub setup_name: Option<String>,
+    /// The Chatlio fields whose URL is this dataflow's (known for a
+    /// dataflow this app made).
+    #[serde(default)]
+    pub fields: Vec<chatlio::EventKind>,
     /// Test events sent from this app, the latest of each kind, with what
     /// Adobe's runs said of them so far.
     #[serde(default)]
@@ -83,9 +87,90 @@ pub struct DashboardView {
     /// When this status was read from Adobe.
     pub fetched_at: String,
     pub flows: Vec<FlowView>,
+    /// This app's setups among them: one entry per setup, whatever its
+    /// number of dataflows (one, or one per Chatlio event).
+    #[serde(default)]
+    pub setups: Vec<SetupGroupView>,
     /// Set when this refresh failed and the view is the last known one.
     #[serde(default, skip_deserializing)]
     pub error: Option<CommandError>,
+}
+
+/// One of this app's setups on the dashboard.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupGroupView {
+    pub name: String,
+    /// The worst of its dataflows'.
+    pub health: setup::status::Health,
+    /// Summed over its dataflows.
+    pub last_day: Totals,
+    pub last_week: Totals,
+    /// Its dataflows, in the order of `DashboardView::flows`.
+    pub flow_ids: Vec<String>,
+}
+
+/// The health a group shows: its most urgent dataflow's (`Health` lists the
+/// most urgent first).
+fn worst(healths: impl IntoIterator<Item = setup::status::Health>) -> setup::status::Health {
+    use setup::status::Health;
+    const URGENCY: [Health; 6] = [
+        Health::Disabled,
+        Health::Unknown,
+        Health::Failing,
+        Health::NoData,
+        Health::Stale,
+        Health::Healthy,
+    ];
+    let healths: Vec<Health> = healths.into_iter().collect();
+    URGENCY
+        .into_iter()
+        .find(|candidate| healths.contains(candidate))
+        .unwrap_or(Health::Unknown)
+}
+
+/// The setups among `flows`, in the order their first dataflow appears.
+fn setup_groups(flows: &[FlowView]) -> Vec<SetupGroupView> {
+    let mut groups: Vec<SetupGroupView> = Vec::new();
+    for flow in flows {
+        let Some(name) = &flow.setup_name else {
+            continue;
+        };
+        let index = match groups.iter().position(|group| &group.name == name) {
+            Some(index) => index,
+            None => {
+                groups.push(SetupGroupView {
+                    name: name.clone(),
+                    health: flow.health,
+                    last_day: Totals::default(),
+                    last_week: Totals::default(),
+                    flow_ids: Vec::new(),
+                });
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[index];
+        group.flow_ids.push(flow.flow_id.clone());
+        group.last_day.add(flow.last_day);
+        group.last_week.add(flow.last_week);
+    }
+    for group in &mut groups {
+        group.health = worst(
+            flows
+                .iter()
+                .filter(|flow| group.flow_ids.contains(&flow.flow_id))
+                .map(|flow| flow.health),
+        );
+    }
+    groups
+}
+
+impl Totals {
+    fn add(&mut self, other: Totals) {
+        self.received += other.received;
+        self.ingested += other.ingested;
+        self.failed += other.failed;
+    }
 }
 
 impl From<setup::status::Totals> for Totals {
@@ -111,10 +196,13 @@ impl From<&setup::status::ExplainedError> for FlowErrorView {
 
 fn flow_view(
     status: setup::status::FlowStatus,
-    setup_name: Option<String>,
+    owner: Option<&Owner>,
     test_events: Vec<TestEventView>,
 ) -> FlowView {
+    let setup_name = owner.map(|owner| owner.setup_name.clone());
+    let fields = owner.map(Owner::fields).unwrap_or_default();
     FlowView {
+        fields,
         health: status.health,
         flow_id: status.flow_id,
         name: status.name,
@@ -148,11 +236,32 @@ fn cache_path(state: &Shared, practice: bool) -> std::path::PathBuf {
         .status_cache(storage::Mode::from_practice(practice))
 }
 
-/// Which of this app's setups made each dataflow: flow id → setup name,
-/// from the journals. An unreadable journal is an error, not "no owner":
-/// it may be the one that made the flow, and a flow wrongly thought foreign
-/// would be deleted without the rest of its setup.
-fn setups_by_flow(state: &Shared, session: &Session) -> CommandResult<Vec<(String, String)>> {
+/// A dataflow this app made: its setup, and which of the setup's dataflows
+/// it is when there is one per Chatlio event.
+struct Owner {
+    flow_id: String,
+    setup_name: String,
+    instance: Option<String>,
+}
+
+impl Owner {
+    /// The Chatlio fields whose URL is this dataflow's.
+    fn fields(&self) -> Vec<chatlio::EventKind> {
+        match &self.instance {
+            None => chatlio::EventKind::ALL.to_vec(),
+            Some(key) => chatlio::WebhookPlan::new(chatlio::WebhookMode::PerEventUrl)
+                .flow(key)
+                .map(|flow| flow.event_kinds.clone())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Which of this app's setups made each dataflow, from the journals. An
+/// unreadable journal is an error, not "no owner": it may be the one that
+/// made the flow, and a flow wrongly thought foreign would be deleted
+/// without the rest of its setup.
+fn setups_by_flow(state: &Shared, session: &Session) -> CommandResult<Vec<Owner>> {
     let store = setup::JournalStore::new(state.journal_dir(session.practice));
     let journal_error = |error: &dyn std::fmt::Display| {
         CommandError::new(
@@ -165,11 +274,14 @@ fn setups_by_flow(state: &Shared, session: &Session) -> CommandResult<Vec<(Strin
     for journal in store.list().map_err(|error| journal_error(&error))? {
         let journal = journal.map_err(|error| journal_error(&error))?;
         // Every dataflow of the setup: one, or one per event.
-        for flow in journal
-            .records_of(StepId::Dataflow)
-            .filter_map(|record| record.resource_id.clone())
-        {
-            owners.push((flow, journal.setup_name.clone()));
+        for record in journal.records_of(StepId::Dataflow) {
+            if let Some(flow_id) = record.resource_id.clone() {
+                owners.push(Owner {
+                    flow_id,
+                    setup_name: journal.setup_name.clone(),
+                    instance: record.instance.clone(),
+                });
+            }
         }
     }
     Ok(owners)
@@ -210,18 +322,16 @@ pub async fn dashboard(state: &Shared) -> CommandResult<DashboardView> {
     let flows = statuses
         .into_iter()
         .map(|status| {
-            let owner = owners
-                .iter()
-                .find(|(flow, _)| *flow == status.flow_id)
-                .map(|(_, name)| name.clone());
+            let owner = owners.iter().find(|owner| owner.flow_id == status.flow_id);
             let sent = test_events.remove(&status.flow_id).unwrap_or_default();
             flow_view(status, owner, sent)
         })
-        .collect();
+        .collect::<Vec<_>>();
     let view = DashboardView {
         practice: session.practice,
         sandbox,
         fetched_at: Utc::now().to_rfc3339(),
+        setups: setup_groups(&flows),
         flows,
         error: None,
     };
@@ -270,7 +380,33 @@ pub async fn cached_dashboard(
 
 pub async fn set_flow_enabled(state: &Shared, flow_id: String, enabled: bool) -> CommandResult<()> {
     let (_, client) = state.sandbox_client().await?;
-    let id = platform::models::FlowId::new(&flow_id);
+    switch(&client, &flow_id, enabled).await
+}
+
+/// Enables or disables every dataflow of one of this app's setups.
+pub async fn set_setup_enabled(state: &Shared, name: String, enabled: bool) -> CommandResult<()> {
+    let (session, client) = state.sandbox_client().await?;
+    let flows: Vec<String> = setups_by_flow(state, &session)?
+        .into_iter()
+        .filter(|owner| owner.setup_name == name)
+        .map(|owner| owner.flow_id)
+        .collect();
+    if flows.is_empty() {
+        return Err(CommandError::new(
+            crate::ErrorCode::Setup(setup::SetupErrorCode::UnknownSetup),
+            format!("no dataflow of a setup named {name:?}"),
+        ));
+    }
+    // One after the other: a failure stops with the rest as they were, and
+    // the dashboard's refresh shows which changed.
+    for flow_id in flows {
+        switch(&client, &flow_id, enabled).await?;
+    }
+    Ok(())
+}
+
+async fn switch(client: &platform::Client, flow_id: &str, enabled: bool) -> CommandResult<()> {
+    let id = platform::models::FlowId::new(flow_id);
     let service = client.flow_service();
     let flow = service
         .get_flow(&id)
@@ -306,8 +442,8 @@ pub async fn delete_dataflow(
     let (session, client) = state.sandbox_client().await?;
     let owner = setups_by_flow(state, &session)?
         .into_iter()
-        .find(|(flow, _)| *flow == flow_id)
-        .map(|(_, name)| name);
+        .find(|owner| owner.flow_id == flow_id)
+        .map(|owner| owner.setup_name);
     let Some(name) = owner else {
         let deleted = setup::status::teardown(&client, &flow_id)
             .await

@@ -448,6 +448,39 @@ async fn one_url_per_event_gives_each_chatlio_field_its_url_and_acts_on_the_whol
         .filter(|flow| flow.setup_name.as_deref() == Some("Per event"))
         .collect();
     assert_eq!(ours.len(), 4);
+    // One entry for the setup, with its four dataflows and their totals.
+    let group = dashboard
+        .setups
+        .iter()
+        .find(|group| group.name == "Per event")
+        .unwrap();
+    assert_eq!(group.flow_ids.len(), 4);
+    let served: std::collections::BTreeSet<chatlio::EventKind> =
+        ours.iter().flat_map(|flow| flow.fields.clone()).collect();
+    assert_eq!(served.len(), 5, "every Chatlio field is served once");
+    assert!(ours.iter().any(|flow| flow.fields == [VisitorFeedback]));
+    assert!(ours
+        .iter()
+        .any(|flow| flow.fields == [OfflineMessage, ChatTranscript]));
+    // Disabling the setup disables all four; its health is the worst.
+    dashboard::set_setup_enabled(state, "Per event".into(), false)
+        .await
+        .unwrap();
+    let disabled = dashboard::dashboard(state).await.unwrap();
+    let group = disabled
+        .setups
+        .iter()
+        .find(|group| group.name == "Per event")
+        .unwrap();
+    assert_eq!(group.health, setup::status::Health::Disabled);
+    assert!(disabled
+        .flows
+        .iter()
+        .filter(|flow| group.flow_ids.contains(&flow.flow_id))
+        .all(|flow| flow.health == setup::status::Health::Disabled));
+    dashboard::set_setup_enabled(state, "Per event".into(), true)
+        .await
+        .unwrap();
     let feedback_flow = urls[&VisitorFeedback]
         .split("x-adobe-flow-id=")
         .nth(1)

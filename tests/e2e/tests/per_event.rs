@@ -126,9 +126,10 @@ async fn each_chatlio_field_gets_its_url_and_records_its_exact_kind() -> TestRes
     expected.sort();
     assert_eq!(kinds, expected, "{stored}");
 
-    // The dashboard lists the setup's four dataflows.
+    // The dashboard shows the setup as one entry holding its four dataflows.
     app.click("finish").await?;
     app.find("screen-dashboard").await?;
+    app.find("setup-Chatlio events").await?;
     for url in distinct {
         let flow_id = url
             .split("x-adobe-flow-id=")

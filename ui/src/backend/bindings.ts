@@ -80,6 +80,11 @@ export type DashboardView = { practice: boolean, sandbox: string,
  */
 fetchedAt: string, flows: Array<FlowView>, 
 /**
+ * This app's setups among them: one entry per setup, whatever its
+ * number of dataflows (one, or one per Chatlio event).
+ */
+setups: Array<SetupGroupView>, 
+/**
  * Set when this refresh failed and the view is the last known one.
  */
 error: CommandError | null, };
@@ -146,6 +151,11 @@ runs: Array<RunView>, errors: Array<FlowErrorView>,
  * The name of this app's setup that made it, if one did.
  */
 setupName: string | null, 
+/**
+ * The Chatlio fields whose URL is this dataflow's (known for a
+ * dataflow this app made).
+ */
+fields: Array<EventKind>, 
 /**
  * Test events sent from this app, the latest of each kind, with what
  * Adobe's runs said of them so far.
@@ -230,6 +240,19 @@ sandboxType: string | null, region: string | null, isDefault: boolean, };
 export type SavedConnectionView = { id: string, label: string, orgId: string | null, clientId: string, storage: Storage, current: boolean, };
 export type Screen = "welcome" | "prerequisites" | "connect" | "dataflow" | "review" | "create" | "chatlio" | "verify" | "dashboard";
 export type SetupErrorCode = "invalid_request" | "step_failed" | "name_taken" | "dataset_schema_mismatch" | "unexpected_response" | "journal" | "unknown_setup" | "wrong_target" | "dependency_not_done" | "interrupted" | "inlet_url_missing" | "platform";
+export type SetupGroupView = { name: string, 
+/**
+ * The worst of its dataflows'.
+ */
+health: Health, 
+/**
+ * Summed over its dataflows.
+ */
+lastDay: Totals, lastWeek: Totals, 
+/**
+ * Its dataflows, in the order of `DashboardView::flows`.
+ */
+flowIds: Array<string>, };
 export type SetupInput = { 
 /**
  * The dataflow's name; also names the setup's journal.
@@ -393,6 +416,7 @@ export const commands = {
   dashboard: (): Promise<DashboardView> => invoke<DashboardView>("dashboard"),
   cachedDashboard: (practice: boolean): Promise<DashboardView | null> => invoke<DashboardView | null>("cached_dashboard", { practice }),
   setFlowEnabled: (flowId: string, enabled: boolean): Promise<null> => invoke<null>("set_flow_enabled", { flowId, enabled }),
+  setSetupEnabled: (name: string, enabled: boolean): Promise<null> => invoke<null>("set_setup_enabled", { name, enabled }),
   deleteDataflow: (flowId: string, onProgress: ProgressChannel): Promise<DeletedView> => invoke<DeletedView>("delete_dataflow", { flowId, onProgress }),
   sendFlowTestEvent: (flowId: string, kind: EventKind): Promise<TestEventView> => invoke<TestEventView>("send_flow_test_event", { flowId, kind }),
   copyFlowWebhookUrl: (flowId: string): Promise<null> => invoke<null>("copy_flow_webhook_url", { flowId }),
