@@ -3,6 +3,7 @@
 
 mod config;
 mod data;
+mod sandbox;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -172,7 +173,8 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Every Chatlio dataflow in the sandbox, or one setup's journal with --name.
+    /// Every Chatlio dataflow in the sandbox, grouped by the setup that made it, or
+    /// one setup's journal with --name.
     Status {
         #[arg(long)]
         name: Option<String>,
@@ -821,10 +823,17 @@ async fn run_command(cli: &Cli, global: &Settings) -> Result<(), CliError> {
         Command::Status { name: None } => {
             let client = client(global, &global.sandbox).await?;
             let flows = setup::status::sandbox_status(&client, &global.timing).await?;
+            let (owners, warnings) =
+                sandbox::owners(&JournalStore::new(global.layout().journals(Mode::Real)));
+            // The URLs come from the journal alone: `status` reads no resource again.
+            let engine = engine(global, client);
+            let status = sandbox::group(flows, &owners, warnings, |name| {
+                engine.status(name).map(|outcome| outcome.webhook_urls())
+            });
             if global.json {
-                print_json(&flows);
+                print_json(&status);
             } else {
-                print_status_table(&flows);
+                sandbox::print(&status);
             }
             Ok(())
         }
@@ -958,44 +967,6 @@ async fn main() -> ExitCode {
                 }
             }
             ExitCode::from(error.exit_code())
-        }
-    }
-}
-
-fn print_status_table(flows: &[setup::status::FlowStatus]) {
-    println!(
-        "{:<38} {:<28} {:<9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7}  last ingested",
-        "flow id",
-        "name",
-        "health",
-        "24h recv",
-        "24h ingst",
-        "24h err",
-        "7d recv",
-        "7d ingst",
-        "7d err"
-    );
-    for flow in flows {
-        println!(
-            "{:<38} {:<28} {:<9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7}  {}",
-            flow.flow_id,
-            flow.name,
-            flow.health.as_str(),
-            flow.last24h.received,
-            flow.last24h.ingested,
-            flow.last24h.failed,
-            flow.last7d.received,
-            flow.last7d.ingested,
-            flow.last7d.failed,
-            flow.last_ingested_at
-                .map_or_else(|| "never".to_owned(), |at| at.to_rfc3339())
-        );
-        for error in &flow.errors {
-            let code = error.adobe_code.as_deref().unwrap_or("-");
-            let records = error
-                .records
-                .map_or_else(String::new, |records| format!(" ({records} records)"));
-            println!("    {} [{code}]{records}: {}", error.explanation, error.fix);
         }
     }
 }

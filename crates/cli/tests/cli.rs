@@ -65,8 +65,21 @@ async fn setup_interrupt_resume_status_and_rollback_through_the_binary() {
 
     let status = run(&["status", "--json"], None).await;
     assert!(status.status.success());
-    let flows: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    let flows = flows.as_array().unwrap();
+    let sandbox: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(sandbox["setups"].as_array().unwrap().len(), 1, "{sandbox}");
+    assert_eq!(
+        sandbox["dataflows"].as_array().unwrap().len(),
+        0,
+        "{sandbox}"
+    );
+    assert_eq!(
+        sandbox["warnings"].as_array().unwrap().len(),
+        0,
+        "{sandbox}"
+    );
+    let setup = &sandbox["setups"][0];
+    assert_eq!(setup["setupName"], "Cli flow");
+    let flows = setup["dataflows"].as_array().unwrap();
     assert_eq!(flows.len(), 1);
     for key in [
         "flowId",
@@ -86,6 +99,7 @@ async fn setup_interrupt_resume_status_and_rollback_through_the_binary() {
     }
     // Never received anything: no data, not stale.
     assert_eq!(flows[0]["health"], "no_data");
+    assert_eq!(setup["health"], "no_data");
     assert_eq!(flows[0]["flowId"], outcome["flowId"]);
 
     let rollback = run(&["rollback", "--name", "Cli flow"], None).await;
@@ -95,8 +109,13 @@ async fn setup_interrupt_resume_status_and_rollback_through_the_binary() {
         String::from_utf8_lossy(&rollback.stderr)
     );
     let status = run(&["status", "--json"], None).await;
-    let flows: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    assert_eq!(flows.as_array().unwrap().len(), 0);
+    let sandbox: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(sandbox["setups"].as_array().unwrap().len(), 0, "{sandbox}");
+    assert_eq!(
+        sandbox["dataflows"].as_array().unwrap().len(),
+        0,
+        "{sandbox}"
+    );
 
     let no_secret = command(&base, &config, &data)
         .env_remove("CHATLIO_AEP_CLIENT_SECRET")
@@ -217,10 +236,22 @@ async fn test_event_follows_the_warm_up_and_the_hourly_run() {
     assert!(String::from_utf8_lossy(&counted.stdout).contains("counted and ingested"));
 
     let status = run(&["status", "--json"]).await;
-    let flows: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    assert_eq!(flows[0]["last24h"]["received"], 3, "{flows}");
-    assert_eq!(flows[0]["last24h"]["ingested"], 3, "{flows}");
-    assert_eq!(flows[0]["health"], "healthy");
+    let sandbox: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let setup = &sandbox["setups"][0];
+    let flows = setup["dataflows"].as_array().unwrap();
+    let tested = flows
+        .iter()
+        .find(|flow| flow["flowId"] == flow_id.as_str())
+        .unwrap();
+    assert_eq!(tested["last24h"]["received"], 3, "{sandbox}");
+    assert_eq!(tested["last24h"]["ingested"], 3, "{sandbox}");
+    assert_eq!(tested["health"], "healthy");
+    // The setup's totals are its dataflows' summed: only this one received.
+    assert_eq!(setup["last24h"], tested["last24h"], "{sandbox}");
+    // One URL per event (the default): the other dataflows never received
+    // anything, and the setup shows the most urgent health.
+    assert_eq!(flows.len(), 4);
+    assert_eq!(setup["health"], "no_data");
     std::fs::remove_dir_all(&data).ok();
     sim.shutdown().await;
 }
@@ -327,6 +358,224 @@ async fn webhook_urls_per_chatlio_field_in_both_modes() {
     let urls = single["webhookUrls"].as_object().unwrap();
     assert_eq!(urls.len(), 5);
     assert!(urls.values().all(|value| value == url));
+    std::fs::remove_dir_all(&data).ok();
+    sim.shutdown().await;
+}
+
+/// `status` without `--name`: a setup is one entry with its dataflows inside
+/// (four for a per-event setup, one for a single-URL setup), each naming the
+/// Chatlio fields it serves; a dataflow no journal here made is listed apart;
+/// a damaged journal is a warning; one disabled dataflow makes its setup
+/// `disabled`.
+#[tokio::test]
+async fn status_groups_dataflows_by_setup() {
+    let sim = platform_sim::start(SimConfig::default()).await.unwrap();
+    let base = sim.base_url();
+    let config = sim.config().clone();
+    let data = std::env::temp_dir().join(format!("chatlio-aep-groups-{}", std::process::id()));
+    let run = |args: &[&str]| {
+        let mut command = command(&base, &config, &data);
+        let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+        async move {
+            let output = tokio::task::spawn_blocking(move || command.args(&args).output().unwrap())
+                .await
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            output
+        }
+    };
+    let status_json = || async {
+        let output = run(&["status", "--json"]).await;
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let codes = [
+        "new_conversation",
+        "unanswered_visitor",
+        "visitor_feedback",
+        "offline_message",
+        "chat_transcript",
+    ];
+    let setup_json = |name: &'static str, mode: &'static str| {
+        let run = &run;
+        async move {
+            let output = run(&["setup", "--name", name, "--webhook-mode", mode, "--json"]).await;
+            serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+        }
+    };
+    let per_event = setup_json("Per event", "per-event").await;
+    let single = setup_json("Single", "single").await;
+    let theirs = setup_json("Theirs", "single").await;
+    // "Theirs" becomes made elsewhere: its journal is gone.
+    let journals = storage::DataLayout::new(&data).journals(storage::Mode::Real);
+    std::fs::remove_file(journals.join("Theirs.json")).unwrap();
+
+    let sandbox = status_json().await;
+    assert_eq!(sandbox["warnings"], serde_json::json!([]), "{sandbox}");
+    let setups = sandbox["setups"].as_array().unwrap();
+    let names: std::collections::BTreeSet<&str> = setups
+        .iter()
+        .map(|setup| setup["setupName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Per event", "Single"].into(), "{sandbox}");
+    let setup_named = |sandbox: &serde_json::Value, name: &str| {
+        sandbox["setups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|setup| setup["setupName"] == name)
+            .unwrap()
+            .clone()
+    };
+
+    let grouped = setup_named(&sandbox, "Per event");
+    let flows = grouped["dataflows"].as_array().unwrap();
+    assert_eq!(flows.len(), 4, "{grouped}");
+    let flow_ids: std::collections::BTreeSet<&str> = per_event["flowIds"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|id| id.as_str().unwrap())
+        .collect();
+    let listed: std::collections::BTreeSet<&str> = flows
+        .iter()
+        .map(|flow| flow["flowId"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, flow_ids);
+    // Each field is served by exactly one dataflow, the one whose URL it gets.
+    let urls = grouped["webhookUrls"].as_object().unwrap();
+    assert_eq!(
+        urls.keys().map(String::as_str).collect::<Vec<_>>(),
+        codes,
+        "{grouped}"
+    );
+    assert_eq!(grouped["webhookUrls"], per_event["webhookUrls"]);
+    let mut served: Vec<&str> = Vec::new();
+    for flow in flows {
+        for field in flow["fields"].as_array().unwrap() {
+            let field = field.as_str().unwrap();
+            served.push(field);
+            let url = urls[field].as_str().unwrap();
+            assert!(
+                url.contains(flow["flowId"].as_str().unwrap()),
+                "{field}: {url} is not {}'s",
+                flow["flowId"]
+            );
+        }
+        // Every per-dataflow field of before is still there.
+        for key in [
+            "flowId",
+            "name",
+            "state",
+            "webhookUrl",
+            "createdAt",
+            "acceptsDataFrom",
+            "last24h",
+            "last7d",
+            "lastIngestedAt",
+            "health",
+            "runs",
+            "errors",
+        ] {
+            assert!(flow.get(key).is_some(), "{key}: {flow}");
+        }
+    }
+    served.sort_unstable();
+    let mut all = codes.to_vec();
+    all.sort_unstable();
+    assert_eq!(served, all, "each field once");
+    let shared = flows
+        .iter()
+        .find(|flow| flow["flowId"] == per_event["flowIds"]["all"])
+        .unwrap();
+    assert_eq!(
+        shared["fields"],
+        serde_json::json!(["offline_message", "chat_transcript"])
+    );
+    assert_eq!(
+        flows[0]["flowId"], shared["flowId"],
+        "the order the setup made them: the shared dataflow first"
+    );
+    assert_eq!(grouped["health"], "no_data");
+    for period in ["last24h", "last7d"] {
+        assert_eq!(
+            grouped[period],
+            serde_json::json!({"received": 0, "ingested": 0, "failed": 0})
+        );
+    }
+
+    let alone = setup_named(&sandbox, "Single");
+    let flows = alone["dataflows"].as_array().unwrap();
+    assert_eq!(flows.len(), 1);
+    assert_eq!(flows[0]["flowId"], single["flowId"]);
+    assert_eq!(flows[0]["fields"], serde_json::json!(codes));
+    assert_eq!(alone["webhookUrls"], single["webhookUrls"]);
+    assert_eq!(alone["webhookUrls"].as_object().unwrap().len(), 5);
+
+    let elsewhere = sandbox["dataflows"].as_array().unwrap();
+    assert_eq!(elsewhere.len(), 1, "{sandbox}");
+    assert_eq!(elsewhere[0]["flowId"], theirs["flowId"]);
+    assert!(elsewhere[0].get("fields").is_none());
+
+    // The human form: the setup line, its dataflows beneath with their fields.
+    let human = run(&["status"]).await;
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("setup \"Per event\" (4 dataflows)"), "{text}");
+    assert!(text.contains("setup \"Single\" (1 dataflow)"), "{text}");
+    assert!(
+        text.contains("serves Chatlio's fields: offline_message, chat_transcript"),
+        "{text}"
+    );
+    assert!(text.contains("made elsewhere"), "{text}");
+    let line_of = |needle: &str| text.lines().position(|line| line.contains(needle)).unwrap();
+    let theirs_id = theirs["flowId"].as_str().unwrap();
+    assert!(line_of("made elsewhere") < line_of(theirs_id), "{text}");
+
+    // A damaged journal: said, in JSON and on stderr, and the rest still grouped.
+    std::fs::write(journals.join("Damaged.json"), b"{not json").unwrap();
+    let warned = status_json().await;
+    let warnings = warned["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warned}");
+    assert_eq!(warnings[0]["code"], "journal_unreadable");
+    assert!(warnings[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Damaged.json"));
+    assert_eq!(warned["setups"].as_array().unwrap().len(), 2);
+    let human = run(&["status"]).await;
+    let said = String::from_utf8_lossy(&human.stderr);
+    assert!(
+        said.contains("warning") && said.contains("Damaged.json"),
+        "{said}"
+    );
+    std::fs::remove_file(journals.join("Damaged.json")).unwrap();
+
+    // One of the four dataflows disabled: the setup is disabled.
+    let client = platform::Client::new(platform::ClientConfig::new(
+        platform::Url::parse(&base).unwrap(),
+        platform::Url::parse(&base).unwrap(),
+        config.org_id.as_str(),
+        "prod",
+        platform::Credential::server_to_server(
+            config.client_id.as_str(),
+            platform::Secret::from(config.client_secret.clone()),
+        ),
+    ))
+    .unwrap();
+    let visitor_flow =
+        platform::models::FlowId::new(per_event["flowIds"]["visitor_feedback"].as_str().unwrap());
+    let service = client.flow_service();
+    let etag = service.get_flow(&visitor_flow).await.unwrap().etag;
+    service
+        .disable_flow(&visitor_flow, etag.as_ref())
+        .await
+        .unwrap();
+    let disabled = status_json().await;
+    assert_eq!(setup_named(&disabled, "Per event")["health"], "disabled");
+    assert_eq!(setup_named(&disabled, "Single")["health"], "no_data");
     std::fs::remove_dir_all(&data).ok();
     sim.shutdown().await;
 }
