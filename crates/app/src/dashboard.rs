@@ -110,25 +110,6 @@ pub struct SetupGroupView {
     pub flow_ids: Vec<String>,
 }
 
-/// The health a group shows: its most urgent dataflow's (`Health` lists the
-/// most urgent first).
-fn worst(healths: impl IntoIterator<Item = setup::status::Health>) -> setup::status::Health {
-    use setup::status::Health;
-    const URGENCY: [Health; 6] = [
-        Health::Disabled,
-        Health::Unknown,
-        Health::Failing,
-        Health::NoData,
-        Health::Stale,
-        Health::Healthy,
-    ];
-    let healths: Vec<Health> = healths.into_iter().collect();
-    URGENCY
-        .into_iter()
-        .find(|candidate| healths.contains(candidate))
-        .unwrap_or(Health::Unknown)
-}
-
 /// The setups among `flows`, in the order their first dataflow appears.
 fn setup_groups(flows: &[FlowView]) -> Vec<SetupGroupView> {
     let mut groups: Vec<SetupGroupView> = Vec::new();
@@ -155,7 +136,7 @@ fn setup_groups(flows: &[FlowView]) -> Vec<SetupGroupView> {
         group.last_week.add(flow.last_week);
     }
     for group in &mut groups {
-        group.health = worst(
+        group.health = setup::status::Health::worst(
             flows
                 .iter()
                 .filter(|flow| group.flow_ids.contains(&flow.flow_id))

@@ -125,25 +125,6 @@ pub struct SandboxStatus {
     pub warnings: Vec<Warning>,
 }
 
-/// The health a setup shows: its most urgent dataflow's. `Health` declares its
-/// variants most urgent first; this list repeats that order because the enum gives
-/// no ordering to compare by.
-pub fn worst(healths: impl IntoIterator<Item = Health>) -> Health {
-    const URGENCY: [Health; 6] = [
-        Health::Disabled,
-        Health::Unknown,
-        Health::Failing,
-        Health::NoData,
-        Health::Stale,
-        Health::Healthy,
-    ];
-    let healths: Vec<Health> = healths.into_iter().collect();
-    URGENCY
-        .into_iter()
-        .find(|candidate| healths.contains(candidate))
-        .unwrap_or(Health::Unknown)
-}
-
 fn add(total: &mut Totals, more: Totals) {
     total.received += more.received;
     total.ingested += more.ingested;
@@ -205,7 +186,7 @@ pub fn group<E: std::fmt::Display>(
     for (setup, mut flows) in status.setups.iter_mut().zip(ranked) {
         flows.sort_by_key(|(owner_index, _)| *owner_index);
         setup.dataflows = flows.into_iter().map(|(_, flow)| flow).collect();
-        setup.health = worst(setup.dataflows.iter().map(|flow| flow.status.health));
+        setup.health = Health::worst(setup.dataflows.iter().map(|flow| flow.status.health));
         for flow in &setup.dataflows {
             add(&mut setup.last24h, flow.status.last24h);
             add(&mut setup.last7d, flow.status.last7d);
@@ -402,11 +383,14 @@ mod tests {
     #[test]
     fn worst_follows_the_order_health_declares() {
         assert_eq!(
-            worst([Health::Healthy, Health::Disabled, Health::Failing]),
+            Health::worst([Health::Healthy, Health::Disabled, Health::Failing]),
             Health::Disabled
         );
-        assert_eq!(worst([Health::Stale, Health::NoData]), Health::NoData);
-        assert_eq!(worst([Health::Healthy]), Health::Healthy);
+        assert_eq!(
+            Health::worst([Health::Stale, Health::NoData]),
+            Health::NoData
+        );
+        assert_eq!(Health::worst([Health::Healthy]), Health::Healthy);
     }
 
     #[test]

@@ -56,7 +56,16 @@ pub struct ExplainedError {
 /// A dataflow's health in one word, most urgent first.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, strum::IntoStaticStr,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -75,6 +84,13 @@ pub enum Health {
 }
 
 impl Health {
+    /// The health of a group of dataflows (a setup with one per Chatlio
+    /// event): its most urgent one's. The variants are declared most urgent
+    /// first, so that is the least; `Unknown` for no dataflow at all.
+    pub fn worst(healths: impl IntoIterator<Item = Health>) -> Health {
+        healths.into_iter().min().unwrap_or(Health::Unknown)
+    }
+
     /// The stable name (the serde one, derived).
     pub fn as_str(self) -> &'static str {
         self.into()
