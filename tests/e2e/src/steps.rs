@@ -16,6 +16,18 @@ pub fn steps() -> impl Iterator<Item = &'static str> {
         .map(setup::StepId::as_str)
 }
 
+/// Reads the clipboard the way another app would.
+pub fn clipboard() -> TestResult<String> {
+    let output = std::process::Command::new("xclip")
+        .args(["-selection", "clipboard", "-o"])
+        .output()
+        .map_err(|error| format!("xclip is needed to read the clipboard: {error}"))?;
+    if !output.status.success() {
+        return Err(format!("xclip failed: {}", String::from_utf8_lossy(&output.stderr)).into());
+    }
+    Ok(String::from_utf8(output.stdout)?)
+}
+
 /// A free TCP port on the loopback interface.
 pub fn free_port() -> TestResult<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use e2e::steps::{assert_no_raw_keys, free_port, practice_to_created_with, sim_state};
+use e2e::steps::{assert_no_raw_keys, clipboard, free_port, practice_to_created_with, sim_state};
 use e2e::{sim_control, App, TestResult};
 use serde_json::Value;
 
@@ -17,18 +17,6 @@ const KINDS: [&str; 5] = [
     "offline_message",
     "chat_transcript",
 ];
-
-/// Reads the clipboard the way another app would.
-fn clipboard() -> TestResult<String> {
-    let output = std::process::Command::new("xclip")
-        .args(["-selection", "clipboard", "-o"])
-        .output()
-        .map_err(|error| format!("xclip is needed to read the clipboard: {error}"))?;
-    if !output.status.success() {
-        return Err(format!("xclip failed: {}", String::from_utf8_lossy(&output.stderr)).into());
-    }
-    Ok(String::from_utf8(output.stdout)?.trim().to_owned())
-}
 
 #[tokio::test]
 #[ignore = "needs a display and tauri-driver: run by `make test`"]
@@ -53,7 +41,7 @@ async fn each_chatlio_field_gets_its_url_and_records_its_exact_kind() -> TestRes
     for kind in KINDS {
         app.click(&format!("copy-webhook-url-{kind}")).await?;
         app.find(&format!("copied-{kind}")).await?;
-        let url = clipboard()?;
+        let url = clipboard()?.trim().to_owned();
         assert!(
             url.starts_with(&format!("{sim}/collection/")),
             "{kind}: {url}"

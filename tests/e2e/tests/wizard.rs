@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use e2e::steps::{
-    assert_no_raw_keys, counts, free_port, one_of_each, practice_to_created, sim_state,
+    assert_no_raw_keys, clipboard, counts, free_port, one_of_each, practice_to_created, sim_state,
 };
 use e2e::{App, TestResult};
 use serde_json::Value;
@@ -20,18 +20,6 @@ const KINDS: [&str; 5] = [
     "offline_message",
     "chat_transcript",
 ];
-
-/// Reads the clipboard the way another app would.
-fn clipboard() -> TestResult<String> {
-    let output = std::process::Command::new("xclip")
-        .args(["-selection", "clipboard", "-o"])
-        .output()
-        .map_err(|error| format!("xclip is needed to read the clipboard: {error}"))?;
-    if !output.status.success() {
-        return Err(format!("xclip failed: {}", String::from_utf8_lossy(&output.stderr)).into());
-    }
-    Ok(String::from_utf8(output.stdout)?)
-}
 
 /// Every English text of the UI's catalogs whose Swedish text differs: none
 /// of them may show on a Swedish screen.
