@@ -37,7 +37,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(layout: storage::DataLayout) -> Self {
         let connector = connect::Connector::new(
-            connect::ConnectionStore::new(layout.root().to_path_buf()),
+            connect::ConnectionStore::at(&layout),
             Some(Arc::new(connect::KeychainVault::default())),
         );
         Self {

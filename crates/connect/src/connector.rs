@@ -455,18 +455,6 @@ impl Connector {
         self.client_with(&connection.endpoints, &org_id, &sandbox, tokens)
     }
 
-    /// Nothing to do any more: a connection's token cache stores every token it renews
-    /// as it renews it (see [`Connector::client_for`]). Kept so callers written for the
-    /// old protocol still build while they drop the call.
-    ///
-    /// # Errors
-    /// None.
-    #[deprecated(note = "renewed tokens are stored when they are renewed; drop the call")]
-    pub async fn save_tokens(&self, id: &ConnectionId) -> Result<()> {
-        tracing::trace!(connection = %id, "save_tokens is no longer needed");
-        Ok(())
-    }
-
     /// The sandboxes the connection can use (all states; offer only `active` ones).
     ///
     /// # Errors
