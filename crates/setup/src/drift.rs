@@ -266,28 +266,16 @@ impl Engine {
     pub async fn repair(&self, setup_name: &str, repair: &Repair) -> Result<SetupOutcome> {
         match repair {
             Repair::EnableFlow => {
-                let outcome = self.status(setup_name)?;
-                let flow_ids = outcome.flow_ids();
-                if flow_ids.len() > 1 {
-                    // One URL per event: the repair acts on the setup as a
-                    // whole, enabling every one of its dataflows found
-                    // disabled (and leaving the enabled ones untouched).
-                    return self.enable_disabled_flows(setup_name, flow_ids).await;
-                }
-                let flow_id = outcome.flow_id.ok_or(SetupError::DependencyNotDone {
-                    step: StepId::Dataflow,
-                    missing: StepId::Dataflow,
-                })?;
-                self.client()
-                    .flow_service()
-                    .enable_flow(&FlowId::new(flow_id), None)
-                    .await
-                    .map_err(|error| SetupError::Step {
+                // Every dataflow of the setup found disabled is enabled again
+                // (one, or one per Chatlio event; the enabled ones untouched).
+                let flow_ids = self.status(setup_name)?.flow_ids();
+                if flow_ids.is_empty() {
+                    return Err(SetupError::DependencyNotDone {
                         step: StepId::Dataflow,
-                        error,
-                    })?;
-                tracing::info!(setup = %setup_name, "dataflow enabled again (drift repair)");
-                self.status(setup_name)
+                        missing: StepId::Dataflow,
+                    });
+                }
+                self.enable_disabled_flows(setup_name, flow_ids).await
             }
             Repair::Rerun {
                 steps, instance, ..

@@ -36,6 +36,13 @@ pub enum SetupError {
         journal_org: String,
         journal_sandbox: String,
     },
+    /// The setup exists with the other webhook mode: running it again in
+    /// this one would add a second set of dataflows next to the first.
+    #[error("the setup was made with {existing:?}; it cannot be run again with {requested:?}")]
+    WebhookModeChanged {
+        existing: chatlio::WebhookMode,
+        requested: chatlio::WebhookMode,
+    },
     #[error("step {} cannot run before {}", .step.as_str(), .missing.as_str())]
     DependencyNotDone { step: StepId, missing: StepId },
     /// Raised by a [`crate::engine::FailPoint`]: a simulated crash.
@@ -75,6 +82,7 @@ pub enum SetupErrorCode {
     Interrupted,
     InletUrlMissing,
     Platform,
+    WebhookModeChanged,
 }
 
 impl SetupErrorCode {
@@ -106,6 +114,7 @@ impl SetupError {
             Self::Interrupted { .. } => SetupErrorCode::Interrupted,
             Self::InletUrlMissing => SetupErrorCode::InletUrlMissing,
             Self::Platform(_) => SetupErrorCode::Platform,
+            Self::WebhookModeChanged { .. } => SetupErrorCode::WebhookModeChanged,
         }
     }
 
@@ -145,6 +154,10 @@ impl SetupError {
             Self::UnknownSetup(_) => "Check the setup name, or start it with setup.".to_owned(),
             Self::WrongTarget { .. } => {
                 "Use the org and sandbox the setup was started in.".to_owned()
+            }
+            Self::WebhookModeChanged { .. } => {
+                "Keep the setup's webhook mode, or set up again under a new name (or roll this one back first)."
+                    .to_owned()
             }
             _ => "See the message; nothing more was changed.".to_owned(),
         }

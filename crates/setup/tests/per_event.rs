@@ -65,6 +65,19 @@ async fn a_per_event_setup_makes_four_dataflows_once_and_a_second_run_adopts() {
     assert_eq!(adopted.flow_ids(), outcome.flow_ids());
     assert_eq!(adopted.webhook_urls(), outcome.webhook_urls());
     assert_eq!(counts(&harness.state().await), one_per_event_set());
+    // The same setup with one URL for all five fields is refused before
+    // anything is made: it would add a second set of dataflows.
+    let single = setup::SetupInput {
+        name: "Per event".into(),
+        sandbox: "prod".into(),
+        webhook_mode: WebhookMode::SingleUrl,
+        ..setup::SetupInput::default()
+    }
+    .validate()
+    .unwrap();
+    let refused = engine.apply(&single).await.unwrap_err();
+    assert_eq!(refused.code(), setup::SetupErrorCode::WebhookModeChanged);
+    assert_eq!(counts(&harness.state().await), one_per_event_set());
     harness.shutdown().await;
 }
 

@@ -22,7 +22,7 @@ use crate::error::{ErrorView, Result, SetupError};
 use crate::input::SetupRequest;
 use crate::journal::{Journal, JournalError, JournalStore, RecordedError, StepRecord, StepState};
 use crate::lookup::{pick, Found};
-use crate::names::{has_marker, Names};
+use crate::names::Names;
 use crate::plan::{EntryKey, Plan, PlanEntry};
 use crate::step::StepId;
 use crate::steps::{self, draft_mode_supported, StepOutput};
@@ -160,6 +160,16 @@ impl SetupOutcome {
             .and_then(|record| record.resource_id.as_deref())
     }
 
+    /// The setup's webhook mode: only a per-event setup's journal names
+    /// instances (a single-URL journal is what it was before the choice).
+    pub fn webhook_mode(&self) -> WebhookMode {
+        if self.steps.iter().any(|record| record.instance.is_some()) {
+            WebhookMode::PerEventUrl
+        } else {
+            WebhookMode::SingleUrl
+        }
+    }
+
     /// The instances of the setup's dataflows: `None` for a single-URL
     /// setup's one, else each flow's key.
     fn flow_instances(&self) -> Vec<Option<&str>> {
@@ -191,7 +201,6 @@ impl SetupOutcome {
     /// same URL five times, with one URL per event the URL of the flow
     /// [`chatlio::WebhookPlan::flow_for`] names. Rebuilt, never stored.
     pub fn webhook_urls(&self) -> BTreeMap<EventKind, WebhookUrl> {
-        let per_event = chatlio::WebhookPlan::new(WebhookMode::PerEventUrl);
         let mut urls = BTreeMap::new();
         for instance in self.flow_instances() {
             let (Some(flow), Some(inlet)) = (
@@ -203,14 +212,7 @@ impl SetupOutcome {
             let Ok(url) = WebhookUrl::new(inlet, &FlowId::new(flow)) else {
                 continue;
             };
-            let kinds = match instance {
-                None => EventKind::ALL.to_vec(),
-                Some(key) => per_event
-                    .flow(key)
-                    .map(|flow| flow.event_kinds.clone())
-                    .unwrap_or_default(),
-            };
-            for kind in kinds {
+            for kind in chatlio::plan::fields_served(instance) {
                 urls.insert(kind, url.clone());
             }
         }
@@ -626,6 +628,19 @@ impl Engine {
         let journal = match self.store.load(&plan.request.name)? {
             Some(journal) => {
                 self.check_target(&journal)?;
+                // A journal without a request predates the choice: single URL.
+                let existing = journal
+                    .request
+                    .as_ref()
+                    .map_or(chatlio::WebhookMode::SingleUrl, |request| {
+                        request.webhook_mode
+                    });
+                if existing != plan.request.webhook_mode {
+                    return Err(SetupError::WebhookModeChanged {
+                        existing,
+                        requested: plan.request.webhook_mode,
+                    });
+                }
                 journal
             }
             None => Journal::for_entries(
@@ -951,11 +966,6 @@ fn outcome(journal: &Journal) -> SetupOutcome {
         webhook_url,
         steps: journal.steps.clone(),
     }
-}
-
-/// Exposed for tests: whether a description carries a setup's marker.
-pub fn is_marked(description: Option<&str>, setup_name: &str, step: StepId) -> bool {
-    has_marker(description, setup_name, step)
 }
 
 #[cfg(test)]
