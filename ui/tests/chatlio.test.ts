@@ -16,7 +16,6 @@ function perEventFields() {
     statement: { code: "mode.per_event_url", certainty: "app" },
     fields: EVENT_KINDS.map((kind) => ({
       kind,
-      flowKey: flowOf(kind),
       ready: true,
       sharedWith: EVENT_KINDS.filter((other) => other !== kind && flowOf(other) === flowOf(kind) && flowOf(kind) === "all"),
     })),

@@ -114,7 +114,6 @@ function backend(overrides: Record<string, Handler> = {}) {
       statement: { code: "mode.single_url", certainty: "app" },
       fields: ALL_KINDS.map((kind) => ({
         kind,
-        flowKey: "all",
         ready: true,
         sharedWith: ALL_KINDS.filter((other) => other !== kind),
       })),

@@ -668,9 +668,7 @@ pub struct PreflightView {
 /// Read-only checks before anything is created.
 pub async fn preflight(state: &Shared, input: setup::SetupInput) -> CommandResult<PreflightView> {
     let session = state.session().await?;
-    let request = input.validate().map_err(|errors| {
-        CommandError::from_fields(errors.into_iter().map(|e| (e.field, e.problem)))
-    })?;
+    let request = crate::setup::validated(&input)?;
     let client = session.client(&request.sandbox).await?;
     let report = setup::preflight::preflight(&client, &request).await;
     Ok(PreflightView {

@@ -131,17 +131,10 @@ fn setup_groups(flows: &[FlowView]) -> Vec<SetupGroupView> {
             }
         };
         let group = &mut groups[index];
+        group.health = setup::status::Health::worst([group.health, flow.health]);
         group.flow_ids.push(flow.flow_id.clone());
         group.last_day.add(flow.last_day);
         group.last_week.add(flow.last_week);
-    }
-    for group in &mut groups {
-        group.health = setup::status::Health::worst(
-            flows
-                .iter()
-                .filter(|flow| group.flow_ids.contains(&flow.flow_id))
-                .map(|flow| flow.health),
-        );
     }
     groups
 }
@@ -228,13 +221,7 @@ struct Owner {
 impl Owner {
     /// The Chatlio fields whose URL is this dataflow's.
     fn fields(&self) -> Vec<chatlio::EventKind> {
-        match &self.instance {
-            None => chatlio::EventKind::ALL.to_vec(),
-            Some(key) => chatlio::WebhookPlan::new(chatlio::WebhookMode::PerEventUrl)
-                .flow(key)
-                .map(|flow| flow.event_kinds.clone())
-                .unwrap_or_default(),
-        }
+        chatlio::plan::fields_served(self.instance.as_deref())
     }
 }
 
@@ -366,12 +353,11 @@ pub async fn set_flow_enabled(state: &Shared, flow_id: String, enabled: bool) ->
 
 /// Enables or disables every dataflow of one of this app's setups.
 pub async fn set_setup_enabled(state: &Shared, name: String, enabled: bool) -> CommandResult<()> {
-    let (session, client) = state.sandbox_client().await?;
-    let flows: Vec<String> = setups_by_flow(state, &session)?
-        .into_iter()
-        .filter(|owner| owner.setup_name == name)
-        .map(|owner| owner.flow_id)
-        .collect();
+    let session = state.session().await?;
+    // The journal's sandbox and dataflows: where the setup made them.
+    let (sandbox, _, outcome) = crate::setup::recorded_setup(state, &session, &name).await?;
+    let client = session.client(&sandbox).await?;
+    let flows: Vec<String> = outcome.flow_ids().into_values().collect();
     if flows.is_empty() {
         return Err(CommandError::new(
             crate::ErrorCode::Setup(setup::SetupErrorCode::UnknownSetup),

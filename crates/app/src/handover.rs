@@ -10,31 +10,6 @@ use crate::error::{AppErrorCode, CommandError, CommandResult};
 use crate::setup::recorded_setup;
 use crate::state::Shared;
 
-/// A recorded setup's webhook mode (single-URL for journals from before the
-/// choice existed).
-fn mode_of(engine: &setup::Engine, name: &str) -> CommandResult<chatlio::WebhookMode> {
-    let journal = engine
-        .store()
-        .load(name)
-        .map_err(|error| {
-            CommandError::new(
-                crate::ErrorCode::Setup(setup::SetupErrorCode::Journal),
-                error.to_string(),
-            )
-        })?
-        .ok_or_else(|| {
-            CommandError::new(
-                crate::ErrorCode::Setup(setup::SetupErrorCode::UnknownSetup),
-                format!("no setup named {name:?}"),
-            )
-        })?;
-    Ok(journal
-        .request
-        .map_or(chatlio::WebhookMode::SingleUrl, |request| {
-            request.webhook_mode
-        }))
-}
-
 /// The webhook URL for one of Chatlio's fields (`kind`), or the setup's one
 /// URL when it has one and no field is named. It is a credential of sorts
 /// (anyone holding it can send data into the dataflow), so it crosses to the
@@ -89,8 +64,6 @@ pub async fn copy_webhook_url(
 #[serde(rename_all = "camelCase")]
 pub struct WebhookFieldView {
     pub kind: chatlio::EventKind,
-    /// The dataflow serving the field: `all`, or the visitor event's code.
-    pub flow_key: String,
     /// Its dataflow is made and read back: the URL can be copied.
     pub ready: bool,
     /// The other fields that take the very same URL.
@@ -110,21 +83,15 @@ pub struct WebhookFieldsView {
 /// Which URL goes into each of Chatlio's five fields.
 pub async fn webhook_fields(state: &Shared, name: String) -> CommandResult<WebhookFieldsView> {
     let session = state.session().await?;
-    let (_, engine, outcome) = recorded_setup(state, &session, &name).await?;
-    let mode = mode_of(&engine, &name)?;
-    let plan = chatlio::WebhookPlan::new(mode);
+    let (_, _, outcome) = recorded_setup(state, &session, &name).await?;
+    let mode = outcome.webhook_mode();
     let urls = outcome.webhook_urls();
     let fields = chatlio::EventKind::ALL
         .into_iter()
         .map(|kind| {
-            let flow_key = plan
-                .flow_for(kind)
-                .map_or(chatlio::plan::SHARED_FLOW_KEY, |flow| flow.key.as_str())
-                .to_owned();
             let url = urls.get(&kind);
             WebhookFieldView {
                 kind,
-                flow_key,
                 ready: url.is_some(),
                 shared_with: chatlio::EventKind::ALL
                     .into_iter()
@@ -418,9 +385,9 @@ async fn setup_dataflow(
     kind: Option<chatlio::EventKind>,
 ) -> CommandResult<(crate::state::Session, platform::Client, String)> {
     let session = state.session().await?;
-    let (sandbox, engine, outcome) = recorded_setup(state, &session, name).await?;
+    let (sandbox, _, outcome) = recorded_setup(state, &session, name).await?;
     let key = match kind {
-        Some(kind) => chatlio::WebhookPlan::new(mode_of(&engine, name)?)
+        Some(kind) => chatlio::WebhookPlan::new(outcome.webhook_mode())
             .flow_for(kind)
             .map_or(chatlio::plan::SHARED_FLOW_KEY, |flow| flow.key.as_str())
             .to_owned(),
@@ -561,15 +528,19 @@ pub struct ReceivedView {
 pub async fn received_records(state: &Shared, name: String) -> CommandResult<ReceivedView> {
     let (session, client, flow_ids) = setup_dataflows(state, &name).await?;
     let timing = session.timing();
+    // The dataflows are read side by side: a per-event setup has four.
+    let statuses = platform::map_bounded(flow_ids, TEST_EVENT_CHECKS, |flow_id| {
+        let (client, timing) = (&client, &timing);
+        async move { setup::status::flow_status(client, &flow_id, timing).await }
+    })
+    .await;
     let mut total = ReceivedView {
         received: 0,
         ingested: 0,
         failed: 0,
     };
-    for flow_id in flow_ids {
-        let status = setup::status::flow_status(&client, &flow_id, &timing)
-            .await
-            .map_err(|error| CommandError::from_platform(&error))?;
+    for status in statuses {
+        let status = status.map_err(|error| CommandError::from_platform(&error))?;
         total.received += status.last7d.received;
         total.ingested += status.last7d.ingested;
         total.failed += status.last7d.failed;

@@ -17,11 +17,9 @@ pub type Progress = Arc<dyn Fn(StepEvent) + Send + Sync>;
 
 /// Field problems as the user types; no network.
 pub async fn validate_setup(input: SetupInput) -> CommandResult<Vec<FieldProblem>> {
-    Ok(match input.validate() {
+    Ok(match validated(&input) {
         Ok(_) => Vec::new(),
-        Err(errors) => {
-            CommandError::from_fields(errors.into_iter().map(|e| (e.field, e.problem))).fields
-        }
+        Err(error) => error.fields,
     })
 }
 
@@ -56,7 +54,7 @@ pub struct PlanView {
     pub curl: String,
 }
 
-fn validated(input: &SetupInput) -> CommandResult<setup::SetupRequest> {
+pub(crate) fn validated(input: &SetupInput) -> CommandResult<setup::SetupRequest> {
     input.validate().map_err(|errors| {
         CommandError::from_fields(errors.into_iter().map(|e| (e.field, e.problem)))
     })
@@ -243,13 +241,7 @@ pub struct SetupView {
 fn setup_view(outcome: &setup::SetupOutcome, practice: bool, sandbox: &str) -> SetupView {
     SetupView {
         name: outcome.setup_name.clone(),
-        // Only a per-event setup's journal names instances (a single-URL
-        // journal is exactly what it was before the choice existed).
-        webhook_mode: if outcome.steps.iter().any(|record| record.instance.is_some()) {
-            chatlio::WebhookMode::PerEventUrl
-        } else {
-            chatlio::WebhookMode::SingleUrl
-        },
+        webhook_mode: outcome.webhook_mode(),
         practice,
         sandbox: sandbox.to_owned(),
         complete: outcome.complete,

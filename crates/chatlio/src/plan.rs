@@ -93,6 +93,19 @@ impl WebhookPlan {
     }
 }
 
+/// The Chatlio fields a setup's dataflow serves: all five for a single-URL
+/// setup's one dataflow (no instance key), else those of the per-event flow
+/// whose key is `instance`.
+pub fn fields_served(instance: Option<&str>) -> Vec<EventKind> {
+    match instance {
+        None => EventKind::ALL.to_vec(),
+        Some(key) => WebhookPlan::new(WebhookMode::PerEventUrl)
+            .flow(key)
+            .map(|flow| flow.event_kinds.clone())
+            .unwrap_or_default(),
+    }
+}
+
 /// The webhook URL Adobe documents for a Chatlio dataflow:
 /// `{inletUrl}?x-adobe-flow-id={flowId}`. Chatlio can only send a URL (no
 /// headers), so the flow id has to be in the query string.

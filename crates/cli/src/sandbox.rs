@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chatlio::{EventKind, WebhookMode, WebhookPlan};
+use chatlio::EventKind;
 use platform::WebhookUrl;
 use serde::Serialize;
 use setup::status::{FlowStatus, Health, Totals};
@@ -23,13 +23,7 @@ pub struct Owner {
 impl Owner {
     /// The Chatlio fields whose URL is this dataflow's.
     fn fields(&self) -> Vec<EventKind> {
-        match &self.instance {
-            None => EventKind::ALL.to_vec(),
-            Some(key) => WebhookPlan::new(WebhookMode::PerEventUrl)
-                .flow(key)
-                .map(|flow| flow.event_kinds.clone())
-                .unwrap_or_default(),
-        }
+        chatlio::plan::fields_served(self.instance.as_deref())
     }
 }
 

@@ -344,15 +344,6 @@ impl RequestLog {
         self.entries.push_back(entry);
     }
 
-    /// Sequential request rounds in this log (see [`rounds_of_spans`]).
-    pub fn rounds(&self) -> usize {
-        rounds_of_spans(
-            self.entries
-                .iter()
-                .filter_map(|entry| Some((entry.started_ms, entry.ended_ms?))),
-        )
-    }
-
     pub fn finish(&mut self, seq: u64, status: Option<u16>, fault: Option<String>) {
         // Recent entries are at the back, so search from there.
         if let Some(entry) = self.entries.iter_mut().rev().find(|e| e.seq == seq) {

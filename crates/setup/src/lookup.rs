@@ -21,13 +21,6 @@ pub struct Found {
     pub schema: Option<String>,
 }
 
-/// Steps whose resources can be found again by name or title. The identity
-/// descriptor is found through its schema instead
-/// ([`find_identity_descriptor`]); the tenant id and the read-back make nothing.
-pub fn can_look_up(step: StepId) -> bool {
-    steps::of(step).can_look_up()
-}
-
 impl Found {
     /// The resource `id`, ours when `marked` (its description, or a mapping
     /// set's name) carries this setup's marker for `step`.
