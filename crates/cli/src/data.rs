@@ -80,7 +80,9 @@ fn move_journals_in(former: &Path, layout: &DataLayout, report: &mut JournalMove
         let Some(name) = journal_name(&path) else {
             continue;
         };
-        if !is_journal(&old_store, name) {
+        // The layout's own files are never journals: not read at all, so a
+        // large status cache costs no start-up time.
+        if DataLayout::is_own_file(&format!("{name}.json")) || !is_journal(&old_store, name) {
             continue;
         }
         let destination = journals.join(format!("{name}.json"));

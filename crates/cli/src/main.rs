@@ -134,7 +134,7 @@ struct SetupArgs {
     /// `single`: one webhook URL for all five Chatlio fields (one dataflow; the
     /// three visitor events are stored as one kind). `per-event`: one URL per
     /// event (four dataflows over the same schema and dataset; the exact kind
-    /// in every record) [default: single].
+    /// in every record) [default: per-event].
     #[arg(long, value_parser = parse_webhook_mode_flag)]
     webhook_mode: Option<chatlio::WebhookMode>,
 }
@@ -933,6 +933,16 @@ async fn run_command(cli: &Cli, global: &Settings) -> Result<(), CliError> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // The libraries' warnings (e.g. a renewed token the keychain would not
+    // take) reach the user on stderr; `CHATLIO_AEP_LOG=debug` shows more.
+    // Nothing secret is ever a field of a log line.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CHATLIO_AEP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
     let cli = Cli::parse();
     let json = cli.global.json;
     match run(cli).await {

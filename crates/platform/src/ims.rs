@@ -337,8 +337,8 @@ pub struct RenewedTokens {
     pub access: Secret,
     /// When it stops working, when IMS said.
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// For user tokens, the refresh token in use after the renewal (IMS may have rotated
-    /// it); `None` for server-to-server credentials.
+    /// For user tokens, the new refresh token when IMS rotated it; `None` when the
+    /// one already stored stays in use, and for server-to-server credentials.
     pub refresh: Option<Secret>,
 }
 
@@ -484,7 +484,12 @@ impl TokenProvider {
             Credential::UserTokens { client_id, .. } => {
                 if let Some(refresh) = state.refresh.clone() {
                     let grant = self.ims.refresh(client_id, &refresh).await?;
-                    if let Some(new_refresh) = &grant.refresh_token {
+                    // Only a rotated refresh token needs storing again.
+                    let rotated = grant
+                        .refresh_token
+                        .clone()
+                        .filter(|new_refresh| new_refresh.expose() != refresh.expose());
+                    if let Some(new_refresh) = &rotated {
                         state.refresh = Some(new_refresh.clone());
                     }
                     let cached = CachedToken::from_grant(&grant);
@@ -492,8 +497,7 @@ impl TokenProvider {
                     let expires_at = cached.expires_at_utc;
                     state.current = Some(cached);
                     tracing::debug!("refreshed the user access token");
-                    self.announce(&access, expires_at, state.refresh.clone())
-                        .await;
+                    self.announce(&access, expires_at, rotated).await;
                     return Ok(access);
                 }
                 // No refresh token: use the current one until it actually expires.

@@ -45,6 +45,18 @@ pub fn os_data_folder() -> Option<PathBuf> {
 
 /// The saved-connections file's name inside the data folder.
 pub const CONNECTIONS_FILE: &str = "connections.json";
+const WIZARD_FILE: &str = "wizard.json";
+const STATUS_CACHE_FILE: &str = "status-cache.json";
+const TEST_EVENTS_FILE: &str = "test-events.json";
+const PRACTICE_SIMULATOR_FILE: &str = "platform-sim.json";
+/// Every file the layout keeps at a mode folder's top (none is a journal).
+const OWN_FILES: [&str; 5] = [
+    CONNECTIONS_FILE,
+    WIZARD_FILE,
+    STATUS_CACHE_FILE,
+    TEST_EVENTS_FILE,
+    PRACTICE_SIMULATOR_FILE,
+];
 
 /// Real Adobe work, or practice against the built-in emulator: each has its own journals,
 /// status cache and test events.
@@ -110,7 +122,7 @@ impl DataLayout {
 
     /// Where the wizard stood, so the app reopens on the same screen.
     pub fn wizard_state(&self) -> PathBuf {
-        self.root.join("wizard.json")
+        self.root.join(WIZARD_FILE)
     }
 
     /// The folder of `mode`'s files: the root for real work, `practice/` for practice.
@@ -129,17 +141,18 @@ impl DataLayout {
     /// The last status the dashboard showed in `mode`, shown again while Adobe does not
     /// answer.
     pub fn status_cache(&self, mode: Mode) -> PathBuf {
-        self.mode_folder(mode).join("status-cache.json")
+        self.mode_folder(mode).join(STATUS_CACHE_FILE)
     }
 
     /// The test events sent in `mode` and not yet seen counted.
     pub fn test_events(&self, mode: Mode) -> PathBuf {
-        self.mode_folder(mode).join("test-events.json")
+        self.mode_folder(mode).join(TEST_EVENTS_FILE)
     }
 
     /// The practice emulator's saved state, so practice dataflows outlive a restart.
     pub fn practice_simulator_state(&self) -> PathBuf {
-        self.mode_folder(Mode::Practice).join("platform-sim.json")
+        self.mode_folder(Mode::Practice)
+            .join(PRACTICE_SIMULATOR_FILE)
     }
 
     /// Before the layout was shared, the CLI kept its journals directly in the data
@@ -148,10 +161,20 @@ impl DataLayout {
         &self.root
     }
 
-    /// The folder earlier versions of the CLI used by default (`<OS data
-    /// folder>/chatlio-aep`), whose journals and connections move to the shared one.
+    /// The folder earlier versions of the CLI used by default, whose journals and
+    /// connections move to the shared one: `$HOME/.local/share/chatlio-aep` on every
+    /// system, whatever `XDG_DATA_HOME` said (that is where they looked).
     pub fn former_cli_default() -> Option<PathBuf> {
-        os_data_folder().map(|folder| folder.join("chatlio-aep"))
+        std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .filter(|home| home.is_absolute())
+            .map(|home| home.join(".local").join("share").join("chatlio-aep"))
+    }
+
+    /// Whether `name` is one of the files this layout keeps at a mode folder's top
+    /// (never a setup journal).
+    pub fn is_own_file(name: &str) -> bool {
+        OWN_FILES.contains(&name)
     }
 }
 
