@@ -4,9 +4,23 @@
 //! lookup, update, validate and preview only); a mapping set made by mistake stays.
 
 use crate::client::{Client, PlatformCall};
-use crate::error::Result;
+use crate::error::{ErrorCode, PlatformError, Result};
 use crate::models::dataprep::{MappingSet, MappingSetPage, MappingSetRequest};
 use crate::models::MappingSetId;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One record as Data Prep's preview maps it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MappingPreview {
+    /// The mapped record (`null` when nothing could be mapped).
+    #[serde(default)]
+    pub data: Value,
+    /// Transform errors (`TransformErrorInfo`: destination, exception, source, ...), kept
+    /// as Adobe sent them.
+    #[serde(default, deserialize_with = "crate::models::null_as_default")]
+    pub errors: Vec<Value>,
+}
 
 const BASE: [&str; 3] = ["data", "foundation", "conversion"];
 /// Page size for the list (`limit` is required by the spec; it documents no maximum,
@@ -98,6 +112,46 @@ impl DataPrep<'_> {
             }
         }
         Ok(found)
+    }
+
+    /// What a mapping set makes of sample records, without ingesting anything
+    /// (`POST /mappingSets/preview`, help/data-prep/api/mapping-set.md): one
+    /// [`MappingPreview`] per input record. The page documents a JSON array, the spec a
+    /// single object; both are read.
+    pub async fn preview_mapping(
+        &self,
+        data: &[Value],
+        mapping_set: &MappingSetRequest,
+    ) -> Result<Vec<MappingPreview>> {
+        let body = serde_json::json!({
+            "data": data,
+            "mappingSet": {
+                "outputSchema": mapping_set.output_schema,
+                "mappings": mapping_set.mappings,
+            },
+        });
+        let call = PlatformCall::post(
+            "data_prep.preview_mapping",
+            &[BASE[0], BASE[1], BASE[2], "mappingSets", "preview"],
+        )
+        .json(&body)?;
+        let answer: Value = self.client.call(call).await?;
+        let items = match answer {
+            Value::Array(items) => items,
+            other => vec![other],
+        };
+        items
+            .into_iter()
+            .map(|item| {
+                serde_json::from_value::<MappingPreview>(item).map_err(|error| {
+                    PlatformError::new(
+                        ErrorCode::UnexpectedResponse,
+                        format!("Data Prep's preview could not be read: {error}"),
+                    )
+                    .with_operation("data_prep.preview_mapping")
+                })
+            })
+            .collect()
     }
 
     /// Looks up a mapping set.

@@ -8,7 +8,7 @@
 //!   sandbox, [`Credential`]); the base URLs point at Adobe or at the local simulator.
 //! * Calls are grouped by service: [`Client::sandboxes`], [`Client::schema_registry`],
 //!   [`Client::catalog`], [`Client::data_prep`], [`Client::flow_service`],
-//!   [`Client::inlet`]; IMS sign-in pieces are in [`ims`].
+//!   [`Client::data_access`], [`Client::inlet`]; IMS sign-in pieces are in [`ims`].
 //! * Every failure is a [`PlatformError`] with a stable [`ErrorCode`]; see the README for
 //!   the table and the retry policy.
 //! * Secrets live in [`Secret`], which cannot be printed or serialized.
@@ -16,6 +16,7 @@
 pub mod catalog;
 pub mod client;
 pub mod concurrency;
+pub mod data_access;
 pub mod dataprep;
 pub mod error;
 pub mod flow_service;

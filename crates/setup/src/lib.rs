@@ -14,6 +14,7 @@ pub mod lookup;
 pub mod names;
 pub mod plan;
 pub mod preflight;
+pub mod records;
 pub mod status;
 pub mod step;
 pub mod steps;

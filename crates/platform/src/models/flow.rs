@@ -641,6 +641,44 @@ impl Run {
             .map_or(&[], |status| status.errors.as_slice())
     }
 
+    /// The batches the run wrote, from `activities[].targetInfo[].reference.ids` where
+    /// `reference.type` is `Batch` (help/sources/tutorials/api/monitor.md): where a
+    /// run's records and its error diagnostics are found.
+    pub fn batch_ids(&self) -> Vec<crate::models::BatchId> {
+        let mut ids: Vec<crate::models::BatchId> = Vec::new();
+        let targets = self
+            .activities
+            .iter()
+            .filter_map(|activity| activity.get("targetInfo"))
+            .filter_map(Value::as_array)
+            .flatten();
+        for target in targets {
+            let Some(reference) = target.get("reference") else {
+                continue;
+            };
+            let is_batch = reference
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|kind| kind.eq_ignore_ascii_case("batch"));
+            if !is_batch {
+                continue;
+            }
+            let found = reference
+                .get("ids")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str);
+            for id in found {
+                let id = crate::models::BatchId::new(id);
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        ids
+    }
+
     /// When the run's window started (epoch ms): `metrics.durationSummary.startedAtUTC`,
     /// else its creation time.
     pub fn started_at(&self) -> Option<i64> {
