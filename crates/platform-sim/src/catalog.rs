@@ -317,6 +317,40 @@ fn parse_limit(pairs: &[(String, String)], maximum: usize) -> Result<usize, ApiE
     }
 }
 
+/// Largest page of a Catalog list (help/catalog/api/filter-data.md: "The global limit for
+/// all other Catalog queries is 100 objects").
+const MAX_LIMIT: usize = 100;
+
+/// `limit` of `GET /batches`: 20 when absent, `0` or a non-number is 400
+/// (filter-data.md), and more than 100 is served as 100 (assumed: the spec says only
+/// that at most 100 objects are returned).
+fn parse_batch_limit(pairs: &[(String, String)]) -> Result<usize, ApiError> {
+    match query_get(pairs, "limit") {
+        None => Ok(20),
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|limit| *limit >= 1)
+            .map(|limit| limit.min(MAX_LIMIT))
+            .ok_or_else(|| {
+                Service::Catalog.bad_request(&format!(
+                    "limit must be an integer between 1 and {MAX_LIMIT}."
+                ))
+            }),
+    }
+}
+
+/// Zero-based `start` offset (filter-data.md "Offset starting index").
+fn parse_start(pairs: &[(String, String)]) -> Result<usize, ApiError> {
+    query_get(pairs, "start")
+        .map(|raw| {
+            raw.parse()
+                .map_err(|_| Service::Catalog.bad_request("start must be a non-negative integer."))
+        })
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
 async fn list(
     State(sim): State<AppState>,
     caller: Caller,
@@ -328,16 +362,10 @@ async fn list(
     let maximum = if properties.is_some_and(|p| p.contains("observableSchema")) {
         20
     } else {
-        100
+        MAX_LIMIT
     };
     let limit = parse_limit(&pairs, maximum)?;
-    let start: usize = query_get(&pairs, "start")
-        .map(|s| {
-            s.parse()
-                .map_err(|_| Service::Catalog.bad_request("start must be a non-negative integer."))
-        })
-        .transpose()?
-        .unwrap_or(0);
+    let start = parse_start(&pairs)?;
     let filters = query_all(&pairs, "property")
         .into_iter()
         .map(PropertyFilter::parse)
@@ -485,12 +513,46 @@ fn batch_status(run: &RunWindow, now: i64) -> &'static str {
     }
 }
 
+/// Batch-level code of a batch whose records failed without error diagnostics
+/// (help/ingestion/quality/error-diagnostics.md, text as printed there).
+const DIAGNOSTICS_UNAVAILABLE: (&str, &str) = (
+    "INGEST-1211-400",
+    "Encountered errors while parsing, converting or otherwise validating the data. Please resend the data with error diagnostics enabled to collect additional information on failure types",
+);
+/// Summary code of a batch with failed records and error diagnostics (same page).
+const DIAGNOSTICS_SUMMARY: &str = "INGEST-1212-400";
+
+/// A batch's `errors` as help/ingestion/quality/error-diagnostics.md shows them: with the
+/// flow's error diagnostics on, an `INGEST-1212-400` summary (when records failed) and
+/// one entry per code with its `recordCount`; without them, a single `INGEST-1211-400`
+/// with no count ("`errors.recordCount` … is only generated if `errorDiagnostics` is
+/// enabled").
+fn batch_errors(run: &RunWindow) -> Vec<Value> {
+    if run.errors.is_empty() {
+        return Vec::new();
+    }
+    if !run.error_diagnostics {
+        let (code, description) = DIAGNOSTICS_UNAVAILABLE;
+        return vec![json!({ "code": code, "description": description })];
+    }
+    let mut errors = Vec::new();
+    if run.failed_records > 0 {
+        errors.push(json!({
+            "code": DIAGNOSTICS_SUMMARY,
+            "description": format!(
+                "Encountered {} errors in the data. Successfully ingested {} rows. Please review the associated diagnostic files for more details.",
+                run.failed_records, run.output_records
+            ),
+        }));
+    }
+    errors.extend(run.errors.iter().map(|(code, (message, count))| {
+        json!({ "code": code, "description": message, "recordCount": count })
+    }));
+    errors
+}
+
 fn batch_json(caller: &Caller, run: &RunWindow, now: i64) -> Value {
-    let errors: Vec<Value> = run
-        .errors
-        .iter()
-        .map(|(code, (message, count))| json!({ "code": code, "description": message, "recordCount": count }))
-        .collect();
+    let errors = batch_errors(run);
     json!({
         "imsOrg": caller.org_id,
         "created": run.created_ms,
@@ -501,15 +563,21 @@ fn batch_json(caller: &Caller, run: &RunWindow, now: i64) -> Value {
         "status": batch_status(run, now),
         "recordCount": run.output_records,
         "failedRecordCount": run.failed_records,
+        // The same counts where error-diagnostics.md's example has them.
+        "metrics": {
+            "inputRecordCount": run.input_records,
+            "outputRecordCount": run.output_records,
+            "failedRecordCount": run.failed_records,
+        },
         "size": run.output_bytes,
         "started": run.window_start_ms,
         "completed": if run.is_closed(now) { json!(run.window_end_ms.min(now)) } else { Value::Null },
         "errors": errors,
         "version": "1.0.0",
+        // Only the spec's types (batch, dataSet, dataSetFile, dataSetView, transform): a
+        // client finds a flow's batches through its runs' `targetInfo` instead.
         "relatedObjects": [
-            { "type": "dataSet", "id": run.dataset_id },
-            { "type": "flowRun", "id": run.id },
-            { "type": "flow", "id": run.flow_id }
+            { "type": "dataSet", "id": run.dataset_id }
         ],
         "inputFormat": { "format": "json" },
         "tags": { "acp_stagePath": [] },
@@ -523,7 +591,8 @@ async fn list_batches(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewDatasets, Service::Catalog)?;
     let pairs = query_pairs(query.as_deref());
-    let limit = parse_limit(&pairs, 100)?;
+    let limit = parse_batch_limit(&pairs)?;
+    let start = parse_start(&pairs)?;
     let dataset_ids: Vec<String> = match query_get(&pairs, "dataSet") {
         Some(id) => id.split(',').map(str::to_string).collect(),
         None => sim
@@ -548,12 +617,14 @@ async fn list_batches(
                 .is_none_or(|s| b.get("status").and_then(Value::as_str) == Some(s))
         })
         .collect();
+    // Without `orderBy` the oldest come first (filter-data.md: the default direction is
+    // ascending): a client that wants the newest batches asks for `desc:created`.
     sort_items(
         &mut items,
-        query_get(&pairs, "orderBy").unwrap_or("desc:created"),
+        query_get(&pairs, "orderBy").unwrap_or("asc:created"),
     );
     let mut out = Map::new();
-    for mut item in items.into_iter().take(limit) {
+    for mut item in items.into_iter().skip(start).take(limit) {
         let id = item
             .get("__id")
             .and_then(Value::as_str)

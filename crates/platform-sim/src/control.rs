@@ -173,8 +173,9 @@ async fn records(
     match store {
         Some(store) => {
             let store = store.lock();
+            let failed: Vec<Value> = store.failed.iter().map(|f| f.control_json()).collect();
             Ok(Json(
-                json!({ "dataSetId": id, "records": store.records, "failed": store.failed }),
+                json!({ "dataSetId": id, "records": store.records, "failed": failed }),
             ))
         }
         None if known => Ok(Json(

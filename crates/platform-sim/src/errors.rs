@@ -46,6 +46,8 @@ pub enum Service {
     Xdm,
     Catalog,
     DataPrep,
+    /// Data Access (`/data/foundation/export`).
+    DataAccess,
     Sandbox,
 }
 
@@ -111,11 +113,11 @@ impl Service {
                     }),
                 )
             }
-            Service::Catalog | Service::DataPrep => {
-                let prefix = if self == Service::Catalog {
-                    "CAT"
-                } else {
-                    "DPREP"
+            Service::Catalog | Service::DataPrep | Service::DataAccess => {
+                let prefix = match self {
+                    Service::Catalog => "CAT",
+                    Service::DataPrep => "DPREP",
+                    _ => "DAS",
                 };
                 let code = format!("{prefix}-{number}-{suffix}");
                 ApiError::new(
@@ -179,6 +181,12 @@ impl Service {
                 "Not found",
                 &format!("The requested {kind} {id} was not found."),
             ),
+            Service::DataAccess => self.problem(
+                StatusCode::NOT_FOUND,
+                1404,
+                "Not found",
+                &format!("The requested {kind} {id} was not found."),
+            ),
             Service::Sandbox => self.problem(
                 StatusCode::NOT_FOUND,
                 2000,
@@ -195,6 +203,7 @@ impl Service {
             Service::Xdm => (1000, "Invalid request"),
             Service::Catalog => (1000, "Bad Request"),
             Service::DataPrep => (1400, "An invalid mapping set was requested"),
+            Service::DataAccess => (1400, "Bad Request"),
             Service::Sandbox => (2074, "Bad Request"),
         };
         self.problem(StatusCode::BAD_REQUEST, number, title, detail)
@@ -211,6 +220,7 @@ impl Service {
             Service::Xdm => 1150,
             Service::Catalog => 1403,
             Service::DataPrep => 1403,
+            Service::DataAccess => 1403,
             Service::Sandbox => 2403,
         };
         self.problem(StatusCode::FORBIDDEN, number, "Forbidden", detail)

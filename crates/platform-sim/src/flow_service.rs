@@ -1634,6 +1634,10 @@ pub fn rebuild_inlets(sim: &Sim) {
                 org_id: flow["imsOrgId"].as_str().unwrap_or_default().to_string(),
                 enabled: flow["state"] == json!("enabled"),
                 accepts_data_from_ms: activated.saturating_add(warmup_ms),
+                // Only a JSON `true` turns it on: the flow spec's `optionSpec` types the
+                // option as a boolean.
+                error_diagnostics: flow.pointer("/options/errorDiagnosticsEnabled")
+                    == Some(&Value::Bool(true)),
                 pipeline: build_pipeline(sim, data, flow, &target_connection_id),
                 target_connection_id,
                 runs: sim.flow_runs(flow_id),

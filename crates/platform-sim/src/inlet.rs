@@ -41,6 +41,9 @@ pub struct InletRuntime {
     /// End of the flow's warm-up (epoch ms): posts before it are answered but dropped.
     pub accepts_data_from_ms: i64,
     pub target_connection_id: String,
+    /// The flow's `options.errorDiagnosticsEnabled`: records received while it is on are
+    /// written to their batch's error diagnostics (help/ingestion/quality/error-diagnostics.md).
+    pub error_diagnostics: bool,
     pub pipeline: Result<Pipeline, String>,
     pub runs: Arc<Mutex<FlowRuns>>,
 }
@@ -259,28 +262,21 @@ fn commit(
         warnings,
     } = outcome;
     let failed = !errors.is_empty();
-    let mut output_bytes = 0;
-    if let (Ok(pipeline), Some(record)) = (&runtime.pipeline, record) {
-        let mut store = pipeline.records.lock();
-        if failed {
-            let mut all = warnings.clone();
-            all.append(&mut errors.clone());
-            store.failed.push(FailedRecord {
-                flow_id: runtime.flow_id.clone(),
-                received_ms: received,
-                errors: all,
-                input,
-            });
-        } else {
-            output_bytes = serde_json::to_vec(&record).map(|v| v.len()).unwrap_or(0);
-            store.records.push(record);
-        }
-    }
-    if !failed && !warnings.is_empty() {
+    let output_bytes = match (&record, failed) {
+        (Some(record), false) => serde_json::to_vec(record).map(|v| v.len()).unwrap_or(0),
+        _ => 0,
+    };
+    let failure_errors = if failed {
+        let mut all = warnings.clone();
+        all.extend(errors.iter().cloned());
+        all
+    } else {
         // Mapper errors alone make a warning, not a failure.
         errors.clear();
-    }
-    record_run(
+        Vec::new()
+    };
+    // Counted first, so the stored record knows the batch (run window) it belongs to.
+    let batch_id = record_run(
         sim,
         runtime,
         input_bytes,
@@ -290,9 +286,26 @@ fn commit(
         &errors,
         received,
     );
+    if let (Ok(pipeline), Some(record)) = (&runtime.pipeline, record) {
+        let mut store = pipeline.records.lock();
+        if failed {
+            store.failed.push(FailedRecord {
+                flow_id: runtime.flow_id.clone(),
+                received_ms: received,
+                errors: failure_errors,
+                input,
+                batch_id: Some(batch_id),
+                error_diagnostics: runtime.error_diagnostics,
+            });
+        } else {
+            store.push_record(record, &batch_id);
+        }
+    }
     sim.mark_dirty();
 }
 
+/// Counts one record into the flow's current run (opening one when needed) and returns
+/// the run's batch id.
 #[allow(clippy::too_many_arguments)]
 fn record_run(
     sim: &Sim,
@@ -303,7 +316,7 @@ fn record_run(
     warnings: &[RecordError],
     errors: &[RecordError],
     now: i64,
-) {
+) -> String {
     let window = i64::try_from(sim.config.run_window.as_millis())
         .unwrap_or(i64::MAX / 4)
         .max(1);
@@ -322,18 +335,24 @@ fn record_run(
             .map(|r| r.window_end_ms.max(grid_start))
             .unwrap_or(grid_start)
             .min(now);
-        runs.runs.push(RunWindow::new(
+        let mut run = RunWindow::new(
             &runtime.flow_id,
             &dataset_id,
             &runtime.target_connection_id,
             now,
             start,
             grid_start + window,
-        ));
+        );
+        run.error_diagnostics = runtime.error_diagnostics;
+        runs.runs.push(run);
     }
     let Some(run) = runs.runs.last_mut() else {
-        return;
+        // Unreachable: a run was pushed above when there was none.
+        return String::new();
     };
+    // The batch gives per-code counts only if diagnostics were on for all its records
+    // (assumed: Adobe does not say what a batch shows when the option changes mid-window).
+    run.error_diagnostics &= runtime.error_diagnostics;
     run.updated_ms = now;
     run.last_record_ms = now;
     run.input_records += 1;
@@ -357,9 +376,11 @@ fn record_run(
             entry.1 += 1;
         }
     }
+    run.batch_id.clone()
 }
 
-/// Shifts every run `shift_ms` into the past and closes it (`/__sim/runs/age`).
+/// Shifts every run `shift_ms` into the past and closes it (`/__sim/runs/age`). Failed
+/// records move with their runs, so their diagnostics age (30-day retention) alike.
 pub fn age_runs(sim: &Sim, shift_ms: i64) -> usize {
     let all: Vec<_> = sim.runs.read().values().cloned().collect();
     let mut aged = 0;
@@ -370,8 +391,19 @@ pub fn age_runs(sim: &Sim, shift_ms: i64) -> usize {
             aged += 1;
         }
     }
+    shift_failed_records(sim, shift_ms);
     sim.mark_dirty();
     aged
+}
+
+/// Moves the receive time of every failed record `shift_ms` into the past.
+fn shift_failed_records(sim: &Sim, shift_ms: i64) {
+    let datasets: Vec<_> = sim.records.read().values().cloned().collect();
+    for records in datasets {
+        for failed in records.lock().failed.iter_mut() {
+            failed.received_ms -= shift_ms;
+        }
+    }
 }
 
 /// Closes every open run window now (`/__sim/runs/close`).
@@ -409,12 +441,7 @@ pub fn shift_run_times(sim: &Sim, shift_ms: i64) -> usize {
             }
         }
     }
-    let datasets: Vec<_> = sim.records.read().values().cloned().collect();
-    for records in datasets {
-        for failed in records.lock().failed.iter_mut() {
-            failed.received_ms -= shift_ms;
-        }
-    }
+    shift_failed_records(sim, shift_ms);
     sim.mark_dirty();
     closed
 }
@@ -491,6 +518,7 @@ pub fn seed_runs(sim: &Sim, seed: &Seed) -> Result<usize, SeedError> {
         );
         run.updated_ms = window_end;
         run.last_record_ms = window_end;
+        run.error_diagnostics = runtime.error_diagnostics;
         run.input_records = seed.received;
         run.output_records = ingested;
         run.failed_records = failed;

@@ -1,6 +1,7 @@
 //! `platform-sim`: a local emulator of the Adobe IMS and Experience Platform APIs that the
 //! Chatlio setup app uses (IMS, Sandbox Management, Schema Registry, Catalog, Data Prep,
-//! Flow Service and the streaming inlet), plus a `/__sim/` control surface for tests.
+//! Data Access, Flow Service and the streaming inlet), plus a `/__sim/` control surface
+//! for tests.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), platform_sim::SimError> {
@@ -29,6 +30,7 @@ use tower::ServiceExt;
 
 mod catalog;
 mod control;
+mod data_access;
 pub mod dataprep;
 mod errors;
 mod faults;
@@ -324,6 +326,7 @@ fn build_router(sim: AppState) -> Router {
         .merge(schema_registry::routes())
         .merge(catalog::routes())
         .merge(dataprep::routes())
+        .merge(data_access::routes())
         .merge(flow_service::routes())
         .merge(inlet::routes())
         .fallback(no_route)

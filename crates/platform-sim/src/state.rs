@@ -201,6 +201,29 @@ pub struct FailedRecord {
     pub received_ms: i64,
     pub errors: Vec<RecordError>,
     pub input: Value,
+    /// The Catalog batch (run window) the record was counted in. Defaulted so state
+    /// files written before batches were remembered still load; such a record belongs to
+    /// no batch and so to no error diagnostics file.
+    #[serde(rename = "batchId", default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<String>,
+    /// Whether the flow had `options.errorDiagnosticsEnabled` on when the record was
+    /// received: only then does Adobe write it to the batch's `row_errors` files
+    /// (help/ingestion/quality/error-diagnostics.md).
+    #[serde(rename = "errorDiagnostics", default)]
+    pub error_diagnostics: bool,
+}
+
+impl FailedRecord {
+    /// The record as `/__sim/datasets/{id}/records` has always shown it: the batch and
+    /// diagnostics flag are bookkeeping for the Data Access API, not part of that shape.
+    pub fn control_json(&self) -> Value {
+        json!({
+            "flowId": self.flow_id,
+            "receivedTimeMs": self.received_ms,
+            "errors": self.errors,
+            "input": self.input,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -213,7 +236,33 @@ pub struct RecordError {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DatasetRecords {
     pub records: Vec<Value>,
+    /// The batch of `records[i]`, by index: a record is in the data lake (Data Access
+    /// preview) only once its batch has closed. State files written before batches were
+    /// remembered have fewer entries (none); a record without one is taken to be in the
+    /// data lake already. Kept beside `records` so the control surface's record list keeps
+    /// its shape.
+    #[serde(default)]
+    pub record_batches: Vec<String>,
     pub failed: Vec<FailedRecord>,
+}
+
+impl DatasetRecords {
+    /// Stores a valid record counted in `batch_id`.
+    pub fn push_record(&mut self, record: Value, batch_id: &str) {
+        // Pads for records loaded from an older state file, so indexes stay aligned.
+        self.record_batches
+            .resize(self.records.len(), String::new());
+        self.records.push(record);
+        self.record_batches.push(batch_id.to_string());
+    }
+
+    /// The batch `records[index]` was counted in, if known.
+    pub fn batch_of(&self, index: usize) -> Option<&str> {
+        self.record_batches
+            .get(index)
+            .map(String::as_str)
+            .filter(|id| !id.is_empty())
+    }
 }
 
 /// One run window of a streaming flow.
@@ -240,6 +289,12 @@ pub struct RunWindow {
     /// Error code → (message, record count).
     pub errors: BTreeMap<String, (String, u64)>,
     pub force_closed: bool,
+    /// Whether the flow had `options.errorDiagnosticsEnabled` on for every record counted
+    /// in this run: only then does its Catalog batch give each error code's
+    /// `recordCount` (help/ingestion/quality/error-diagnostics.md). Defaulted (off) for
+    /// state files written before it existed.
+    #[serde(default)]
+    pub error_diagnostics: bool,
 }
 
 impl RunWindow {
@@ -274,6 +329,7 @@ impl RunWindow {
             output_bytes: 0,
             errors: BTreeMap::new(),
             force_closed: false,
+            error_diagnostics: false,
         }
     }
 
@@ -640,6 +696,32 @@ pub fn practice_user_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_files_from_before_batches_were_remembered_still_load() {
+        let old = json!({
+            "records": [{ "n": 1 }],
+            "failed": [{ "flowId": "f", "receivedTimeMs": 5, "errors": [], "input": {} }],
+        });
+        let mut records: DatasetRecords = serde_json::from_value(old).unwrap();
+        assert_eq!(records.batch_of(0), None);
+        assert_eq!(records.failed[0].batch_id, None);
+        assert!(!records.failed[0].error_diagnostics);
+        // A new record lines up with its own batch, the old one keeps none.
+        records.push_record(json!({ "n": 2 }), "B1");
+        assert_eq!(records.batch_of(0), None);
+        assert_eq!(records.batch_of(1), Some("B1"));
+        // The control surface's shape of a failed record is unchanged.
+        assert_eq!(
+            records.failed[0].control_json(),
+            json!({ "flowId": "f", "receivedTimeMs": 5, "errors": [], "input": {} })
+        );
+
+        let mut run = serde_json::to_value(RunWindow::new("f", "d", "t", 0, 0, 10)).unwrap();
+        run.as_object_mut().unwrap().remove("error_diagnostics");
+        let run: RunWindow = serde_json::from_value(run).unwrap();
+        assert!(!run.error_diagnostics);
+    }
 
     #[test]
     fn overlapping_requests_share_a_round() {

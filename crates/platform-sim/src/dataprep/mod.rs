@@ -621,8 +621,11 @@ async fn preview(
         .data
         .get(&caller.sandbox.name)
         .ok_or_else(|| Service::DataPrep.bad_request("Unknown sandbox."))?;
-    let (_, _, compiled) = check_body(data, &mapping_set)?;
+    let (_, specs, compiled) = check_body(data, &mapping_set)?;
     drop(platform);
+    // One `{data, errors}` per input record, in a JSON array, as
+    // help/data-prep/api/mapping-set.md shows it. `data` comes from
+    // `CompiledMapping::apply`, the call the inlet makes before it stores a record.
     let results: Vec<Value> = samples
         .iter()
         .map(|sample| {
@@ -630,12 +633,30 @@ async fn preview(
             let errors = if outcome.warnings.is_empty() {
                 Value::Null
             } else {
-                serde_json::to_value(&outcome.warnings).unwrap_or(Value::Null)
+                Value::Array(
+                    outcome
+                        .warnings
+                        .iter()
+                        .map(|warning| transform_error(&specs, warning))
+                        .collect(),
+                )
             };
             json!({ "data": outcome.record, "errors": errors })
         })
         .collect();
     Ok((StatusCode::OK, Json(Value::Array(results))).into_response())
+}
+
+/// A mapper error in the spec's `TransformErrorInfo` shape (`destination`, `exception`,
+/// `source`, `sourceType`; data-prep.yaml). `columnName` is left out: the spec does not
+/// say what it names (assumed).
+fn transform_error(specs: &[MappingSpec], warning: &RecordError) -> Value {
+    let mut error = json!({ "destination": warning.path, "exception": warning.message });
+    if let Some(spec) = specs.iter().find(|spec| spec.destination == warning.path) {
+        error["source"] = json!(spec.source);
+        error["sourceType"] = json!(spec.source_type);
+    }
+    error
 }
 
 #[cfg(test)]
