@@ -63,6 +63,9 @@ fn declarations() -> Vec<String> {
     // lists a type's dependencies, which is not stable between builds.
     let mut text = declarations.text;
     text.sort();
+    // One name, one declaration: ts-rs reaches `serde_json::Value` (JsonValue)
+    // through more than one Rust type.
+    text.dedup_by(|later, earlier| later.0 == earlier.0);
     text.into_iter()
         .map(|(_, declaration)| declaration)
         .collect()

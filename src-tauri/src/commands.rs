@@ -10,6 +10,7 @@
 // hand-written logic.
 #![expect(clippy::let_underscore_must_use, reason = "tauri::command's expansion")]
 
+use ::setup::records::{PayloadPreview, ReplayReport, StoredRecords};
 use ::setup::{SetupInput, StepId};
 use app::connection::{
     ConnectInput, ConnectionDefaults, ConnectionSummary, ConnectionView, PreflightView,
@@ -21,9 +22,12 @@ use app::handover::{
     WebhookFieldsView,
 };
 use app::info::AppInfo;
+use app::records::{FailuresView, ReplayRequest};
 use app::setup::{ExistingView, PlanView, RollbackView, SetupView};
 use app::wizard::WizardState;
-use app::{connection, dashboard, handover, info, setup, wizard, CommandError, FieldProblem};
+use app::{
+    connection, dashboard, handover, info, records, setup, wizard, CommandError, FieldProblem,
+};
 use chatlio::EventKind;
 
 use crate::desktop::{ProgressChannel, TauriDesktop};
@@ -150,6 +154,18 @@ commands! { |state, desktop|
         dashboard::setup_health(state, name).await;
     repair_drift(name: String, step: StepId, instance: Option<String>) -> () =
         dashboard::repair_drift(state, name, step, instance).await;
+
+    flow_records(flow_id: String) -> StoredRecords = records::flow_records(state, flow_id).await;
+    reveal_record(flow_id: String, record_id: String) -> serde_json::Value =
+        records::reveal_record(state, flow_id, record_id).await;
+    flow_failures(flow_id: String) -> FailuresView = records::flow_failures(state, flow_id).await;
+    failed_payload(flow_id: String, record_id: String) -> String =
+        records::failed_payload(state, flow_id, record_id).await;
+    preview_payload(flow_id: String, payload: String) -> PayloadPreview =
+        records::preview_payload(state, flow_id, payload).await;
+    sample_payload(kind: EventKind) -> String = records::sample_payload(kind).await;
+    replay_records(request: ReplayRequest) -> ReplayReport =
+        records::replay_records(state, request).await;
 
     load_wizard() -> Option<WizardState> = wizard::load_wizard(state).await;
     save_wizard(wizard: WizardState) -> () = wizard::save_wizard(state, wizard).await;

@@ -18,6 +18,7 @@ pub mod desktop;
 pub mod error;
 pub mod handover;
 pub mod info;
+pub mod records;
 pub mod setup;
 pub mod state;
 pub mod wizard;

@@ -492,3 +492,253 @@ async fn one_url_per_event_gives_each_chatlio_field_its_url_and_acts_on_the_whol
         assert!(deleted.deleted.contains(&flow.flow_id), "{deleted:?}");
     }
 }
+
+/// Moves the practice simulator's clock (its control surface, with the token
+/// the app made for it): Adobe's hours pass in no time.
+async fn advance_practice_clock(state: &Shared, secs: u64) {
+    let (base, token) = {
+        let practice = state.practice.lock().await;
+        let sim = practice.as_ref().unwrap();
+        (sim.base_url(), sim.config().control_token.clone().unwrap())
+    };
+    let response = reqwest::Client::new()
+        .post(format!("{base}/__sim/time/advance"))
+        .header(platform_sim::CONTROL_TOKEN_HEADER, token)
+        .json(&serde_json::json!({ "secs": secs }))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+}
+
+/// The dataflow serving `kind`'s Chatlio field in a setup made here.
+async fn flow_for(state: &Shared, name: &str, kind: chatlio::EventKind) -> String {
+    dashboard::dashboard(state)
+        .await
+        .unwrap()
+        .flows
+        .into_iter()
+        .find(|flow| flow.setup_name.as_deref() == Some(name) && flow.fields.contains(&kind))
+        .unwrap()
+        .flow_id
+}
+
+#[tokio::test]
+async fn what_arrived_what_failed_and_a_replay_with_the_fix_applied() {
+    use chatlio::EventKind::*;
+    let practice = practice().await;
+    let state = &practice.state;
+    let name = "Records";
+    let view = setup_commands::run_setup(state, input(name), None)
+        .await
+        .unwrap();
+    assert!(view.complete);
+    // Past the warm-up: the dataflows accept data.
+    advance_practice_clock(state, 60).await;
+    let shared = flow_for(state, name, ChatTranscript).await;
+
+    // Five good events, each through its own field's URL, and two broken
+    // ones (nothing identifies a visitor or a conversation).
+    for kind in chatlio::EventKind::ALL {
+        app::handover::send_test_event(state, name.into(), kind)
+            .await
+            .unwrap();
+    }
+    let broken = serde_json::to_string(&chatlio::unidentifiable_payload()).unwrap();
+    let sent = app::records::replay_records(
+        state,
+        app::records::ReplayRequest {
+            flow_id: shared.clone(),
+            record_ids: vec![],
+            edited: vec![],
+            pasted: vec![broken.clone(), broken],
+            again: false,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (sent.sent, sent.accepted),
+        (2, 2),
+        "Adobe accepts them; the run fails them"
+    );
+
+    // Nothing shows while the hour is open: Adobe has not written the batch.
+    let early = app::records::flow_records(state, shared.clone())
+        .await
+        .unwrap();
+    assert!(early.records.is_empty(), "{early:?}");
+    advance_practice_clock(state, 60).await;
+
+    let stored = app::records::flow_records(state, shared.clone())
+        .await
+        .unwrap();
+    let kinds: std::collections::BTreeSet<String> = stored
+        .records
+        .iter()
+        .filter_map(|record| record.kind.clone())
+        .collect();
+    let expected: std::collections::BTreeSet<String> = chatlio::EventKind::ALL
+        .iter()
+        .map(|kind| kind.code().to_owned())
+        .collect();
+    assert_eq!(kinds, expected, "the exact kind of each of the five");
+    assert_eq!(stored.records.len(), 5);
+    for record in &stored.records {
+        assert_eq!(
+            record.record,
+            serde_json::Value::Null,
+            "whole records only on request"
+        );
+        if let Some(email) = &record.visitor_email {
+            assert!(
+                email.contains('•') && !email.contains(".com"),
+                "masked: {email}"
+            );
+        }
+    }
+    let first = stored.records[0].id.clone().unwrap();
+    let whole = app::records::reveal_record(state, shared.clone(), first)
+        .await
+        .unwrap();
+    assert!(whole.get("_id").is_some());
+
+    let failures = app::records::flow_failures(state, shared.clone())
+        .await
+        .unwrap();
+    assert_eq!(failures.failed.counted, 2);
+    assert_eq!(failures.failed.records.len(), 2);
+    for record in &failures.failed.records {
+        assert!(record.replayable);
+        let error = &record.errors[0];
+        assert_eq!(error.explanation, "missing_identifier", "{error:?}");
+    }
+    assert!(failures.replayed.is_empty());
+
+    // The user adds the missing visitor email to each and re-sends them.
+    let ids: Vec<String> = failures
+        .failed
+        .records
+        .iter()
+        .map(|record| record.id.clone())
+        .collect();
+    let mut edited = Vec::new();
+    for id in &ids {
+        let body = app::records::failed_payload(state, shared.clone(), id.clone())
+            .await
+            .unwrap();
+        let mut body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        body["visitor"] = serde_json::json!({ "email": "fixed@example.com" });
+        edited.push(app::records::EditedBody {
+            record_id: id.clone(),
+            payload: body.to_string(),
+        });
+    }
+    let request = app::records::ReplayRequest {
+        flow_id: shared.clone(),
+        record_ids: vec![],
+        edited,
+        pasted: vec![],
+        again: false,
+    };
+    let report = app::records::replay_records(state, request.clone())
+        .await
+        .unwrap();
+    assert_eq!((report.sent, report.accepted), (2, 2));
+    // Sending them a second time is refused unless asked for.
+    let twice = app::records::replay_records(state, request)
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code, ErrorCode::App(AppErrorCode::InvalidInput));
+    let failures = app::records::flow_failures(state, shared.clone())
+        .await
+        .unwrap();
+    assert_eq!(failures.replayed.len(), 2);
+
+    // Once the run closes, the dashboard's counts match what Adobe stored.
+    advance_practice_clock(state, 60).await;
+    let stored = app::records::flow_records(state, shared.clone())
+        .await
+        .unwrap();
+    assert_eq!(stored.records.len(), 7);
+    let dashboard = dashboard::dashboard(state).await.unwrap();
+    let ingested: u64 = dashboard
+        .flows
+        .iter()
+        .filter(|flow| flow.setup_name.as_deref() == Some(name))
+        .map(|flow| flow.last_day.ingested)
+        .sum();
+    let failed: u64 = dashboard
+        .flows
+        .iter()
+        .filter(|flow| flow.setup_name.as_deref() == Some(name))
+        .map(|flow| flow.last_day.failed)
+        .sum();
+    assert_eq!((ingested, failed), (7, 2));
+}
+
+#[tokio::test]
+async fn the_preview_of_each_sample_is_the_record_then_stored() {
+    let practice = practice().await;
+    let state = &practice.state;
+    let name = "Preview";
+    setup_commands::run_setup(state, input(name), None)
+        .await
+        .unwrap();
+    advance_practice_clock(state, 60).await;
+    let mut previews = Vec::new();
+    for kind in chatlio::EventKind::ALL {
+        let flow = flow_for(state, name, kind).await;
+        let body = app::records::sample_payload(kind).await.unwrap();
+        let preview = app::records::preview_payload(state, flow.clone(), body.clone())
+            .await
+            .unwrap();
+        assert!(preview.valid, "{kind:?}: {preview:?}");
+        assert_eq!(preview.kind.as_deref(), Some(kind.code()));
+        let report = app::records::replay_records(
+            state,
+            app::records::ReplayRequest {
+                flow_id: flow.clone(),
+                record_ids: vec![],
+                edited: vec![],
+                pasted: vec![body],
+                again: false,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.accepted, 1);
+        previews.push((kind, flow, preview.record));
+    }
+    advance_practice_clock(state, 60).await;
+    // Every field but the generated id and time is the same as stored.
+    let strip = |mut record: serde_json::Value| {
+        let object = record.as_object_mut().unwrap();
+        object.remove("_id");
+        object.remove("timestamp");
+        record
+    };
+    let (_, any_flow, _) = &previews[0];
+    let stored: Vec<serde_json::Value> = {
+        let records = app::records::flow_records(state, any_flow.clone())
+            .await
+            .unwrap();
+        let mut whole = Vec::new();
+        for record in records.records {
+            whole.push(
+                app::records::reveal_record(state, any_flow.clone(), record.id.unwrap())
+                    .await
+                    .unwrap(),
+            );
+        }
+        whole
+    };
+    assert_eq!(stored.len(), 5);
+    for (kind, _, preview) in previews {
+        let preview = strip(preview);
+        assert!(
+            stored.iter().any(|record| strip(record.clone()) == preview),
+            "{kind:?}: the preview {preview} is not among the stored records"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 
 mod config;
 mod data;
+mod records;
 mod sandbox;
 
 use std::path::PathBuf;
@@ -218,6 +219,56 @@ enum Command {
     Disconnect,
     /// The saved connections (no secrets).
     Connections,
+    /// What a dataflow stored: the records Adobe kept in its dataset (Adobe's
+    /// preview, up to 100, newest first), or with --failed its failed records with the
+    /// cause explained. Personal data is masked unless --reveal.
+    Records {
+        #[arg(long)]
+        flow_id: String,
+        /// The failed records (from Adobe's error diagnostics) instead.
+        #[arg(long)]
+        failed: bool,
+        /// At most this many records.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Failed records of this many days (Adobe keeps diagnostics 30 days).
+        #[arg(long, default_value_t = 7)]
+        days: i64,
+        /// Show emails, names, messages and whole records.
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// What a dataflow's mapping makes of a Chatlio body, and whether Adobe would
+    /// store it, without sending anything. Exits 1 when it would fail.
+    Preview {
+        #[arg(long)]
+        flow_id: String,
+        /// The body, a JSON file (`-` for standard input).
+        #[arg(long, conflicts_with = "sample")]
+        payload: Option<PathBuf>,
+        /// One of the five documented samples instead (new_conversation, ...).
+        #[arg(long)]
+        sample: Option<String>,
+    },
+    /// Re-send failed records (as Adobe kept them) or bodies from files to a
+    /// dataflow's URL. A failed record already re-sent from here is skipped unless
+    /// --again.
+    Replay {
+        #[arg(long)]
+        flow_id: String,
+        /// Every failed record with a body Adobe kept (last 30 days).
+        #[arg(long)]
+        failed: bool,
+        /// Only these failed records (ids from `records --failed`).
+        #[arg(long = "id")]
+        ids: Vec<String>,
+        /// Bodies to send, JSON files (a corrected failed record, say).
+        #[arg(long = "payload")]
+        payloads: Vec<PathBuf>,
+        /// Send failed records again even if they were re-sent from here before.
+        #[arg(long)]
+        again: bool,
+    },
     /// Delete a Chatlio dataflow and its connections (made here or elsewhere).
     Teardown {
         #[arg(long)]
@@ -250,6 +301,10 @@ enum CliError {
     Config(#[from] ConfigError),
     #[error("pre-flight checks failed")]
     Preflight,
+    #[error("the record would fail: Adobe would not store it")]
+    PreviewInvalid,
+    #[error("Adobe refused {0} of the re-sent bodies")]
+    ReplayRefused(usize),
 }
 
 impl CliError {
@@ -909,6 +964,42 @@ async fn run_command(cli: &Cli, global: &Settings) -> Result<(), CliError> {
                 }
             }
             Ok(())
+        }
+        Command::Records {
+            flow_id,
+            failed,
+            limit,
+            days,
+            reveal,
+        } => {
+            let client = client(global, &global.sandbox).await?;
+            records::records_command(global, &client, flow_id, *failed, *limit, *days, *reveal)
+                .await
+        }
+        Command::Preview {
+            flow_id,
+            payload,
+            sample,
+        } => {
+            let client = client(global, &global.sandbox).await?;
+            records::preview_command(
+                global,
+                &client,
+                flow_id,
+                payload.as_ref(),
+                sample.as_deref(),
+            )
+            .await
+        }
+        Command::Replay {
+            flow_id,
+            failed,
+            ids,
+            payloads,
+            again,
+        } => {
+            let client = client(global, &global.sandbox).await?;
+            records::replay_command(global, &client, flow_id, *failed, ids, payloads, *again).await
         }
         Command::Teardown { flow_id, yes } => {
             if !yes {

@@ -74,6 +74,7 @@ fn shown(value: Option<String>, reveal: Reveal, mask: fn(&str) -> String) -> Opt
 }
 
 /// One record as Adobe stored it, read through the Chatlio field group.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredRecord {
@@ -151,6 +152,7 @@ pub async fn flow_dataset(client: &Client, flow_id: &str) -> Result<DatasetId, P
 }
 
 /// Records Adobe stored for a dataflow.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredRecords {
@@ -161,6 +163,7 @@ pub struct StoredRecords {
     /// Rows Adobe returned before the kind filter: at most
     /// [`platform::data_access::PREVIEW_ROWS`], which Adobe picks (its preview is "the
     /// first 100 rows", not the newest).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub sampled: usize,
 }
 
@@ -196,6 +199,7 @@ pub async fn stored_records(
 }
 
 /// One failed record with its cause explained.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FailedRecord {
@@ -217,6 +221,7 @@ pub struct FailedRecord {
 }
 
 /// One of Adobe's reasons, with our explanation code, fix and the field at fault.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FailedRecordError {
@@ -333,6 +338,7 @@ fn failed_record(
 }
 
 /// A dataflow's failed records.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FailedRecords {
@@ -340,11 +346,14 @@ pub struct FailedRecords {
     pub records: Vec<FailedRecord>,
     /// Records the runs counted as failed over the period (Adobe's count, which also
     /// covers failures without diagnostics).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub counted: u64,
     /// Batches with failures whose diagnostics Adobe did not have (error diagnostics
     /// off when they ran, or the run still open).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub batches_without_diagnostics: usize,
     /// Diagnostics lines that could not be read.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub unreadable: usize,
 }
 
@@ -415,6 +424,7 @@ pub async fn failed_records(
 }
 
 /// Which check said whether the mapped record is valid.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ValidationSource {
@@ -426,6 +436,7 @@ pub enum ValidationSource {
 }
 
 /// A Chatlio body run through a dataflow's mapping without ingesting anything.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PayloadPreview {
@@ -527,6 +538,7 @@ pub async fn preview_payload(
 }
 
 /// What happened to one re-sent body.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReplayItem {
@@ -540,10 +552,13 @@ pub struct ReplayItem {
 }
 
 /// The outcome of re-sending bodies.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReplayReport {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub sent: usize,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub accepted: usize,
     pub items: Vec<ReplayItem>,
     /// When the run holding them should be readable (their counts then show on the
@@ -628,6 +643,77 @@ pub async fn failed_bodies(
     Ok((bodies, missing))
 }
 
+/// One failed record re-sent from here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplayedRecord {
+    pub flow_id: String,
+    pub record_id: String,
+    pub sent_at: String,
+}
+
+/// The failed records re-sent from this computer (the layout's `replays.json`). Adobe
+/// keeps a failed record's diagnostics after it is re-sent, so without this list the
+/// same record could be sent twice.
+#[derive(Debug, Clone)]
+pub struct ReplayLog {
+    path: std::path::PathBuf,
+}
+
+impl ReplayLog {
+    pub fn new(path: impl Into<std::path::PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// Everything re-sent. A missing file is an empty list; an unreadable one is an
+    /// error, so a damaged list never lets a record be sent twice silently.
+    pub fn load(&self) -> Result<Vec<ReplayedRecord>, std::io::Error> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidData, error)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The ids of `flow_id`'s failed records already re-sent, with when.
+    pub fn replayed(&self, flow_id: &str) -> Result<BTreeMap<String, String>, std::io::Error> {
+        Ok(self
+            .load()?
+            .into_iter()
+            .filter(|entry| entry.flow_id == flow_id)
+            .map(|entry| (entry.record_id, entry.sent_at))
+            .collect())
+    }
+
+    /// Adds the accepted failed records of a replay (labels that are failed record ids).
+    pub fn remember(
+        &self,
+        flow_id: &str,
+        report: &ReplayReport,
+        record_ids: &[String],
+    ) -> Result<(), std::io::Error> {
+        let mut entries = self.load()?;
+        for item in report.items.iter().filter(|item| item.accepted) {
+            if record_ids.contains(&item.label)
+                && !entries
+                    .iter()
+                    .any(|entry| entry.flow_id == flow_id && entry.record_id == item.label)
+            {
+                entries.push(ReplayedRecord {
+                    flow_id: flow_id.to_owned(),
+                    record_id: item.label.clone(),
+                    sent_at: report.sent_at.clone(),
+                });
+            }
+        }
+        let text = serde_json::to_vec_pretty(&entries)
+            .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidData, error))?;
+        storage::write_atomically(&self.path, &text, storage::Permissions::Private)
+            .map_err(|error| std::io::Error::other(error.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -682,5 +768,40 @@ mod tests {
             Some("timestamp")
         );
         assert_eq!(field_at_fault("Row is corrupted"), None);
+    }
+
+    #[test]
+    fn the_replay_log_remembers_accepted_failed_records_once() {
+        let folder = std::env::temp_dir().join(format!("replay-log-{}", std::process::id()));
+        let log = ReplayLog::new(folder.join("replays.json"));
+        assert!(log.replayed("f").unwrap().is_empty());
+        let item = |label: &str, accepted| ReplayItem {
+            label: label.into(),
+            accepted,
+            error_code: None,
+            error: None,
+        };
+        let report = ReplayReport {
+            sent: 3,
+            accepted: 2,
+            items: vec![
+                item("b:0", true),
+                item("b:1", false),
+                item("pasted.json", true),
+            ],
+            sent_at: "2026-11-28T10:00:00Z".into(),
+        };
+        let ids = vec!["b:0".to_owned(), "b:1".to_owned()];
+        log.remember("f", &report, &ids).unwrap();
+        log.remember("f", &report, &ids).unwrap();
+        let replayed = log.replayed("f").unwrap();
+        assert_eq!(replayed.keys().collect::<Vec<_>>(), ["b:0"]);
+        assert!(log.replayed("other").unwrap().is_empty());
+        std::fs::write(folder.join("replays.json"), b"{broken").unwrap();
+        assert!(
+            log.load().is_err(),
+            "a damaged list is an error, not an empty one"
+        );
+        std::fs::remove_dir_all(&folder).unwrap();
     }
 }

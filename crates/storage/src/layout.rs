@@ -48,9 +48,11 @@ pub const CONNECTIONS_FILE: &str = "connections.json";
 const WIZARD_FILE: &str = "wizard.json";
 const STATUS_CACHE_FILE: &str = "status-cache.json";
 const TEST_EVENTS_FILE: &str = "test-events.json";
+const REPLAYS_FILE: &str = "replays.json";
 const PRACTICE_SIMULATOR_FILE: &str = "platform-sim.json";
 /// Every file the layout keeps at a mode folder's top (none is a journal).
-const OWN_FILES: [&str; 5] = [
+const OWN_FILES: [&str; 6] = [
+    REPLAYS_FILE,
     CONNECTIONS_FILE,
     WIZARD_FILE,
     STATUS_CACHE_FILE,
@@ -149,6 +151,11 @@ impl DataLayout {
         self.mode_folder(mode).join(TEST_EVENTS_FILE)
     }
 
+    /// The failed records re-sent in `mode`, so none is sent twice by accident.
+    pub fn replays(&self, mode: Mode) -> PathBuf {
+        self.mode_folder(mode).join(REPLAYS_FILE)
+    }
+
     /// The practice emulator's saved state, so practice dataflows outlive a restart.
     pub fn practice_simulator_state(&self) -> PathBuf {
         self.mode_folder(Mode::Practice)
@@ -196,6 +203,7 @@ mod tests {
                 "/data/practice/status-cache.json",
             ),
             (layout.test_events(Mode::Real), "/data/test-events.json"),
+            (layout.replays(Mode::Real), "/data/replays.json"),
             (
                 layout.test_events(Mode::Practice),
                 "/data/practice/test-events.json",

@@ -111,6 +111,7 @@ deleted: Array<string>,
  * Steps whose resources stayed, with the reason.
  */
 kept: Array<[StepId, KeptReason]>, };
+export type EditedBody = { recordId: string, payload: string, };
 export type ErrorCode = AppErrorCode | PlatformErrorCode | SetupErrorCode | ConnectErrorCode;
 export type EventInstructionsView = { 
 /**
@@ -123,6 +124,62 @@ export type ExistingView = { id: string,
  * Title of a schema, name of a dataset.
  */
 name: string, };
+export type FailedRecord = { 
+/**
+ * Stable within the batch: `{batch}:{row}`; what replay refers to.
+ */
+id: string, batchId: string, 
+/**
+ * When the run that counted it started (RFC 3339).
+ */
+runStarted: string | null, 
+/**
+ * Adobe's error codes and messages for the record.
+ */
+errors: Array<FailedRecordError>, 
+/**
+ * The Chatlio body as Adobe kept it (`_corrupt_record`), parsed when it is JSON;
+ * masked unless revealed. `null` when Adobe kept none.
+ */
+payload: JsonValue, 
+/**
+ * The body's kind as the payload's shape says (`visitor_event` for the three
+ * visitor events that look alike), when it could be read.
+ */
+family: string | null, 
+/**
+ * Whether the body can be re-sent (Adobe kept it).
+ */
+replayable: boolean, };
+export type FailedRecordError = { adobeCode: string | null, message: string | null, 
+/**
+ * Stable explanation code (`missing_identifier`, `schema_validation_failed`, ...).
+ */
+explanation: string, fix: string, 
+/**
+ * The field Adobe names in its message, when it names one.
+ */
+field: string | null, };
+export type FailedRecords = { 
+/**
+ * Newest run first.
+ */
+records: Array<FailedRecord>, 
+/**
+ * Records the runs counted as failed over the period (Adobe's count, which also
+ * covers failures without diagnostics).
+ */
+counted: number, 
+/**
+ * Batches with failures whose diagnostics Adobe did not have (error diagnostics
+ * off when they ran, or the run still open).
+ */
+batchesWithoutDiagnostics: number, 
+/**
+ * Diagnostics lines that could not be read.
+ */
+unreadable: number, };
+export type FailuresView = { failed: FailedRecords, replayed: Array<ReplayedView>, };
 export type FieldProblem = { field: string, problem: string, };
 export type FlowErrorView = { 
 /**
@@ -162,10 +219,32 @@ fields: Array<EventKind>,
  */
 testEvents: Array<TestEventView>, };
 export type Health = "disabled" | "unknown" | "failing" | "no_data" | "stale" | "healthy";
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 export type KeptReason = "pre_existing" | "not_deletable" | "in_use" | "irreversible";
 export type Link = "developer_console" | "adobe_auth_guide" | "adobe_permissions" | "adobe_sandboxes" | "adobe_chatlio_source" | "chatlio_dashboard" | "chatlio_webhooks" | "chatlio_pricing" | "adobe_dataflows";
 export type Mode = "practice" | "adobe";
 export type OrgView = { orgId: string, name: string | null, };
+export type PayloadPreview = { 
+/**
+ * The XDM record Data Prep's preview produced (`null` when it produced none).
+ */
+record: JsonValue, 
+/**
+ * The kind the record would be stored as.
+ */
+kind: string | null, 
+/**
+ * Data Prep's transform errors, as Adobe sent them.
+ */
+mappingErrors: Array<JsonValue>, 
+/**
+ * Required fields the record lacks (it would fail ingestion).
+ */
+missingRequired: Array<string>, 
+/**
+ * True when the record would be stored.
+ */
+valid: boolean, validatedBy: ValidationSource, };
 export type PlanView = { name: string, sandbox: string, resources: Array<PlannedResourceView>, calls: Array<PlannedCallView>, 
 /**
  * The same calls as a runnable shell script.
@@ -195,6 +274,43 @@ export type ReceivedView = {
  */
 received: number, ingested: number, failed: number, };
 export type RepairKind = "enable_flow" | "rerun";
+export type ReplayItem = { 
+/**
+ * The caller's label for the body (a failed record's id, a file name).
+ */
+label: string, 
+/**
+ * Adobe accepted it (it may still fail later; the run counts it).
+ */
+accepted: boolean, 
+/**
+ * Why Adobe refused it, as a platform error code.
+ */
+errorCode: string | null, error: string | null, };
+export type ReplayReport = { sent: number, accepted: number, items: Array<ReplayItem>, 
+/**
+ * When the run holding them should be readable (their counts then show on the
+ * dashboard).
+ */
+sentAt: string, };
+export type ReplayRequest = { flowId: string, 
+/**
+ * Failed records to re-send as Adobe kept them.
+ */
+recordIds: Array<string>, 
+/**
+ * Failed records to re-send as corrected.
+ */
+edited: Array<EditedBody>, 
+/**
+ * Bodies pasted by the user.
+ */
+pasted: Array<string>, 
+/**
+ * Re-send failed records that were re-sent from here before.
+ */
+again: boolean, };
+export type ReplayedView = { recordId: string, sentAt: string, };
 export type ResourceAction = "create" | "create_or_reuse" | "use_existing" | "change_irreversibly";
 export type ResourceHealth = "ok" | "deleted" | "disabled" | "changed" | "unchecked";
 export type ResourceHealthView = { 
@@ -317,6 +433,35 @@ instance: string | null, state: StepState, resourceId: string | null, preExistin
  */
 errorCode: string | null, errorMessage: string | null, };
 export type Storage = "keychain" | "session_only";
+export type StoredRecord = { 
+/**
+ * The record's `_id`.
+ */
+id: string | null, 
+/**
+ * The record's `timestamp` (when Adobe mapped it).
+ */
+time: string | null, 
+/**
+ * The recorded event kind code (`chat_transcript`, `visitor_event`, ...), as stored.
+ */
+kind: string | null, visitorEmail: string | null, visitorName: string | null, visitorId: string | null, conversationId: string | null, message: string | null, 
+/**
+ * The whole stored record; `null` unless revealed (it holds the personal data).
+ */
+record: JsonValue, };
+export type StoredRecords = { datasetId: string, 
+/**
+ * Newest first by their `timestamp`; only the kinds the dataflow serves when a
+ * filter was given (the dataflows of a per-event setup share one dataset).
+ */
+records: Array<StoredRecord>, 
+/**
+ * Rows Adobe returned before the kind filter: at most
+ * [`platform::data_access::PREVIEW_ROWS`], which Adobe picks (its preview is "the
+ * first 100 rows", not the newest).
+ */
+sampled: number, };
 export type TestEventState = "waiting" | "ingested" | "failed";
 export type TestEventView = { kind: EventKind, 
 /**
@@ -336,6 +481,7 @@ expectedBy: string,
  */
 errors: Array<FlowErrorView>, };
 export type Totals = { received: number, ingested: number, failed: number, };
+export type ValidationSource = "data_prep_preview_and_required_fields";
 export type WebhookFieldView = { kind: EventKind, 
 /**
  * Its dataflow is made and read back: the URL can be copied.
@@ -418,6 +564,13 @@ export const commands = {
   copyFlowWebhookUrl: (flowId: string): Promise<null> => invoke<null>("copy_flow_webhook_url", { flowId }),
   setupHealth: (name: string): Promise<Array<ResourceHealthView>> => invoke<Array<ResourceHealthView>>("setup_health", { name }),
   repairDrift: (name: string, step: StepId, instance: string | null): Promise<null> => invoke<null>("repair_drift", { name, step, instance }),
+  flowRecords: (flowId: string): Promise<StoredRecords> => invoke<StoredRecords>("flow_records", { flowId }),
+  revealRecord: (flowId: string, recordId: string): Promise<JsonValue> => invoke<JsonValue>("reveal_record", { flowId, recordId }),
+  flowFailures: (flowId: string): Promise<FailuresView> => invoke<FailuresView>("flow_failures", { flowId }),
+  failedPayload: (flowId: string, recordId: string): Promise<string> => invoke<string>("failed_payload", { flowId, recordId }),
+  previewPayload: (flowId: string, payload: string): Promise<PayloadPreview> => invoke<PayloadPreview>("preview_payload", { flowId, payload }),
+  samplePayload: (kind: EventKind): Promise<string> => invoke<string>("sample_payload", { kind }),
+  replayRecords: (request: ReplayRequest): Promise<ReplayReport> => invoke<ReplayReport>("replay_records", { request }),
   loadWizard: (): Promise<WizardState | null> => invoke<WizardState | null>("load_wizard"),
   saveWizard: (wizard: WizardState): Promise<null> => invoke<null>("save_wizard", { wizard }),
 };
