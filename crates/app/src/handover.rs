@@ -247,6 +247,10 @@ pub struct TestEventView {
     pub expected_by: String,
     /// Why it failed, explained.
     pub errors: Vec<FlowErrorView>,
+    /// The event kind code Adobe stored for it (`visitor_event` for a visitor
+    /// event on the URL all fields share), once its record is readable.
+    #[serde(default)]
+    pub recorded_kind: Option<String>,
 }
 
 /// A sent test event and what was last seen of it.
@@ -264,6 +268,7 @@ fn test_event_view(outcome: &setup::test_event::TestEventOutcome) -> TestEventVi
         sent_at: outcome.receipt.sent_at.to_rfc3339(),
         expected_by: outcome.receipt.expected_by.to_rfc3339(),
         errors: outcome.errors.iter().map(FlowErrorView::from).collect(),
+        recorded_kind: None,
     }
 }
 
@@ -295,6 +300,18 @@ fn save_test_events(path: &std::path::Path, events: &[StoredTestEvent]) {
     }
 }
 
+/// A counted test event whose stored kind is not known yet (and can be: its
+/// body had a visitor or conversation UUID). A failed one is looked for too:
+/// it may have been counted with other failures of its window.
+fn needs_recorded_kind(
+    receipt: &setup::test_event::TestEventReceipt,
+    view: &TestEventView,
+) -> bool {
+    view.state != setup::test_event::TestEventState::Waiting
+        && view.recorded_kind.is_none()
+        && receipt.subject.is_some()
+}
+
 /// How many waiting test events are checked with Adobe at once.
 const TEST_EVENT_CHECKS: usize = 16;
 
@@ -313,8 +330,9 @@ pub async fn refresh_test_events(
         load_test_events(&path)
             .into_iter()
             .filter(|event| {
-                event.view.state == setup::test_event::TestEventState::Waiting
-                    && flow_ids.contains(&event.receipt.flow_id)
+                flow_ids.contains(&event.receipt.flow_id)
+                    && (event.view.state == setup::test_event::TestEventState::Waiting
+                        || needs_recorded_kind(&event.receipt, &event.view))
             })
             .map(|event| event.receipt)
             .collect()
@@ -322,7 +340,25 @@ pub async fn refresh_test_events(
     let timing = session.timing();
     let checked = platform::map_bounded(waiting, TEST_EVENT_CHECKS, |receipt| async move {
         let outcome = setup::test_event::check_test_event(client, &receipt, &timing).await;
-        (receipt, outcome)
+        // Once counted, its stored record tells the kind Adobe recorded; the
+        // preview may not return it yet, then the next refresh looks again.
+        // A run counts every record of its window together, so an event in
+        // a window with other failures reads as failed; its stored record
+        // settles that it was ingested.
+        let recorded_kind = match (&outcome, receipt.subject.as_deref()) {
+            (Ok(outcome), Some(subject))
+                if outcome.state != setup::test_event::TestEventState::Waiting =>
+            {
+                setup::records::recorded_kind(client, &receipt.flow_id, subject)
+                    .await
+                    .unwrap_or_else(|error| {
+                        tracing::debug!(code = ?error.code(), "recorded kind not read");
+                        None
+                    })
+            }
+            _ => None,
+        };
+        (receipt, outcome.map(|outcome| (outcome, recorded_kind)))
     })
     .await;
     // Merged into the list as it is now: a test event sent meanwhile stays.
@@ -331,9 +367,15 @@ pub async fn refresh_test_events(
     let mut changed = false;
     for (receipt, outcome) in checked {
         match outcome {
-            Ok(outcome) => {
+            Ok((outcome, recorded_kind)) => {
                 if let Some(event) = events.iter_mut().find(|event| event.receipt == receipt) {
+                    let known = event.view.recorded_kind.take();
                     event.view = test_event_view(&outcome);
+                    event.view.recorded_kind = recorded_kind.or(known);
+                    if event.view.recorded_kind.is_some() {
+                        event.view.state = setup::test_event::TestEventState::Ingested;
+                        event.view.errors.clear();
+                    }
                     changed = true;
                 }
             }
@@ -469,6 +511,7 @@ pub async fn send_and_record(
         sent_at: receipt.sent_at.to_rfc3339(),
         expected_by: receipt.expected_by.to_rfc3339(),
         errors: Vec::new(),
+        recorded_kind: None,
     };
     let path = test_events_path(state, session.practice);
     let _held = state.test_events.lock().await;

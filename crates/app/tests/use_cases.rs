@@ -493,22 +493,38 @@ async fn one_url_per_event_gives_each_chatlio_field_its_url_and_acts_on_the_whol
     }
 }
 
-/// Moves the practice simulator's clock (its control surface, with the token
-/// the app made for it): Adobe's hours pass in no time.
-async fn advance_practice_clock(state: &Shared, secs: u64) {
+/// Calls the practice simulator's control surface with the token the app
+/// made for it.
+async fn practice_control(state: &Shared, path: &str, body: serde_json::Value) {
     let (base, token) = {
         let practice = state.practice.lock().await;
         let sim = practice.as_ref().unwrap();
         (sim.base_url(), sim.config().control_token.clone().unwrap())
     };
     let response = reqwest::Client::new()
-        .post(format!("{base}/__sim/time/advance"))
+        .post(format!("{base}{path}"))
         .header(platform_sim::CONTROL_TOKEN_HEADER, token)
-        .json(&serde_json::json!({ "secs": secs }))
+        .json(&body)
         .send()
         .await
         .unwrap();
     assert!(response.status().is_success(), "{}", response.status());
+}
+
+/// Adobe's hours pass in no time: every time the simulator recorded moves
+/// `secs` into the past.
+async fn advance_practice_clock(state: &Shared, secs: u64) {
+    practice_control(
+        state,
+        "/__sim/time/advance",
+        serde_json::json!({ "secs": secs }),
+    )
+    .await;
+}
+
+/// The open hourly runs end now.
+async fn close_practice_runs(state: &Shared) {
+    practice_control(state, "/__sim/runs/close", serde_json::json!({})).await;
 }
 
 /// The dataflow serving `kind`'s Chatlio field in a setup made here.
@@ -568,7 +584,7 @@ async fn what_arrived_what_failed_and_a_replay_with_the_fix_applied() {
         .await
         .unwrap();
     assert!(early.records.is_empty(), "{early:?}");
-    advance_practice_clock(state, 60).await;
+    close_practice_runs(state).await;
 
     let stored = app::records::flow_records(state, shared.clone())
         .await
@@ -584,6 +600,18 @@ async fn what_arrived_what_failed_and_a_replay_with_the_fix_applied() {
         .collect();
     assert_eq!(kinds, expected, "the exact kind of each of the five");
     assert_eq!(stored.records.len(), 5);
+    // Verify shows, for each test event, the kind Adobe stored it as.
+    let results = app::handover::test_event_results(state, name.into())
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 5);
+    for result in &results {
+        assert_eq!(
+            result.recorded_kind.as_deref(),
+            Some(result.kind.code()),
+            "{result:?}"
+        );
+    }
     for record in &stored.records {
         assert_eq!(
             record.record,
@@ -656,7 +684,7 @@ async fn what_arrived_what_failed_and_a_replay_with_the_fix_applied() {
     assert_eq!(failures.replayed.len(), 2);
 
     // Once the run closes, the dashboard's counts match what Adobe stored.
-    advance_practice_clock(state, 60).await;
+    close_practice_runs(state).await;
     let stored = app::records::flow_records(state, shared.clone())
         .await
         .unwrap();
@@ -710,7 +738,7 @@ async fn the_preview_of_each_sample_is_the_record_then_stored() {
         assert_eq!(report.accepted, 1);
         previews.push((kind, flow, preview.record));
     }
-    advance_practice_clock(state, 60).await;
+    close_practice_runs(state).await;
     // Every field but the generated id and time is the same as stored.
     let strip = |mut record: serde_json::Value| {
         let object = record.as_object_mut().unwrap();

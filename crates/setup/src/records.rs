@@ -198,6 +198,25 @@ pub async fn stored_records(
     })
 }
 
+/// The kind Adobe recorded for the stored record about `subject` (a visitor or
+/// conversation UUID): what the Verify screen shows for a counted test event. `None`
+/// while Adobe's preview does not return it (its sample is 100 records).
+pub async fn recorded_kind(
+    client: &Client,
+    flow_id: &str,
+    subject: &str,
+) -> Result<Option<String>, PlatformError> {
+    let stored = stored_records(client, flow_id, &[], Reveal::Masked).await?;
+    Ok(stored
+        .records
+        .into_iter()
+        .find(|record| {
+            record.visitor_id.as_deref() == Some(subject)
+                || record.conversation_id.as_deref() == Some(subject)
+        })
+        .and_then(|record| record.kind))
+}
+
 /// One failed record with its cause explained.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -44,6 +44,11 @@ pub struct TestEventReceipt {
     /// When the run counting it should be readable.
     pub expected_by: DateTime<Utc>,
     pub baseline: Counts,
+    /// The visitor or conversation UUID of the body sent (the record's
+    /// `subjectId`): how its stored record is found to show the kind Adobe
+    /// recorded. Absent in receipts from before it was kept.
+    #[serde(default)]
+    pub subject: Option<String>,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -200,7 +205,15 @@ pub async fn send_test_payload(
     // What the event's own window had counted before it; taken by the send
     // time, so a window that ended in between counts nothing of it.
     let baseline = counts(&runs_holding(&before, sent_at, timing));
+    let subject = chatlio::ChatlioPayload::from_value(payload)
+        .ok()
+        .and_then(|body| {
+            body.visitor_uuid()
+                .or(body.conversation_uuid())
+                .map(str::to_owned)
+        });
     Ok(TestEventReceipt {
+        subject,
         flow_id: flow_id.to_owned(),
         kind,
         xaction_id: receipt.xaction_id,
@@ -353,6 +366,7 @@ mod tests {
             runs_since: sent_at - chrono::Duration::minutes(10),
             expected_by: sent_at + chrono::Duration::minutes(65),
             baseline,
+            subject: None,
         }
     }
 

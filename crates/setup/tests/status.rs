@@ -85,6 +85,18 @@ async fn test_events_wait_for_the_warm_up_and_the_hourly_run() {
         let counted = check_test_event(&client, receipt, &adobe).await.unwrap();
         assert_eq!(counted.state, TestEventState::Ingested, "{counted:?}");
         assert!(counted.errors.is_empty(), "{counted:?}");
+        // Its stored record is found by the body's visitor or conversation
+        // UUID: on the URL all fields share, a visitor event is stored as
+        // `visitor_event`, a transcript or offline message as itself.
+        let subject = receipt.subject.as_deref().unwrap();
+        let recorded = setup::records::recorded_kind(&client, &flow_id, subject)
+            .await
+            .unwrap();
+        let expected = match receipt.kind.family() {
+            chatlio::Family::VisitorEvent => "visitor_event",
+            _ => receipt.kind.code(),
+        };
+        assert_eq!(recorded.as_deref(), Some(expected), "{:?}", receipt.kind);
     }
     // Every event landed in the dataset as its own record, none failed.
     let stored = dataset_records(&harness, outcome.dataset_id.as_deref().unwrap()).await;

@@ -479,7 +479,12 @@ expectedBy: string,
 /**
  * Why it failed, explained.
  */
-errors: Array<FlowErrorView>, };
+errors: Array<FlowErrorView>, 
+/**
+ * The event kind code Adobe stored for it (`visitor_event` for a visitor
+ * event on the URL all fields share), once its record is readable.
+ */
+recordedKind: string | null, };
 export type Totals = { received: number, ingested: number, failed: number, };
 export type ValidationSource = "data_prep_preview_and_required_fields";
 export type WebhookFieldView = { kind: EventKind, 
