@@ -1039,8 +1039,14 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::from(exit::OK),
         Err(error) => {
+            // A dry run that found a bad record, or a replay Adobe partly refused,
+            // printed its result already: in JSON that is the one document.
+            let result_printed =
+                matches!(error, CliError::PreviewInvalid | CliError::ReplayRefused(_));
             if json {
-                print_json(&serde_json::json!({"error": error.view()}));
+                if !result_printed {
+                    print_json(&serde_json::json!({"error": error.view()}));
+                }
             } else {
                 eprintln!("chatlio-aep: {error}");
                 if let CliError::Setup(setup_error) = &error {

@@ -579,3 +579,188 @@ async fn status_groups_dataflows_by_setup() {
     std::fs::remove_dir_all(&data).ok();
     sim.shutdown().await;
 }
+
+/// `records`, `preview` and `replay` under Adobe's timing: nothing stored
+/// while the hour is open; then the stored records (masked unless
+/// `--reveal`), the failed ones with their cause, a dry run that refuses a
+/// body without an identifier (exit 1), and a replay of the failed records
+/// corrected in a file, which is counted, and not sent twice.
+#[tokio::test]
+async fn records_preview_and_replay_through_the_binary() {
+    let sim = platform_sim::start(SimConfig::default()).await.unwrap();
+    let base = sim.base_url();
+    let config = sim.config().clone();
+    let data = std::env::temp_dir().join(format!("chatlio-aep-cli-records-{}", std::process::id()));
+    let run = |args: &[&str]| {
+        let mut command = command(&base, &config, &data);
+        let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+        async move {
+            tokio::task::spawn_blocking(move || command.args(&args).output().unwrap())
+                .await
+                .unwrap()
+        }
+    };
+    let setup = run(&[
+        "setup",
+        "--name",
+        "Records",
+        "--webhook-mode",
+        "single",
+        "--json",
+    ])
+    .await;
+    assert!(
+        setup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    let outcome: serde_json::Value = serde_json::from_slice(&setup.stdout).unwrap();
+    let flow_id = outcome["flowId"].as_str().unwrap().to_owned();
+    control(
+        &base,
+        "/__sim/time/advance",
+        serde_json::json!({"secs": 300}),
+    )
+    .await;
+
+    // A body without anything that identifies a visitor: the dry run says so.
+    let broken = data.join("broken.json");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(&broken, chatlio::unidentifiable_payload().to_string()).unwrap();
+    let dry = run(&[
+        "preview",
+        "--flow-id",
+        &flow_id,
+        "--payload",
+        broken.to_str().unwrap(),
+        "--json",
+    ])
+    .await;
+    assert_eq!(
+        dry.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let preview: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
+    assert_eq!(preview["valid"], false);
+    assert!(
+        preview["missingRequired"].to_string().contains("subjectId"),
+        "{preview}"
+    );
+    let good = run(&[
+        "preview",
+        "--flow-id",
+        &flow_id,
+        "--sample",
+        "offline_message",
+    ])
+    .await;
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stdout)
+    );
+
+    // Two good events and the broken one, sent as "payloads".
+    let offline = data.join("offline.json");
+    std::fs::write(
+        &offline,
+        chatlio::documented_example(chatlio::EventKind::OfflineMessage).to_string(),
+    )
+    .unwrap();
+    let sent = run(&[
+        "replay",
+        "--flow-id",
+        &flow_id,
+        "--payload",
+        offline.to_str().unwrap(),
+        "--payload",
+        offline.to_str().unwrap(),
+        "--payload",
+        broken.to_str().unwrap(),
+        "--json",
+    ])
+    .await;
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&sent.stdout).unwrap();
+    assert_eq!(
+        (report["sent"].as_u64(), report["accepted"].as_u64()),
+        (Some(3), Some(3))
+    );
+
+    let open = run(&["records", "--flow-id", &flow_id, "--json"]).await;
+    let open: serde_json::Value = serde_json::from_slice(&open.stdout).unwrap();
+    assert_eq!(
+        open["records"].as_array().unwrap().len(),
+        0,
+        "the hour is still open: {open}"
+    );
+    control(&base, "/__sim/runs/close", serde_json::json!({})).await;
+
+    let stored = run(&["records", "--flow-id", &flow_id]).await;
+    let text = String::from_utf8_lossy(&stored.stdout);
+    assert!(
+        text.contains("offline_message") && text.contains('•'),
+        "{text}"
+    );
+    assert!(
+        !text.contains("@example.com"),
+        "masked without --reveal: {text}"
+    );
+    let failed = run(&["records", "--flow-id", &flow_id, "--failed", "--json"]).await;
+    let failed: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();
+    assert_eq!(failed["counted"], 1, "{failed}");
+    let record = &failed["records"][0];
+    assert_eq!(record["errors"][0]["explanation"], "missing_identifier");
+    assert_eq!(record["errors"][0]["field"], "subjectId");
+    let id = record["id"].as_str().unwrap().to_owned();
+
+    // The user corrects the body and re-sends it as a file; the failed
+    // record itself, re-sent unchanged, would fail again: it is sent once,
+    // then skipped.
+    let mut fixed = chatlio::unidentifiable_payload();
+    fixed["visitor"] = serde_json::json!({"email": "fixed@example.com"});
+    let corrected = data.join("fixed.json");
+    std::fs::write(&corrected, fixed.to_string()).unwrap();
+    let replayed = run(&[
+        "replay",
+        "--flow-id",
+        &flow_id,
+        "--payload",
+        corrected.to_str().unwrap(),
+    ])
+    .await;
+    assert!(
+        replayed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replayed.stderr)
+    );
+    let first = run(&["replay", "--flow-id", &flow_id, "--failed", "--json"]).await;
+    let first: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(first["sent"], 1, "{first}");
+    let second = run(&["replay", "--flow-id", &flow_id, "--id", &id, "--json"]).await;
+    let second: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(second["sent"], 0, "{second}");
+    assert_eq!(second["skippedAlreadyReplayed"][0], id.as_str());
+    control(&base, "/__sim/runs/close", serde_json::json!({})).await;
+
+    let status = run(&["status", "--json"]).await;
+    let sandbox: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let totals = &sandbox["setups"][0]["last24h"];
+    assert_eq!(
+        (totals["ingested"].as_u64(), totals["failed"].as_u64()),
+        (Some(3), Some(2)),
+        "{sandbox}"
+    );
+    let stored = run(&["records", "--flow-id", &flow_id, "--json", "--reveal"]).await;
+    let stored: serde_json::Value = serde_json::from_slice(&stored.stdout).unwrap();
+    assert_eq!(stored["records"].as_array().unwrap().len(), 3, "{stored}");
+    assert!(stored.to_string().contains("fixed@example.com"));
+    std::fs::remove_dir_all(&data).ok();
+    sim.shutdown().await;
+}
