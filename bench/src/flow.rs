@@ -260,3 +260,136 @@ pub async fn status_refreshes(runs: usize) -> TestResult<Vec<StatusRun>> {
     bench.shutdown().await?;
     Ok(samples)
 }
+
+/// Records the records bench stores in one dataflow's dataset, and how many fail.
+pub const RECORDS_STORED: usize = 10_000;
+pub const RECORDS_FAILED: usize = 1_000;
+/// Hourly runs they are spread over (failures in each, as in real traffic).
+pub const RECORDS_HOURS: usize = 10;
+
+/// One read of a dataflow's records, as the dataflow details do it.
+pub struct RecordsRun {
+    pub stored_ms: f64,
+    pub stored_requests: usize,
+    pub stored_rows: usize,
+    pub failed_ms: f64,
+    pub failed_requests: usize,
+    pub failed_rounds: usize,
+}
+
+/// Platform reads in the sim's request log since it was last cleared.
+async fn platform_reads(bench: &Bench) -> TestResult<Vec<Value>> {
+    let log = bench
+        .control(reqwest::Method::GET, "/__sim/requests", None)
+        .await?;
+    Ok(log["requests"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|entry| {
+            entry["path"]
+                .as_str()
+                .is_some_and(|path| path.starts_with("/data/"))
+        })
+        .collect())
+}
+
+/// [`RECORDS_STORED`] good and [`RECORDS_FAILED`] broken Chatlio events sent to
+/// one dataflow (error diagnostics on) over [`RECORDS_HOURS`] hourly runs, then
+/// the stored records (Adobe's 100-row preview) and every failed record read
+/// `runs` times at [`LATENCY`]. Sending is done without latency: it is not what
+/// is measured.
+pub async fn records_reads(runs: usize) -> TestResult<Vec<RecordsRun>> {
+    let bench = Bench::start("records", Duration::ZERO).await?;
+    let request = SetupInput {
+        name: "Records bench".into(),
+        sandbox: "prod".into(),
+        webhook_mode: chatlio::WebhookMode::SingleUrl,
+        ..SetupInput::recommended()
+    }
+    .validate()
+    .map_err(|errors| format!("the bench's setup input is invalid: {errors:?}"))?;
+    let engine = Engine::new(bench.client.clone(), JournalStore::new(&bench.journals));
+    let outcome = engine.apply(&request).await?;
+    let flow_id = outcome.flow_id.ok_or("the setup reported no dataflow id")?;
+    // Past the dataflow's warm-up.
+    bench
+        .control(
+            reqwest::Method::POST,
+            "/__sim/time/advance",
+            Some(json!({ "secs": 600 })),
+        )
+        .await?;
+    let id = platform::models::FlowId::new(flow_id.as_str());
+    let flow = bench.client.flow_service().get_flow(&id).await?;
+    let inlet = flow.inlet_url().ok_or("the dataflow has no inlet")?;
+    let webhook = platform::WebhookUrl::new(inlet, &id)?;
+    let good = chatlio::documented_example(chatlio::EventKind::OfflineMessage);
+    let broken = chatlio::unidentifiable_payload();
+    let per_hour_good = RECORDS_STORED / RECORDS_HOURS;
+    let per_hour_failed = RECORDS_FAILED / RECORDS_HOURS;
+    for _ in 0..RECORDS_HOURS {
+        let bodies: Vec<&Value> = std::iter::repeat_n(&good, per_hour_good)
+            .chain(std::iter::repeat_n(&broken, per_hour_failed))
+            .collect();
+        let sent = platform::map_bounded(bodies, 32, |body| {
+            let (client, webhook) = (&bench.client, &webhook);
+            async move { client.inlet().send_event(webhook, body).await }
+        })
+        .await;
+        if let Some(error) = sent.into_iter().find_map(Result::err) {
+            return Err(format!("an event was refused: {error}").into());
+        }
+        // The hour ends; the next chunk lands in the next run.
+        bench
+            .control(
+                reqwest::Method::POST,
+                "/__sim/time/advance",
+                Some(json!({ "secs": 3600 })),
+            )
+            .await?;
+    }
+    bench
+        .control(
+            reqwest::Method::PUT,
+            "/__sim/faults/latency",
+            Some(json!({ "ms": u64::try_from(LATENCY.as_millis())? })),
+        )
+        .await?;
+    let reveal = setup::records::Reveal::Masked;
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        bench
+            .control(reqwest::Method::DELETE, "/__sim/requests", None)
+            .await?;
+        let started = Instant::now();
+        let stored = setup::records::stored_records(&bench.client, &flow_id, &[], reveal).await?;
+        let stored_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let stored_requests = platform_reads(&bench).await?.len();
+        bench
+            .control(reqwest::Method::DELETE, "/__sim/requests", None)
+            .await?;
+        let started = Instant::now();
+        let failed = setup::records::failed_records(&bench.client, &flow_id, 30, reveal).await?;
+        let failed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let reads = platform_reads(&bench).await?;
+        if failed.records.len() != RECORDS_FAILED {
+            return Err(format!(
+                "read {} failed records, not {RECORDS_FAILED}",
+                failed.records.len()
+            )
+            .into());
+        }
+        samples.push(RecordsRun {
+            stored_ms,
+            stored_requests,
+            stored_rows: stored.records.len(),
+            failed_ms,
+            failed_requests: reads.len(),
+            failed_rounds: rounds(&reads),
+        });
+    }
+    bench.shutdown().await?;
+    Ok(samples)
+}

@@ -23,10 +23,10 @@ const USAGE: &str = "usage: bench --out FILE [--only GROUPS] [--app BIN] [--base
              [--deb FILE] [--installed-root DIR] [--inlet-bench BIN]
              [--runs N] [--memory-runs N] [--idle SECONDS] [--setup-runs N]
              [--status-runs N] [--inlet-runs N] [--inlet-events N] [--inlet-concurrency N]
-GROUPS: comma-separated of startup, size, setup, status, inlet (default: all)";
+GROUPS: comma-separated of startup, size, setup, status, records, inlet (default: all)";
 
 /// The figure groups, in the order they run.
-const GROUPS: [&str; 5] = ["size", "setup", "status", "inlet", "startup"];
+const GROUPS: [&str; 6] = ["size", "setup", "status", "records", "inlet", "startup"];
 
 struct Options {
     out: PathBuf,
@@ -237,6 +237,51 @@ async fn status_figures(options: &Options) -> TestResult<Vec<Summary>> {
     Ok(vec![refresh.finish(), rounds.finish(), requests.finish()])
 }
 
+/// What the dataflow details read: 10,000 stored records (Adobe's preview returns
+/// 100 of them) and 1,000 failed ones over ten hourly runs, at 150 ms.
+async fn records_figures(options: &Options) -> TestResult<Vec<Summary>> {
+    let latency_ms = flow::LATENCY.as_secs_f64() * 1000.0;
+    let mut stored = Figure::start(
+        "records_stored_read",
+        "stored records read (10,000 stored) at 150 ms",
+        "ms",
+        Target::AtMost(3.5 * latency_ms),
+    );
+    let mut failed = Figure::start(
+        "records_failed_read",
+        "1,000 failed records over 10 runs read at 150 ms",
+        "ms",
+        Target::AtMost(8.0 * latency_ms),
+    );
+    let mut failed_requests = Figure::start(
+        "records_failed_requests",
+        "failed records read requests",
+        "requests",
+        Target::AtMost(1.0 + 2.0 * flow::RECORDS_HOURS as f64),
+    );
+    let (mut stored_requests, mut stored_rows, mut failed_rounds) =
+        (Vec::new(), Vec::new(), Vec::new());
+    for run in flow::records_reads(options.status_runs.min(5)).await? {
+        stored.add(run.stored_ms);
+        failed.add(run.failed_ms);
+        failed_requests.add(run.failed_requests as f64);
+        stored_requests.push(run.stored_requests);
+        stored_rows.push(run.stored_rows);
+        failed_rounds.push(run.failed_rounds);
+    }
+    stored.note("requests", json!(stored_requests));
+    stored.note("rowsReturned", json!(stored_rows));
+    stored.note("recordsStored", json!(flow::RECORDS_STORED));
+    failed.note("rounds", json!(failed_rounds));
+    failed.note("failedRecords", json!(flow::RECORDS_FAILED));
+    failed.note("hourlyRuns", json!(flow::RECORDS_HOURS));
+    Ok(vec![
+        stored.finish(),
+        failed.finish(),
+        failed_requests.finish(),
+    ])
+}
+
 async fn inlet_figures(options: &Options) -> TestResult<Vec<Summary>> {
     let example = required(&options.inlet_bench, "--inlet-bench")?.clone();
     let mut throughput = Figure::start(
@@ -424,6 +469,7 @@ async fn main() {
             "size" => size_figures(&options),
             "setup" => setup_figures(&options).await,
             "status" => status_figures(&options).await,
+            "records" => records_figures(&options).await,
             "inlet" => inlet_figures(&options).await,
             _ => startup_figures(&options).await,
         };

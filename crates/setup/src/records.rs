@@ -22,7 +22,7 @@ use serde_json::Value;
 use crate::status::explain;
 
 /// How many batches' diagnostics are read at once.
-const BATCH_READS: usize = 4;
+const BATCH_READS: usize = 8;
 /// Adobe keeps error diagnostics for up to 30 days
 /// (help/ingestion/quality/error-diagnostics.md): older runs are not read.
 pub const DIAGNOSTICS_RETENTION_DAYS: i64 = 30;
