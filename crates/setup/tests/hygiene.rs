@@ -1,7 +1,8 @@
-//! After a full setup, status, test event, drift check, plan export and
-//! rollback, with every crate logging at TRACE into a buffer: neither the log
-//! nor any file in the journal directory holds the client secret, an access
-//! token or the full webhook URL.
+//! After a full setup, status, test event, drift check, records read back
+//! whole, failed, dry-run and re-sent, plan export and rollback, with every
+//! crate logging at TRACE into a buffer: neither the log nor any file in the
+//! journal directory holds the client secret, an access token, the full
+//! webhook URL or a visitor's personal data.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -14,6 +15,9 @@ use platform_sim::SimConfig;
 use tracing_subscriber::fmt::MakeWriter;
 
 const CLIENT_SECRET: &str = "hygiene-client-secret-5d1f0c9a7e";
+/// Personal data in the records read and re-sent: never logged or written.
+const VISITOR_EMAIL: &str = "hygiene.visitor.7c1e@example.org";
+const VISITOR_MESSAGE: &str = "hygiene-private-message-0b5d";
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -33,6 +37,17 @@ impl<'writer> MakeWriter<'writer> for Capture {
     fn make_writer(&'writer self) -> Self::Writer {
         self.clone()
     }
+}
+
+fn diagnosed_request() -> setup::SetupRequest {
+    setup::SetupInput {
+        name: "Hygiene".into(),
+        sandbox: "prod".into(),
+        error_diagnostics: true,
+        ..setup::SetupInput::default()
+    }
+    .validate()
+    .unwrap()
 }
 
 /// Every file under `directory`, read as text.
@@ -74,7 +89,8 @@ async fn no_secret_token_or_webhook_url_in_logs_journals_or_exports() {
     .await;
     let engine = harness.engine();
     let client = engine.client().clone();
-    let outcome = engine.apply(&request("Hygiene")).await.unwrap();
+    // Error diagnostics on: Adobe then keeps failed bodies, which are read below.
+    let outcome = engine.apply(&diagnosed_request()).await.unwrap();
     let webhook = outcome.webhook_url.clone().unwrap();
     let flow_id = outcome.flow_id.clone().unwrap();
     let mut tokens = vec![client.access_token().await.unwrap()];
@@ -115,6 +131,59 @@ async fn no_secret_token_or_webhook_url_in_logs_journals_or_exports() {
         "{counted:?}"
     );
     assert!(engine.drift("Hygiene").await.unwrap().is_empty());
+
+    // Records with personal data: read back whole, failed, dry-run and
+    // re-sent; the replay list is written next to the journals.
+    let mut personal = chatlio::documented_example(chatlio::EventKind::OfflineMessage);
+    personal["email"] = serde_json::json!(VISITOR_EMAIL);
+    personal["message"] = serde_json::json!(VISITOR_MESSAGE);
+    let mut unidentified = chatlio::unidentifiable_payload();
+    unidentified["message"] = serde_json::json!(VISITOR_MESSAGE);
+    let bodies = vec![
+        ("personal".to_owned(), personal.clone()),
+        ("unidentified".to_owned(), unidentified),
+    ];
+    let report = setup::records::replay(&client, &flow_id, &bodies)
+        .await
+        .unwrap();
+    assert_eq!(report.accepted, 2);
+    setup::records::preview_payload(&client, &flow_id, &personal)
+        .await
+        .unwrap();
+    harness
+        .control(
+            reqwest::Method::POST,
+            "/__sim/runs/close",
+            Some(serde_json::json!({})),
+        )
+        .await;
+    let shown = setup::records::Reveal::Shown;
+    let stored = setup::records::stored_records(&client, &flow_id, &[], shown)
+        .await
+        .unwrap();
+    assert!(serde_json::to_string(&stored)
+        .unwrap()
+        .contains(VISITOR_EMAIL));
+    let failed = setup::records::failed_records(&client, &flow_id, 1, shown)
+        .await
+        .unwrap();
+    assert!(serde_json::to_string(&failed)
+        .unwrap()
+        .contains(VISITOR_MESSAGE));
+    let ids: Vec<String> = failed
+        .records
+        .iter()
+        .map(|record| record.id.clone())
+        .collect();
+    let (again, _) = setup::records::failed_bodies(&client, &flow_id, Some(&ids))
+        .await
+        .unwrap();
+    let report = setup::records::replay(&client, &flow_id, &again)
+        .await
+        .unwrap();
+    setup::records::ReplayLog::new(harness.directory.join("replays.json"))
+        .remember(&flow_id, &report, &ids)
+        .unwrap();
     let script = setup::plan::Plan::new(&request("Hygiene"))
         .unwrap()
         .to_curl_script();
@@ -131,6 +200,8 @@ async fn no_secret_token_or_webhook_url_in_logs_journals_or_exports() {
         ("client secret", CLIENT_SECRET.to_owned()),
         ("webhook URL", webhook.as_str().to_owned()),
         ("flow id parameter", format!("x-adobe-flow-id={flow_id}")),
+        ("visitor email", VISITOR_EMAIL.to_owned()),
+        ("visitor message", VISITOR_MESSAGE.to_owned()),
     ];
     for token in &tokens {
         forbidden.push(("access token", token.expose().to_owned()));
