@@ -30,6 +30,7 @@ function flow(id: string, health: string, failed: number) {
         ? [{ explanation: "missing_identifier", adobeCode: "CONNECTOR-2001", message: "required key", records: failed }]
         : [],
     setupName: id === "a" ? "Chatlio events" : null,
+    markedSetup: null,
     fields: id === "a" ? ["new_conversation", "unanswered_visitor", "visitor_feedback", "offline_message", "chat_transcript"] : [],
     acceptsDataFrom: null,
     testEvents:
@@ -61,6 +62,7 @@ function view(error: unknown = null) {
         lastDay: { received: 7, ingested: 7, failed: 0 },
         lastWeek: { received: 9, ingested: 9, failed: 0 },
         flowIds: ["a"],
+        madeHere: true,
       },
     ],
     error,

@@ -69,6 +69,10 @@ pub struct FlowView {
     pub errors: Vec<FlowErrorView>,
     /// The name of this app's setup that made it, if one did.
     pub setup_name: Option<String>,
+    /// For a dataflow no setup here made: the setup its marker names (made
+    /// with this tool elsewhere), if any.
+    #[serde(default)]
+    pub marked_setup: Option<String>,
     /// The Chatlio fields whose URL is this dataflow's (known for a
     /// dataflow this app made).
     #[serde(default)]
@@ -108,19 +112,35 @@ pub struct SetupGroupView {
     pub last_week: Totals,
     /// Its dataflows, in the order of `DashboardView::flows`.
     pub flow_ids: Vec<String>,
+    /// False for a setup known only by its dataflows' markers (made with this
+    /// tool on another computer): shown together, acted on one dataflow at a
+    /// time, since no journal here says what else belongs to it.
+    #[serde(default = "made_here_default")]
+    pub made_here: bool,
 }
 
-/// The setups among `flows`, in the order their first dataflow appears.
+fn made_here_default() -> bool {
+    true
+}
+
+/// The setups among `flows`, in the order their first dataflow appears: this
+/// app's (by journal), and those made elsewhere (by marker).
 fn setup_groups(flows: &[FlowView]) -> Vec<SetupGroupView> {
     let mut groups: Vec<SetupGroupView> = Vec::new();
     for flow in flows {
-        let Some(name) = &flow.setup_name else {
-            continue;
+        let (name, made_here) = match (&flow.setup_name, &flow.marked_setup) {
+            (Some(name), _) => (name, true),
+            (None, Some(name)) => (name, false),
+            (None, None) => continue,
         };
-        let index = match groups.iter().position(|group| &group.name == name) {
+        let index = match groups
+            .iter()
+            .position(|group| &group.name == name && group.made_here == made_here)
+        {
             Some(index) => index,
             None => {
                 groups.push(SetupGroupView {
+                    made_here,
                     name: name.clone(),
                     health: flow.health,
                     last_day: Totals::default(),
@@ -174,8 +194,19 @@ fn flow_view(
     test_events: Vec<TestEventView>,
 ) -> FlowView {
     let setup_name = owner.map(|owner| owner.setup_name.clone());
-    let fields = owner.map(Owner::fields).unwrap_or_default();
+    let fields = match owner {
+        Some(owner) => owner.fields(),
+        None if status.marked_setup.is_some() => {
+            chatlio::plan::fields_served(status.marked_instance.as_deref())
+        }
+        None => Vec::new(),
+    };
+    let marked_setup = match owner {
+        Some(_) => None,
+        None => status.marked_setup.clone(),
+    };
     FlowView {
+        marked_setup,
         fields,
         health: status.health,
         flow_id: status.flow_id,

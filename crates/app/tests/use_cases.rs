@@ -770,3 +770,47 @@ async fn the_preview_of_each_sample_is_the_record_then_stored() {
         );
     }
 }
+
+#[tokio::test]
+async fn dataflows_made_elsewhere_are_grouped_by_their_markers() {
+    let practice = practice().await;
+    let state = &practice.state;
+    // Another computer's setup: same sandbox, its journal not in this app's folder.
+    let (_, client) = state.sandbox_client().await.unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let request = SetupInput {
+        webhook_mode: chatlio::WebhookMode::PerEventUrl,
+        ..input("Made elsewhere")
+    }
+    .validate()
+    .unwrap();
+    let outcome = setup::Engine::new(client, setup::JournalStore::new(elsewhere.path()))
+        .apply(&request)
+        .await
+        .unwrap();
+    assert!(outcome.complete);
+    let ours = setup_commands::run_setup(state, input("Made here"), None)
+        .await
+        .unwrap();
+    assert!(ours.complete);
+
+    let view = dashboard::dashboard(state).await.unwrap();
+    let group = |name: &str| view.setups.iter().find(|group| group.name == name).unwrap();
+    let foreign = group("Made elsewhere");
+    assert!(!foreign.made_here);
+    assert_eq!(foreign.flow_ids.len(), 4);
+    assert!(group("Made here").made_here);
+    let feedback = view
+        .flows
+        .iter()
+        .find(|flow| {
+            foreign.flow_ids.contains(&flow.flow_id)
+                && flow.fields == [chatlio::EventKind::VisitorFeedback]
+        })
+        .unwrap();
+    assert_eq!(
+        feedback.setup_name, None,
+        "not this app's: deleting it deletes only it"
+    );
+    assert_eq!(feedback.marked_setup.as_deref(), Some("Made elsewhere"));
+}

@@ -97,6 +97,10 @@ pub struct SetupFlow {
 #[serde(rename_all = "camelCase")]
 pub struct SetupStatus {
     pub setup_name: String,
+    /// False for a setup known only by its dataflows' markers (made with this tool
+    /// elsewhere, no journal in this data folder): listed together, but only a
+    /// setup with a journal here can be resumed or rolled back from here.
+    pub made_here: bool,
     /// The most urgent of its dataflows'.
     pub health: Health,
     /// Summed over its dataflows.
@@ -142,23 +146,34 @@ pub fn group<E: std::fmt::Display>(
     // Each owned flow with its place among its setup's dataflows in the journal.
     let mut ranked: Vec<Vec<(usize, SetupFlow)>> = Vec::new();
     for flow in flows {
-        let Some((owner_index, owner)) = owners
+        // A journal here names the setup; else the dataflow's own marker does.
+        let owned = owners
             .iter()
             .enumerate()
-            .find(|(_, owner)| owner.flow_id == flow.flow_id)
-        else {
-            status.dataflows.push(flow);
-            continue;
+            .find(|(_, owner)| owner.flow_id == flow.flow_id);
+        let (rank, setup_name, made_here, fields) = match (owned, &flow.marked_setup) {
+            (Some((index, owner)), _) => (index, owner.setup_name.clone(), true, owner.fields()),
+            (None, Some(marked)) => (
+                owners.len(),
+                marked.clone(),
+                false,
+                chatlio::plan::fields_served(flow.marked_instance.as_deref()),
+            ),
+            (None, None) => {
+                status.dataflows.push(flow);
+                continue;
+            }
         };
         let setup_index = match status
             .setups
             .iter()
-            .position(|setup| setup.setup_name == owner.setup_name)
+            .position(|setup| setup.setup_name == setup_name && setup.made_here == made_here)
         {
             Some(index) => index,
             None => {
                 status.setups.push(SetupStatus {
-                    setup_name: owner.setup_name.clone(),
+                    setup_name,
+                    made_here,
                     health: flow.health,
                     last24h: Totals::default(),
                     last7d: Totals::default(),
@@ -170,10 +185,10 @@ pub fn group<E: std::fmt::Display>(
             }
         };
         ranked[setup_index].push((
-            owner_index,
+            rank,
             SetupFlow {
                 status: flow,
-                fields: owner.fields(),
+                fields,
             },
         ));
     }
@@ -184,6 +199,10 @@ pub fn group<E: std::fmt::Display>(
         for flow in &setup.dataflows {
             add(&mut setup.last24h, flow.status.last24h);
             add(&mut setup.last7d, flow.status.last7d);
+        }
+        if !setup.made_here {
+            // No journal here holds its URLs; each dataflow's status has its own.
+            continue;
         }
         match webhook_urls(&setup.setup_name) {
             Ok(urls) => setup.webhook_urls = urls,
@@ -299,6 +318,8 @@ mod tests {
             health,
             runs: Vec::new(),
             errors: Vec::new(),
+            marked_setup: None,
+            marked_instance: None,
         }
     }
 
@@ -312,6 +333,59 @@ mod tests {
 
     fn no_urls(_: &str) -> Result<BTreeMap<EventKind, WebhookUrl>, String> {
         Ok(BTreeMap::new())
+    }
+
+    #[test]
+    fn dataflows_made_elsewhere_group_by_their_markers() {
+        let marked = |id: &str, setup: &str, instance: &str, health| FlowStatus {
+            marked_setup: Some(setup.to_owned()),
+            marked_instance: Some(instance.to_owned()),
+            ..flow(id, health, 1)
+        };
+        let flows = vec![
+            marked("elsewhere-all", "Shop", "all", Health::Healthy),
+            flow("plain", Health::Healthy, 1),
+            marked(
+                "elsewhere-feedback",
+                "Shop",
+                "visitor_feedback",
+                Health::Stale,
+            ),
+            // The same name as a setup made here is another setup.
+            marked("elsewhere-here", "Here", "all", Health::Healthy),
+            flow("here", Health::Healthy, 1),
+        ];
+        let owners = [owner("here", "Here", None)];
+        let urls_asked = std::cell::RefCell::new(Vec::new());
+        let status = group(flows, &owners, Vec::new(), |name: &str| {
+            urls_asked.borrow_mut().push(name.to_owned());
+            Ok::<_, String>(BTreeMap::new())
+        });
+        let setups: Vec<(&str, bool, usize)> = status
+            .setups
+            .iter()
+            .map(|setup| {
+                (
+                    setup.setup_name.as_str(),
+                    setup.made_here,
+                    setup.dataflows.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            setups,
+            [("Shop", false, 2), ("Here", false, 1), ("Here", true, 1)]
+        );
+        let shop = &status.setups[0];
+        assert_eq!(shop.health, Health::Stale);
+        assert_eq!(shop.last24h.received, 2);
+        assert_eq!(shop.dataflows[1].fields, [EventKind::VisitorFeedback]);
+        assert_eq!(status.dataflows.len(), 1, "only the unmarked one is alone");
+        assert_eq!(
+            *urls_asked.borrow(),
+            ["Here"],
+            "only a journal here has URLs"
+        );
     }
 
     #[test]

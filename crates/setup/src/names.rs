@@ -110,6 +110,38 @@ pub fn instance_marker(setup_name: &str, step: StepId, instance: &str) -> String
     format!("{}:{instance}", marker(setup_name, step))
 }
 
+/// The setup a resource's description names in its marker for `step`
+/// (`[chatlio-setup:<setup>:<step>]` or `[...:<step>:<instance>]`), with the
+/// instance: how a dataflow made by this tool on another computer (no journal
+/// here) is still known as part of its setup. Setup names may hold `:`, so the
+/// step is found from the end.
+pub fn parse_marker(description: Option<&str>, step: StepId) -> Option<(String, Option<String>)> {
+    let text = description?;
+    let mut rest = text;
+    while let Some(start) = rest.find("[chatlio-setup:") {
+        let inner_start = start + "[chatlio-setup:".len();
+        let Some(length) = rest[inner_start..].find(']') else {
+            return None;
+        };
+        let inner = &rest[inner_start..inner_start + length];
+        let single = format!(":{}", step.as_str());
+        if let Some(setup) = inner.strip_suffix(&single) {
+            if !setup.is_empty() {
+                return Some((setup.to_owned(), None));
+            }
+        }
+        let with_instance = format!(":{}:", step.as_str());
+        if let Some(position) = inner.rfind(&with_instance) {
+            let (setup, instance) = (&inner[..position], &inner[position + with_instance.len()..]);
+            if !setup.is_empty() && !instance.is_empty() && !instance.contains(':') {
+                return Some((setup.to_owned(), Some(instance.to_owned())));
+            }
+        }
+        rest = &rest[inner_start + length..];
+    }
+    None
+}
+
 /// True when `description` carries exactly this setup's marker for `step`
 /// (the closing bracket keeps "a" from matching "ab").
 pub fn has_marker(description: Option<&str>, setup_name: &str, step: StepId) -> bool {
@@ -119,6 +151,33 @@ pub fn has_marker(description: Option<&str>, setup_name: &str, step: StepId) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markers_are_read_back_from_descriptions() {
+        let single = format!(
+            "Chatlio events. [{}]",
+            marker("Web: chat", StepId::Dataflow)
+        );
+        assert_eq!(
+            parse_marker(Some(&single), StepId::Dataflow),
+            Some(("Web: chat".to_owned(), None))
+        );
+        let instance = format!(
+            "x [{}]",
+            instance_marker("Web: chat", StepId::Dataflow, "visitor_feedback")
+        );
+        assert_eq!(
+            parse_marker(Some(&instance), StepId::Dataflow),
+            Some(("Web: chat".to_owned(), Some("visitor_feedback".to_owned())))
+        );
+        assert_eq!(parse_marker(Some(&single), StepId::SourceConnection), None);
+        assert_eq!(
+            parse_marker(Some("[chatlio-setup::dataflow]"), StepId::Dataflow),
+            None
+        );
+        assert_eq!(parse_marker(Some("no marker"), StepId::Dataflow), None);
+        assert_eq!(parse_marker(None, StepId::Dataflow), None);
+    }
 
     #[test]
     fn markers_do_not_match_prefixes_of_other_setups() {

@@ -126,6 +126,10 @@ pub struct FlowStatus {
     /// Record-level errors of the week (summed per code and message) and
     /// run-level errors, explained; also a disabled flow or unreadable runs.
     pub errors: Vec<ExplainedError>,
+    /// The setup the dataflow's description names in its marker, and which of
+    /// its dataflows it is: known even where no journal of it is at hand.
+    pub marked_setup: Option<String>,
+    pub marked_instance: Option<String>,
 }
 
 fn summarize(run: &Run) -> RunSummary {
@@ -334,7 +338,14 @@ fn status_of(
         Health::Healthy
     };
     let created_at = from_millis(flow.created_at);
+    let marked = crate::names::parse_marker(flow.description.as_deref(), crate::StepId::Dataflow);
+    let (marked_setup, marked_instance) = match marked {
+        Some((setup, instance)) => (Some(setup), instance),
+        None => (None, None),
+    };
     FlowStatus {
+        marked_setup,
+        marked_instance,
         flow_id: flow.id.as_str().to_owned(),
         name: flow.name.clone().unwrap_or_default(),
         state,

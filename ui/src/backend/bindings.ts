@@ -209,6 +209,11 @@ runs: Array<RunView>, errors: Array<FlowErrorView>,
  */
 setupName: string | null, 
 /**
+ * For a dataflow no setup here made: the setup its marker names (made
+ * with this tool elsewhere), if any.
+ */
+markedSetup: string | null, 
+/**
  * The Chatlio fields whose URL is this dataflow's (known for a
  * dataflow this app made).
  */
@@ -368,7 +373,13 @@ lastDay: Totals, lastWeek: Totals,
 /**
  * Its dataflows, in the order of `DashboardView::flows`.
  */
-flowIds: Array<string>, };
+flowIds: Array<string>, 
+/**
+ * False for a setup known only by its dataflows' markers (made with this
+ * tool on another computer): shown together, acted on one dataflow at a
+ * time, since no journal here says what else belongs to it.
+ */
+madeHere: boolean, };
 export type SetupInput = { 
 /**
  * The dataflow's name; also names the setup's journal.
