@@ -120,9 +120,7 @@ pub fn parse_marker(description: Option<&str>, step: StepId) -> Option<(String, 
     let mut rest = text;
     while let Some(start) = rest.find("[chatlio-setup:") {
         let inner_start = start + "[chatlio-setup:".len();
-        let Some(length) = rest[inner_start..].find(']') else {
-            return None;
-        };
+        let length = rest[inner_start..].find(']')?;
         let inner = &rest[inner_start..inner_start + length];
         let single = format!(":{}", step.as_str());
         if let Some(setup) = inner.strip_suffix(&single) {
