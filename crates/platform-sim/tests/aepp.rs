@@ -108,15 +108,34 @@ fn aepp_venv() -> PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn aepp_lists_sandboxes_tenant_datasets_and_flows() {
+async fn aepp_lists_sandboxes_tenant_datasets_flows_batches_records_and_row_errors() {
     let venv = tokio::task::spawn_blocking(aepp_venv).await.unwrap();
     let h = common::start_default().await;
     let (schema_id, dataset_id) = h.chatlio_schema_and_dataset("Chatlio aepp Events").await;
-    let (flow_id, _) = h.chatlio_flow(&schema_id, &dataset_id).await;
+    let (flow_id, inlet) = h.chatlio_flow(&schema_id, &dataset_id).await;
+    // One event stored and one failed (error diagnostics on), in a closed run.
+    h.enable_diagnostics(&flow_id).await;
+    h.control(
+        reqwest::Method::POST,
+        "/__sim/time/advance",
+        Some(serde_json::json!({ "secs": 600 })),
+    )
+    .await;
+    h.post_event(&inlet, &flow_id, &common::chatlio_event())
+        .await;
+    h.post_event(
+        &inlet,
+        &flow_id,
+        &serde_json::json!({ "message": "no visitor", "channelId": "C04J7M7LCMQ" }),
+    )
+    .await;
+    h.control(reqwest::Method::POST, "/__sim/runs/close", None)
+        .await;
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aepp/list.py");
     let config = h.sim.config().clone();
     let base = h.base.clone();
+    let dataset = dataset_id.clone();
     let output = tokio::task::spawn_blocking(move || {
         run(
             Command::new(venv_python(&venv))
@@ -125,7 +144,8 @@ async fn aepp_lists_sandboxes_tenant_datasets_and_flows() {
                 .env("SIM_ORG_ID", &config.org_id)
                 .env("SIM_CLIENT_ID", &config.client_id)
                 .env("SIM_CLIENT_SECRET", &config.client_secret)
-                .env("SIM_SCOPES", common::SCOPES),
+                .env("SIM_SCOPES", common::SCOPES)
+                .env("SIM_DATASET_ID", &dataset),
             "aepp script",
         )
     })
@@ -157,6 +177,19 @@ async fn aepp_lists_sandboxes_tenant_datasets_and_flows() {
     let flows = found["flows"].as_array().unwrap();
     assert!(
         flows.iter().any(|flow| flow["id"] == flow_id.as_str()),
+        "{found}"
+    );
+    // aepp reads the batch, the stored record and the failed row's file as
+    // Adobe's Catalog and Data Access serve them.
+    let batches = found["batches"].as_object().unwrap();
+    assert_eq!(batches.len(), 1, "{found}");
+    let (batch, summary) = batches.iter().next().unwrap();
+    assert_eq!(summary["status"], "success", "{found}");
+    assert_eq!(summary["failedRecordCount"], 1, "{found}");
+    assert_eq!(found["preview"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(
+        found["rowErrors"][batch],
+        serde_json::json!(["conversion_errors_0.json"]),
         "{found}"
     );
     h.sim.shutdown().await;

@@ -27,37 +27,6 @@ async fn start() -> Harness {
     .await
 }
 
-/// Turns the flow's error diagnostics on as help/ingestion/batch-ingestion/partial.md
-/// shows (`PATCH /flows/{id}` with `If-Match`).
-async fn enable_diagnostics(h: &Harness, flow_id: &str) {
-    let path = format!("/data/foundation/flowservice/flows/{flow_id}");
-    let (_, flow) = h.json(Method::GET, &path, None).await;
-    let etag = flow["items"][0]["etag"].as_str().unwrap().to_string();
-    let response = h
-        .platform(Method::PATCH, &path)
-        .header("If-Match", etag)
-        .json(&json!([
-            { "op": "add", "path": "/options/errorDiagnosticsEnabled", "value": true }
-        ]))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = common::read(response).await;
-    assert_eq!(status, 200, "{body}");
-}
-
-async fn post(h: &Harness, inlet: &str, flow_id: &str, body: &Value) {
-    let response = h
-        .http
-        .post(inlet)
-        .header("x-adobe-flow-id", flow_id)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-}
-
 /// A Chatlio event without `visitor`: the schema's required `UUID` is missing.
 fn failing_event(index: usize) -> Value {
     json!({ "message": format!("no visitor {index}"), "channelId": "C04J7M7LCMQ" })
@@ -135,7 +104,7 @@ async fn preview_shows_records_only_once_their_batch_closed_oldest_first() {
     // Stored, but its window is open: not in the data lake yet.
     let mut first = common::chatlio_event();
     first["message"] = json!("first");
-    post(&h, &inlet, &flow_id, &first).await;
+    h.post_event(&inlet, &flow_id, &first).await;
     assert_eq!(stored_records(&h, &dataset_id).await.len(), 1);
     let (status, body) = preview(&h, &dataset_id).await;
     assert_eq!(status, 404, "an open batch is not in the lake: {body}");
@@ -152,7 +121,7 @@ async fn preview_shows_records_only_once_their_batch_closed_oldest_first() {
     // after the first.
     let mut second = common::chatlio_event();
     second["message"] = json!("second");
-    post(&h, &inlet, &flow_id, &second).await;
+    h.post_event(&inlet, &flow_id, &second).await;
     let (_, shown) = preview(&h, &dataset_id).await;
     assert_eq!(shown["data"].as_array().unwrap().len(), 1);
     h.advance(3600).await;
@@ -175,7 +144,7 @@ async fn preview_keeps_to_the_first_100_rows_and_needs_dataset_permissions() {
     for index in 0..105 {
         let mut event = common::chatlio_event();
         event["message"] = json!(format!("m{index}"));
-        post(&h, &inlet, &flow_id, &event).await;
+        h.post_event(&inlet, &flow_id, &event).await;
     }
     h.control(Method::POST, "/__sim/runs/close", None).await;
     let (status, shown) = preview(&h, &dataset_id).await;
@@ -221,11 +190,12 @@ async fn row_errors_list_and_serve_failed_rows_with_error_diagnostics_for_30_day
     let h = start().await;
     let (schema_id, dataset_id) = h.chatlio_schema_and_dataset("Diagnostics On").await;
     let (flow_id, inlet) = h.chatlio_flow(&schema_id, &dataset_id).await;
-    enable_diagnostics(&h, &flow_id).await;
-    post(&h, &inlet, &flow_id, &common::chatlio_event()).await;
+    h.enable_diagnostics(&flow_id).await;
+    h.post_event(&inlet, &flow_id, &common::chatlio_event())
+        .await;
     // 1,001 failed rows: two files of at most 1,000 rows.
     for index in 0..1001 {
-        post(&h, &inlet, &flow_id, &failing_event(index)).await;
+        h.post_event(&inlet, &flow_id, &failing_event(index)).await;
     }
     let batch = newest_batch(&h, &flow_id).await;
 
@@ -379,7 +349,7 @@ async fn without_error_diagnostics_a_batch_has_no_row_errors_and_no_counts() {
     let h = start().await;
     let (schema_id, dataset_id) = h.chatlio_schema_and_dataset("Diagnostics Off").await;
     let (flow_id, inlet) = h.chatlio_flow(&schema_id, &dataset_id).await;
-    post(&h, &inlet, &flow_id, &failing_event(0)).await;
+    h.post_event(&inlet, &flow_id, &failing_event(0)).await;
     let batch = newest_batch(&h, &flow_id).await;
     h.control(Method::POST, "/__sim/runs/close", None).await;
     let (status, _, body) = meta(&h, &batch, "path=row_errors").await;
@@ -396,7 +366,7 @@ async fn without_error_diagnostics_a_batch_has_no_row_errors_and_no_counts() {
     assert_eq!(errors[0]["code"], "INGEST-1211-400");
     assert!(errors[0].get("recordCount").is_none());
     // Turning diagnostics on later does not produce files for records received before.
-    enable_diagnostics(&h, &flow_id).await;
+    h.enable_diagnostics(&flow_id).await;
     let (status, _, _) = meta(&h, &batch, "path=row_errors").await;
     assert_eq!(status, 404);
     h.sim.shutdown().await;
@@ -459,7 +429,7 @@ async fn data_prep_preview_shows_the_record_the_inlet_stores() {
         .collect();
     assert_eq!(keys, ["data", "errors"]);
 
-    post(&h, &inlet, &flow_id, &event).await;
+    h.post_event(&inlet, &flow_id, &event).await;
     let stored = stored_records(&h, &dataset_id).await;
     assert_eq!(stored.len(), 1);
     assert_eq!(

@@ -10,7 +10,7 @@ import os
 import sys
 
 import aepp
-from aepp import catalog, flowservice, sandboxes, schema
+from aepp import catalog, dataaccess, flowservice, sandboxes, schema
 
 base = os.environ["SIM_BASE_URL"]
 aepp.configure(
@@ -38,5 +38,20 @@ found = {
         for flow in flowservice.FlowService().getFlows()
     ],
 }
+
+# What a dataflow stored and what failed, through aepp's Catalog and Data Access.
+dataset = os.environ.get("SIM_DATASET_ID")
+if dataset:
+    access = dataaccess.DataAccess()
+    batches = catalog.Catalog().getBatches(dataSet=dataset, orderBy="desc:created")
+    found["batches"] = {
+        key: {"status": value.get("status"), "failedRecordCount": value.get("failedRecordCount")}
+        for key, value in batches.items()
+    }
+    found["preview"] = access.getPreview(dataset)
+    found["rowErrors"] = {
+        key: [item.get("name") for item in access.getBatchMeta(key, path="row_errors").get("data", [])]
+        for key in batches
+    }
 json.dump(found, sys.stdout)
 sys.stdout.write("\n")

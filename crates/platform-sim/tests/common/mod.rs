@@ -73,6 +73,38 @@ pub async fn token_for(http: &Client, base: &str, client_id: &str, secret: &str)
 }
 
 impl Harness {
+    /// Turns the flow's error diagnostics on as help/ingestion/batch-ingestion/partial.md
+    /// shows (`PATCH /flows/{id}` with `If-Match`).
+    pub async fn enable_diagnostics(&self, flow_id: &str) {
+        let path = format!("/data/foundation/flowservice/flows/{flow_id}");
+        let (_, flow) = self.json(Method::GET, &path, None).await;
+        let etag = flow["items"][0]["etag"].as_str().unwrap().to_string();
+        let response = self
+            .platform(Method::PATCH, &path)
+            .header("If-Match", etag)
+            .json(&json!([
+                { "op": "add", "path": "/options/errorDiagnosticsEnabled", "value": true }
+            ]))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = read(response).await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// Posts one event to a flow's inlet, as Chatlio does; Adobe answers 200.
+    pub async fn post_event(&self, inlet: &str, flow_id: &str, body: &Value) {
+        let response = self
+            .http
+            .post(inlet)
+            .header("x-adobe-flow-id", flow_id)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+
     /// A Platform request with the four documented headers.
     pub fn platform(&self, method: Method, path: &str) -> RequestBuilder {
         self.http
