@@ -37,6 +37,12 @@ pub enum AppErrorCode {
     NoWebhook,
     /// The dataflow was created minutes ago and does not accept data yet.
     WarmingUp,
+    /// A pasted or corrected Chatlio body is not a JSON object.
+    BodyNotJson,
+    /// Those failed records were re-sent from here before.
+    AlreadyReplayed,
+    /// Adobe no longer returns that record, or kept no body for it.
+    RecordGone,
 }
 
 /// Every code the UI may receive: the app's own, or the library's that

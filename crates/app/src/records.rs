@@ -61,7 +61,7 @@ pub async fn reveal_record(
         .map(|record| record.record)
         .ok_or_else(|| {
             CommandError::new(
-                AppErrorCode::InvalidInput,
+                AppErrorCode::RecordGone,
                 "Adobe's preview no longer returns that record",
             )
         })
@@ -116,7 +116,7 @@ pub async fn failed_payload(
         .map_err(platform_error)?;
     let (_, body) = bodies.pop().ok_or_else(|| {
         CommandError::new(
-            AppErrorCode::InvalidInput,
+            AppErrorCode::RecordGone,
             "Adobe kept no body for that failed record",
         )
     })?;
@@ -127,13 +127,13 @@ pub async fn failed_payload(
 fn parse_body(text: &str) -> CommandResult<Value> {
     let value: Value = serde_json::from_str(text).map_err(|error| {
         CommandError::new(
-            AppErrorCode::InvalidInput,
+            AppErrorCode::BodyNotJson,
             format!("the body is not JSON: {error}"),
         )
     })?;
     if !value.is_object() {
         return Err(CommandError::new(
-            AppErrorCode::InvalidInput,
+            AppErrorCode::BodyNotJson,
             "the body is not a JSON object; Chatlio posts one object per event",
         ));
     }
@@ -214,7 +214,7 @@ pub async fn replay_records(state: &Shared, request: ReplayRequest) -> CommandRe
         .collect();
     if !already.is_empty() && !request.again {
         return Err(CommandError::new(
-            AppErrorCode::InvalidInput,
+            AppErrorCode::AlreadyReplayed,
             format!(
                 "already re-sent from here: {}",
                 already
@@ -232,7 +232,7 @@ pub async fn replay_records(state: &Shared, request: ReplayRequest) -> CommandRe
             .map_err(platform_error)?;
         if !missing.is_empty() {
             return Err(CommandError::new(
-                AppErrorCode::InvalidInput,
+                AppErrorCode::RecordGone,
                 format!("Adobe kept no body for: {}", missing.join(", ")),
             ));
         }
