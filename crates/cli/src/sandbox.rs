@@ -219,7 +219,8 @@ pub fn group<E: std::fmt::Display>(
 }
 
 /// The human form: a line per setup with its health and totals, its dataflows
-/// indented beneath with the fields they serve, then the dataflows made elsewhere.
+/// indented beneath with the fields they serve (a setup made with this tool
+/// elsewhere is known by its markers), then the dataflows no setup made.
 /// Warnings go to stderr, so they are seen even when stdout is piped.
 pub fn print(status: &SandboxStatus) {
     for warning in &status.warnings {
@@ -240,9 +241,14 @@ pub fn print(status: &SandboxStatus) {
     for setup in &status.setups {
         let count = setup.dataflows.len();
         let label = format!(
-            "setup {:?} ({count} dataflow{})",
+            "setup {:?} ({count} dataflow{}{})",
             setup.setup_name,
-            if count == 1 { "" } else { "s" }
+            if count == 1 { "" } else { "s" },
+            if setup.made_here {
+                ""
+            } else {
+                ", made elsewhere"
+            }
         );
         println!(
             "{label:<69} {:<9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7}",
@@ -261,7 +267,7 @@ pub fn print(status: &SandboxStatus) {
         }
     }
     if !status.dataflows.is_empty() {
-        println!("made elsewhere (no setup journal in this data folder)");
+        println!("made outside Chatlio Setup (no setup journal here, no marker)");
         for flow in &status.dataflows {
             print_flow(flow);
         }

@@ -420,7 +420,8 @@ async fn status_groups_dataflows_by_setup() {
         .iter()
         .map(|setup| setup["setupName"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["Per event", "Single"].into(), "{sandbox}");
+    // "Theirs" is known by its dataflow's marker: listed as a setup made elsewhere.
+    assert_eq!(names, ["Per event", "Single", "Theirs"].into(), "{sandbox}");
     let setup_named = |sandbox: &serde_json::Value, name: &str| {
         sandbox["setups"]
             .as_array()
@@ -515,10 +516,20 @@ async fn status_groups_dataflows_by_setup() {
     assert_eq!(alone["webhookUrls"], single["webhookUrls"]);
     assert_eq!(alone["webhookUrls"].as_object().unwrap().len(), 5);
 
-    let elsewhere = sandbox["dataflows"].as_array().unwrap();
-    assert_eq!(elsewhere.len(), 1, "{sandbox}");
-    assert_eq!(elsewhere[0]["flowId"], theirs["flowId"]);
-    assert!(elsewhere[0].get("fields").is_none());
+    let elsewhere = setup_named(&sandbox, "Theirs");
+    assert_eq!(elsewhere["madeHere"], false, "{elsewhere}");
+    assert_eq!(elsewhere["dataflows"][0]["flowId"], theirs["flowId"]);
+    assert_eq!(
+        elsewhere["dataflows"][0]["fields"],
+        serde_json::json!(codes)
+    );
+    assert_eq!(
+        elsewhere["webhookUrls"],
+        serde_json::json!({}),
+        "no journal here holds them"
+    );
+    assert_eq!(setup_named(&sandbox, "Single")["madeHere"], true);
+    assert_eq!(sandbox["dataflows"], serde_json::json!([]), "{sandbox}");
 
     // The human form: the setup line, its dataflows beneath with their fields.
     let human = run(&["status"]).await;
@@ -544,7 +555,7 @@ async fn status_groups_dataflows_by_setup() {
         .as_str()
         .unwrap()
         .contains("Damaged.json"));
-    assert_eq!(warned["setups"].as_array().unwrap().len(), 2);
+    assert_eq!(warned["setups"].as_array().unwrap().len(), 3);
     let human = run(&["status"]).await;
     let said = String::from_utf8_lossy(&human.stderr);
     assert!(

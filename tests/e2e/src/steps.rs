@@ -47,6 +47,33 @@ pub async fn sim_state(base_url: &str) -> TestResult<Value> {
     )
 }
 
+/// What platform-sim holds for the one dataset it has records for:
+/// `{"records": [...], "failed": [...]}` (its `/__sim/datasets/{id}/records`).
+pub async fn sim_dataset_records(base_url: &str) -> TestResult<Value> {
+    let state = sim_state(base_url).await?;
+    let datasets: Vec<String> = state["records"]
+        .as_object()
+        .map(|datasets| datasets.keys().cloned().collect())
+        .unwrap_or_default();
+    if datasets.len() != 1 {
+        return Err(format!(
+            "records in {} datasets, not one: {}",
+            datasets.len(),
+            state["records"]
+        )
+        .into());
+    }
+    Ok(crate::sim_control(
+        reqwest::Method::GET,
+        &format!("{base_url}/__sim/datasets/{}/records", datasets[0]),
+    )
+    .send()
+    .await?
+    .error_for_status()?
+    .json()
+    .await?)
+}
+
 /// How many of each resource the sandbox holds.
 pub fn counts(state: &Value, sandbox: &str) -> BTreeMap<&'static str, usize> {
     let data = &state["platform"]["data"][sandbox];

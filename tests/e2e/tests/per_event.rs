@@ -6,9 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use e2e::steps::{assert_no_raw_keys, clipboard, free_port, practice_to_created_with, sim_state};
-use e2e::{sim_control, App, TestResult};
-use serde_json::Value;
+use e2e::steps::{
+    assert_no_raw_keys, clipboard, free_port, practice_to_created_with, sim_dataset_records,
+};
+use e2e::{App, TestResult};
 
 const KINDS: [&str; 5] = [
     "new_conversation",
@@ -84,21 +85,7 @@ async fn each_chatlio_field_gets_its_url_and_records_its_exact_kind() -> TestRes
     app.screenshot("per-event-verify").await?;
 
     // platform-sim stored the five exact kinds, in one dataset.
-    let state = sim_state(&sim).await?;
-    let datasets: Vec<String> = state["records"]
-        .as_object()
-        .map(|datasets| datasets.keys().cloned().collect())
-        .unwrap_or_default();
-    assert_eq!(datasets.len(), 1, "{}", state["records"]);
-    let stored: Value = sim_control(
-        reqwest::Method::GET,
-        &format!("{sim}/__sim/datasets/{}/records", datasets[0]),
-    )
-    .send()
-    .await?
-    .error_for_status()?
-    .json()
-    .await?;
+    let stored = sim_dataset_records(&sim).await?;
     let mut kinds: Vec<String> = stored["records"]
         .as_array()
         .map(|records| {

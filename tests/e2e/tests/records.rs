@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use chatlio::EventKind;
-use e2e::steps::{clipboard, free_port, practice_to_created_with, sim_state};
+use e2e::steps::{clipboard, free_port, practice_to_created_with, sim_dataset_records};
 use e2e::{sim_control, App, TestResult};
 use fantoccini::elements::Element;
 use fantoccini::Locator;
@@ -95,21 +95,7 @@ fn good_event(kind: EventKind) -> (Value, String) {
 
 /// The stored records and failed ones platform-sim holds for the setup's dataset.
 async fn sim_records(sim: &str) -> TestResult<(usize, usize)> {
-    let state = sim_state(sim).await?;
-    let datasets: Vec<String> = state["records"]
-        .as_object()
-        .map(|datasets| datasets.keys().cloned().collect())
-        .unwrap_or_default();
-    assert_eq!(datasets.len(), 1, "one dataset: {}", state["records"]);
-    let stored: Value = sim_control(
-        reqwest::Method::GET,
-        &format!("{sim}/__sim/datasets/{}/records", datasets[0]),
-    )
-    .send()
-    .await?
-    .error_for_status()?
-    .json()
-    .await?;
+    let stored = sim_dataset_records(sim).await?;
     let length = |key: &str| stored[key].as_array().map_or(0, Vec::len);
     Ok((length("records"), length("failed")))
 }
@@ -189,15 +175,27 @@ async fn records_show_what_arrived_and_what_failed_and_a_corrected_resend_is_cou
     advance(&sim, 60).await?;
     assert_eq!(sim_records(&sim).await?, (5, 2), "what platform-sim stored");
 
-    // What arrived: the five, each with its kind, emails masked.
+    // What arrived: the five, each with its kind, emails masked. The refresh
+    // may move a card (under its setup once the setups are read), which makes
+    // it anew: its details are opened once the refresh has ended.
     app.click("refresh").await?;
+    app.wait_for_text("refresh", |text| text == "Refresh")
+        .await?;
     inside(&app.find(&card).await?, "flow-details")
         .await?
         .click()
         .await?;
     app.find("flow-records").await?;
-    app.click("records-load").await?;
-    let rows = wait_for_all(&app, "record-row", 5, Duration::from_secs(30)).await?;
+    // As a user would, "Refresh" again while Adobe's preview has not caught up.
+    let deadline = Instant::now() + Duration::from_secs(45);
+    let rows = loop {
+        app.click("records-load").await?;
+        match wait_for_all(&app, "record-row", 5, Duration::from_secs(5)).await {
+            Ok(rows) => break rows,
+            Err(error) if Instant::now() > deadline => return Err(error),
+            Err(_) => {}
+        }
+    };
     let mut kinds = BTreeSet::new();
     for row in &rows {
         kinds.insert(row.attr("data-kind").await?.unwrap_or_default());
