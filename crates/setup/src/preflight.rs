@@ -64,6 +64,41 @@ fn passed(id: &'static str, message: impl Into<String>) -> Check {
     }
 }
 
+/// What already carries the setup's dataflow names: one name for one URL, the
+/// four per-event names (`<setup> - <suffix>`) for one URL per event. A name
+/// taken by a resource this setup did not make wins over one of ours, so it is
+/// reported before anything is made.
+async fn dataflow_names_found(
+    client: &Client,
+    names: &Names,
+    request: &SetupRequest,
+) -> Result<Option<crate::lookup::Found>, PlatformError> {
+    let plan = chatlio::WebhookPlan::new(request.webhook_mode);
+    let instances: Vec<Names> = match request.webhook_mode {
+        chatlio::WebhookMode::PerEventUrl => plan
+            .flows
+            .iter()
+            .map(|flow| names.for_instance(Some(flow)))
+            .collect(),
+        chatlio::WebhookMode::SingleUrl => vec![names.clone()],
+    };
+    let found = futures_util::future::join_all(
+        instances
+            .iter()
+            .map(|instance| look_up(client, instance, StepId::Dataflow)),
+    )
+    .await;
+    let mut ours = None;
+    for result in found {
+        match result? {
+            Some(other) if !other.ours => return Ok(Some(other)),
+            Some(mine) => ours = Some(mine),
+            None => {}
+        }
+    }
+    Ok(ours)
+}
+
 pub async fn preflight(client: &Client, request: &SetupRequest) -> PreflightReport {
     let mut checks = Vec::new();
     if let Err(error) = client.access_token().await {
@@ -107,7 +142,7 @@ pub async fn preflight(client: &Client, request: &SetupRequest) -> PreflightRepo
         catalog.list_datasets(&one_dataset),
         look_up(client, &names, StepId::Schema),
         look_up(client, &names, StepId::Dataset),
-        look_up(client, &names, StepId::Dataflow),
+        dataflow_names_found(client, &names, request),
     );
     checks.push(match sandbox_result {
         Ok(_) => passed("sandbox", format!("Sandbox {sandbox} is available.")),

@@ -153,3 +153,29 @@ async fn a_read_only_credential_passes_reads_then_fails_the_first_create_cleanly
     assert_eq!(counts(&harness.state().await), Counts::default());
     harness.shutdown().await;
 }
+
+/// One URL per event names four dataflows `<setup> - <suffix>`: a dataflow
+/// already holding one of those names (here made by another setup) fails the
+/// check before anything is made, while the single-URL name is still free.
+#[tokio::test]
+async fn per_event_dataflow_names_are_each_checked() {
+    let harness = Harness::start("preflight-per-event", Duration::ZERO).await;
+    let engine = harness.engine();
+    let other = engine
+        .apply(&request("Shop - visitor feedback"))
+        .await
+        .unwrap();
+    assert!(other.complete);
+    let client = harness.client();
+    let per_event = preflight(&client, &common::per_event_request("Shop")).await;
+    let (state, hint) = state_of(&per_event, "dataflow_name_free");
+    assert_eq!(state, CheckState::Failed, "{per_event:?}");
+    assert!(hint.is_some());
+    assert!(!per_event.ok);
+    let single = preflight(&client, &request("Shop")).await;
+    assert_eq!(
+        state_of(&single, "dataflow_name_free").0,
+        CheckState::Passed,
+        "{single:?}"
+    );
+}
