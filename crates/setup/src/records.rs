@@ -308,6 +308,13 @@ pub fn mask_payload(value: &Value) -> Value {
     }
 }
 
+/// The body of a failed row that can be sent again: what Adobe kept, when it is a
+/// JSON object (Chatlio posts one object per event).
+fn replayable_body(row: &RowError) -> Option<Value> {
+    let body: Value = serde_json::from_str(row.corrupt_record.as_deref()?).ok()?;
+    body.is_object().then_some(body)
+}
+
 fn failed_record(
     batch: &BatchId,
     index: usize,
@@ -323,7 +330,7 @@ fn failed_record(
         .as_ref()
         .and_then(chatlio::classify::classify_family)
         .map(|family| family.code().to_owned());
-    let replayable = row.corrupt_record.is_some();
+    let replayable = replayable_body(&row).is_some();
     let payload = match (parsed, &row.corrupt_record, reveal) {
         (Some(body), _, Reveal::Shown) => body,
         (Some(body), _, Reveal::Masked) => mask_payload(&body),
@@ -631,32 +638,72 @@ pub async fn replay(
     Ok(report)
 }
 
-/// The bodies of chosen failed records, as Adobe kept them, for [`replay`]: the
-/// records are read again unmasked. Ids that are not found (or whose body Adobe did
-/// not keep) are returned separately.
+/// The bodies of chosen failed records (all of the last 30 days for `None`), as
+/// Adobe kept them, for [`replay`], read again unmasked. Ids that are not found (or
+/// whose body Adobe did not keep as a JSON object) are returned separately.
 pub async fn failed_bodies(
     client: &Client,
     flow_id: &str,
     ids: Option<&[String]>,
 ) -> Result<(Vec<(String, Value)>, Vec<String>), PlatformError> {
-    let failed = failed_records(client, flow_id, DIAGNOSTICS_RETENTION_DAYS, Reveal::Shown).await?;
-    let mut by_id: BTreeMap<String, FailedRecord> = failed
-        .records
-        .into_iter()
-        .map(|record| (record.id.clone(), record))
-        .collect();
-    let wanted: Vec<String> = match ids {
-        Some(ids) => ids.to_vec(),
-        None => by_id.keys().cloned().collect(),
+    let Some(ids) = ids else {
+        let failed =
+            failed_records(client, flow_id, DIAGNOSTICS_RETENTION_DAYS, Reveal::Shown).await?;
+        let bodies = failed
+            .records
+            .into_iter()
+            .filter(|record| record.replayable)
+            .map(|record| (record.id, record.payload))
+            .collect();
+        return Ok((bodies, Vec::new()));
     };
+    // An id is `{batch}:{row}`: only the batches named are read, and only
+    // those this dataflow's runs wrote, so a body is never sent to another
+    // dataflow's URL.
+    let since = Utc::now() - chrono::Duration::days(DIAGNOSTICS_RETENTION_DAYS);
+    let runs = client
+        .flow_service()
+        .list_runs_since(&FlowId::new(flow_id), since)
+        .await?;
+    let own: Vec<BatchId> = runs.iter().flat_map(|run| run.batch_ids()).collect();
+    let located: Vec<(&String, Option<(BatchId, usize)>)> = ids
+        .iter()
+        .map(|id| {
+            let place = id.rsplit_once(':').and_then(|(batch, row)| {
+                let batch = BatchId::new(batch);
+                let row = row.parse::<usize>().ok()?;
+                own.contains(&batch).then_some((batch, row))
+            });
+            (id, place)
+        })
+        .collect();
+    let mut batches: Vec<BatchId> = Vec::new();
+    for (batch, _) in located.iter().filter_map(|(_, place)| place.as_ref()) {
+        if !batches.contains(batch) {
+            batches.push(batch.clone());
+        }
+    }
+    let read = platform::map_bounded(batches, BATCH_READS, |batch| async move {
+        let rows = client.data_access().row_errors(&batch).await;
+        (batch, rows)
+    })
+    .await;
+    let mut rows_of: BTreeMap<String, Vec<RowError>> = BTreeMap::new();
+    for (batch, rows) in read {
+        rows_of.insert(batch.as_str().to_owned(), rows?.rows);
+    }
     let mut bodies = Vec::new();
     let mut missing = Vec::new();
-    for id in wanted {
-        match by_id.remove(&id) {
-            Some(record) if record.replayable && record.payload.is_object() => {
-                bodies.push((id, record.payload));
-            }
-            _ => missing.push(id),
+    for (id, place) in located {
+        let body = place.and_then(|(batch, row)| {
+            rows_of
+                .get(batch.as_str())
+                .and_then(|rows| rows.get(row))
+                .and_then(replayable_body)
+        });
+        match body {
+            Some(body) => bodies.push((id.clone(), body)),
+            None => missing.push(id.clone()),
         }
     }
     Ok((bodies, missing))
