@@ -258,6 +258,10 @@ pub struct TestEventView {
 struct StoredTestEvent {
     receipt: setup::test_event::TestEventReceipt,
     view: TestEventView,
+    /// A failed test event's record was looked for once its run had closed
+    /// and was not there: it really failed, and is not looked for again.
+    #[serde(default)]
+    failure_confirmed: bool,
 }
 
 fn test_event_view(outcome: &setup::test_event::TestEventOutcome) -> TestEventView {
@@ -301,15 +305,13 @@ fn save_test_events(path: &std::path::Path, events: &[StoredTestEvent]) {
 }
 
 /// A counted test event whose stored kind is not known yet (and can be: its
-/// body had a visitor or conversation UUID). A failed one is looked for too:
+/// body had a visitor or conversation UUID). A failed one is looked for once:
 /// it may have been counted with other failures of its window.
-fn needs_recorded_kind(
-    receipt: &setup::test_event::TestEventReceipt,
-    view: &TestEventView,
-) -> bool {
-    view.state != setup::test_event::TestEventState::Waiting
-        && view.recorded_kind.is_none()
-        && receipt.subject.is_some()
+fn needs_recorded_kind(event: &StoredTestEvent) -> bool {
+    event.view.state != setup::test_event::TestEventState::Waiting
+        && event.view.recorded_kind.is_none()
+        && event.receipt.subject.is_some()
+        && !event.failure_confirmed
 }
 
 /// How many waiting test events are checked with Adobe at once.
@@ -332,7 +334,7 @@ pub async fn refresh_test_events(
             .filter(|event| {
                 flow_ids.contains(&event.receipt.flow_id)
                     && (event.view.state == setup::test_event::TestEventState::Waiting
-                        || needs_recorded_kind(&event.receipt, &event.view))
+                        || needs_recorded_kind(event))
             })
             .map(|event| event.receipt)
             .collect()
@@ -375,6 +377,10 @@ pub async fn refresh_test_events(
                     if event.view.recorded_kind.is_some() {
                         event.view.state = setup::test_event::TestEventState::Ingested;
                         event.view.errors.clear();
+                    } else if event.view.state == setup::test_event::TestEventState::Failed
+                        && event.receipt.subject.is_some()
+                    {
+                        event.failure_confirmed = true;
                     }
                     changed = true;
                 }
@@ -521,6 +527,7 @@ pub async fn send_and_record(
     events.push(StoredTestEvent {
         receipt,
         view: view.clone(),
+        failure_confirmed: false,
     });
     save_test_events(&path, &events);
     Ok(view)
