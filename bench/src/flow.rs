@@ -217,7 +217,12 @@ pub async fn status_refreshes(runs: usize) -> TestResult<Vec<StatusRun>> {
             .control(reqwest::Method::DELETE, "/__sim/requests", None)
             .await?;
         let started = Instant::now();
-        let statuses = setup::status::sandbox_status(&bench.client, &setup::Timing::ADOBE).await?;
+        let statuses = setup::status::sandbox_status(
+            &bench.client,
+            &setup::Timing::ADOBE,
+            &setup::alerts::AlertSettings::round_the_clock(24),
+        )
+        .await?;
         let took = started.elapsed();
         if statuses.len() != STATUS_FLOWS {
             return Err(format!(

@@ -292,7 +292,13 @@ pub async fn dashboard(state: &Shared) -> CommandResult<DashboardView> {
     let (session, client) = state.sandbox_client().await?;
     let sandbox = client.sandbox().as_str().to_owned();
     let path = cache_path(state, session.practice);
-    let statuses = setup::status::sandbox_status(&client, &session.timing()).await;
+    // Staleness follows each setup's no-data rule; a damaged rules file
+    // costs only that (the recommended rules stand in), never the status.
+    let settings = crate::alerts::load_settings(state, session.practice).unwrap_or_else(|error| {
+        tracing::warn!(message = %error.message, "alert rules unreadable; recommended rules used");
+        setup::alerts::AlertSettings::recommended()
+    });
+    let statuses = setup::status::sandbox_status(&client, &session.timing(), &settings).await;
     let statuses = match statuses {
         Ok(statuses) => statuses,
         Err(error) => {

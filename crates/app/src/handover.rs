@@ -578,10 +578,13 @@ pub struct ReceivedView {
 pub async fn received_records(state: &Shared, name: String) -> CommandResult<ReceivedView> {
     let (session, client, flow_ids) = setup_dataflows(state, &name).await?;
     let timing = session.timing();
+    // Only the counts are used, so the rules (which decide staleness) are
+    // the recommended ones.
+    let settings = setup::alerts::AlertSettings::recommended();
     // The dataflows are read side by side: a per-event setup has four.
     let statuses = platform::map_bounded(flow_ids, TEST_EVENT_CHECKS, |flow_id| {
-        let (client, timing) = (&client, &timing);
-        async move { setup::status::flow_status(client, &flow_id, timing).await }
+        let (client, timing, settings) = (&client, &timing, &settings);
+        async move { setup::status::flow_status(client, &flow_id, timing, settings).await }
     })
     .await;
     let mut total = ReceivedView {

@@ -12,6 +12,7 @@
 // stack does not matter, and boxing them would only obscure the signatures.
 #![allow(clippy::result_large_err)]
 
+pub mod alerts;
 pub mod connection;
 pub mod dashboard;
 pub mod desktop;

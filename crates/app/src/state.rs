@@ -32,6 +32,9 @@ pub struct AppState {
     /// Held while the list of sent test events is read and written, so a
     /// send and a check of earlier ones never overwrite each other.
     pub test_events: Mutex<()>,
+    /// Held while the alert rules or the alert state are read and written,
+    /// so a background check and a saved form never overwrite each other.
+    pub alerts: Mutex<()>,
 }
 
 impl AppState {
@@ -49,6 +52,7 @@ impl AppState {
             session: RwLock::new(None),
             busy: std::sync::Mutex::new(std::collections::HashSet::new()),
             test_events: Mutex::new(()),
+            alerts: Mutex::new(()),
         }
     }
 

@@ -1,6 +1,7 @@
 //! `chatlio-aep`: the headless front end over the setup engine. All logic is
 //! in the `setup` crate; this file parses flags, builds the client, prints.
 
+mod alerts;
 mod config;
 mod data;
 mod records;
@@ -32,6 +33,11 @@ mod exit {
     pub const RESUMABLE: u8 = 4;
     pub const NAME_TAKEN: u8 = 5;
     pub const PREFLIGHT: u8 = 6;
+    /// `check` and `watch` exit as monitoring plugins do: 1 a warning, 2 an alert,
+    /// 3 nothing could be checked (bad flags, Adobe unreachable).
+    pub const CHECK_WARNING: u8 = 1;
+    pub const CHECK_ALERT: u8 = 2;
+    pub const CHECK_UNKNOWN: u8 = 3;
 }
 
 #[derive(Parser)]
@@ -269,6 +275,35 @@ enum Command {
         #[arg(long)]
         again: bool,
     },
+    /// Evaluate the alert rules once (no data within business hours, failed records,
+    /// disabled dataflows, drift, the connection) and print what holds. Exits 0 ok,
+    /// 1 warning, 2 alert, 3 when nothing could be checked: for cron, a systemd timer
+    /// or a monitoring system.
+    Check {
+        /// Only this setup's dataflows and drift.
+        #[arg(long)]
+        name: Option<String>,
+        /// An alert rules file [default: the rules set in the desktop app].
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Skip the drift check (it reads every resource of every setup).
+        #[arg(long)]
+        no_drift: bool,
+    },
+    /// Run `check` on an interval and print each condition as it starts and ends,
+    /// until interrupted.
+    Watch {
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Seconds between checks.
+        #[arg(long, default_value_t = 300)]
+        interval_secs: u64,
+        /// Stop after this many checks.
+        #[arg(long)]
+        max_checks: Option<u64>,
+    },
     /// Delete a Chatlio dataflow and its connections (made here or elsewhere).
     Teardown {
         #[arg(long)]
@@ -305,6 +340,10 @@ enum CliError {
     PreviewInvalid,
     #[error("Adobe refused {0} of the re-sent bodies")]
     ReplayRefused(usize),
+    #[error("the check found a condition at level {}", .0.as_str())]
+    CheckFound(setup::alerts::Severity),
+    #[error("nothing could be checked: {0}")]
+    CheckUnknown(String),
 }
 
 impl CliError {
@@ -312,6 +351,9 @@ impl CliError {
         let auth =
             |code: ErrorCode| matches!(code, ErrorCode::Unauthenticated | ErrorCode::Forbidden);
         match self {
+            Self::CheckFound(setup::alerts::Severity::Warning) => exit::CHECK_WARNING,
+            Self::CheckFound(setup::alerts::Severity::Alert) => exit::CHECK_ALERT,
+            Self::CheckUnknown(_) => exit::CHECK_UNKNOWN,
             Self::Usage(_) | Self::Config(_) => exit::USAGE,
             Self::TestEventNotCounted
             | Self::TestEvent(setup::test_event::TestEventError::WarmingUp { .. }) => {
@@ -877,7 +919,12 @@ async fn run_command(cli: &Cli, global: &Settings) -> Result<(), CliError> {
         }
         Command::Status { name: None } => {
             let client = client(global, &global.sandbox).await?;
-            let flows = setup::status::sandbox_status(&client, &global.timing).await?;
+            // Staleness by the same no-data rules as `check` and the app.
+            let rules = alerts::rules(global, None).unwrap_or_else(|error| {
+                eprintln!("chatlio-aep: warning: {error}; the recommended alert rules are used");
+                setup::alerts::AlertSettings::recommended()
+            });
+            let flows = setup::status::sandbox_status(&client, &global.timing, &rules).await?;
             let (owners, warnings) =
                 sandbox::owners(&JournalStore::new(global.layout().journals(Mode::Real)));
             // The URLs come from the journal alone: `status` reads no resource again.
@@ -1001,6 +1048,34 @@ async fn run_command(cli: &Cli, global: &Settings) -> Result<(), CliError> {
             let client = client(global, &global.sandbox).await?;
             records::replay_command(global, &client, flow_id, *failed, ids, payloads, *again).await
         }
+        Command::Check {
+            name,
+            rules,
+            no_drift,
+        } => alerts::check_command(global, name.as_deref(), rules.as_ref(), *no_drift)
+            .await
+            .map_err(unknown_unless_verdict),
+        Command::Watch {
+            name,
+            rules,
+            interval_secs,
+            max_checks,
+        } => {
+            if *interval_secs == 0 {
+                return Err(CliError::CheckUnknown(
+                    "--interval-secs must be at least 1".into(),
+                ));
+            }
+            alerts::watch_command(
+                global,
+                name.as_deref(),
+                rules.as_ref(),
+                std::time::Duration::from_secs(*interval_secs),
+                *max_checks,
+            )
+            .await
+            .map_err(unknown_unless_verdict)
+        }
         Command::Teardown { flow_id, yes } => {
             if !yes {
                 return Err(CliError::Usage(
@@ -1022,6 +1097,26 @@ async fn run_command(cli: &Cli, global: &Settings) -> Result<(), CliError> {
     }
 }
 
+/// For `check` and `watch`, every failure but a verdict means nothing could be
+/// checked (exit 3), whatever it would mean for another command.
+fn unknown_unless_verdict(error: CliError) -> CliError {
+    match error {
+        CliError::CheckFound(_) | CliError::CheckUnknown(_) => error,
+        other => CliError::CheckUnknown(other.to_string()),
+    }
+}
+
+/// Whether the command line names `check` or `watch` (its first word that is not
+/// a flag or a flag's value is looked at), so that even a usage error clap finds
+/// exits 3 for them.
+fn is_check_command(arguments: &[std::ffi::OsString]) -> bool {
+    arguments
+        .iter()
+        .skip(1)
+        .filter_map(|argument| argument.to_str())
+        .any(|argument| argument == "check" || argument == "watch")
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // The libraries' warnings (e.g. a renewed token the keychain would not
@@ -1034,15 +1129,32 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .without_time()
         .init();
-    let cli = Cli::parse();
+    let arguments: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&arguments) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let usage = error.use_stderr();
+            if let Err(print_error) = error.print() {
+                eprintln!("chatlio-aep: {print_error}");
+            }
+            return ExitCode::from(match (usage, is_check_command(&arguments)) {
+                // --help and --version are not errors.
+                (false, _) => exit::OK,
+                (true, true) => exit::CHECK_UNKNOWN,
+                (true, false) => exit::USAGE,
+            });
+        }
+    };
     let json = cli.global.json;
     match run(cli).await {
         Ok(()) => ExitCode::from(exit::OK),
         Err(error) => {
             // A dry run that found a bad record, or a replay Adobe partly refused,
             // printed its result already: in JSON that is the one document.
-            let result_printed =
-                matches!(error, CliError::PreviewInvalid | CliError::ReplayRefused(_));
+            let result_printed = matches!(
+                error,
+                CliError::PreviewInvalid | CliError::ReplayRefused(_) | CliError::CheckFound(_)
+            );
             if json {
                 if !result_printed {
                     print_json(&serde_json::json!({"error": error.view()}));

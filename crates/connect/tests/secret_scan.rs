@@ -123,7 +123,11 @@ async fn no_secret_in_files_logs_or_ui_payloads_after_connect_setup_and_status()
     assert!(outcome.complete);
     ui_payloads.push(serde_json::to_string(&outcome).unwrap());
     ui_payloads.push(serde_json::to_string(&engine.status("Secret scan flow").unwrap()).unwrap());
-    let flows = setup::status::sandbox_status(&client, &setup::Timing::ADOBE)
+    let flows = setup::status::sandbox_status(
+        &client,
+        &setup::Timing::ADOBE,
+        &setup::alerts::AlertSettings::round_the_clock(24),
+    )
         .await
         .unwrap();
     assert_eq!(flows.len(), 1);

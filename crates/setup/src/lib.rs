@@ -4,6 +4,7 @@
 //! This crate never depends on Tauri; the CLI and the desktop app are two
 //! front ends over it.
 
+pub mod alerts;
 pub mod drift;
 pub mod engine;
 pub mod error;

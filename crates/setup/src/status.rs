@@ -16,6 +16,8 @@ use platform::models::FlowId;
 use platform::{map_bounded, Client, PlatformError, WebhookUrl};
 use serde::Serialize;
 
+use crate::alerts::evaluate::{effective_rules, silence};
+use crate::alerts::AlertSettings;
 use crate::timing::{from_millis, to_chrono, Timing};
 
 /// How many dataflows are refreshed at once. High enough that 50 flows take
@@ -25,8 +27,6 @@ pub const STATUS_CONCURRENCY: usize = 64;
 pub const HISTORY: Duration = Duration::from_secs(7 * 24 * 3600);
 /// The shorter period shown.
 pub const LAST_DAY: Duration = Duration::from_secs(24 * 3600);
-/// An enabled dataflow with nothing ingested for this long is flagged stale.
-pub const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -78,7 +78,8 @@ pub enum Health {
     Failing,
     /// Never received anything (no run in the week, and no last run).
     NoData,
-    /// Received data once, but nothing ingested for [`STALE_AFTER`].
+    /// Received data once, but nothing ingested for as long as its setup's
+    /// no-data alert rule allows (business hours; see `alerts::evaluate::silence`).
     Stale,
     Healthy,
 }
@@ -255,6 +256,7 @@ fn status_of(
     runs: Result<Vec<Run>, PlatformError>,
     now: DateTime<Utc>,
     timing: &Timing,
+    settings: &AlertSettings,
 ) -> FlowStatus {
     let mut errors = Vec::new();
     let runs_readable = runs.is_ok();
@@ -316,8 +318,6 @@ fn status_of(
             .last_run_details
             .as_ref()
             .is_some_and(|last| last.id.is_some() || last.started_at_utc.is_some());
-    let stale = last_ingested_at
-        .is_none_or(|last| now.signed_duration_since(last) > to_chrono(STALE_AFTER));
     let health = if !flow.is_enabled() {
         Health::Disabled
     } else if !runs_readable {
@@ -332,9 +332,9 @@ fn status_of(
         Health::Failing
     } else if !ever_ran {
         Health::NoData
-    } else if stale {
-        Health::Stale
     } else {
+        // Stale or not is decided below by the no-data rule, once the
+        // status it reads is whole.
         Health::Healthy
     };
     let created_at = from_millis(flow.created_at);
@@ -343,7 +343,7 @@ fn status_of(
         Some((setup, instance)) => (Some(setup), instance),
         None => (None, None),
     };
-    FlowStatus {
+    let mut status = FlowStatus {
         marked_setup,
         marked_instance,
         flow_id: flow.id.as_str().to_owned(),
@@ -360,7 +360,16 @@ fn status_of(
         health,
         runs: summaries,
         errors,
+    };
+    if status.health == Health::Healthy {
+        let (rules, schedule) = effective_rules(settings, status.marked_setup.as_deref());
+        let silent = schedule
+            .is_some_and(|schedule| silence(&status, rules, &schedule, now, timing).is_some());
+        if silent {
+            status.health = Health::Stale;
+        }
     }
+    status
 }
 
 /// Where run reads start: the week, and the run that overlaps its start
@@ -369,20 +378,31 @@ fn history_start(now: DateTime<Utc>, timing: &Timing) -> DateTime<Utc> {
     now - to_chrono(HISTORY) - to_chrono(timing.run_window)
 }
 
-/// Every Chatlio dataflow of the client's sandbox: one list call (paged to
-/// the end), then each flow's runs of the last seven days, all flows at once
-/// (bounded by [`STATUS_CONCURRENCY`]).
+/// Every Chatlio dataflow of the client's sandbox now, staleness by the
+/// setups' no-data rules in `settings`. See [`sandbox_status_at`].
 pub async fn sandbox_status(
     client: &Client,
     timing: &Timing,
+    settings: &AlertSettings,
+) -> Result<Vec<FlowStatus>, PlatformError> {
+    sandbox_status_at(client, timing, settings, Utc::now()).await
+}
+
+/// Every Chatlio dataflow of the client's sandbox as of `now`: one list
+/// call (paged to the end), then each flow's runs of the last seven days,
+/// all flows at once (bounded by [`STATUS_CONCURRENCY`]).
+pub async fn sandbox_status_at(
+    client: &Client,
+    timing: &Timing,
+    settings: &AlertSettings,
+    now: DateTime<Utc>,
 ) -> Result<Vec<FlowStatus>, PlatformError> {
     let flows = client.flow_service().list_chatlio_flows().await?;
-    let now = Utc::now();
     let since = history_start(now, timing);
     let service = client.flow_service();
     Ok(map_bounded(flows, STATUS_CONCURRENCY, |flow| async move {
         let runs = service.list_runs_since(&flow.id, since).await;
-        status_of(&flow, runs, now, timing)
+        status_of(&flow, runs, now, timing, settings)
     })
     .await)
 }
@@ -392,6 +412,7 @@ pub async fn flow_status(
     client: &Client,
     flow_id: &str,
     timing: &Timing,
+    settings: &AlertSettings,
 ) -> Result<FlowStatus, PlatformError> {
     let id = FlowId::new(flow_id);
     let now = Utc::now();
@@ -400,7 +421,7 @@ pub async fn flow_status(
         .flow_service()
         .list_runs_since(&id, history_start(now, timing))
         .await;
-    Ok(status_of(&flow, runs, now, timing))
+    Ok(status_of(&flow, runs, now, timing, settings))
 }
 
 /// Deletes a dataflow and then its source and target connections. Returns the
@@ -461,7 +482,13 @@ mod tests {
     fn record_errors_come_from_the_activities_summed_over_the_runs() {
         let enabled = flow(serde_json::json!({"id": "flow", "state": "enabled"}));
         let runs = vec![documented_run(1, 10, 2), documented_run(2, 5, 1)];
-        let status = status_of(&enabled, Ok(runs), Utc::now(), &Timing::ADOBE);
+        let status = status_of(
+            &enabled,
+            Ok(runs),
+            Utc::now(),
+            &Timing::ADOBE,
+            &AlertSettings::round_the_clock(24),
+        );
         let mapper = status
             .errors
             .iter()
@@ -490,7 +517,14 @@ mod tests {
         let enabled = flow(serde_json::json!({"id": "flow", "state": "enabled"}));
         let disabled = flow(serde_json::json!({"id": "flow", "state": "disabled"}));
         let health = |flow: &Flow, runs: Result<Vec<Run>, PlatformError>| {
-            status_of(flow, runs, now, &Timing::ADOBE).health
+            status_of(
+                flow,
+                runs,
+                now,
+                &Timing::ADOBE,
+                &AlertSettings::round_the_clock(24),
+            )
+            .health
         };
         assert_eq!(
             health(&disabled, Ok(vec![documented_run(1, 1, 0)])),
@@ -538,7 +572,7 @@ mod tests {
         // No run in the week, but Adobe's last run says data came once: stale,
         // not "no data yet".
         let ran_before = flow(serde_json::json!({
-            "id": "flow", "state": "enabled",
+            "id": "flow", "state": "enabled", "createdAt": 1_599_000_000_000_i64,
             "lastRunDetails": {"id": "old-run", "state": "success", "startedAtUTC": 1_600_000_000_000_i64, "completedAtUTC": 1_600_003_600_000_i64}
         }));
         assert_eq!(health(&ran_before, Ok(vec![])), Health::Stale);

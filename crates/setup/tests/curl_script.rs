@@ -61,9 +61,13 @@ async fn the_exported_script_sets_up_the_same_resources_and_the_app_adopts_them(
 
     assert!(!tripwire.exists(), "the title was run as a command");
     assert_eq!(counts(&harness.state().await), one_of_each());
-    let statuses = setup::status::sandbox_status(&client, &setup::Timing::ADOBE)
-        .await
-        .unwrap();
+    let statuses = setup::status::sandbox_status(
+        &client,
+        &setup::Timing::ADOBE,
+        &setup::alerts::AlertSettings::round_the_clock(24),
+    )
+    .await
+    .unwrap();
     assert_eq!(statuses.len(), 1);
     let webhook = statuses[0].webhook_url.clone().unwrap();
     assert_eq!(

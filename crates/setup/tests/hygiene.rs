@@ -103,9 +103,13 @@ async fn no_secret_token_or_webhook_url_in_logs_journals_or_exports() {
             Some(serde_json::json!({})),
         )
         .await;
-    let statuses = setup::status::sandbox_status(&client, &setup::Timing::ADOBE)
-        .await
-        .unwrap();
+    let statuses = setup::status::sandbox_status(
+        &client,
+        &setup::Timing::ADOBE,
+        &setup::alerts::AlertSettings::round_the_clock(24),
+    )
+    .await
+    .unwrap();
     assert_eq!(statuses.len(), 1);
     tokens.push(client.access_token().await.unwrap());
     let sent = setup::test_event::send_test_event(

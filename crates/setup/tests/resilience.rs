@@ -60,9 +60,13 @@ async fn setup_at_150ms_latency_takes_at_most_eight_and_a_half_round_trips() {
         result.unwrap();
     }
     let refresh = Instant::now();
-    let statuses = setup::status::sandbox_status(&client, &setup::Timing::ADOBE)
-        .await
-        .unwrap();
+    let statuses = setup::status::sandbox_status(
+        &client,
+        &setup::Timing::ADOBE,
+        &setup::alerts::AlertSettings::round_the_clock(24),
+    )
+    .await
+    .unwrap();
     let took = refresh.elapsed();
     println!(
         "status refresh of {} dataflows at 150 ms latency: {} ms",

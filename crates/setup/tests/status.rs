@@ -10,6 +10,7 @@ use chrono::Utc;
 use common::{counts, one_of_each, request, short_timing, Harness};
 use platform::models::FlowId;
 use serde_json::{json, Value};
+use setup::alerts::AlertSettings;
 use setup::status::Health;
 use setup::test_event::{
     check_test_event, send_test_event, send_test_payload, wait_for_test_event, TestEventError,
@@ -50,9 +51,14 @@ async fn test_events_wait_for_the_warm_up_and_the_hourly_run() {
         wait > chrono::Duration::seconds(240) && wait <= chrono::Duration::seconds(300),
         "{wait}"
     );
-    let status = setup::status::flow_status(&client, &flow_id, &adobe)
-        .await
-        .unwrap();
+    let status = setup::status::flow_status(
+        &client,
+        &flow_id,
+        &adobe,
+        &AlertSettings::round_the_clock(24),
+    )
+    .await
+    .unwrap();
     assert_eq!(status.accepts_data_from, Some(accepts_from));
     assert_eq!(status.health, Health::NoData);
 
@@ -122,9 +128,14 @@ async fn test_events_wait_for_the_warm_up_and_the_hourly_run() {
             "visitor_event"
         ]
     );
-    let status = setup::status::flow_status(&client, &flow_id, &adobe)
-        .await
-        .unwrap();
+    let status = setup::status::flow_status(
+        &client,
+        &flow_id,
+        &adobe,
+        &AlertSettings::round_the_clock(24),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (
             status.last24h.received,
@@ -151,10 +162,14 @@ async fn data_sent_during_the_warm_up_is_not_counted() {
     harness
         .control(reqwest::Method::POST, "/__sim/runs/close", Some(json!({})))
         .await;
-    let status =
-        setup::status::flow_status(&client, outcome.flow_id.as_deref().unwrap(), &Timing::ADOBE)
-            .await
-            .unwrap();
+    let status = setup::status::flow_status(
+        &client,
+        outcome.flow_id.as_deref().unwrap(),
+        &Timing::ADOBE,
+        &AlertSettings::round_the_clock(24),
+    )
+    .await
+    .unwrap();
     assert_eq!(status.last7d.received, 0, "{status:?}");
     assert_eq!(status.health, Health::NoData);
     harness.shutdown().await;
@@ -202,9 +217,14 @@ async fn a_payload_that_fails_validation_is_reported_failed_with_an_explanation(
     assert_eq!(stored["records"].as_array().unwrap().len(), 0, "{stored}");
     assert_eq!(stored["failed"].as_array().unwrap().len(), 2, "{stored}");
     // The dashboard's view of the same: failing, with the cause and count.
-    let status = setup::status::flow_status(&client, &flow_id, &timing)
-        .await
-        .unwrap();
+    let status = setup::status::flow_status(
+        &client,
+        &flow_id,
+        &timing,
+        &AlertSettings::round_the_clock(24),
+    )
+    .await
+    .unwrap();
     assert_eq!(status.health, Health::Failing);
     let cause = status
         .errors
@@ -244,9 +264,14 @@ async fn totals_cover_the_last_day_and_week_of_hourly_runs() {
             Some(json!({"flowId": flow_id, "hours": 200, "received": 3, "failed": 1})),
         )
         .await;
-    let status = setup::status::flow_status(&client, &flow_id, &Timing::ADOBE)
-        .await
-        .unwrap();
+    let status = setup::status::flow_status(
+        &client,
+        &flow_id,
+        &Timing::ADOBE,
+        &AlertSettings::round_the_clock(24),
+    )
+    .await
+    .unwrap();
     // 24 hourly runs in the last day, 168 in the week (the 32 older ones are
     // not read).
     assert_eq!(status.last24h.received, 24 * 3, "{:?}", status.last24h);
@@ -272,9 +297,10 @@ async fn totals_cover_the_last_day_and_week_of_hourly_runs() {
             Some(json!({"secs": 30 * 3600})),
         )
         .await;
-    let statuses = setup::status::sandbox_status(&client, &Timing::ADOBE)
-        .await
-        .unwrap();
+    let statuses =
+        setup::status::sandbox_status(&client, &Timing::ADOBE, &AlertSettings::round_the_clock(24))
+            .await
+            .unwrap();
     assert_eq!(statuses.len(), 1);
     assert_eq!(statuses[0].health, Health::Stale);
     assert_eq!(statuses[0].last24h.received, 0);
@@ -455,10 +481,14 @@ async fn a_flow_with_only_failed_records_is_failing_once_its_run_closes() {
         assert!(sent.is_ok(), "{sent:?}");
     }
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let status =
-        setup::status::flow_status(&client, outcome.flow_id.as_deref().unwrap(), &Timing::ADOBE)
-            .await
-            .unwrap();
+    let status = setup::status::flow_status(
+        &client,
+        outcome.flow_id.as_deref().unwrap(),
+        &Timing::ADOBE,
+        &AlertSettings::round_the_clock(24),
+    )
+    .await
+    .unwrap();
     assert_eq!(status.health, Health::Failing, "{:?}", status.runs);
     harness.shutdown().await;
 }

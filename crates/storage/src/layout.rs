@@ -50,8 +50,12 @@ const STATUS_CACHE_FILE: &str = "status-cache.json";
 const TEST_EVENTS_FILE: &str = "test-events.json";
 const REPLAYS_FILE: &str = "replays.json";
 const PRACTICE_SIMULATOR_FILE: &str = "platform-sim.json";
+const ALERT_RULES_FILE: &str = "alert-rules.json";
+const ALERT_STATE_FILE: &str = "alert-state.json";
 /// Every file the layout keeps at a mode folder's top (none is a journal).
-const OWN_FILES: [&str; 6] = [
+const OWN_FILES: [&str; 8] = [
+    ALERT_RULES_FILE,
+    ALERT_STATE_FILE,
     REPLAYS_FILE,
     CONNECTIONS_FILE,
     WIZARD_FILE,
@@ -156,6 +160,17 @@ impl DataLayout {
         self.mode_folder(mode).join(REPLAYS_FILE)
     }
 
+    /// The alert rules of `mode`'s setups (`setup::alerts::AlertSettings`).
+    pub fn alert_rules(&self, mode: Mode) -> PathBuf {
+        self.mode_folder(mode).join(ALERT_RULES_FILE)
+    }
+
+    /// The alert conditions that held at the last check, so a restart
+    /// neither repeats a notification nor forgets a due one.
+    pub fn alert_state(&self, mode: Mode) -> PathBuf {
+        self.mode_folder(mode).join(ALERT_STATE_FILE)
+    }
+
     /// The practice emulator's saved state, so practice dataflows outlive a restart.
     pub fn practice_simulator_state(&self) -> PathBuf {
         self.mode_folder(Mode::Practice)
@@ -204,6 +219,11 @@ mod tests {
             ),
             (layout.test_events(Mode::Real), "/data/test-events.json"),
             (layout.replays(Mode::Real), "/data/replays.json"),
+            (layout.alert_rules(Mode::Real), "/data/alert-rules.json"),
+            (
+                layout.alert_state(Mode::Practice),
+                "/data/practice/alert-state.json",
+            ),
             (
                 layout.test_events(Mode::Practice),
                 "/data/practice/test-events.json",

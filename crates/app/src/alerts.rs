@@ -1,0 +1,403 @@
+//! Alerts in the desktop app: the rules the user sets per setup, the check
+//! that runs in the background while the window is closed, and what it
+//! tells the tray and the notifications. The shell only runs [`Watcher`] on
+//! its timer and shows what it returns.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use setup::alerts::{
+    AlertRules, AlertSettings, AlertState, Condition, Notice, Severity, Transition,
+};
+use ts_rs::TS;
+
+use crate::error::{AppErrorCode, CommandError, CommandResult};
+use crate::state::{Session, Shared};
+
+/// How often the background check runs against Adobe: runs are hourly, so
+/// a few minutes is as fresh as the data can be.
+pub const CHECK_INTERVAL: Duration = Duration::from_secs(5 * 60);
+/// Practice mode's runs are a minute long; its checks keep pace.
+pub const PRACTICE_CHECK_INTERVAL: Duration = Duration::from_secs(20);
+/// The longest wait between checks while Adobe does not answer.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// Drift reads every resource of every setup, so it is checked on every
+/// sixth round only (half-hourly against Adobe).
+pub const DRIFT_EVERY: u64 = 6;
+/// Overrides the interval (whole seconds): for tests and for users who
+/// want fewer requests.
+pub const CHECK_INTERVAL_VARIABLE: &str = "CHATLIO_AEP_CHECK_SECS";
+
+/// The rules on the Alerts panel.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertSettingsView {
+    pub settings: AlertSettings,
+    /// What a setup without rules of its own gets, to reset a form to.
+    pub recommended: AlertRules,
+    /// Every time zone name the rules accept, for the form's list.
+    pub time_zones: Vec<String>,
+    /// Which of the alerts keep working while this computer is off (Adobe's
+    /// own), and where to turn them on.
+    pub adobe_alerts: AdobeAlertsView,
+}
+
+/// What Adobe offers for this kind of dataflow, as its documentation says
+/// (help/sources/tutorials/ui/alerts.md, help/observability/alerts/rules.md,
+/// help/observability/alerts/subscribe.md): alerts for sources are
+/// subscribed per dataflow in Adobe's UI or through Adobe I/O Events, the
+/// docs say streaming sources are not yet supported, and no API tells
+/// whether a subscription is on. The UI says this plainly.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AdobeAlertsView {
+    /// `documented_unsupported`: Adobe's docs exclude streaming sources.
+    pub streaming_support: String,
+    /// Whether an API can tell if a subscription is on: Adobe documents none.
+    pub subscription_readable: bool,
+}
+
+/// Reads the rules of the session's mode (real or practice).
+pub fn load_settings(state: &Shared, practice: bool) -> CommandResult<AlertSettings> {
+    let path = state
+        .layout()
+        .alert_rules(storage::Mode::from_practice(practice));
+    AlertSettings::load(&path).map_err(|error| settings_error(&error))
+}
+
+fn settings_error(error: &setup::alerts::rules::SettingsError) -> CommandError {
+    use setup::alerts::rules::SettingsError;
+    match error {
+        SettingsError::Invalid { errors, .. } => {
+            let mut out = CommandError::from_fields(
+                errors.iter().map(|problem| (problem.field, problem.code.clone())),
+            );
+            out.message = error.to_string();
+            out
+        }
+        _ => CommandError::internal(error).with_hint(
+            "The alert rules file in the app's data folder is damaged; move it away to start from the recommended rules.",
+        ),
+    }
+}
+
+fn view(settings: AlertSettings) -> AlertSettingsView {
+    AlertSettingsView {
+        recommended: AlertRules::recommended(&settings.defaults.business_hours.time_zone),
+        settings,
+        time_zones: chrono_tz::TZ_VARIANTS
+            .iter()
+            .map(|zone| zone.name().to_owned())
+            .collect(),
+        adobe_alerts: AdobeAlertsView {
+            streaming_support: "documented_unsupported".to_owned(),
+            subscription_readable: false,
+        },
+    }
+}
+
+/// The alert rules of the connected mode.
+pub async fn alert_settings(state: &Shared) -> CommandResult<AlertSettingsView> {
+    let session = state.session().await?;
+    load_settings(state, session.practice).map(view)
+}
+
+/// Saves one setup's rules (`setup: None`: the defaults every setup
+/// without its own gets). Every bad field is refused with its own problem,
+/// and nothing is written.
+pub async fn save_alert_rules(
+    state: &Shared,
+    setup: Option<String>,
+    rules: AlertRules,
+) -> CommandResult<AlertSettingsView> {
+    let session = state.session().await?;
+    if let Err(errors) = rules.validate() {
+        return Err(CommandError::from_fields(
+            errors
+                .into_iter()
+                .map(|problem| (problem.field, problem.code)),
+        ));
+    }
+    let _writing = state.alerts.lock().await;
+    let mut settings = load_settings(state, session.practice)?;
+    match setup {
+        Some(name) => {
+            settings.setups.insert(name, rules);
+        }
+        None => settings.defaults = rules,
+    }
+    save(state, &session, &settings)?;
+    Ok(view(settings))
+}
+
+/// Drops a setup's own rules: it gets the defaults again.
+pub async fn reset_alert_rules(state: &Shared, setup: String) -> CommandResult<AlertSettingsView> {
+    let session = state.session().await?;
+    let _writing = state.alerts.lock().await;
+    let mut settings = load_settings(state, session.practice)?;
+    settings.setups.remove(&setup);
+    save(state, &session, &settings)?;
+    Ok(view(settings))
+}
+
+/// Pauses notifications for `hours` (conditions are still tracked; those
+/// still holding are notified when the pause ends); `None` resumes them.
+pub async fn pause_alerts(state: &Shared, hours: Option<u32>) -> CommandResult<AlertSettingsView> {
+    let session = state.session().await?;
+    let until = match hours {
+        None => None,
+        Some(0) | Some(169..) => {
+            return Err(CommandError::new(
+                AppErrorCode::InvalidInput,
+                "a pause lasts between 1 and 168 hours",
+            ))
+        }
+        Some(hours) => Some(Utc::now() + chrono::Duration::hours(i64::from(hours))),
+    };
+    let _writing = state.alerts.lock().await;
+    let mut settings = load_settings(state, session.practice)?;
+    settings.paused_until = until;
+    save(state, &session, &settings)?;
+    Ok(view(settings))
+}
+
+fn save(state: &Shared, session: &Session, settings: &AlertSettings) -> CommandResult<()> {
+    let path = state
+        .layout()
+        .alert_rules(storage::Mode::from_practice(session.practice));
+    settings.save(&path).map_err(|error| settings_error(&error))
+}
+
+/// One background check's outcome, for the tray, the notifications and the
+/// dashboard.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertCheckView {
+    pub checked_at: String,
+    /// The worst of the conditions that hold; `None`: all is well.
+    pub worst: Option<Severity>,
+    /// Every condition that holds, most severe first.
+    pub conditions: Vec<Condition>,
+    /// The notifications to show now (already counted as shown).
+    pub notices: Vec<Notice>,
+    /// Why nothing could be checked (Adobe or the network did not answer);
+    /// the check backs off.
+    pub unreachable: Option<String>,
+    pub paused_until: Option<String>,
+    /// False when no connection or sandbox is chosen yet: nothing to watch.
+    pub watching: bool,
+}
+
+/// Runs the background checks: one [`Watcher::tick`] per timer round.
+/// Holds only the round count and the back-off; the conditions live in
+/// the data folder.
+#[derive(Debug, Default)]
+pub struct Watcher {
+    round: u64,
+    failures: u32,
+}
+
+impl Watcher {
+    pub fn new() -> Watcher {
+        Watcher::default()
+    }
+
+    /// The wait before the next check: the mode's interval, doubled for
+    /// each check in a row Adobe did not answer, up to [`MAX_BACKOFF`].
+    pub fn next_delay(&self, practice: bool) -> Duration {
+        let base = interval(practice);
+        let factor = 2u32.saturating_pow(self.failures.min(16));
+        base.saturating_mul(factor).min(MAX_BACKOFF.max(base))
+    }
+
+    /// One check of the connected sandbox at `now`: conditions updated and
+    /// saved, notifications due returned. Drift every [`DRIFT_EVERY`]
+    /// rounds, starting with the first.
+    pub async fn tick(&mut self, state: &Shared, now: DateTime<Utc>) -> AlertCheckView {
+        let with_drift = self.round % DRIFT_EVERY == 0;
+        self.round += 1;
+        match check(state, now, with_drift).await {
+            Ok(view) => {
+                if view.unreachable.is_some() {
+                    self.failures = self.failures.saturating_add(1);
+                } else {
+                    self.failures = 0;
+                }
+                view
+            }
+            Err(error) => {
+                tracing::warn!(code = ?error.code, "background check not run");
+                AlertCheckView {
+                    checked_at: now.to_rfc3339(),
+                    worst: None,
+                    conditions: Vec::new(),
+                    notices: Vec::new(),
+                    unreachable: None,
+                    paused_until: None,
+                    watching: false,
+                }
+            }
+        }
+    }
+}
+
+/// The interval for `practice` mode, or the one `CHATLIO_AEP_CHECK_SECS`
+/// asks for.
+pub fn interval(practice: bool) -> Duration {
+    std::env::var(CHECK_INTERVAL_VARIABLE)
+        .ok()
+        .and_then(|text| text.trim().parse::<u64>().ok())
+        .filter(|seconds| *seconds > 0)
+        .map(Duration::from_secs)
+        .unwrap_or(if practice {
+            PRACTICE_CHECK_INTERVAL
+        } else {
+            CHECK_INTERVAL
+        })
+}
+
+/// One check now (the tray's "Refresh now" and the timer): reads the
+/// sandbox, evaluates every setup's rules, updates the saved conditions and
+/// returns the notifications due.
+pub async fn check(
+    state: &Shared,
+    now: DateTime<Utc>,
+    with_drift: bool,
+) -> CommandResult<AlertCheckView> {
+    let session = state.session().await?;
+    let mode = storage::Mode::from_practice(session.practice);
+    let settings = load_settings(state, session.practice)?;
+    let sandbox_client = match session.sandbox.as_deref() {
+        None => {
+            return Err(CommandError::new(
+                AppErrorCode::NoSandbox,
+                "no sandbox chosen",
+            ));
+        }
+        Some(sandbox) => session.client(sandbox).await,
+    };
+    let journals = if with_drift {
+        Some(journals(state, &session))
+    } else {
+        None
+    };
+    let report = match sandbox_client {
+        Ok(client) => {
+            setup::alerts::check(
+                &client,
+                &session.timing(),
+                &settings,
+                journals.as_deref(),
+                None,
+                now,
+            )
+            .await
+        }
+        // No client at all: the keychain lost the secret, or the saved
+        // sign-in can no longer be renewed.
+        Err(error) => lost_connection(&error, &settings, now),
+    };
+    let _writing = state.alerts.lock().await;
+    let path = state.layout().alert_state(mode);
+    let mut alert_state = AlertState::load(&path);
+    let transitions = alert_state.update(report.conditions.clone(), &report.coverage, now);
+    let notices = alert_state.notices(&transitions, &settings, now);
+    for transition in &transitions {
+        log_transition(transition);
+    }
+    if let Err(error) = alert_state.save(&path) {
+        tracing::warn!(%error, "alert state not saved; a notification may repeat");
+    }
+    let conditions: Vec<Condition> = {
+        let mut held: Vec<Condition> = alert_state
+            .active
+            .into_values()
+            .map(|active| active.condition)
+            .collect();
+        setup::alerts::evaluate::sort(&mut held);
+        held
+    };
+    Ok(AlertCheckView {
+        checked_at: now.to_rfc3339(),
+        worst: setup::alerts::evaluate::worst(&conditions),
+        conditions,
+        notices,
+        unreachable: report.unreachable,
+        paused_until: settings.paused_until.map(|until| until.to_rfc3339()),
+        watching: true,
+    })
+}
+
+fn log_transition(transition: &Transition) {
+    let condition = transition.condition();
+    match transition {
+        Transition::Raised { .. } => {
+            tracing::info!(
+                kind = condition.kind.as_str(),
+                severity = condition.severity.as_str(),
+                "alert raised"
+            );
+        }
+        Transition::Cleared { .. } => {
+            tracing::info!(kind = condition.kind.as_str(), "alert cleared");
+        }
+    }
+}
+
+/// The report of a check whose client could not be made: a connection
+/// condition when the cause is the credential, else nothing known.
+fn lost_connection(
+    error: &CommandError,
+    settings: &AlertSettings,
+    now: DateTime<Utc>,
+) -> setup::alerts::CheckReport {
+    use crate::error::ErrorCode;
+    let lost = matches!(
+        error.code,
+        ErrorCode::Platform(platform::ErrorCode::Unauthenticated | platform::ErrorCode::Forbidden)
+            | ErrorCode::Connect(_)
+    );
+    let code = serde_json::to_value(error.code)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let conditions: Vec<Condition> = if lost {
+        setup::alerts::evaluate::connection_condition(&code, &error.message, settings)
+            .into_iter()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    setup::alerts::CheckReport {
+        checked_at: now,
+        sandbox: String::new(),
+        conditions,
+        statuses: Vec::new(),
+        coverage: setup::alerts::Coverage {
+            connection_tried: lost,
+            ..setup::alerts::Coverage::default()
+        },
+        unreachable: (!lost).then(|| error.message.clone()),
+    }
+}
+
+/// The journals of the session's mode that can be read; a damaged one only
+/// costs its setup's drift check.
+fn journals(state: &Shared, session: &Session) -> Vec<setup::Journal> {
+    let store = setup::JournalStore::new(state.journal_dir(session.practice));
+    match store.list() {
+        Ok(list) => list
+            .into_iter()
+            .filter_map(|journal| {
+                journal
+                    .map_err(|error| tracing::warn!(%error, "journal unreadable; its drift is not checked"))
+                    .ok()
+            })
+            .collect(),
+        Err(error) => {
+            tracing::warn!(%error, "journals unreadable; drift is not checked");
+            Vec::new()
+        }
+    }
+}
