@@ -12,7 +12,7 @@ use crate::gateway::{json_body, json_object, Caller, RawBody};
 use crate::schema_registry::find_schema;
 use crate::state::{AppState, Permission, RunWindow, Sim};
 use crate::util::{
-    glob_matches, now_ms, query_all, query_get, query_pairs, random_hex, scalar_text, sort_items,
+    glob_matches, query_all, query_get, query_pairs, random_hex, scalar_text, sort_items,
     PropertyFilter,
 };
 
@@ -65,7 +65,7 @@ async fn create(
         return Err(profile_schema_not_enabled());
     }
     let id = random_hex(12);
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     let mut dataset = body.clone();
     dataset.insert("schemaRef".into(), json!({
         "id": full_schema_id,
@@ -209,7 +209,7 @@ fn with_batch_info(sim: &Sim, id: &str, dataset: &Value) -> Value {
     let mut out = dataset.clone();
     let runs = runs_for_dataset(sim, id);
     if let Some(last) = runs.iter().max_by_key(|r| r.created_ms) {
-        let now = now_ms();
+        let now = sim.clock.now_ms();
         out["lastBatchId"] = json!(last.batch_id);
         out["lastBatchStatus"] = json!(batch_status(last, now));
         if let Some(success) = runs
@@ -487,7 +487,7 @@ async fn patch(
         .get_mut(&caller.sandbox.name)
         .and_then(|d| d.datasets.get_mut(&id))
         .ok_or_else(|| Service::Catalog.not_found("dataSet", &id))?;
-    updated["updated"] = json!(now_ms());
+    updated["updated"] = json!(sim.clock.now_ms());
     updated["updatedUser"] = json!(caller.user_id);
     *dataset = updated;
     drop(platform);
@@ -603,7 +603,7 @@ async fn list_batches(
             .map(|d| d.datasets.keys().cloned().collect())
             .unwrap_or_default(),
     };
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     let mut items: Vec<Value> = dataset_ids
         .iter()
         .flat_map(|id| runs_for_dataset(&sim, id))
@@ -657,6 +657,6 @@ async fn get_batch(
         .find(|r| r.batch_id == id)
         .ok_or_else(|| Service::Catalog.not_found("batch", &id))?;
     let mut out = Map::new();
-    out.insert(id, batch_json(&caller, &run, now_ms()));
+    out.insert(id, batch_json(&caller, &run, sim.clock.now_ms()));
     Ok(Json(Value::Object(out)))
 }

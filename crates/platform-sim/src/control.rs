@@ -7,9 +7,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::clock::{Clock, ClockError, Moved};
 use crate::errors::ApiError;
 use crate::faults::{FailNextRule, RandomFaults};
 use crate::state::{AppState, Credential, Secret, ALL_PERMISSIONS};
@@ -28,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/__sim/runs/age", post(age_runs))
         .route("/__sim/runs/seed", post(seed_runs))
         .route("/__sim/time/advance", post(advance_time))
+        .route("/__sim/clock", get(clock).put(set_clock))
+        .route("/__sim/clock/advance", post(advance_clock))
         .route("/__sim/faults", get(faults).delete(clear_faults))
         .route("/__sim/faults/latency", put(set_latency))
         .route("/__sim/faults/random", put(set_random))
@@ -151,6 +155,7 @@ async fn state(State(sim): State<AppState>) -> Json<Value> {
             "warmupMs": u64::try_from(sim.config.warmup.as_millis()).unwrap_or(u64::MAX),
             "tokenLifetimeMs": u64::try_from(sim.config.token_lifetime.as_millis()).unwrap_or(u64::MAX),
         },
+        "clock": clock_json(sim.clock.now_ms()),
         "credentials": credentials,
         "platform": platform,
         "records": records,
@@ -307,6 +312,87 @@ async fn advance_time(State(sim): State<AppState>, body: Bytes) -> Result<Json<V
     Ok(Json(
         json!({ "advancedSecs": request.secs, "closedRuns": closed }),
     ))
+}
+
+/// `{"now": RFC 3339 UTC, "nowMs"}`: the simulator's clock at `now_ms`.
+fn clock_json(now_ms: i64) -> Value {
+    json!({
+        "now": Clock::instant(now_ms).to_rfc3339_opts(SecondsFormat::Millis, true),
+        "nowMs": now_ms,
+    })
+}
+
+/// The 400 of a move the clock refuses (backwards, or out of range).
+fn clock_refused(error: &ClockError) -> ApiError {
+    control_error(StatusCode::BAD_REQUEST, &error.to_string())
+}
+
+/// The clock's answer to a move: where it is now, and how many run windows the move
+/// closed (their end lies between the old now and the new one, as if that time had
+/// passed).
+fn moved_json(sim: &crate::state::Sim, moved: Moved) -> Value {
+    // The state file keeps the clock's offset.
+    sim.mark_dirty();
+    let mut body = clock_json(moved.after_ms);
+    body["closedRuns"] = json!(crate::inlet::runs_closed_between(
+        sim,
+        moved.before_ms,
+        moved.after_ms
+    ));
+    body
+}
+
+async fn clock(State(sim): State<AppState>) -> Json<Value> {
+    Json(clock_json(sim.clock.now_ms()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetClockRequest {
+    now: String,
+}
+
+/// Puts the clock at an instant at or after its now. A move backwards is refused: times
+/// already recorded (tokens, runs, batches, records) would lie in the future.
+async fn set_clock(State(sim): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let request: SetClockRequest = parse(&body)?;
+    let instant = DateTime::parse_from_rfc3339(&request.now)
+        .map_err(|error| {
+            control_error(
+                StatusCode::BAD_REQUEST,
+                &format!("now must be an RFC 3339 instant such as 2027-03-26T16:30:00Z ({error})"),
+            )
+        })?
+        .with_timezone(&Utc);
+    let moved = sim
+        .clock
+        .set(instant)
+        .map_err(|error| clock_refused(&error))?;
+    Ok(Json(moved_json(&sim, moved)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdvanceClockRequest {
+    secs: u64,
+}
+
+/// Moves the clock `secs` forward: "now" moves, for a client that takes its now from the
+/// simulator (unlike `/__sim/time/advance`, which moves the past for a client on the real
+/// clock).
+async fn advance_clock(State(sim): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let request: AdvanceClockRequest = parse(&body)?;
+    let shift_ms = i64::try_from(request.secs)
+        .ok()
+        .and_then(|secs| secs.checked_mul(1000))
+        .ok_or_else(|| control_error(StatusCode::BAD_REQUEST, "secs is too large"))?;
+    let moved = sim
+        .clock
+        .advance(shift_ms)
+        .map_err(|error| clock_refused(&error))?;
+    let mut answer = moved_json(&sim, moved);
+    answer["advancedSecs"] = json!(request.secs);
+    Ok(Json(answer))
 }
 
 #[derive(Debug, Deserialize)]

@@ -19,7 +19,7 @@ use crate::catalog::runs_for_dataset;
 use crate::errors::{ApiError, Service};
 use crate::gateway::Caller;
 use crate::state::{AppState, FailedRecord, Permission, RunWindow, Sim};
-use crate::util::{now_ms, query_get, query_pairs};
+use crate::util::{query_get, query_pairs};
 
 const BASE: &str = "/data/foundation/export";
 /// "the first 100 rows" (data-access.yaml `retrieveDatasetPreview`).
@@ -88,7 +88,7 @@ async fn preview(
     if !exists {
         return Err(dataset_not_found());
     }
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     let open: HashSet<String> = runs_for_dataset(&sim, &id)
         .into_iter()
         .filter(|run| !run.is_closed(now))
@@ -232,7 +232,7 @@ async fn meta(
     let pairs = query_pairs(query.as_deref());
     let (start, limit) = paging(&pairs)?;
     let run = find_batch(&sim, &caller, &id).ok_or_else(path_not_found)?;
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     // Diagnostics are written when the batch is (assumed, least convenient: Adobe does
     // not say when they appear).
     if !run.is_closed(now) {

@@ -5,11 +5,13 @@
 //! bodies with their own `report` keys, the streaming inlet (DCS) has yet another type URI.
 //! [`ApiError`] carries a finished response so handlers can return `Result<_, ApiError>`.
 
+use axum::http::header::CONTENT_LENGTH;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::util::{now_ms, random_uuid};
+use crate::util::random_uuid;
 
 /// A fully formed error response (status, JSON body, extra headers).
 #[derive(Debug, Clone)]
@@ -17,6 +19,9 @@ pub struct ApiError {
     pub status: StatusCode,
     pub body: Value,
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// The body's `report.timestamp` is still to be written in the simulator's time (see
+    /// [`stamp_report_time`]).
+    pub needs_report_time: bool,
 }
 
 impl ApiError {
@@ -25,18 +30,57 @@ impl ApiError {
             status,
             body,
             headers: Vec::new(),
+            needs_report_time: false,
         }
     }
 }
 
+/// The body of an error response whose `report.timestamp` is not written yet: errors are
+/// built in many places with no simulator at hand, so the request layer, which has the
+/// simulator's clock, writes it.
+#[derive(Debug, Clone)]
+struct UnstampedReport(Value);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let unstamped = self
+            .needs_report_time
+            .then(|| UnstampedReport(self.body.clone()));
         let mut response = (self.status, axum::Json(self.body)).into_response();
         for (name, value) in self.headers {
             response.headers_mut().insert(name, value);
         }
+        if let Some(unstamped) = unstamped {
+            response.extensions_mut().insert(unstamped);
+        }
         response
     }
+}
+
+/// Writes `now` (the simulator's time) as the `report.timestamp` of an error response that
+/// needs one (the Schema Registry's); other responses pass unchanged.
+pub fn stamp_report_time(mut response: Response, now: DateTime<Utc>) -> Response {
+    let Some(UnstampedReport(mut body)) = response.extensions_mut().remove::<UnstampedReport>()
+    else {
+        return response;
+    };
+    if let Some(report) = body.get_mut("report").and_then(Value::as_object_mut) {
+        report.insert(
+            "timestamp".into(),
+            json!(now.format("%m-%d-%Y %H:%M:%S").to_string()),
+        );
+    }
+    match serde_json::to_vec(&body) {
+        Ok(bytes) => {
+            // The length of the unstamped body no longer holds.
+            response.headers_mut().remove(CONTENT_LENGTH);
+            *response.body_mut() = axum::body::Body::from(bytes);
+        }
+        Err(error) => {
+            tracing::warn!(%error, "could not write an error report's timestamp");
+        }
+    }
+    response
 }
 
 /// Which service shapes the error body.
@@ -97,7 +141,7 @@ impl Service {
             }
             Service::Xdm => {
                 let code = format!("XDM-{number}-{suffix}");
-                ApiError::new(
+                let mut error = ApiError::new(
                     status,
                     json!({
                         "type": format!("http://ns.adobe.com/aep/errors/{code}"),
@@ -105,13 +149,15 @@ impl Service {
                         "status": suffix,
                         "report": {
                             "registryRequestId": random_uuid(),
-                            "timestamp": chrono::Utc::now().format("%m-%d-%Y %H:%M:%S").to_string(),
                             "detailed-message": detail,
                             "sub-errors": [],
                         },
                         "detail": detail,
                     }),
-                )
+                );
+                // Written by the request layer in the simulator's time.
+                error.needs_report_time = true;
+                error
             }
             Service::Catalog | Service::DataPrep | Service::DataAccess => {
                 let prefix = match self {
@@ -324,8 +370,8 @@ pub fn oauth(status: StatusCode, error: &str, description: &str) -> ApiError {
     )
 }
 
-/// Generic 404 for paths no service owns.
-pub fn no_route(method: &str, path: &str) -> ApiError {
+/// Generic 404 for paths no service owns, at `now_ms` (the simulator's time).
+pub fn no_route(method: &str, path: &str, now_ms: i64) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         json!({
@@ -333,7 +379,7 @@ pub fn no_route(method: &str, path: &str) -> ApiError {
             "title": "Not Found",
             "status": 404,
             "detail": format!("No resource is found at {method} {path}."),
-            "timestamp": now_ms(),
+            "timestamp": now_ms,
         }),
     )
 }

@@ -19,8 +19,8 @@ use crate::inlet::{InletRuntime, Pipeline};
 use crate::schema_registry::{compile_schema, find_schema};
 use crate::state::{AppState, Permission, RunWindow, SandboxData, Sim};
 use crate::util::{
-    header_str, new_etag, now_ms, query_all, query_get, query_pairs, random_hex, random_uuid,
-    sort_items, FilterOp, PropertyFilter,
+    header_str, new_etag, query_all, query_get, query_pairs, random_hex, random_uuid, sort_items,
+    FilterOp, PropertyFilter,
 };
 
 const BASE: &str = "/data/foundation/flowservice";
@@ -537,7 +537,7 @@ async fn create_source(
     }
     let id = random_uuid();
     let etag = new_etag();
-    let mut item = audit_fields(&caller, now_ms());
+    let mut item = audit_fields(&caller, sim.clock.now_ms());
     item.insert("id".into(), json!(id));
     for key in [
         "name",
@@ -631,7 +631,7 @@ async fn create_target(
     }
     let id = random_uuid();
     let etag = new_etag();
-    let mut item = audit_fields(&caller, now_ms());
+    let mut item = audit_fields(&caller, sim.clock.now_ms());
     item.insert("id".into(), json!(id));
     for key in ["name", "description", "params"] {
         if let Some(value) = body.get(key) {
@@ -810,7 +810,7 @@ async fn create_flow(
     check_flow(&sim, data, &candidate, draft)?;
     let id = random_uuid();
     let etag = new_etag();
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     let mut item = audit_fields(&caller, now);
     item.insert("id".into(), json!(id));
     item.insert(
@@ -928,7 +928,7 @@ fn render_flow(sim: &Sim, data: &SandboxData, flow: &Value) -> Value {
         "targetConnections": connections(Entity::Target, "targetConnectionIds"),
     });
     if let Some(id) = flow.get("id").and_then(Value::as_str) {
-        let now = now_ms();
+        let now = sim.clock.now_ms();
         if let Some(run) = latest_closed_run(sim, id, now) {
             out["lastRunDetails"] = json!({
                 "id": run.id,
@@ -1073,7 +1073,7 @@ fn patch_entity(
         return Err(Service::Flow.bad_request("name must be a string."));
     }
     let etag = new_etag();
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     item["etag"] = json!(etag);
     item["version"] = json!(etag);
     item["updatedAt"] = json!(now);
@@ -1299,7 +1299,7 @@ fn connection_action(
     item["state"] = json!("enabled");
     item["etag"] = json!(etag);
     item["version"] = json!(etag);
-    item["updatedAt"] = json!(now_ms());
+    item["updatedAt"] = json!(sim.clock.now_ms());
     item["updatedClient"] = json!(caller.client_id);
     drop(platform);
     sim.mark_dirty();
@@ -1391,7 +1391,7 @@ async fn flow_action(
     }
     let flow = &mut data.flows[index];
     let etag = new_etag();
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     flow["state"] = json!(state);
     flow["etag"] = json!(etag);
     flow["version"] = json!(etag);
@@ -1526,7 +1526,7 @@ fn sandbox_runs(sim: &Sim, caller: &Caller, only: Option<&[String]>) -> Vec<Valu
                 .collect()
         })
         .unwrap_or_default();
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     let mut runs = Vec::new();
     for flow_id in flow_ids {
         let flow_runs = sim.runs.read().get(&flow_id).cloned();

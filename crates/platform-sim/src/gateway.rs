@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::errors::{self, ApiError, Service};
 use crate::state::{AppState, Permission, Sandbox, Sim};
-use crate::util::{header_str, now_ms};
+use crate::util::header_str;
 
 /// Who is calling, after the gateway accepted the request.
 #[derive(Debug, Clone)]
@@ -107,7 +107,7 @@ pub fn authenticate(
     let record = ims
         .access_tokens
         .get(&crate::state::Secret::new(token))
-        .filter(|r| !r.revoked && r.expires_ms > now_ms())
+        .filter(|r| !r.revoked && r.expires_ms > sim.clock.now_ms())
         .cloned()
         .ok_or_else(token_invalid)?;
     let credential = ims

@@ -16,7 +16,7 @@ use crate::gateway::bearer;
 use crate::state::{
     practice_user_id, technical_account, AppState, CodeRecord, Secret, Sim, TokenRecord,
 };
-use crate::util::{header_str, now_ms, query_pairs, random_hex, random_uuid};
+use crate::util::{header_str, query_pairs, random_hex, random_uuid};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -116,7 +116,7 @@ fn issue_access(
     scope: &str,
     user_flow: bool,
 ) -> (String, i64) {
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     let lifetime = token_lifetime_ms(sim);
     let record = TokenRecord {
         client_id: client_id.into(),
@@ -273,7 +273,11 @@ async fn token(
                 let mut ims = sim.ims.lock();
                 let record = ims.codes.get_mut(&Secret::new(code));
                 match record {
-                    Some(r) if !r.used && r.expires_ms > now_ms() && r.client_id == client_id => {
+                    Some(r)
+                        if !r.used
+                            && r.expires_ms > sim.clock.now_ms()
+                            && r.client_id == client_id =>
+                    {
                         r.used = true;
                         Some(r.clone())
                     }
@@ -369,7 +373,9 @@ async fn token(
                 .lock()
                 .refresh_tokens
                 .get(&Secret::new(refresh))
-                .filter(|r| !r.revoked && r.expires_ms > now_ms() && r.client_id == client_id)
+                .filter(|r| {
+                    !r.revoked && r.expires_ms > sim.clock.now_ms() && r.client_id == client_id
+                })
                 .cloned();
             let Some(record) = record else {
                 return Err(oauth(
@@ -397,7 +403,7 @@ async fn token(
 }
 
 fn issue_refresh(sim: &Sim, client_id: &str, user_id: &str, scope: &str) -> String {
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     let record = TokenRecord {
         client_id: client_id.into(),
         user_id: user_id.into(),
@@ -416,7 +422,7 @@ fn issue_refresh(sim: &Sim, client_id: &str, user_id: &str, scope: &str) -> Stri
 }
 
 fn id_token(sim: &Sim, client_id: &str, user_id: &str) -> String {
-    let now = now_ms() / 1000;
+    let now = sim.clock.now_ms() / 1000;
     let payload = json!({
         "iss": sim.base_url(),
         "sub": user_id,
@@ -533,7 +539,7 @@ fn issue_code(sim: &Sim, params: &Params, client_id: &str, redirect_uri: &str) -
             .get("code_challenge_method")
             .unwrap_or("plain")
             .to_string(),
-        expires_ms: now_ms() + CODE_LIFETIME_MS,
+        expires_ms: sim.clock.now_ms() + CODE_LIFETIME_MS,
         used: false,
     };
     sim.ims
@@ -644,7 +650,7 @@ fn user_token(sim: &Sim, headers: &HeaderMap) -> Result<TokenRecord, ApiError> {
         .lock()
         .access_tokens
         .get(&Secret::new(token))
-        .filter(|r| !r.revoked && r.expires_ms > now_ms())
+        .filter(|r| !r.revoked && r.expires_ms > sim.clock.now_ms())
         .cloned()
         .ok_or_else(invalid)
 }
@@ -788,7 +794,7 @@ async fn keys() -> Json<Value> {
 
 /// Expires every access token now (or only those of `client_id`).
 pub fn expire_tokens(sim: &Sim, client_id: Option<&str>) -> usize {
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     let mut ims = sim.ims.lock();
     let mut count = 0;
     for record in ims.access_tokens.values_mut() {

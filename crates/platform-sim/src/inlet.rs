@@ -10,13 +10,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
+use crate::clock::Clock;
 use crate::dataprep::CompiledMapping;
 use crate::errors::{dcs, ApiError};
 use crate::state::{AppState, DatasetRecords, FailedRecord, FlowRuns, RecordError, RunWindow, Sim};
-use crate::util::{header_str, now_ms, query_get, query_pairs};
+use crate::util::{header_str, query_get, query_pairs};
 use crate::xdm::Node;
 
 /// Documented DCS limit: "The payload is larger than 1 MB."
@@ -130,9 +132,9 @@ async fn collect(
             &format!("{prefix} Message has unknown xdm format"),
         ));
     }
-    let received = now_ms();
+    let received = sim.clock.now_ms();
     let sync_validation = query_get(&pairs, "syncValidation") == Some("true");
-    let outcome = evaluate(&runtime, &input);
+    let outcome = evaluate(&runtime, &input, Clock::instant(received));
     let failed = !outcome.errors.is_empty();
     // Adobe asks for a delay of about 5 minutes after creating a dataflow before sending
     // data (help/sources/tutorials/api/create/streaming/http.md). The inlet answers as
@@ -217,7 +219,8 @@ pub struct Outcome {
 }
 
 /// Maps and validates one message, without storing or counting it.
-pub fn evaluate(runtime: &InletRuntime, input: &Value) -> Outcome {
+/// `now` is the simulator's time the message was received at.
+pub fn evaluate(runtime: &InletRuntime, input: &Value, now: DateTime<Utc>) -> Outcome {
     match &runtime.pipeline {
         Err(problem) => Outcome {
             record: None,
@@ -231,7 +234,7 @@ pub fn evaluate(runtime: &InletRuntime, input: &Value) -> Outcome {
         Ok(pipeline) => {
             let (record, warnings) = match &pipeline.mapping {
                 Some(mapping) => {
-                    let outcome = mapping.apply(input);
+                    let outcome = mapping.apply(input, now);
                     (outcome.record, outcome.warnings)
                 }
                 None => (input.clone(), Vec::new()),
@@ -408,7 +411,7 @@ fn shift_failed_records(sim: &Sim, shift_ms: i64) {
 
 /// Closes every open run window now (`/__sim/runs/close`).
 pub fn close_runs(sim: &Sim) -> usize {
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     let all: Vec<_> = sim.runs.read().values().cloned().collect();
     let mut closed = 0;
     for runs in all {
@@ -429,7 +432,7 @@ pub fn close_runs(sim: &Sim) -> usize {
 /// time had passed (`/__sim/time/advance`); returns how many runs closed because their
 /// window's end is now past.
 pub fn shift_run_times(sim: &Sim, shift_ms: i64) -> usize {
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     let all: Vec<_> = sim.runs.read().values().cloned().collect();
     let mut closed = 0;
     for runs in all {
@@ -444,6 +447,22 @@ pub fn shift_run_times(sim: &Sim, shift_ms: i64) -> usize {
     shift_failed_records(sim, shift_ms);
     sim.mark_dirty();
     closed
+}
+
+/// How many runs were open at `before_ms` and are closed at `after_ms`: the windows a move
+/// of the clock closed. Windows close by the clock alone (every reader compares their end
+/// with its now), so moving the clock closes them exactly as real time passing does.
+pub fn runs_closed_between(sim: &Sim, before_ms: i64, after_ms: i64) -> usize {
+    let all: Vec<_> = sim.runs.read().values().cloned().collect();
+    all.iter()
+        .map(|runs| {
+            runs.lock()
+                .runs
+                .iter()
+                .filter(|run| !run.is_closed(before_ms) && run.is_closed(after_ms))
+                .count()
+        })
+        .sum()
 }
 
 /// A failure code and how many records of each seeded run it failed.
@@ -504,7 +523,7 @@ pub fn seed_runs(sim: &Sim, seed: &Seed) -> Result<usize, SeedError> {
         .map(|run| run.window_start_ms)
         .min()
         .unwrap_or(i64::MAX)
-        .min(now_ms());
+        .min(sim.clock.now_ms());
     for hour in 0..i64::from(seed.hours) {
         let window_end = end - hour * HOUR_MS;
         let window_start = window_end - HOUR_MS;

@@ -29,6 +29,7 @@ use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 mod catalog;
+mod clock;
 mod control;
 mod data_access;
 pub mod dataprep;
@@ -87,6 +88,11 @@ pub struct SimConfig {
     /// state or inject faults. `None` (the default) leaves the surface open,
     /// as tests and the binary expect.
     pub control_token: Option<String>,
+    /// The instant the simulator's clock reads when it starts; `None` (the default) is
+    /// real time. The clock then runs at real speed and only moves forward (control
+    /// calls `PUT /__sim/clock` and `POST /__sim/clock/advance`): token lifetimes, warm-ups,
+    /// run windows and every recorded time follow it, so a test can use it as its own now.
+    pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The header that carries [`SimConfig::control_token`].
@@ -108,6 +114,7 @@ impl Default for SimConfig {
             state_file: None,
             draft_mode_specs: Vec::new(),
             control_token: None,
+            clock_start: None,
         }
     }
 }
@@ -338,8 +345,13 @@ fn build_router(sim: AppState) -> Router {
         .with_state(sim)
 }
 
-async fn no_route(request: Request) -> Response {
-    errors::no_route(request.method().as_str(), request.uri().path()).into_response()
+async fn no_route(State(sim): State<AppState>, request: Request) -> Response {
+    errors::no_route(
+        request.method().as_str(),
+        request.uri().path(),
+        sim.clock.now_ms(),
+    )
+    .into_response()
 }
 
 async fn wrong_method(request: Request) -> Response {
@@ -366,7 +378,7 @@ async fn observe(State(sim): State<AppState>, request: Request, next: Next) -> R
         path: path.clone(),
         query: request.uri().query().map(str::to_string),
         status: None,
-        started_ms: util::now_ms(),
+        started_ms: sim.clock.now_ms(),
         ended_ms: None,
         duration_ms: None,
         fault: None,
@@ -380,7 +392,9 @@ async fn observe(State(sim): State<AppState>, request: Request, next: Next) -> R
     }
     match fault {
         Some(faults::FaultAction::Drop) => {
-            sim.log.lock().finish(seq, None, Some("drop".into()));
+            sim.log
+                .lock()
+                .finish(seq, None, Some("drop".into()), sim.clock.now_ms());
             if let Some(kill) = request.extensions().get::<ConnectionKill>() {
                 kill.0.notify_one();
                 // The connection task drops this future together with the connection.
@@ -397,6 +411,7 @@ async fn observe(State(sim): State<AppState>, request: Request, next: Next) -> R
                 seq,
                 None,
                 Some(format!("drop_after:{}", response.status().as_u16())),
+                sim.clock.now_ms(),
             );
             if let Some(kill) = kill {
                 kill.0.notify_one();
@@ -420,16 +435,22 @@ async fn observe(State(sim): State<AppState>, request: Request, next: Next) -> R
                         .insert(axum::http::header::RETRY_AFTER, value);
                 }
             }
-            sim.log
-                .lock()
-                .finish(seq, Some(status), Some(format!("status:{status}")));
+            sim.log.lock().finish(
+                seq,
+                Some(status),
+                Some(format!("status:{status}")),
+                sim.clock.now_ms(),
+            );
             response
         }
         None => {
-            let response = next.run(request).await;
-            sim.log
-                .lock()
-                .finish(seq, Some(response.status().as_u16()), None);
+            let response = errors::stamp_report_time(next.run(request).await, sim.clock.now());
+            sim.log.lock().finish(
+                seq,
+                Some(response.status().as_u16()),
+                None,
+                sim.clock.now_ms(),
+            );
             response
         }
     }

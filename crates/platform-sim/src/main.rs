@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use clap::Parser;
 
 #[derive(Debug, Parser)]
@@ -45,6 +46,17 @@ struct Arguments {
     /// (repeatable).
     #[arg(long = "draft-mode-spec")]
     draft_mode_specs: Vec<String>,
+    /// Start the simulator's clock at this RFC 3339 instant (e.g. 2027-03-26T16:30:00Z)
+    /// instead of real time; it then runs at real speed.
+    #[arg(long = "clock", value_name = "RFC3339", value_parser = parse_instant)]
+    clock_start: Option<DateTime<Utc>>,
+}
+
+/// An RFC 3339 instant in any offset, as UTC.
+fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|instant| instant.with_timezone(&Utc))
+        .map_err(|error| format!("not an RFC 3339 instant ({error})"))
 }
 
 #[tokio::main]
@@ -80,6 +92,7 @@ async fn main() -> std::process::ExitCode {
         state_file: arguments.state_file,
         control_token: None,
         draft_mode_specs: arguments.draft_mode_specs,
+        clock_start: arguments.clock_start,
     };
     let sim = match platform_sim::start(config).await {
         Ok(sim) => sim,
@@ -94,6 +107,12 @@ async fn main() -> std::process::ExitCode {
         "client_id={} client_secret={} org_id={} tenant_id={} sandboxes=prod,dev",
         config.client_id, config.client_secret, config.org_id, config.tenant_id
     );
+    if let Some(start) = config.clock_start {
+        println!(
+            "clock starts at {}",
+            start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+    }
     if let Err(error) = tokio::signal::ctrl_c().await {
         eprintln!("platform-sim: cannot wait for Ctrl-C: {error}");
     }

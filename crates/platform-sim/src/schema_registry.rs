@@ -12,7 +12,7 @@ use crate::errors::{ApiError, Service};
 use crate::gateway::{json_body, json_object, Caller, RawBody};
 use crate::state::{AppState, Permission, SandboxData, Sim};
 use crate::util::{
-    compare_text, header_str, now_ms, query_all, query_get, query_pairs, random_hex, scalar_text,
+    compare_text, header_str, query_all, query_get, query_pairs, random_hex, scalar_text,
     values_at_path, PropertyFilter,
 };
 use crate::xdm::{self, Node};
@@ -742,7 +742,7 @@ fn create_resource(
     }
     let mut item = body.clone();
     let hex = random_hex(24);
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     let id = format!("https://ns.adobe.com/{tenant}/{}/{hex}", resource.segment());
     match resource {
         Resource::FieldGroup => {
@@ -871,9 +871,9 @@ fn patch_resource(
     let created = item
         .pointer("/meta:registryMetadata/repo:createdDate")
         .and_then(Value::as_i64)
-        .unwrap_or_else(now_ms);
+        .unwrap_or_else(|| sim.clock.now_ms());
     item["version"] = json!(bump_minor(item.get("version")));
-    item["meta:registryMetadata"] = registry_metadata(caller, created, now_ms());
+    item["meta:registryMetadata"] = registry_metadata(caller, created, sim.clock.now_ms());
     resource.list_mut(data)[index] = item.clone();
     drop(platform);
     sim.mark_dirty();
@@ -1141,7 +1141,7 @@ async fn create_descriptor(
             );
         }
     }
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     let mut item = Value::Object(body);
     item["xdm:sourceSchema"] = schema.get("$id").cloned().unwrap_or(json!(schema_id));
     item["meta:containerId"] = json!("tenant");

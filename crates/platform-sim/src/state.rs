@@ -14,9 +14,9 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use crate::clock::Clock;
 use crate::faults::Faults;
 use crate::inlet::InletRuntime;
-use crate::util::now_ms;
 use crate::{SimConfig, SimError};
 
 /// A secret string (client secret, token) with a redacted `Debug` and no `Serialize`.
@@ -400,13 +400,13 @@ impl RequestLog {
         self.entries.push_back(entry);
     }
 
-    pub fn finish(&mut self, seq: u64, status: Option<u16>, fault: Option<String>) {
+    /// Completes the entry `seq`, which ended at `ended_ms` (the simulator's time).
+    pub fn finish(&mut self, seq: u64, status: Option<u16>, fault: Option<String>, ended_ms: i64) {
         // Recent entries are at the back, so search from there.
         if let Some(entry) = self.entries.iter_mut().rev().find(|e| e.seq == seq) {
-            let ended = now_ms();
             entry.status = status;
-            entry.ended_ms = Some(ended);
-            entry.duration_ms = Some(ended - entry.started_ms);
+            entry.ended_ms = Some(ended_ms);
+            entry.duration_ms = Some(ended_ms - entry.started_ms);
             if fault.is_some() {
                 entry.fault = fault;
             }
@@ -447,6 +447,9 @@ pub fn rounds(log: &[serde_json::Value]) -> usize {
 /// The whole simulator.
 pub struct Sim {
     pub config: SimConfig,
+    /// Every time the simulator records or compares is read from here, never from the
+    /// real clock, so a test can put the simulator at an instant of its choosing.
+    pub clock: Clock,
     pub base_url: RwLock<String>,
     pub ims: Mutex<ImsState>,
     pub platform: RwLock<PlatformState>,
@@ -465,6 +468,7 @@ impl Sim {
     pub fn new(config: SimConfig) -> Self {
         let faults = Faults::new(config.seed, config.latency);
         let sim = Self {
+            clock: Clock::starting_at(config.clock_start),
             config,
             base_url: RwLock::new(String::new()),
             ims: Mutex::new(ImsState::default()),
@@ -523,7 +527,10 @@ impl Sim {
         self.mark_dirty();
     }
 
+    /// Back to a freshly started simulator, its clock included: nothing recorded survives
+    /// a reset, so the clock's configured start cannot put a recorded time in the future.
     pub fn reset(&self) {
+        self.clock.restart_at(self.config.clock_start);
         self.seed();
         self.faults.lock().clear(self.config.latency);
         self.log.lock().entries.clear();
@@ -593,7 +600,8 @@ impl Sim {
             .collect();
         PersistedState {
             format: 1,
-            saved_at_ms: now_ms(),
+            saved_at_ms: self.clock.now_ms(),
+            clock_offset_ms: self.clock.offset_ms(),
             credentials,
             access_tokens,
             refresh_tokens,
@@ -604,6 +612,7 @@ impl Sim {
     }
 
     pub fn restore(&self, state: PersistedState) {
+        self.clock.keep_up_with(state.clock_offset_ms);
         let mut ims = self.ims.lock();
         ims.credentials = state
             .credentials
@@ -672,7 +681,12 @@ pub struct PersistedCredential {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PersistedState {
     pub format: u32,
+    /// In the simulator's time.
     pub saved_at_ms: i64,
+    /// How far the simulator's clock was ahead of real time (0 in files from before the
+    /// clock could move): a restart keeps at least that offset.
+    #[serde(default)]
+    pub clock_offset_ms: i64,
     pub credentials: Vec<PersistedCredential>,
     pub access_tokens: HashMap<String, TokenRecord>,
     pub refresh_tokens: HashMap<String, TokenRecord>,

@@ -1,14 +1,10 @@
-//! Small helpers: ids, clocks, JSON paths, query strings, filters.
+//! Small helpers: ids, JSON paths, query strings, filters.
 
 use std::fmt::Write as _;
 
 use axum::http::HeaderMap;
 use rand::RngCore;
 use serde_json::{Map, Value};
-
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 pub fn random_uuid() -> String {
     uuid::Uuid::new_v4().to_string()

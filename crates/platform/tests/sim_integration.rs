@@ -118,6 +118,17 @@ impl Harness {
         .await;
     }
 
+    /// `POST /__sim/clock/advance`: the sim's own clock moves `secs` forward (its now
+    /// moves, unlike `advance`), so the tokens it issued expire by it.
+    async fn advance_clock(&self, secs: u64) {
+        self.control(
+            reqwest::Method::POST,
+            "/__sim/clock/advance",
+            Some(json!({ "secs": secs })),
+        )
+        .await;
+    }
+
     async fn fail_next(&self, rule: Value) {
         self.control(reqwest::Method::POST, "/__sim/faults/next", Some(rule))
             .await;
@@ -903,6 +914,28 @@ async fn wrong_client_secret_is_unauthenticated() {
 
 // ---------------------------------------------------------------------------------------
 // Error classes from fault injection
+
+/// Three days on Adobe's clock, the cached 24 h token is expired there though the client's
+/// own clock says it is fresh: one 401, one new token, and the call goes through.
+#[tokio::test]
+async fn token_expired_by_the_platforms_clock_is_renewed_once() {
+    let harness = Harness::start().await;
+    let client = harness.client();
+    client.sandboxes().list_available().await.unwrap();
+    harness.advance_clock(3 * 24 * 3600).await;
+    harness.clear_log().await;
+    let sandboxes = client.sandboxes().list_available().await.unwrap();
+    assert!(!sandboxes.is_empty());
+    let log = harness.log().await;
+    let statuses: Vec<Option<u64>> = log.iter().map(|(_, _, status)| *status).collect();
+    assert_eq!(
+        statuses,
+        vec![Some(401), Some(200), Some(200)],
+        "log: {log:?}"
+    );
+    assert_eq!(log[1].1, "/ims/token/v3");
+    harness.shutdown().await;
+}
 
 #[tokio::test]
 async fn expired_token_is_renewed_once_transparently() {

@@ -1,6 +1,7 @@
 //! Data Prep expression language: a parser and evaluator for the calculated fields that
 //! mapping sets use (`"sourceType": "EXPRESSION"`), following help/data-prep/functions.md.
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Number, Value};
 use sha2::Digest;
 
@@ -698,18 +699,20 @@ fn index_arg(value: &Value, name: &str) -> Result<usize, EvalError> {
 }
 
 impl Expr {
-    pub fn eval(&self, input: &Value) -> Result<Value, EvalError> {
+    /// Evaluates the expression on one input record; `now` is the simulator's time, which
+    /// `now()` and `timestamp()` read.
+    pub fn eval(&self, input: &Value, now: DateTime<Utc>) -> Result<Value, EvalError> {
         match self {
             Expr::Literal(value) => Ok(value.clone()),
             Expr::Field(path) => Ok(lookup_path(input, path).cloned().unwrap_or(Value::Null)),
             Expr::List(items) => Ok(Value::Array(
                 items
                     .iter()
-                    .map(|i| i.eval(input))
+                    .map(|i| i.eval(input, now))
                     .collect::<Result<_, _>>()?,
             )),
             Expr::Unary(op, inner) => {
-                let value = inner.eval(input)?;
+                let value = inner.eval(input, now)?;
                 if *op == "!" {
                     Ok(Value::Bool(!truthy(&value)))
                 } else {
@@ -721,16 +724,16 @@ impl Expr {
             Expr::Binary(op, left, right) => {
                 if *op == "&&" {
                     return Ok(Value::Bool(
-                        truthy(&left.eval(input)?) && truthy(&right.eval(input)?),
+                        truthy(&left.eval(input, now)?) && truthy(&right.eval(input, now)?),
                     ));
                 }
                 if *op == "||" {
                     return Ok(Value::Bool(
-                        truthy(&left.eval(input)?) || truthy(&right.eval(input)?),
+                        truthy(&left.eval(input, now)?) || truthy(&right.eval(input, now)?),
                     ));
                 }
-                let a = left.eval(input)?;
-                let b = right.eval(input)?;
+                let a = left.eval(input, now)?;
+                let b = right.eval(input, now)?;
                 match *op {
                     "==" => Ok(Value::Bool(loose_eq(&a, &b))),
                     "!=" => Ok(Value::Bool(!loose_eq(&a, &b))),
@@ -767,16 +770,16 @@ impl Expr {
                 }
             }
             Expr::Ternary(condition, yes, no) => {
-                if truthy(&condition.eval(input)?) {
-                    yes.eval(input)
+                if truthy(&condition.eval(input, now)?) {
+                    yes.eval(input, now)
                 } else {
-                    no.eval(input)
+                    no.eval(input, now)
                 }
             }
             Expr::Method(target, method, args) => {
-                let left = target.eval(input)?;
+                let left = target.eval(input, now)?;
                 let right = match args.first() {
-                    Some(arg) => arg.eval(input)?,
+                    Some(arg) => arg.eval(input, now)?,
                     None => Value::Null,
                 };
                 let (Value::String(a), Value::String(b)) = (&left, &right) else {
@@ -787,18 +790,23 @@ impl Expr {
                     Method::EqualsIgnoreCase => a.to_lowercase() == b.to_lowercase(),
                 }))
             }
-            Expr::Call(function, args) => call(*function, args, input),
+            Expr::Call(function, args) => call(*function, args, input, now),
         }
     }
 }
 
-fn call(function: Function, args: &[Expr], input: &Value) -> Result<Value, EvalError> {
+fn call(
+    function: Function,
+    args: &[Expr],
+    input: &Value,
+    now: DateTime<Utc>,
+) -> Result<Value, EvalError> {
     // Functions that look at the argument expression itself, not its value.
     match function {
         Function::IsSet => {
             let present = match &args[0] {
                 Expr::Field(path) => lookup_path(input, path).is_some(),
-                other => match other.eval(input)? {
+                other => match other.eval(input, now)? {
                     Value::String(path) => lookup_path(input, &parse_path(&path)).is_some(),
                     value => !value.is_null(),
                 },
@@ -806,17 +814,17 @@ fn call(function: Function, args: &[Expr], input: &Value) -> Result<Value, EvalE
             return Ok(Value::Bool(present));
         }
         Function::Iif => {
-            return if truthy(&args[0].eval(input)?) {
-                args[1].eval(input)
+            return if truthy(&args[0].eval(input, now)?) {
+                args[1].eval(input, now)
             } else {
-                args[2].eval(input)
+                args[2].eval(input, now)
             };
         }
         _ => {}
     }
     let values: Vec<Value> = args
         .iter()
-        .map(|a| a.eval(input))
+        .map(|a| a.eval(input, now))
         .collect::<Result<_, _>>()?;
     let first = values.first().cloned().unwrap_or(Value::Null);
     let string_op = |f: &dyn Fn(&str) -> String| -> Value {
@@ -827,8 +835,8 @@ fn call(function: Function, args: &[Expr], input: &Value) -> Result<Value, EvalE
     };
     Ok(match function {
         Function::Uuid => Value::String(uuid::Uuid::new_v4().to_string()),
-        Function::Now => Value::String(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-        Function::Timestamp => Value::Number(Number::from(chrono::Utc::now().timestamp_millis())),
+        Function::Now => Value::String(now.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        Function::Timestamp => Value::Number(Number::from(now.timestamp_millis())),
         Function::IsEmpty => Value::Bool(is_empty_value(&first)),
         Function::IsNull => Value::Bool(first.is_null()),
         Function::IsNotNull => Value::Bool(!first.is_null()),
@@ -1006,8 +1014,20 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The simulator's now in these tests: 2027-03-26T16:30:00Z.
+    fn sim_now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_806_078_600, 0).unwrap()
+    }
+
     fn eval(source: &str, input: &Value) -> Value {
-        parse(source).unwrap().eval(input).unwrap()
+        parse(source).unwrap().eval(input, sim_now()).unwrap()
+    }
+
+    #[test]
+    fn now_and_timestamp_read_the_given_clock() {
+        let none = json!({});
+        assert_eq!(eval("now()", &none), json!("2027-03-26T16:30:00Z"));
+        assert_eq!(eval("timestamp()", &none), json!(1_806_078_600_000_i64));
     }
 
     #[test]
@@ -1102,7 +1122,7 @@ mod tests {
         assert!(parse(&"(".repeat(500)).is_err());
         assert!(parse("to_integer(\"x\")")
             .unwrap()
-            .eval(&json!({}))
+            .eval(&json!({}), sim_now())
             .is_err());
     }
 }

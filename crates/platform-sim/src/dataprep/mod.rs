@@ -8,13 +8,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
 use crate::errors::{ApiError, Service};
 use crate::gateway::{json_object, Caller, RawBody};
 use crate::schema_registry::compile_schema;
 use crate::state::{AppState, Permission, RecordError, SandboxData};
-use crate::util::{now_ms, query_get, query_pairs, random_hex};
+use crate::util::{query_get, query_pairs, random_hex};
 use crate::xdm::{Kind, Node};
 
 use expr::{parse, parse_path, Expr};
@@ -149,7 +150,8 @@ impl CompiledMapping {
         }
     }
 
-    pub fn apply(&self, input: &Value) -> MappingOutcome {
+    /// Maps one input record; `now` is the simulator's time, for `now()` and `timestamp()`.
+    pub fn apply(&self, input: &Value, now: DateTime<Utc>) -> MappingOutcome {
         let mut record = Value::Object(Map::new());
         let mut warnings = Vec::new();
         for entry in &self.entries {
@@ -158,7 +160,7 @@ impl CompiledMapping {
                     .cloned()
                     .unwrap_or(Value::Null),
                 Source::Static(value) => value.clone(),
-                Source::Expression(expr) => match expr.eval(input) {
+                Source::Expression(expr) => match expr.eval(input, now) {
                     Ok(value) => value,
                     Err(error) => {
                         warnings.push(RecordError {
@@ -364,7 +366,7 @@ async fn create(
         .get_mut(&caller.sandbox.name)
         .ok_or_else(|| Service::DataPrep.bad_request("Unknown sandbox."))?;
     let (schema_id, specs, _) = check_body(data, &body)?;
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     let id = random_hex(16);
     let content_type = content_type_of(&body);
     let stored = json!({
@@ -419,7 +421,7 @@ async fn update(
         return Err(Service::DataPrep.not_found("mapping set", &id));
     }
     let (schema_id, specs, _) = check_body(data, &body)?;
-    let now = now_ms();
+    let now = sim.clock.now_ms();
     let content_type = content_type_of(&body);
     let versions = data
         .mapping_sets
@@ -626,10 +628,11 @@ async fn preview(
     // One `{data, errors}` per input record, in a JSON array, as
     // help/data-prep/api/mapping-set.md shows it. `data` comes from
     // `CompiledMapping::apply`, the call the inlet makes before it stores a record.
+    let now = sim.clock.now();
     let results: Vec<Value> = samples
         .iter()
         .map(|sample| {
-            let outcome = compiled.apply(sample);
+            let outcome = compiled.apply(sample, now);
             let errors = if outcome.warnings.is_empty() {
                 Value::Null
             } else {
@@ -684,13 +687,14 @@ mod tests {
         .map(|(i, m)| normalise(m, i).unwrap())
         .collect();
         let compiled = CompiledMapping::compile(&specs, &schema()).unwrap();
-        let outcome = compiled.apply(&json!({"visitor": {"UUID": "u"}, "count": "7"}));
+        let now = DateTime::from_timestamp(1_806_078_600, 0).unwrap();
+        let outcome = compiled.apply(&json!({"visitor": {"UUID": "u"}, "count": "7"}), now);
         assert!(outcome.warnings.is_empty());
         assert_eq!(outcome.record["_t"]["UUID"], json!("u"));
         assert_eq!(outcome.record["_t"]["n"], json!(7));
         assert_eq!(outcome.record["_t"]["obj"], json!({"a": "u"}));
         assert!(outcome.record["_id"].is_string());
-        let bad = compiled.apply(&json!({"count": "seven"}));
+        let bad = compiled.apply(&json!({"count": "seven"}), now);
         assert_eq!(bad.warnings[0].code, MAPPER_ERROR);
     }
 

@@ -210,6 +210,37 @@ impl Harness {
         body
     }
 
+    /// `GET /__sim/clock`: the simulator's now.
+    pub async fn clock(&self) -> chrono::DateTime<chrono::Utc> {
+        let (status, body) = self.control(Method::GET, "/__sim/clock", None).await;
+        assert_eq!(status, 200, "{body}");
+        clock_instant(&body)
+    }
+
+    /// `PUT /__sim/clock`: puts the simulator's clock at `instant` (RFC 3339); returns
+    /// the answer (`now`, `nowMs`, `closedRuns`).
+    pub async fn set_clock(&self, instant: &str) -> Value {
+        let (status, body) = self
+            .control(Method::PUT, "/__sim/clock", Some(json!({ "now": instant })))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// `POST /__sim/clock/advance`: moves the simulator's clock `secs` forward; returns
+    /// the answer (`now`, `nowMs`, `closedRuns`).
+    pub async fn advance_clock(&self, secs: u64) -> Value {
+        let (status, body) = self
+            .control(
+                Method::POST,
+                "/__sim/clock/advance",
+                Some(json!({ "secs": secs })),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
     /// Lets the configured warm-up of every flow made so far pass.
     pub async fn wait_out_warmup(&self) {
         self.advance(self.sim.config().warmup.as_secs() + 1).await;
@@ -324,6 +355,26 @@ impl Harness {
         let created_etag = flow["etag"].as_str().unwrap().to_string();
         (flow_id, inlet, created_etag)
     }
+}
+
+/// The `now` of a clock answer, checked against its `nowMs`.
+pub fn clock_instant(body: &Value) -> chrono::DateTime<chrono::Utc> {
+    let now = chrono::DateTime::parse_from_rfc3339(body["now"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    assert_eq!(
+        Some(now.timestamp_millis()),
+        body["nowMs"].as_i64(),
+        "{body}"
+    );
+    now
+}
+
+/// An RFC 3339 instant (test input).
+pub fn instant(text: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
 }
 
 pub async fn read(response: Response) -> (u16, Value) {
