@@ -59,6 +59,8 @@ fn declarations() -> Vec<String> {
     // codes every rejected promise carries.
     declarations.visit::<app::setup::StepEvent>();
     declarations.visit::<app::CommandError>();
+    // The payloads of the events the back end sends (see `events` below).
+    declarations.visit::<app::alerts::AlertCheckView>();
     // By name: the order types are reached in depends on how ts-rs's derive
     // lists a type's dependencies, which is not stable between builds.
     let mut text = declarations.text;
@@ -99,7 +101,8 @@ fn quoted_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
 pub fn typescript() -> String {
     let mut out = String::from(
         "// Generated from src-tauri/src/commands.rs by `make bindings`. Do not edit by hand.\n\
-         import { Channel, invoke } from \"@tauri-apps/api/core\";\n\n",
+         import { Channel, invoke } from \"@tauri-apps/api/core\";\n\
+         import { listen, type UnlistenFn } from \"@tauri-apps/api/event\";\n\n",
     );
     for declaration in declarations() {
         out.push_str(&declaration);
@@ -137,6 +140,21 @@ pub fn typescript() -> String {
             command.returns,
             command.name,
             arguments
+        ));
+    }
+    out.push_str("};\n\n");
+    out.push_str("/** The events the back end sends, with typed payloads. */\n");
+    out.push_str("export const events = {\n");
+    for (name, event, payload) in [
+        (
+            "alertsChecked",
+            crate::watch::ALERTS_CHECKED,
+            name_of::<app::alerts::AlertCheckView>(),
+        ),
+        ("openFlow", crate::watch::OPEN_FLOW, name_of::<String>()),
+    ] {
+        out.push_str(&format!(
+            "  {name}: (handler: (payload: {payload}) => void): Promise<UnlistenFn> =>\n    listen<{payload}>(\"{event}\", (event) => handler(event.payload)),\n"
         ));
     }
     out.push_str("};\n\n");

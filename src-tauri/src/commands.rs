@@ -10,8 +10,10 @@
 // hand-written logic.
 #![expect(clippy::let_underscore_must_use, reason = "tauri::command's expansion")]
 
+use ::setup::alerts::AlertRules;
 use ::setup::records::{PayloadPreview, ReplayReport, StoredRecords};
 use ::setup::{SetupInput, StepId};
+use app::alerts::{AlertCheckView, AlertSettingsView};
 use app::connection::{
     ConnectInput, ConnectionDefaults, ConnectionSummary, ConnectionView, PreflightView,
     ProjectView, SavedConnectionView, SignInInput, SignInView,
@@ -26,7 +28,8 @@ use app::records::{FailuresView, ReplayRequest};
 use app::setup::{ExistingView, PlanView, RollbackView, SetupView};
 use app::wizard::WizardState;
 use app::{
-    connection, dashboard, handover, info, records, setup, wizard, CommandError, FieldProblem,
+    alerts, connection, dashboard, handover, info, records, setup, wizard, CommandError,
+    FieldProblem,
 };
 use chatlio::EventKind;
 
@@ -166,6 +169,20 @@ commands! { |state, desktop|
     sample_payload(kind: EventKind) -> String = records::sample_payload(kind).await;
     replay_records(request: ReplayRequest) -> ReplayReport =
         records::replay_records(state, request).await;
+
+    alert_settings() -> AlertSettingsView = alerts::alert_settings(state).await;
+    save_alert_rules(setup: Option<String>, rules: AlertRules) -> AlertSettingsView =
+        alerts::save_alert_rules(state, setup, rules).await;
+    reset_alert_rules(setup: String) -> AlertSettingsView =
+        alerts::reset_alert_rules(state, setup).await;
+    pause_alerts(hours: Option<u32>) -> AlertSettingsView = alerts::pause_alerts(state, hours).await;
+    last_alert_check() -> Option<AlertCheckView> = alerts::last_alert_check(state).await;
+    check_alerts_now() -> () = alerts::check_alerts_now(state).await;
+    set_language(language: String) -> () = alerts::set_language(state, language).await;
+    start_at_login() -> bool = alerts::start_at_login(&desktop).await;
+    set_start_at_login(enabled: bool) -> bool = alerts::set_start_at_login(&desktop, enabled).await;
+    open_adobe_dataflow(flow_id: String) -> () =
+        alerts::open_adobe_dataflow(state, &desktop, flow_id).await;
 
     load_wizard() -> Option<WizardState> = wizard::load_wizard(state).await;
     save_wizard(wizard: WizardState) -> () = wizard::save_wizard(state, wizard).await;

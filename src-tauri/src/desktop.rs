@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use app::setup::{Progress, StepEvent};
 use tauri::ipc::{Channel, CommandArg, CommandItem, InvokeError};
+use tauri_plugin_autostart::ManagerExt;
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_deep_link::DeepLinkExt;
 use tauri_plugin_opener::OpenerExt;
@@ -35,6 +36,23 @@ impl app::Desktop for TauriDesktop<'_> {
             Err(tauri_plugin_deep_link::Error::UnsupportedPlatform) => Ok(()),
             Err(error) => Err(error.to_string()),
         }
+    }
+
+    fn start_at_login(&self) -> Result<bool, String> {
+        self.0
+            .autolaunch()
+            .is_enabled()
+            .map_err(|error| error.to_string())
+    }
+
+    fn set_start_at_login(&self, enabled: bool) -> Result<(), String> {
+        let launcher = self.0.autolaunch();
+        let result = if enabled {
+            launcher.enable()
+        } else {
+            launcher.disable()
+        };
+        result.map_err(|error| error.to_string())
     }
 }
 

@@ -11,13 +11,19 @@
 pub mod bindings;
 mod commands;
 mod desktop;
+pub mod watch;
 
 use std::sync::Arc;
 
 use tauri::Manager;
 use tauri_plugin_deep_link::DeepLinkExt;
+use tauri_plugin_window_state::StateFlags;
 
-/// Builds and runs the app until its last window closes.
+/// The argument the start at login passes: open in the tray only.
+const BACKGROUND_ARGUMENT: &str = "--background";
+
+/// Builds and runs the app until "Quit" (closing the window leaves it
+/// watching in the tray).
 pub fn run() -> Result<(), tauri::Error> {
     tauri::Builder::default()
         // Single instance: a second launch focuses the window that is open
@@ -27,19 +33,36 @@ pub fn run() -> Result<(), tauri::Error> {
                 // The browser hands an Adobe sign-in's custom-scheme redirect
                 // to a second launch of the app; it belongs to this one.
                 deliver_redirects(app, &arguments);
-                if let Some(window) = app.get_webview_window("main") {
-                    if let Err(error) = window.set_focus() {
-                        tracing::warn!(%error, "could not focus the running window");
-                    }
-                }
+                // Also brings back a window closed to the tray: launching
+                // the app again is how a desktop without a tray reopens it.
+                watch::show_window(app);
             },
         ))
         .plugin(navigation_guard())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_deep_link::init())
-        // Remembers the window's size and position between launches.
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![BACKGROUND_ARGUMENT]),
+        ))
+        // Remembers the window's size and position between launches, not
+        // whether it was shown: a window closed to the tray opens again.
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(StateFlags::all() & !StateFlags::VISIBLE)
+                .build(),
+        )
+        // Closing the window keeps the app watching in the tray; "Quit" in
+        // the tray's menu ends it.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                api.prevent_close();
+                if let Err(error) = window.hide() {
+                    tracing::warn!(%error, "window not hidden");
+                }
+            }
+        })
         .setup(|app| {
             let layout = storage::DataLayout::from_environment_or(app.path().app_data_dir()?);
             std::fs::create_dir_all(layout.root())?;
@@ -54,6 +77,15 @@ pub fn run() -> Result<(), tauri::Error> {
             });
             let arguments: Vec<String> = std::env::args().collect();
             deliver_redirects(app.handle(), &arguments);
+            if arguments
+                .iter()
+                .any(|argument| argument == BACKGROUND_ARGUMENT)
+            {
+                if let Some(window) = app.get_webview_window("main") {
+                    window.hide()?;
+                }
+            }
+            watch::start(app.handle())?;
             Ok(())
         })
         .invoke_handler(commands::handler())

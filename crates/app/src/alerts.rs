@@ -401,3 +401,332 @@ fn journals(state: &Shared, session: &Session) -> Vec<setup::Journal> {
         }
     }
 }
+
+/// A notification in words, for the operating system (the window may be
+/// closed, so the shell cannot ask the UI to word it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeText {
+    pub title: String,
+    pub body: String,
+    /// The dataflow a click opens, when it is about one.
+    pub flow_id: Option<String>,
+}
+
+/// The UI's own catalogs, so a notification says what the screen would.
+const CATALOGS: [(&str, &str); 2] = [
+    ("en", include_str!("../../../ui/src/locales/en/alerts.json")),
+    ("sv", include_str!("../../../ui/src/locales/sv/alerts.json")),
+];
+
+fn catalog_text(language: &str, path: &[&str]) -> String {
+    let lookup = |language: &str| -> Option<String> {
+        let (_, text) = CATALOGS.iter().find(|(name, _)| *name == language)?;
+        let catalog: serde_json::Value = serde_json::from_str(text).ok()?;
+        let mut node = &catalog;
+        for key in path {
+            node = node.get(key)?;
+        }
+        node.as_str().map(str::to_owned)
+    };
+    lookup(language)
+        .or_else(|| lookup("en"))
+        .unwrap_or_else(|| path.join("."))
+}
+
+fn fill(template: String, values: &[(&str, String)]) -> String {
+    values.iter().fold(template, |text, (name, value)| {
+        text.replace(&format!("{{{name}}}"), value)
+    })
+}
+
+/// The words of `notice` in `language` (`en` or `sv`; English otherwise).
+pub fn notice_text(notice: &Notice, language: &str) -> NoticeText {
+    let language = if language.starts_with("sv") {
+        "sv"
+    } else {
+        "en"
+    };
+    let subject = |condition: &Condition| -> String {
+        condition
+            .flow_name
+            .clone()
+            .or_else(|| condition.setup.clone())
+            .unwrap_or_else(|| catalog_text(language, &["notice", "connectionSubject"]))
+    };
+    match notice {
+        Notice::Raised { condition } => {
+            let kind = condition.kind.as_str();
+            let figures = &condition.figures;
+            let number = |value: Option<u32>| value.unwrap_or_default().to_string();
+            let values = [
+                ("flow", subject(condition)),
+                ("setup", condition.setup.clone().unwrap_or_default()),
+                ("hours", number(figures.silent_hours)),
+                ("failed", number(figures.failed)),
+                ("received", number(figures.received)),
+                ("count", number(figures.drifted)),
+                ("code", figures.error_code.clone().unwrap_or_default()),
+            ];
+            NoticeText {
+                title: fill(catalog_text(language, &["notice", kind, "title"]), &values),
+                body: fill(catalog_text(language, &["notice", kind, "body"]), &values),
+                flow_id: condition.flow_id.clone(),
+            }
+        }
+        Notice::Recovered { condition } => NoticeText {
+            title: fill(
+                catalog_text(language, &["notice", "recovered", "title"]),
+                &[("subject", subject(condition))],
+            ),
+            body: catalog_text(language, &["notice", "recovered", condition.kind.as_str()]),
+            flow_id: condition.flow_id.clone(),
+        },
+        Notice::More { raised, recovered } => NoticeText {
+            title: catalog_text(language, &["notice", "more", "title"]),
+            body: fill(
+                catalog_text(language, &["notice", "more", "body"]),
+                &[
+                    ("raised", raised.to_string()),
+                    ("recovered", recovered.to_string()),
+                ],
+            ),
+            flow_id: None,
+        },
+    }
+}
+
+/// A tray menu item or tooltip in `language`.
+pub fn tray_text(language: &str, key: &str) -> String {
+    let language = if language.starts_with("sv") {
+        "sv"
+    } else {
+        "en"
+    };
+    catalog_text(language, &["tray", key])
+}
+
+/// The tray's tooltip for a check: how many conditions hold, or why
+/// nothing is known.
+pub fn tray_tooltip(view: &AlertCheckView, language: &str) -> String {
+    let count = |severity: Severity| {
+        view.conditions
+            .iter()
+            .filter(|condition| condition.severity == severity)
+            .count()
+            .to_string()
+    };
+    let text = if !view.watching {
+        tray_text(language, "idle")
+    } else if view.unreachable.is_some() {
+        tray_text(language, "unreachable")
+    } else {
+        match view.worst {
+            None => tray_text(language, "ok"),
+            Some(severity) => fill(
+                tray_text(language, severity.as_str()),
+                &[("count", count(severity))],
+            ),
+        }
+    };
+    if view.paused_until.is_some() {
+        text + &tray_text(language, "paused")
+    } else {
+        text
+    }
+}
+
+/// The language notifications are worded in: the one the UI last reported,
+/// else the operating system's.
+pub fn notice_language(state: &Shared) -> String {
+    state
+        .language
+        .lock()
+        .ok()
+        .and_then(|language| language.clone())
+        .or_else(sys_locale::get_locale)
+        .unwrap_or_else(|| "en".to_owned())
+}
+
+/// The UI reports the language it shows, for the notifications.
+pub async fn set_language(state: &Shared, language: String) -> CommandResult<()> {
+    if !matches!(language.as_str(), "en" | "sv") {
+        return Err(CommandError::new(
+            AppErrorCode::InvalidInput,
+            format!("no catalog for language {language:?}"),
+        ));
+    }
+    let mut current = state
+        .language
+        .lock()
+        .map_err(|_| CommandError::internal("language lock poisoned"))?;
+    *current = Some(language);
+    Ok(())
+}
+
+/// The last background check, for a screen that opens after it ran.
+pub async fn last_alert_check(state: &Shared) -> CommandResult<Option<AlertCheckView>> {
+    state
+        .last_alert_check
+        .lock()
+        .map(|last| last.clone())
+        .map_err(|_| CommandError::internal("last check lock poisoned"))
+}
+
+/// Keeps `view` as the last check, for [`last_alert_check`].
+pub fn remember_check(state: &Shared, view: &AlertCheckView) {
+    match state.last_alert_check.lock() {
+        Ok(mut last) => *last = Some(view.clone()),
+        Err(_) => tracing::error!("last check lock poisoned"),
+    }
+}
+
+/// Asks the background check to run now (the dashboard's and the tray's
+/// "Refresh now"); it reports through its usual event.
+pub async fn check_alerts_now(state: &Shared) -> CommandResult<()> {
+    state.alert_refresh.notify_one();
+    Ok(())
+}
+
+/// Whether the app starts, in the tray, when the user logs in.
+pub async fn start_at_login(desktop: &dyn crate::Desktop) -> CommandResult<bool> {
+    desktop
+        .start_at_login()
+        .map_err(|error| CommandError::new(AppErrorCode::AutostartFailed, error))
+}
+
+pub async fn set_start_at_login(
+    desktop: &dyn crate::Desktop,
+    enabled: bool,
+) -> CommandResult<bool> {
+    desktop
+        .set_start_at_login(enabled)
+        .map_err(|error| CommandError::new(AppErrorCode::AutostartFailed, error))?;
+    start_at_login(desktop).await
+}
+
+/// Opens a dataflow's page in Adobe's UI (its runs, and the menu where
+/// Adobe's own alerts are subscribed). The address is the one Adobe's alert
+/// payloads link to (help/observability/alerts/rules.md).
+pub async fn open_adobe_dataflow(
+    state: &Shared,
+    desktop: &dyn crate::Desktop,
+    flow_id: String,
+) -> CommandResult<()> {
+    let (session, client) = state.sandbox_client().await?;
+    let url = adobe_dataflow_url(&session.org_id, client.sandbox().as_str(), &flow_id)?;
+    desktop.open_in_browser(&url).map_err(|error| {
+        CommandError::new(AppErrorCode::OpenFailed, error)
+            .with_hint(format!("Open {url} in your browser."))
+    })
+}
+
+/// `https://experience.adobe.com/#/@{org}/sname:{sandbox}/platform/source/dataflows/{id}/activity`,
+/// refused for an id that is not a plain identifier (it goes into a URL the
+/// browser opens).
+pub fn adobe_dataflow_url(org_id: &str, sandbox: &str, flow_id: &str) -> CommandResult<String> {
+    let plain = |text: &str| {
+        !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '@' | '.'))
+    };
+    if !plain(flow_id) || !plain(org_id) || !plain(sandbox) {
+        return Err(CommandError::new(
+            AppErrorCode::InvalidInput,
+            "not a dataflow, organization or sandbox identifier",
+        ));
+    }
+    Ok(format!(
+        "https://experience.adobe.com/#/@{org_id}/sname:{sandbox}/platform/source/dataflows/{flow_id}/activity"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use setup::alerts::{AlertKind, Figures};
+
+    fn silent() -> Condition {
+        Condition {
+            key: "no_data:shop:flow-1".to_owned(),
+            kind: AlertKind::NoData,
+            severity: Severity::Alert,
+            setup: Some("shop".to_owned()),
+            flow_id: Some("flow-1".to_owned()),
+            flow_name: Some("shop - new conversation".to_owned()),
+            figures: Figures {
+                silent_hours: Some(5),
+                limit_hours: Some(4),
+                ..Figures::default()
+            },
+            summary: String::new(),
+        }
+    }
+
+    #[test]
+    fn notifications_are_worded_from_the_uis_catalogs_in_both_languages() {
+        let raised = Notice::Raised {
+            condition: silent(),
+        };
+        let english = notice_text(&raised, "en-GB");
+        assert_eq!(english.title, "No Chatlio data: shop - new conversation");
+        assert!(
+            english.body.contains("5 business hours"),
+            "{}",
+            english.body
+        );
+        assert_eq!(english.flow_id.as_deref(), Some("flow-1"));
+        let swedish = notice_text(&raised, "sv-SE");
+        assert!(swedish.body.contains("5 arbetstimmar"), "{}", swedish.body);
+        let recovered = notice_text(
+            &Notice::Recovered {
+                condition: silent(),
+            },
+            "en",
+        );
+        assert_eq!(recovered.body, "Data arrives again.");
+        let more = notice_text(
+            &Notice::More {
+                raised: 4,
+                recovered: 1,
+            },
+            "fr",
+        );
+        assert!(more.body.starts_with("4 more started, 1 more recovered"));
+        // Every kind has its words in both catalogs: no key shows through.
+        for kind in [
+            AlertKind::Connection,
+            AlertKind::Disabled,
+            AlertKind::NoData,
+            AlertKind::FailedRecords,
+            AlertKind::Drift,
+        ] {
+            for language in ["en", "sv"] {
+                let condition = Condition { kind, ..silent() };
+                for notice in [
+                    Notice::Raised {
+                        condition: condition.clone(),
+                    },
+                    Notice::Recovered { condition },
+                ] {
+                    let text = notice_text(&notice, language);
+                    assert!(!text.title.contains("notice."), "{text:?}");
+                    assert!(!text.body.contains("notice."), "{text:?}");
+                    assert!(!text.title.contains('{'), "{text:?}");
+                    assert!(!text.body.contains('{'), "{text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_adobe_link_takes_only_identifiers() {
+        assert_eq!(
+            adobe_dataflow_url("ORG@AdobeOrg", "prod", "0a1b-2c").unwrap(),
+            "https://experience.adobe.com/#/@ORG@AdobeOrg/sname:prod/platform/source/dataflows/0a1b-2c/activity"
+        );
+        assert!(adobe_dataflow_url("ORG@AdobeOrg", "prod", "x/../y").is_err());
+        assert!(adobe_dataflow_url("ORG@AdobeOrg", "prod", "").is_err());
+    }
+}

@@ -13,4 +13,10 @@ pub trait Desktop: Send + Sync {
     /// credential's redirect). `Ok` also where the platform registers
     /// schemes only at install time.
     fn register_url_scheme(&self, scheme: &str) -> Result<(), String>;
+
+    /// Whether the app is registered to start when the user logs in.
+    fn start_at_login(&self) -> Result<bool, String>;
+
+    /// Registers (or removes) the app's start at login.
+    fn set_start_at_login(&self, enabled: bool) -> Result<(), String>;
 }

@@ -43,6 +43,8 @@ pub enum AppErrorCode {
     AlreadyReplayed,
     /// Adobe no longer returns that record, or kept no body for it.
     RecordGone,
+    /// The start at login could not be read or changed.
+    AutostartFailed,
 }
 
 /// Every code the UI may receive: the app's own, or the library's that

@@ -125,11 +125,16 @@ pub enum Link {
     ChatlioWebhooks,
     ChatlioPricing,
     AdobeDataflows,
+    /// Adobe's page on alerts for a source dataflow (and that streaming
+    /// sources are not yet supported).
+    AdobeSourceAlerts,
+    /// Adobe's page on subscribing to alerts through Adobe I/O Events.
+    AdobeAlertsSubscribe,
 }
 
 impl Link {
     #[cfg(test)]
-    pub const ALL: [Link; 9] = [
+    pub const ALL: [Link; 11] = [
         Link::DeveloperConsole,
         Link::AdobeAuthGuide,
         Link::AdobePermissions,
@@ -139,6 +144,8 @@ impl Link {
         Link::ChatlioWebhooks,
         Link::ChatlioPricing,
         Link::AdobeDataflows,
+        Link::AdobeSourceAlerts,
+        Link::AdobeAlertsSubscribe,
     ];
 
     pub fn url(self) -> &'static str {
@@ -160,6 +167,12 @@ impl Link {
             Link::ChatlioWebhooks => "https://chatlio.com/docs/webhooks/",
             Link::ChatlioPricing => "https://chatlio.com/pricing/",
             Link::AdobeDataflows => "https://experience.adobe.com/#/platform/source/dataflows",
+            Link::AdobeSourceAlerts => {
+                "https://experienceleague.adobe.com/en/docs/experience-platform/sources/tutorials/ui/alerts"
+            }
+            Link::AdobeAlertsSubscribe => {
+                "https://experienceleague.adobe.com/en/docs/experience-platform/observability/alerts/subscribe"
+            }
         }
     }
 }

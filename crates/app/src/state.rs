@@ -35,6 +35,12 @@ pub struct AppState {
     /// Held while the alert rules or the alert state are read and written,
     /// so a background check and a saved form never overwrite each other.
     pub alerts: Mutex<()>,
+    /// Wakes the background check for a "Refresh now".
+    pub alert_refresh: tokio::sync::Notify,
+    /// The last background check's outcome.
+    pub last_alert_check: std::sync::Mutex<Option<crate::alerts::AlertCheckView>>,
+    /// The language the UI shows, for notifications.
+    pub language: std::sync::Mutex<Option<String>>,
 }
 
 impl AppState {
@@ -53,6 +59,9 @@ impl AppState {
             busy: std::sync::Mutex::new(std::collections::HashSet::new()),
             test_events: Mutex::new(()),
             alerts: Mutex::new(()),
+            alert_refresh: tokio::sync::Notify::new(),
+            last_alert_check: std::sync::Mutex::new(None),
+            language: std::sync::Mutex::new(None),
         }
     }
 

@@ -51,6 +51,7 @@ fn recorder() -> (Progress, Arc<Mutex<Vec<StepEvent>>>) {
 struct FakeDesktop {
     clipboard: Mutex<Option<String>>,
     opened: Mutex<Vec<String>>,
+    starts_at_login: Mutex<bool>,
 }
 
 impl app::Desktop for FakeDesktop {
@@ -63,6 +64,13 @@ impl app::Desktop for FakeDesktop {
         Ok(())
     }
     fn register_url_scheme(&self, _scheme: &str) -> Result<(), String> {
+        Ok(())
+    }
+    fn start_at_login(&self) -> Result<bool, String> {
+        Ok(*self.starts_at_login.lock().unwrap())
+    }
+    fn set_start_at_login(&self, enabled: bool) -> Result<(), String> {
+        *self.starts_at_login.lock().unwrap() = enabled;
         Ok(())
     }
 }

@@ -1,7 +1,93 @@
 // Generated from src-tauri/src/commands.rs by `make bindings`. Do not edit by hand.
 import { Channel, invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
-export type AppErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "warming_up" | "body_not_json" | "already_replayed" | "record_gone";
+export type AdobeAlertsView = { 
+/**
+ * `documented_unsupported`: Adobe's docs exclude streaming sources.
+ */
+streamingSupport: string, 
+/**
+ * Whether an API can tell if a subscription is on: Adobe documents none.
+ */
+subscriptionReadable: boolean, };
+export type AlertCheckView = { checkedAt: string, 
+/**
+ * The worst of the conditions that hold; `None`: all is well.
+ */
+worst: Severity | null, 
+/**
+ * Every condition that holds, most severe first.
+ */
+conditions: Array<Condition>, 
+/**
+ * The notifications to show now (already counted as shown).
+ */
+notices: Array<Notice>, 
+/**
+ * Why nothing could be checked (Adobe or the network did not answer);
+ * the check backs off.
+ */
+unreachable: string | null, pausedUntil: string | null, 
+/**
+ * False when no connection or sandbox is chosen yet: nothing to watch.
+ */
+watching: boolean, };
+export type AlertKind = "connection" | "disabled" | "no_data" | "failed_records" | "drift";
+export type AlertRules = { 
+/**
+ * Alert when nothing was ingested for this many business hours.
+ */
+noDataHours: number | null, 
+/**
+ * Warn when an hour's failed records reach this share of its records.
+ */
+failedSharePercent: number | null, 
+/**
+ * Warn when an hour's failed records reach this count.
+ */
+failedCount: number | null, 
+/**
+ * Alert when a dataflow is disabled (Chatlio's events are dropped).
+ */
+disabled: boolean, 
+/**
+ * Warn when a resource of the setup was changed or deleted in Adobe.
+ */
+drift: boolean, 
+/**
+ * Alert when the Adobe connection stops working (secret expired or
+ * revoked, permission removed).
+ */
+connection: boolean, businessHours: BusinessHours, quietHours: QuietHours | null, };
+export type AlertSettings = { 
+/**
+ * The file's format; see [`SETTINGS_VERSION`].
+ */
+version: number, defaults: AlertRules, 
+/**
+ * By setup name.
+ */
+setups: { [key in string]: AlertRules }, 
+/**
+ * Notifications wait until then (conditions are still tracked).
+ */
+pausedUntil: string | null, };
+export type AlertSettingsView = { settings: AlertSettings, 
+/**
+ * What a setup without rules of its own gets, to reset a form to.
+ */
+recommended: AlertRules, 
+/**
+ * Every time zone name the rules accept, for the form's list.
+ */
+timeZones: Array<string>, 
+/**
+ * Which of the alerts keep working while this computer is off (Adobe's
+ * own), and where to turn them on.
+ */
+adobeAlerts: AdobeAlertsView, };
+export type AppErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "warming_up" | "body_not_json" | "already_replayed" | "record_gone" | "autostart_failed";
 export type AppInfo = { 
 /**
  * The app's version, from Cargo.
@@ -16,6 +102,19 @@ osLocale: string | null,
  * Operating system family, e.g. "linux", for platform-specific wording.
  */
 os: string, };
+export type BusinessHours = { 
+/**
+ * An IANA time zone name, e.g. `Europe/Stockholm`.
+ */
+timeZone: string, days: Array<Day>, 
+/**
+ * `HH:MM`, local time.
+ */
+start: string, 
+/**
+ * `HH:MM` after `start`; `24:00` for the end of the day.
+ */
+end: string, };
 export type Certainty = "documented" | "inferred" | "unknown" | "app";
 export type ChatlioInstructionsView = { general: Array<StatementView>, mode: StatementView, events: Array<EventInstructionsView>, };
 export type CheckState = "passed" | "failed" | "unverified";
@@ -50,6 +149,27 @@ resumable: boolean,
  * Adobe's request id, for a support ticket.
  */
 requestId: string | null, fields: Array<FieldProblem>, };
+export type Condition = { 
+/**
+ * Stable while the condition holds: kind, setup and dataflow.
+ */
+key: string, kind: AlertKind, severity: Severity, 
+/**
+ * The setup it belongs to (by the dataflow's marker); `None` for the
+ * connection and for dataflows made outside this tool.
+ */
+setup: string | null, flowId: string | null, flowName: string | null, 
+/**
+ * The figures behind it, for the words: hours of silence and the
+ * rule's hours, or an hour's failed and received records, or how many
+ * resources drifted.
+ */
+figures: Figures, 
+/**
+ * What it is, in English, for the CLI and logs (the app words `kind`
+ * and `figures` itself).
+ */
+summary: string, };
 export type ConnectErrorCode = "invalid_input" | "project_file_unreadable" | "wrong_client_secret" | "unknown_client_id" | "scope_rejected" | "scope_missing" | "org_mismatch" | "no_platform_access" | "session_expired" | "platform" | "keychain_unavailable" | "keychain_failed" | "secret_missing" | "connection_not_found" | "org_not_chosen" | "org_not_available" | "wrong_connection_kind" | "store_failed" | "store_corrupt" | "state_mismatch" | "cancelled" | "timed_out" | "access_denied" | "authorization_failed" | "redirect_invalid" | "loopback_unavailable" | "browser_unavailable" | "no_sign_in_pending";
 export type ConnectForm = { imsUrl: string, platformUrl: string, clientId: string, orgId: string, };
 export type ConnectInput = { imsUrl: string, platformUrl: string, clientId: string, 
@@ -102,6 +222,7 @@ warmupSecs: number, runWindowSecs: number,
  * Adobe's own, for the practice-mode note.
  */
 adobeWarmupSecs: number, adobeRunWindowSecs: number, practice: boolean, };
+export type Day = "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
 export type DeletedView = { 
 /**
  * Ids of what was deleted, newest first.
@@ -181,6 +302,19 @@ batchesWithoutDiagnostics: number,
 unreadable: number, };
 export type FailuresView = { failed: FailedRecords, replayed: Array<ReplayedView>, };
 export type FieldProblem = { field: string, problem: string, };
+export type Figures = { 
+/**
+ * Business hours without data (rounded down) and the rule's limit.
+ */
+silentHours: number | null, limitHours: number | null, 
+/**
+ * Last ingested record's run end, if any.
+ */
+lastDataAt: string | null, failed: number | null, received: number | null, drifted: number | null, 
+/**
+ * Adobe's error class for a connection condition.
+ */
+errorCode: string | null, };
 export type FlowErrorView = { 
 /**
  * Stable code the UI words: `mapping_failed`, `flow_disabled`, ...
@@ -226,8 +360,9 @@ testEvents: Array<TestEventView>, };
 export type Health = "disabled" | "unknown" | "failing" | "no_data" | "stale" | "healthy";
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 export type KeptReason = "pre_existing" | "not_deletable" | "in_use" | "irreversible";
-export type Link = "developer_console" | "adobe_auth_guide" | "adobe_permissions" | "adobe_sandboxes" | "adobe_chatlio_source" | "chatlio_dashboard" | "chatlio_webhooks" | "chatlio_pricing" | "adobe_dataflows";
+export type Link = "developer_console" | "adobe_auth_guide" | "adobe_permissions" | "adobe_sandboxes" | "adobe_chatlio_source" | "chatlio_dashboard" | "chatlio_webhooks" | "chatlio_pricing" | "adobe_dataflows" | "adobe_source_alerts" | "adobe_alerts_subscribe";
 export type Mode = "practice" | "adobe";
+export type Notice = { "notice": "raised", condition: Condition, } | { "notice": "recovered", condition: Condition, } | { "notice": "more", raised: number, recovered: number, };
 export type OrgView = { orgId: string, name: string | null, };
 export type PayloadPreview = { 
 /**
@@ -273,6 +408,7 @@ export type ProjectView = { project: string | null, orgId: string | null, client
  * What a server-to-server connection still needs from the user.
  */
 missing: Array<string>, };
+export type QuietHours = { start: string, end: string, };
 export type ReceivedView = { 
 /**
  * Records Adobe counted for the setup's dataflows over the last 7 days.
@@ -409,6 +545,7 @@ export type SetupView = { name: string, webhookMode: WebhookMode, practice: bool
  * The webhook URL exists; it is only sent on request (`reveal_webhook_url`).
  */
 hasWebhook: boolean, steps: Array<StepView>, };
+export type Severity = "warning" | "alert";
 export type SignInInput = { imsUrl: string, platformUrl: string, clientId: string, 
 /**
  * The Native App credential's redirect URI (its custom scheme); empty:
@@ -532,7 +669,7 @@ checked: Array<string>, connect: ConnectForm, setup: SetupInput,
 setupName: string | null, };
 
 /** Every error code the back end can return; the UI has words for each. */
-export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "warming_up", "body_not_json", "already_replayed", "record_gone", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "step_failed", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing", "platform", "webhook_mode_changed", "project_file_unreadable", "wrong_client_secret", "unknown_client_id", "scope_rejected", "scope_missing", "org_mismatch", "no_platform_access", "session_expired", "keychain_unavailable", "keychain_failed", "secret_missing", "connection_not_found", "org_not_chosen", "org_not_available", "wrong_connection_kind", "store_failed", "store_corrupt", "state_mismatch", "cancelled", "timed_out", "access_denied", "authorization_failed", "redirect_invalid", "loopback_unavailable", "browser_unavailable", "no_sign_in_pending"];
+export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "warming_up", "body_not_json", "already_replayed", "record_gone", "autostart_failed", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "step_failed", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing", "platform", "webhook_mode_changed", "project_file_unreadable", "wrong_client_secret", "unknown_client_id", "scope_rejected", "scope_missing", "org_mismatch", "no_platform_access", "session_expired", "keychain_unavailable", "keychain_failed", "secret_missing", "connection_not_found", "org_not_chosen", "org_not_available", "wrong_connection_kind", "store_failed", "store_corrupt", "state_mismatch", "cancelled", "timed_out", "access_denied", "authorization_failed", "redirect_invalid", "loopback_unavailable", "browser_unavailable", "no_sign_in_pending"];
 
 /** Typed wrappers over `invoke`; a rejected promise carries a CommandError. */
 export const commands = {
@@ -587,8 +724,26 @@ export const commands = {
   previewPayload: (flowId: string, payload: string): Promise<PayloadPreview> => invoke<PayloadPreview>("preview_payload", { flowId, payload }),
   samplePayload: (kind: EventKind): Promise<string> => invoke<string>("sample_payload", { kind }),
   replayRecords: (request: ReplayRequest): Promise<ReplayReport> => invoke<ReplayReport>("replay_records", { request }),
+  alertSettings: (): Promise<AlertSettingsView> => invoke<AlertSettingsView>("alert_settings"),
+  saveAlertRules: (setup: string | null, rules: AlertRules): Promise<AlertSettingsView> => invoke<AlertSettingsView>("save_alert_rules", { setup, rules }),
+  resetAlertRules: (setup: string): Promise<AlertSettingsView> => invoke<AlertSettingsView>("reset_alert_rules", { setup }),
+  pauseAlerts: (hours: number | null): Promise<AlertSettingsView> => invoke<AlertSettingsView>("pause_alerts", { hours }),
+  lastAlertCheck: (): Promise<AlertCheckView | null> => invoke<AlertCheckView | null>("last_alert_check"),
+  checkAlertsNow: (): Promise<null> => invoke<null>("check_alerts_now"),
+  setLanguage: (language: string): Promise<null> => invoke<null>("set_language", { language }),
+  startAtLogin: (): Promise<boolean> => invoke<boolean>("start_at_login"),
+  setStartAtLogin: (enabled: boolean): Promise<boolean> => invoke<boolean>("set_start_at_login", { enabled }),
+  openAdobeDataflow: (flowId: string): Promise<null> => invoke<null>("open_adobe_dataflow", { flowId }),
   loadWizard: (): Promise<WizardState | null> => invoke<WizardState | null>("load_wizard"),
   saveWizard: (wizard: WizardState): Promise<null> => invoke<null>("save_wizard", { wizard }),
+};
+
+/** The events the back end sends, with typed payloads. */
+export const events = {
+  alertsChecked: (handler: (payload: AlertCheckView) => void): Promise<UnlistenFn> =>
+    listen<AlertCheckView>("alerts-checked", (event) => handler(event.payload)),
+  openFlow: (handler: (payload: string) => void): Promise<UnlistenFn> =>
+    listen<string>("open-flow", (event) => handler(event.payload)),
 };
 
 /** The wizard's screens, in order (also the `screen-<name>` test ids). */
