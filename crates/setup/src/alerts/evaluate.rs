@@ -163,7 +163,7 @@ pub fn silence(
 }
 
 /// The last readable hour's run, when it failed past the rule: the newest
-/// closed run, if it ended no earlier than the last readable window began
+/// closed run, if it ended no earlier than the last readable window did
 /// (an hour with no run had no records, so nothing failed in it).
 fn failed_hour<'a>(
     status: &'a FlowStatus,
@@ -174,7 +174,9 @@ fn failed_hour<'a>(
     if rules.failed_share_percent.is_none() && rules.failed_count.is_none() {
         return None;
     }
-    let recent_from = readable_until(now, timing) - to_chrono(timing.run_window);
+    // The last readable window's run ends where what can be read ends; one
+    // that ended before had its hour, and the hours since had no records.
+    let recent_from = readable_until(now, timing);
     let run = status.runs.iter().find(|run| run.completed_at.is_some())?;
     if run.completed_at.is_some_and(|end| end < recent_from) || run.failed == 0 {
         return None;

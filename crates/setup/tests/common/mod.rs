@@ -62,6 +62,12 @@ impl Harness {
         Self::start_exactly(tag, SimConfig::default()).await
     }
 
+    /// A sim with Adobe's documented timing and the rest of `config` (its
+    /// clock's start, say).
+    pub async fn start_adobe_like_with(tag: &str, config: SimConfig) -> Harness {
+        Self::start_exactly(tag, config).await
+    }
+
     async fn start_exactly(tag: &str, config: SimConfig) -> Harness {
         let sim = platform_sim::start(SimConfig { port: 0, ..config })
             .await
