@@ -15,8 +15,13 @@ use storage::Mode;
 use crate::{print_json, CliError, Settings};
 
 /// The rules: `--rules FILE`, else the ones the desktop app keeps in the shared data
-/// folder (its Alerts panel), else the recommended ones.
+/// folder (its Alerts panel), else the recommended ones. A `--rules` file that is
+/// not there is an error: a mistyped path must not check by other rules.
 pub fn rules(global: &Settings, file: Option<&PathBuf>) -> Result<AlertSettings, CliError> {
+    if let Some(path) = file {
+        std::fs::metadata(path)
+            .map_err(|error| CliError::Usage(format!("rules file {}: {error}", path.display())))?;
+    }
     let path = file
         .cloned()
         .unwrap_or_else(|| global.layout().alert_rules(Mode::Real));
@@ -136,6 +141,15 @@ pub async fn check_command(
             "Adobe could not be read: {reason}"
         )));
     }
+    // A mistyped `--name` must not read as "all is well" for ever.
+    if let Some(name) = name {
+        if report.statuses.is_empty() && report.conditions.is_empty() {
+            return Err(CliError::CheckUnknown(format!(
+                "no dataflow of setup {name:?} in sandbox {:?}: nothing was checked",
+                report.sandbox
+            )));
+        }
+    }
     let worst = report.worst();
     if global.json {
         print_json(&serde_json::json!({
@@ -187,7 +201,7 @@ pub async fn watch_command(
     let mut failures: u32 = 0;
     loop {
         // Drift reads every resource: every sixth check, as the app does.
-        let with_drift = round % 6 == 0;
+        let with_drift = round.is_multiple_of(6);
         round += 1;
         let wait = match run_check(global, &settings, name, !with_drift).await {
             Ok(report) if report.unreachable.is_none() => {

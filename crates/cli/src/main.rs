@@ -1108,13 +1108,30 @@ fn unknown_unless_verdict(error: CliError) -> CliError {
 
 /// Whether the command line names `check` or `watch` (its first word that is not
 /// a flag or a flag's value is looked at), so that even a usage error clap finds
-/// exits 3 for them.
+/// exits 3 for them. A value that happens to read `check` (`status --name watch`,
+/// `--sandbox check`) is not the command.
 fn is_check_command(arguments: &[std::ffi::OsString]) -> bool {
-    arguments
+    use clap::CommandFactory;
+    // The flags before the command that take a value as the next word.
+    let with_value: Vec<String> = Cli::command()
+        .get_arguments()
+        .filter(|argument| argument.get_action().takes_values())
+        .filter_map(|argument| argument.get_long().map(|long| format!("--{long}")))
+        .collect();
+    let mut words = arguments
         .iter()
         .skip(1)
-        .filter_map(|argument| argument.to_str())
-        .any(|argument| argument == "check" || argument == "watch")
+        .map(|argument| argument.to_string_lossy());
+    while let Some(word) = words.next() {
+        if word.starts_with('-') {
+            if !word.contains('=') && with_value.iter().any(|flag| *flag == word) {
+                words.next();
+            }
+            continue;
+        }
+        return word == "check" || word == "watch";
+    }
+    false
 }
 
 #[tokio::main]
@@ -1146,6 +1163,9 @@ async fn main() -> ExitCode {
         }
     };
     let json = cli.global.json;
+    // Whatever fails in `check` or `watch` short of a verdict (the config file
+    // too, read before the command runs) means nothing could be checked.
+    let checking = matches!(cli.command, Command::Check { .. } | Command::Watch { .. });
     match run(cli).await {
         Ok(()) => ExitCode::from(exit::OK),
         Err(error) => {
@@ -1185,7 +1205,11 @@ async fn main() -> ExitCode {
                     }
                 }
             }
-            ExitCode::from(error.exit_code())
+            ExitCode::from(match error {
+                CliError::CheckFound(_) => error.exit_code(),
+                _ if checking => exit::CHECK_UNKNOWN,
+                _ => error.exit_code(),
+            })
         }
     }
 }
