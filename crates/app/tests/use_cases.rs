@@ -825,3 +825,140 @@ async fn dataflows_made_elsewhere_are_grouped_by_their_markers() {
     );
     assert_eq!(feedback.marked_setup.as_deref(), Some("Made elsewhere"));
 }
+
+#[tokio::test]
+async fn the_background_check_notifies_once_per_condition_and_respects_a_pause() {
+    use app::alerts::{self, Watcher};
+    use setup::alerts::{AlertKind, Notice, Severity};
+    let practice = practice().await;
+    let state = &practice.state;
+    let desktop = FakeDesktop::default();
+    let view = setup_commands::run_setup(state, input("Watched"), None)
+        .await
+        .unwrap();
+    let flow_id = view.flow_id.clone().unwrap();
+    // Any hour is business time and nothing is quiet: the test runs at any
+    // time of day. A refused rule changes nothing.
+    let mut rules = setup::alerts::AlertSettings::round_the_clock(4).defaults;
+    let mut bad = rules.clone();
+    bad.business_hours.time_zone = "Atlantis/Central".into();
+    let refused = alerts::save_alert_rules(state, None, bad)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::App(AppErrorCode::FieldsInvalid));
+    assert_eq!(refused.fields[0].field, "time_zone");
+    assert_eq!(refused.fields[0].problem, "unknown_time_zone");
+    rules.failed_share_percent = Some(10);
+    let saved = alerts::save_alert_rules(state, None, rules.clone())
+        .await
+        .unwrap();
+    assert_eq!(saved.settings.defaults, rules);
+
+    let mut watcher = Watcher::new();
+    let first = watcher.tick(state, chrono::Utc::now()).await;
+    assert!(first.watching);
+    assert!(first.conditions.is_empty(), "{first:?}");
+    assert!(first.notices.is_empty());
+
+    // The last hour: every record failed.
+    practice_control(
+        state,
+        "/__sim/runs/seed",
+        serde_json::json!({ "flowId": flow_id, "hours": 1, "received": 8, "failed": 8 }),
+    )
+    .await;
+    let failing = watcher.tick(state, chrono::Utc::now()).await;
+    assert_eq!(failing.worst, Some(Severity::Alert), "{failing:?}");
+    let [Notice::Raised { condition }] = failing.notices.as_slice() else {
+        panic!("{:?}", failing.notices);
+    };
+    assert_eq!(condition.kind, AlertKind::FailedRecords);
+    assert_eq!(condition.flow_id.as_deref(), Some(flow_id.as_str()));
+    assert_eq!(condition.setup.as_deref(), Some("Watched"));
+    let text = alerts::notice_text(&failing.notices[0], "en");
+    assert_eq!(text.flow_id.as_deref(), Some(flow_id.as_str()));
+    assert!(text.body.contains("8 of 8"), "{text:?}");
+    // Again, and after a restart of the app: the condition holds, nothing
+    // is notified twice.
+    let again = watcher.tick(state, chrono::Utc::now()).await;
+    assert_eq!(again.conditions.len(), 1);
+    assert!(again.notices.is_empty());
+    let mut restarted = Watcher::new();
+    assert!(restarted
+        .tick(state, chrono::Utc::now())
+        .await
+        .notices
+        .is_empty());
+
+    // Paused: the dataflow is disabled, tracked, not notified; resumed: it is.
+    let paused = alerts::pause_alerts(state, Some(1)).await.unwrap();
+    assert!(paused.settings.paused_until.is_some());
+    assert!(alerts::pause_alerts(state, Some(0)).await.is_err());
+    dashboard::set_flow_enabled(state, flow_id.clone(), false)
+        .await
+        .unwrap();
+    let quiet = watcher.tick(state, chrono::Utc::now()).await;
+    assert!(quiet.notices.is_empty());
+    assert!(quiet
+        .conditions
+        .iter()
+        .any(|condition| condition.kind == AlertKind::Disabled));
+    assert!(quiet.paused_until.is_some());
+    alerts::pause_alerts(state, None).await.unwrap();
+    let resumed = watcher.tick(state, chrono::Utc::now()).await;
+    assert!(
+        matches!(resumed.notices.as_slice(), [Notice::Raised { condition }] if condition.kind == AlertKind::Disabled),
+        "{:?}",
+        resumed.notices
+    );
+    // Enabled again: one "recovered".
+    dashboard::set_flow_enabled(state, flow_id.clone(), true)
+        .await
+        .unwrap();
+    let recovered = watcher.tick(state, chrono::Utc::now()).await;
+    assert!(
+        recovered.notices.iter().any(
+            |notice| matches!(notice, Notice::Recovered { condition } if condition.kind == AlertKind::Disabled)
+        ),
+        "{:?}",
+        recovered.notices
+    );
+
+    // The dashboard calls a dataflow stale by the same rule: a day of
+    // silence after a good hour is stale under four round-the-clock hours.
+    let conversations = flow_for(state, "Watched", chatlio::EventKind::NewConversation).await;
+    practice_control(
+        state,
+        "/__sim/runs/seed",
+        serde_json::json!({ "flowId": conversations, "hours": 1, "received": 3 }),
+    )
+    .await;
+    let health = |board: &dashboard::DashboardView| {
+        board
+            .flows
+            .iter()
+            .find(|flow| flow.flow_id == conversations)
+            .unwrap()
+            .health
+    };
+    let board = dashboard::dashboard(state).await.unwrap();
+    assert_eq!(health(&board), setup::status::Health::Healthy);
+    advance_practice_clock(state, 24 * 3600).await;
+    let board = dashboard::dashboard(state).await.unwrap();
+    assert_eq!(health(&board), setup::status::Health::Stale);
+
+    // Start at login and the link to the dataflow in Adobe.
+    assert!(!alerts::start_at_login(&desktop).await.unwrap());
+    assert!(alerts::set_start_at_login(&desktop, true).await.unwrap());
+    alerts::open_adobe_dataflow(state, &desktop, flow_id.clone())
+        .await
+        .unwrap();
+    let opened = desktop.opened.lock().unwrap().clone();
+    assert!(
+        opened
+            .last()
+            .unwrap()
+            .ends_with(&format!("/platform/source/dataflows/{flow_id}/activity")),
+        "{opened:?}"
+    );
+}
