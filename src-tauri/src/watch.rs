@@ -50,7 +50,11 @@ pub fn start(app: &AppHandle) -> tauri::Result<()> {
     if let Some(icon) = icon_for(app, None) {
         tray = tray.icon(icon);
     }
-    tray.build(app)?;
+    // A desktop without a tray (no StatusNotifier host) still gets the
+    // checks and the notifications; launching the app again shows the window.
+    if let Err(error) = tray.build(app) {
+        tracing::warn!(%error, "no tray icon; checks go on without it");
+    }
     let handle = app.clone();
     tauri::async_runtime::spawn(async move { run_checks(handle).await });
     Ok(())
