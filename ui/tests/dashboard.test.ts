@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
 import App from "../src/App.svelte";
+import type { AlertCheckView, Condition } from "../src/backend";
 import { setLanguage } from "../src/i18n/index.svelte";
 import { restart } from "../src/wizard/store.svelte";
 
@@ -49,6 +51,17 @@ function flow(id: string, health: string, failed: number) {
   };
 }
 
+const RULES = {
+  noDataHours: 4,
+  failedSharePercent: 10,
+  failedCount: 10,
+  disabled: true,
+  drift: true,
+  connection: true,
+  businessHours: { timeZone: "UTC", days: ["monday"], start: "09:00", end: "17:00" },
+  quietHours: null,
+};
+
 function view(error: unknown = null) {
   return {
     practice: true,
@@ -69,7 +82,7 @@ function view(error: unknown = null) {
   };
 }
 
-function backend(dashboard: () => unknown) {
+function backend(dashboard: () => unknown, lastCheck: AlertCheckView | null = null) {
   const calls: { command: string; args: Record<string, unknown> }[] = [];
   mockIPC((command, args) => {
     calls.push({ command, args: (args ?? {}) as Record<string, unknown> });
@@ -97,11 +110,60 @@ function backend(dashboard: () => unknown) {
         return dashboard();
       case "delete_dataflow":
         return { deleted: ["a"], kept: [] };
+      case "set_language":
+      case "check_alerts_now":
+        return null;
+      case "last_alert_check":
+        return lastCheck;
+      case "setup_health":
+        return [];
+      case "start_at_login":
+        return false;
+      case "alert_settings":
+        return {
+          settings: { version: 1, defaults: RULES, setups: {}, pausedUntil: null },
+          recommended: RULES,
+          timeZones: ["UTC"],
+          adobeAlerts: { streamingSupport: "documented_unsupported", subscriptionReadable: false },
+        };
       default:
         throw new Error(`unexpected command ${command}`);
     }
-  });
+  }, { shouldMockEvents: true });
   return calls;
+}
+
+function condition(kind: Condition["kind"], severity: Condition["severity"], flowId: string | null, figures: Partial<Condition["figures"]> = {}): Condition {
+  return {
+    key: `${kind}/${flowId ?? ""}`,
+    kind,
+    severity,
+    setup: flowId === "b" ? null : "Chatlio events",
+    flowId,
+    flowName: flowId ? `Flow ${flowId}` : null,
+    figures: { silentHours: null, limitHours: null, lastDataAt: null, failed: null, received: null, drifted: null, errorCode: null, ...figures },
+    summary: "in English",
+  };
+}
+
+function check(conditions: Condition[]): AlertCheckView {
+  return {
+    checkedAt: new Date().toISOString(),
+    worst: conditions.some((entry) => entry.severity === "alert") ? "alert" : conditions.length > 0 ? "warning" : null,
+    conditions,
+    notices: [],
+    unreachable: null,
+    pausedUntil: null,
+    watching: true,
+  };
+}
+
+/** Sends an event as the back end would, until `expectation` holds (the listener may still be starting). */
+async function emitUntil(event: string, payload: unknown, expectation: () => void) {
+  await waitFor(async () => {
+    await emit(event, payload);
+    expectation();
+  });
 }
 
 describe("dashboard", () => {
@@ -171,5 +233,89 @@ describe("dashboard", () => {
       const toggle = calls.find((call) => call.command === "set_flow_enabled");
       expect(toggle?.args).toMatchObject({ flowId: "a", enabled: false });
     });
+  });
+
+  it("shows the conditions a background check found on their dataflow's card, with severity", async () => {
+    backend(() => view());
+    render(App);
+    const failing = await screen.findByTestId("flow-b");
+    await emitUntil(
+      "alerts-checked",
+      check([
+        condition("no_data", "alert", "a", { silentHours: 5, limitHours: 4 }),
+        condition("failed_records", "warning", "b", { failed: 2, received: 7 }),
+        condition("drift", "warning", null, { drifted: 1 }),
+      ]),
+      () => expect(within(failing).getAllByTestId("flow-alert")).toHaveLength(1),
+    );
+    const onB = within(failing).getByTestId("flow-alert");
+    expect(onB.getAttribute("data-kind")).toBe("failed_records");
+    expect(onB.getAttribute("data-severity")).toBe("warning");
+    expect(onB.textContent).toContain("Warning");
+    expect(onB.textContent).toContain("2 of 7 records failed in the last hour.");
+    const onA = within(screen.getByTestId("flow-a")).getByTestId("flow-alert");
+    expect(onA.getAttribute("data-kind")).toBe("no_data");
+    expect(onA.getAttribute("data-severity")).toBe("alert");
+    expect(onA.textContent).toContain("No data for 5 business hours (the rule allows 4).");
+    // The setup's own condition shows on the setup, not on a card.
+    const group = screen.getByTestId("setup-Chatlio events");
+    expect(within(group).getByTestId("setup-alert").getAttribute("data-kind")).toBe("drift");
+    const summary = screen.getByTestId("alerts-summary");
+    expect(summary.getAttribute("data-worst")).toBe("alert");
+    expect(summary.textContent).toContain("1 alert(s) and 2 warning(s)");
+    expect(within(summary).getAllByTestId("alert-condition").map((entry) => entry.getAttribute("data-severity"))).toEqual([
+      "alert",
+      "warning",
+      "warning",
+    ]);
+  });
+
+  it("shows the last background check at once, before any event", async () => {
+    backend(() => view(), check([condition("disabled", "alert", "b")]));
+    render(App);
+    const failing = await screen.findByTestId("flow-b");
+    await waitFor(() => expect(within(failing).getByTestId("flow-alert").getAttribute("data-kind")).toBe("disabled"));
+    expect(within(screen.getByTestId("flow-a")).queryByTestId("flow-alert")).toBeNull();
+    expect(screen.getByTestId("alerts-summary").getAttribute("data-worst")).toBe("alert");
+  });
+
+  it("opens the dataflow a clicked notification names", async () => {
+    backend(() => view());
+    render(App);
+    const failing = await screen.findByTestId("flow-b");
+    expect(within(failing).queryByTestId("flow-detail")).toBeNull();
+    await emitUntil("open-flow", "b", () => expect(within(failing).getByTestId("flow-detail")).toBeTruthy());
+    expect(within(failing).getByTestId("flow-details").getAttribute("aria-expanded")).toBe("true");
+    await waitFor(() => expect(document.activeElement).toBe(within(failing).getByTestId("flow-name")));
+    expect(within(screen.getByTestId("flow-a")).queryByTestId("flow-detail")).toBeNull();
+  });
+
+  it("has the background check catch up after a manual refresh", async () => {
+    const calls = backend(() => view());
+    render(App);
+    await screen.findByTestId("flow-a");
+    await waitFor(() => expect((screen.getByTestId("refresh") as HTMLButtonElement).disabled).toBe(false));
+    expect(calls.filter((call) => call.command === "check_alerts_now")).toHaveLength(0);
+    await fireEvent.click(screen.getByTestId("refresh"));
+    await waitFor(() => expect(calls.filter((call) => call.command === "check_alerts_now")).toHaveLength(1));
+  });
+
+  it("keeps the default rules and each setup's rules collapsed until asked, then opens the setup's", async () => {
+    const calls = backend(() => view());
+    render(App);
+    const group = await screen.findByTestId("setup-Chatlio events");
+    const panel = within(group).getByTestId("setup-alerts");
+    const toggle = within(panel).getByTestId("alerts-toggle");
+    expect(toggle.getAttribute("aria-expanded")).toBe("false");
+    expect(screen.getByTestId("alert-defaults")).toBeTruthy();
+    expect(screen.queryByTestId("alert-rules")).toBeNull();
+    await fireEvent.click(toggle);
+    const form = await within(panel).findByTestId("alert-rules");
+    expect(form.getAttribute("data-setup")).toBe("Chatlio events");
+    // The setup's dataflows as the dashboard knows them: no journal read.
+    const open = await within(form).findAllByTestId("alert-open-adobe");
+    expect(open.map((button) => button.getAttribute("data-flow"))).toEqual(["a"]);
+    expect(calls.some((call) => call.command === "setup_state")).toBe(false);
+    expect(within(screen.getByTestId("alert-defaults")).queryByTestId("alert-rules")).toBeNull();
   });
 });

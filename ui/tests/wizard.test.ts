@@ -63,6 +63,8 @@ function backend(overrides: Record<string, Handler> = {}) {
     app_info: () => ({ version: "1.0.0", osLocale: "en-US", os: "linux" }),
     load_wizard: () => null,
     save_wizard: () => null,
+    set_language: () => null,
+    last_alert_check: () => null,
     start_practice: () => connection,
     choose_sandbox: () => null,
     connection_defaults: () => ({
@@ -144,12 +146,15 @@ function backend(overrides: Record<string, Handler> = {}) {
     },
     ...overrides,
   };
-  mockIPC((command, args) => {
-    calls.push({ command, args: (args ?? {}) as Args });
-    const handler = handlers[command];
-    if (!handler) throw new Error(`unexpected command ${command}`);
-    return handler((args ?? {}) as Args);
-  });
+  mockIPC(
+    (command, args) => {
+      calls.push({ command, args: (args ?? {}) as Args });
+      const handler = handlers[command];
+      if (!handler) throw new Error(`unexpected command ${command}`);
+      return handler((args ?? {}) as Args);
+    },
+    { shouldMockEvents: true },
+  );
   return calls;
 }
 
