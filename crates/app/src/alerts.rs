@@ -215,7 +215,7 @@ impl Watcher {
     /// saved, notifications due returned. Drift every [`DRIFT_EVERY`]
     /// rounds, starting with the first.
     pub async fn tick(&mut self, state: &Shared, now: DateTime<Utc>) -> AlertCheckView {
-        let with_drift = self.round % DRIFT_EVERY == 0;
+        let with_drift = self.round.is_multiple_of(DRIFT_EVERY);
         self.round += 1;
         match check(state, now, with_drift).await {
             Ok(view) => {

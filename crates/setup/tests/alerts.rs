@@ -4,6 +4,8 @@
 //! (over a weekend, and across the change to summer time); a brand-new
 //! dataflow raises nothing before its first data could have come.
 
+#![allow(clippy::unwrap_used, reason = "test helpers fail the test loudly")]
+
 mod common;
 
 use chatlio::EventKind;

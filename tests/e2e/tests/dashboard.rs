@@ -370,6 +370,10 @@ async fn fifty_dataflows_with_latency_and_errors_keep_the_dashboard_responsive()
         data_dir.join("wizard.json"),
         serde_json::to_vec(&json!({"screen": "dashboard", "mode": "adobe"}))?,
     )?;
+    // "Stale" follows the no-data rule's business hours: every hour counts
+    // here, so 30 hours of silence is stale whatever the day the test runs.
+    setup::alerts::AlertSettings::round_the_clock(24)
+        .save(&storage::DataLayout::new(&data_dir).alert_rules(storage::Mode::Real))?;
     let environment = [
         ("LANG", "en_US.UTF-8"),
         ("CHATLIO_AEP_IMS_URL", base.as_str()),

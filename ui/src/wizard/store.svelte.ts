@@ -39,6 +39,10 @@ export const wizard = $state<{
   saveError: CommandError | null;
 }>({ state: initial(), connection: null, loaded: false, saveError: null });
 
+/** Whether a setup run (apply, resume, retry, rollback) is under way: a
+ * notification's click does not leave the Create screen then. */
+export const activity = $state<{ settingUp: boolean }>({ settingUp: false });
+
 let saving: Promise<void> = Promise.resolve();
 
 /** Persists the current state; writes are queued so they land in order. */
