@@ -23,6 +23,9 @@ const MENU_REFRESH: &str = "refresh";
 const MENU_PAUSE: &str = "pause";
 const MENU_QUIT: &str = "quit";
 
+/// The tray's menu, to word again after each check.
+struct TrayMenu(Menu<tauri::Wry>);
+
 /// Makes the tray icon and starts the background checks.
 pub fn start(app: &AppHandle) -> tauri::Result<()> {
     let language = app::alerts::notice_language(&state(app));
@@ -55,6 +58,7 @@ pub fn start(app: &AppHandle) -> tauri::Result<()> {
     if let Err(error) = tray.build(app) {
         tracing::warn!(%error, "no tray icon; checks go on without it");
     }
+    app.manage(TrayMenu(menu));
     let handle = app.clone();
     tauri::async_runtime::spawn(async move { run_checks(handle).await });
     Ok(())
@@ -99,7 +103,9 @@ fn show(app: &AppHandle, shared: &app::Shared, view: &AlertCheckView) {
             tracing::debug!(%error, "tray tooltip not updated");
         }
     }
-    update_pause_item(app, view.paused_until.is_some(), &language);
+    if let Some(menu) = app.try_state::<TrayMenu>() {
+        update_menu(&menu.0, view.paused_until.is_some(), &language);
+    }
     for notice in &view.notices {
         notify(app, &app::alerts::notice_text(notice, &language), &language);
     }
@@ -108,17 +114,20 @@ fn show(app: &AppHandle, shared: &app::Shared, view: &AlertCheckView) {
     }
 }
 
-fn update_pause_item(app: &AppHandle, paused: bool, language: &str) {
-    let Some(menu) = app.tray_by_id(TRAY_ID).and_then(|_| app.menu()) else {
-        return;
-    };
-    if let Some(item) = menu
-        .get(MENU_PAUSE)
-        .and_then(|item| item.as_menuitem().cloned())
-    {
-        let key = if paused { "resume" } else { "pause" };
-        if let Err(error) = item.set_text(app::alerts::tray_text(language, key)) {
-            tracing::debug!(%error, "pause item not updated");
+/// Words the menu again (the UI's language may have changed) and names the
+/// pause item after what it will do.
+fn update_menu(menu: &Menu<tauri::Wry>, paused: bool, language: &str) {
+    let pause = if paused { "resume" } else { "pause" };
+    for (id, key) in [
+        (MENU_OPEN, "open"),
+        (MENU_REFRESH, "refresh"),
+        (MENU_PAUSE, pause),
+        (MENU_QUIT, "quit"),
+    ] {
+        if let Some(item) = menu.get(id).and_then(|item| item.as_menuitem().cloned()) {
+            if let Err(error) = item.set_text(app::alerts::tray_text(language, key)) {
+                tracing::debug!(%error, id, "tray menu item not updated");
+            }
         }
     }
 }

@@ -260,9 +260,10 @@ impl AlertState {
         }
     }
 
-    pub fn save(&self, path: &std::path::Path) -> Result<(), storage::WriteError> {
-        let bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+    pub fn save(&self, path: &std::path::Path) -> Result<(), String> {
+        let bytes = serde_json::to_vec_pretty(self).map_err(|error| error.to_string())?;
         storage::write_atomically(path, &bytes, storage::Permissions::Private)
+            .map_err(|error| error.to_string())
     }
 }
 
