@@ -280,6 +280,35 @@ async fn a_failing_dataflow_raises_one_notification_that_opens_it() -> TestResul
         Some("failed_records")
     );
     app.screenshot("alerts-opened-from-notification").await?;
+    // The summary at the top names the same condition.
+    let summary = app.find("alerts-summary").await?;
+    assert_eq!(summary.attr("data-worst").await?.as_deref(), Some("alert"));
+    // The setup's rules, as the user opens them: the form and what works
+    // with the app closed.
+    let rules = app.find("setup-alerts").await?;
+    rules
+        .find(Locator::Css("[data-testid=\"alerts-toggle\"]"))
+        .await?
+        .click()
+        .await?;
+    let form = app.find("alert-rules").await?;
+    assert!(form.is_displayed().await?);
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=\"alert-rules\"]').scrollIntoView(); return null;",
+            vec![],
+        )
+        .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.screenshot("alerts-rules-form").await?;
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=\"alerts-closed\"]').scrollIntoView(); return null;",
+            vec![],
+        )
+        .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.screenshot("alerts-when-closed").await?;
     app.close().await?;
     Ok(())
 }
