@@ -6,6 +6,7 @@ mod config;
 mod data;
 mod records;
 mod sandbox;
+mod setup_file;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -156,6 +157,11 @@ enum Command {
     Plan {
         #[command(flatten)]
         setup: SetupArgs,
+        /// A setup file (see `export`): show what applying it would create, keep or
+        /// change, against what exists. Exits 0 no changes, 10 changes pending, 11 drift
+        /// or a change it cannot make in place.
+        #[arg(short = 'f', long)]
+        file: Option<PathBuf>,
         /// Print the plan as a curl shell script instead.
         #[arg(long)]
         curl: bool,
@@ -167,6 +173,26 @@ enum Command {
     Setup {
         #[command(flatten)]
         setup: SetupArgs,
+    },
+    /// Print a setup's choices as a setup file (config as code), from its journal.
+    Export {
+        /// The setup's name (or `name` in the config file).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Make a setup file so: pre-flight in its sandbox (or `--sandbox`, to promote it),
+    /// then create what is missing. Exits 0 nothing to do, 10 changes applied, 11 drift
+    /// or a change it cannot make in place (nothing applied).
+    Apply {
+        #[arg(short = 'f', long)]
+        file: PathBuf,
+        /// Apply under another setup name (promotion to a sandbox where the file's
+        /// name is taken by another journal here).
+        #[arg(long)]
+        name: Option<String>,
+        /// Print the webhook URLs.
+        #[arg(long)]
+        show_urls: bool,
     },
     /// Finish an interrupted setup.
     Resume {
@@ -344,6 +370,14 @@ enum CliError {
     CheckFound(setup::alerts::Severity),
     #[error("nothing could be checked: {0}")]
     CheckUnknown(String),
+    /// `plan -f` or `apply -f` found changes or drift; the result is printed.
+    #[error("{0:?}")]
+    Verdict(setup::setup_diff::Verdict),
+    #[error("the setup file {path} is not valid ({} problems)", errors.len())]
+    SetupFile {
+        path: String,
+        errors: Vec<setup::setup_file::FileError>,
+    },
 }
 
 impl CliError {
@@ -354,7 +388,8 @@ impl CliError {
             Self::CheckFound(setup::alerts::Severity::Warning) => exit::CHECK_WARNING,
             Self::CheckFound(setup::alerts::Severity::Alert) => exit::CHECK_ALERT,
             Self::CheckUnknown(_) => exit::CHECK_UNKNOWN,
-            Self::Usage(_) | Self::Config(_) => exit::USAGE,
+            Self::Verdict(verdict) => setup_file::exit_code(*verdict),
+            Self::Usage(_) | Self::Config(_) | Self::SetupFile { .. } => exit::USAGE,
             Self::TestEventNotCounted
             | Self::TestEvent(setup::test_event::TestEventError::WarmingUp { .. }) => {
                 exit::RESUMABLE
@@ -400,6 +435,11 @@ impl CliError {
                 "code": error.code(),
                 "message": error.to_string(),
                 "hint": error.hint(),
+            }),
+            Self::SetupFile { errors, .. } => serde_json::json!({
+                "code": "setup_file_invalid",
+                "message": self.to_string(),
+                "fields": errors,
             }),
             other => serde_json::json!({"code": "cli", "message": other.to_string()}),
         }
@@ -827,10 +867,20 @@ async fn run_command(cli: &Cli, global: &Settings) -> Result<(), CliError> {
     match &cli.command {
         Command::Plan {
             setup: args,
+            file,
             curl,
             offline,
         } => {
-            let request = request(global, args)?;
+            let request = match file {
+                Some(path) => {
+                    only_name_with_file(args)?;
+                    setup_file::file_request(global, path, args.name.as_ref())?
+                }
+                None => request(global, args)?,
+            };
+            if file.is_some() && !*curl && !*offline {
+                return setup_file::plan_command(global, &request).await;
+            }
             let plan = setup::plan::Plan::new(&request).map_err(SetupError::from)?;
             if *curl {
                 print!("{}", plan.to_curl_script());
@@ -888,6 +938,17 @@ async fn run_command(cli: &Cli, global: &Settings) -> Result<(), CliError> {
             let outcome = engine.apply(&request).await?;
             print_outcome(global, &outcome);
             Ok(())
+        }
+        Command::Export { name } => {
+            setup_file::export_command(global, &global.setup_name(name.as_ref())?)
+        }
+        Command::Apply {
+            file,
+            name,
+            show_urls,
+        } => {
+            let request = setup_file::file_request(global, file, name.as_ref())?;
+            setup_file::apply_command(global, &request, *show_urls).await
         }
         Command::Resume { name } => {
             let name = global.setup_name(name.as_ref())?;
@@ -1097,6 +1158,25 @@ async fn run_command(cli: &Cli, global: &Settings) -> Result<(), CliError> {
     }
 }
 
+/// With `plan -f`, the file holds the choices: of the setup flags only `--name`
+/// (with `--sandbox`, promotion) may change it.
+fn only_name_with_file(args: &SetupArgs) -> Result<(), CliError> {
+    let other_flag = args.schema_title.is_some()
+        || args.existing_schema_id.is_some()
+        || args.dataset_name.is_some()
+        || args.existing_dataset_id.is_some()
+        || args.profile.is_some()
+        || args.error_diagnostics.is_some()
+        || args.partial_ingestion_threshold.is_some()
+        || args.webhook_mode.is_some();
+    if other_flag {
+        return Err(CliError::Usage(
+            "with --file the file holds the setup's choices: change them there (only --name and --sandbox apply on top)".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// For `check` and `watch`, every failure but a verdict means nothing could be
 /// checked (exit 3), whatever it would mean for another command.
 fn unknown_unless_verdict(error: CliError) -> CliError {
@@ -1173,14 +1253,22 @@ async fn main() -> ExitCode {
             // printed its result already: in JSON that is the one document.
             let result_printed = matches!(
                 error,
-                CliError::PreviewInvalid | CliError::ReplayRefused(_) | CliError::CheckFound(_)
+                CliError::PreviewInvalid
+                    | CliError::ReplayRefused(_)
+                    | CliError::CheckFound(_)
+                    | CliError::Verdict(_)
             );
             if json {
                 if !result_printed {
                     print_json(&serde_json::json!({"error": error.view()}));
                 }
-            } else {
+            } else if !matches!(error, CliError::Verdict(_)) {
                 eprintln!("chatlio-aep: {error}");
+                if let CliError::SetupFile { errors, .. } = &error {
+                    for field in errors {
+                        eprintln!("  {field}");
+                    }
+                }
                 if let CliError::Setup(setup_error) = &error {
                     eprintln!("  fix: {}", setup_error.hint());
                     if let SetupError::Invalid(fields) = setup_error {

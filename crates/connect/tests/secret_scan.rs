@@ -128,8 +128,8 @@ async fn no_secret_in_files_logs_or_ui_payloads_after_connect_setup_and_status()
         &setup::Timing::ADOBE,
         &setup::alerts::AlertSettings::round_the_clock(24),
     )
-        .await
-        .unwrap();
+    .await
+    .unwrap();
     assert_eq!(flows.len(), 1);
     ui_payloads.push(serde_json::to_string(&flows).unwrap());
     // A renewal after expiry, kept in the vault.
