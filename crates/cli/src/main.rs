@@ -4,6 +4,7 @@
 mod alerts;
 mod config;
 mod data;
+mod handoff;
 mod records;
 mod sandbox;
 mod setup_file;
@@ -329,6 +330,41 @@ enum Command {
         /// Stop after this many checks.
         #[arg(long)]
         max_checks: Option<u64>,
+    },
+    /// The hand-off packet for the Chatlio admin: one printable HTML page saying which
+    /// URL goes into which of Chatlio's five webhook fields, step by step, how to check
+    /// it worked and whom to ask. The URLs are left out unless --include-urls.
+    Handoff {
+        /// The setup's name (or `name` in the config file).
+        #[arg(long)]
+        name: Option<String>,
+        /// en or sv.
+        #[arg(long, default_value = "en", value_parser = handoff::parse_language)]
+        language: setup::handoff::Language,
+        /// Whom the admin asks for the URLs and with questions (name, e-mail, phone).
+        #[arg(long)]
+        contact: Option<String>,
+        /// Put the webhook URLs into the packet (anyone with one can write into the
+        /// dataset): share the file only over a safe channel.
+        #[arg(long)]
+        include_urls: bool,
+        /// Write the page to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The setup record: every resource with its id and page in Adobe, org, sandbox,
+    /// identity, times, the plan and each step's history, as a page or (--json) JSON.
+    /// It holds no secret, token or webhook URL.
+    Record {
+        /// The setup's name (or `name` in the config file).
+        #[arg(long)]
+        name: Option<String>,
+        /// The page's language: en or sv.
+        #[arg(long, default_value = "en", value_parser = handoff::parse_language)]
+        language: setup::handoff::Language,
+        /// Write it to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Delete a Chatlio dataflow and its connections (made here or elsewhere).
     Teardown {
@@ -1136,6 +1172,31 @@ async fn run_command(cli: &Cli, global: &Settings) -> Result<(), CliError> {
             )
             .await
             .map_err(unknown_unless_verdict)
+        }
+        Command::Handoff {
+            name,
+            language,
+            contact,
+            include_urls,
+            out,
+        } => {
+            let name = global.setup_name(name.as_ref())?;
+            handoff::handoff_command(
+                global,
+                &name,
+                *language,
+                contact.as_deref(),
+                *include_urls,
+                out.as_ref(),
+            )
+        }
+        Command::Record {
+            name,
+            language,
+            out,
+        } => {
+            let name = global.setup_name(name.as_ref())?;
+            handoff::record_command(global, &name, *language, out.as_ref())
         }
         Command::Teardown { flow_id, yes } => {
             if !yes {
