@@ -610,7 +610,8 @@ fn recorded_resource(journal: &Journal, record: &StepRecord) -> RecordedResource
         step: record.step,
         instance: record.instance.clone(),
         state: record.state,
-        link_note: link.is_none().then_some(NO_DOCUMENTED_LINK),
+        // A dataflow not made yet has no page; only the other kinds lack one.
+        link_note: (record.step != StepId::Dataflow).then_some(NO_DOCUMENTED_LINK),
         link,
         resource_id,
         pre_existing: record.pre_existing,
@@ -708,8 +709,8 @@ pub fn record_page(record: &SetupRecord, language: Language) -> String {
         Identity::Unknown => words.identity_unknown.to_owned(),
     };
     let mode = match record.webhook_mode {
-        WebhookMode::SingleUrl => "single_url",
-        WebhookMode::PerEventUrl => "per_event_url",
+        WebhookMode::SingleUrl => words.mode_single_url,
+        WebhookMode::PerEventUrl => words.mode_per_event_url,
     };
     let rows = [
         (words.organization, record.org_id.clone()),
