@@ -477,3 +477,86 @@ async fn a_setup_promoted_from_prod_to_dev_works_and_leaves_prod_untouched() {
     eprintln!("promotion: {:?}", started.elapsed());
     sim.shutdown().await;
 }
+
+fn sim_client(base: &str, config: &SimConfig, sandbox: &str) -> platform::Client {
+    platform::Client::new(platform::ClientConfig::new(
+        platform::Url::parse(base).unwrap(),
+        platform::Url::parse(base).unwrap(),
+        config.org_id.as_str(),
+        sandbox,
+        platform::Credential::server_to_server(
+            config.client_id.as_str(),
+            platform::Secret::from(config.client_secret.clone()),
+        ),
+    ))
+    .unwrap()
+}
+
+fn entry<'a>(diff: &'a Value, kind: &str) -> &'a Value {
+    diff["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {diff}"))
+}
+
+#[tokio::test]
+async fn drift_is_planned_a_disabled_dataflow_is_enabled_and_a_deleted_one_is_left() {
+    let started = std::time::Instant::now();
+    let sim = platform_sim::start(SimConfig::default()).await.unwrap();
+    let base = sim.base_url();
+    let config = sim.config().clone();
+    let scratch = Scratch::new("drift");
+    let cli = || binary(&base, &config, &scratch.0);
+    let setup = run(
+        cli(),
+        &[
+            "--sandbox",
+            "prod",
+            "setup",
+            "--name",
+            "Drifting",
+            "--webhook-mode",
+            "single",
+            "--json",
+        ],
+    )
+    .await;
+    assert!(setup.status.success(), "{}", text(&setup.stderr));
+    let flow_id = platform::models::FlowId::new(json_of(&setup)["flowId"].as_str().unwrap());
+    let export = run(cli(), &["export", "--name", "Drifting"]).await;
+    let path = scratch.write("drifting.json", &text(&export.stdout));
+
+    // Disabled in Adobe: a change apply makes in place.
+    let client = sim_client(&base, &config, "prod");
+    let service = client.flow_service();
+    let etag = service.get_flow(&flow_id).await.unwrap().etag;
+    service.disable_flow(&flow_id, etag.as_ref()).await.unwrap();
+    let plan = run(cli(), &["plan", "-f", &path, "--json"]).await;
+    assert_eq!(plan.status.code(), Some(10), "{}", text(&plan.stderr));
+    let diff = json_of(&plan);
+    let dataflow = entry(&diff, "dataflow");
+    assert_eq!(dataflow["action"], "change", "{diff}");
+    assert_eq!(dataflow["inPlace"], true, "{diff}");
+    assert_eq!(diff["drift"][0]["kind"], "disabled", "{diff}");
+    let apply = run(cli(), &["apply", "-f", &path]).await;
+    assert_eq!(apply.status.code(), Some(10), "{}", text(&apply.stderr));
+    assert!(service.get_flow(&flow_id).await.unwrap().is_enabled());
+    let again = run(cli(), &["apply", "-f", &path]).await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+
+    // Deleted in Adobe: drift the file cannot fix in place; nothing applied.
+    service.delete_flow(&flow_id).await.unwrap();
+    let plan = run(cli(), &["plan", "-f", &path, "--json"]).await;
+    assert_eq!(plan.status.code(), Some(11), "{}", text(&plan.stderr));
+    let diff = json_of(&plan);
+    assert_eq!(entry(&diff, "dataflow")["action"], "change", "{diff}");
+    assert_eq!(entry(&diff, "dataflow")["inPlace"], false, "{diff}");
+    let left = run(cli(), &["apply", "-f", &path]).await;
+    assert_eq!(left.status.code(), Some(11), "{}", text(&left.stderr));
+    let flows = sim_state(&base).await["platform"]["data"]["prod"]["flows"].clone();
+    assert_eq!(flows.as_array().unwrap().len(), 0, "nothing made: {flows}");
+    eprintln!("drift: {:?}", started.elapsed());
+    sim.shutdown().await;
+}
