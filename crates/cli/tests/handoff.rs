@@ -223,3 +223,74 @@ async fn handoff_and_record_name_the_journals_ids_and_no_secret_token_or_url() {
     std::fs::remove_dir_all(&data).ok();
     sim.shutdown().await;
 }
+
+/// An interrupted setup: no packet (its fields would have no URL yet), but a
+/// record that says what was made and what was not.
+#[tokio::test]
+async fn an_unfinished_setup_has_a_record_but_no_packet() {
+    let sim = platform_sim::start(SimConfig::default()).await.unwrap();
+    let base = sim.base_url();
+    let config = sim.config().clone();
+    let data = std::env::temp_dir().join(format!(
+        "chatlio-aep-cli-handoff-unfinished-{}",
+        std::process::id()
+    ));
+    let run = |args: &[&str], fail_point: Option<&str>| {
+        let mut command = command(&base, &config, &data);
+        if let Some(fail_point) = fail_point {
+            command.env("CHATLIO_AEP_FAIL_POINT", fail_point);
+        }
+        let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+        async move {
+            tokio::task::spawn_blocking(move || -> Output { command.args(&args).output().unwrap() })
+                .await
+                .unwrap()
+        }
+    };
+    let interrupted = run(
+        &["setup", "--name", "Half", "--webhook-mode", "single"],
+        Some("before:dataflow"),
+    )
+    .await;
+    assert_eq!(
+        interrupted.status.code(),
+        Some(4),
+        "{}",
+        text(&interrupted.stderr)
+    );
+
+    let packet = run(&["handoff", "--name", "Half"], None).await;
+    assert_eq!(packet.status.code(), Some(2), "{}", text(&packet.stderr));
+    assert!(
+        text(&packet.stderr).contains("resume"),
+        "{}",
+        text(&packet.stderr)
+    );
+    assert!(packet.stdout.is_empty());
+
+    let record = run(&["record", "--name", "Half", "--json"], None).await;
+    assert!(record.status.success(), "{}", text(&record.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&record.stdout).unwrap();
+    assert_eq!(value["complete"], false);
+    assert_eq!(value["webhookMode"], "single_url");
+    let resource = |step: &str| {
+        value["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|resource| resource["step"] == step)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(resource("dataset")["state"], "done");
+    assert!(resource("dataset")["resourceId"].is_string());
+    let flow = resource("dataflow");
+    assert_ne!(flow["state"], "done", "{flow}");
+    assert!(
+        flow["resourceId"].is_null() && flow["link"].is_null(),
+        "{flow}"
+    );
+    assert!(flow.get("linkNote").is_none(), "{flow}");
+    std::fs::remove_dir_all(&data).ok();
+    sim.shutdown().await;
+}
