@@ -155,6 +155,12 @@ fn print_diff(diff: &SetupDiff) {
             entry.name,
             entry.reason
         );
+        for field in &entry.fields {
+            println!(
+                "  {:<17} {}: {} in Adobe, {} in the file",
+                "", field.path, field.current, field.wanted
+            );
+        }
     }
     if !diff.settings.is_empty() {
         println!("Settings that differ from the existing setup (not changed in place):");

@@ -212,9 +212,20 @@ async fn an_exported_setup_is_applied_again_after_a_rollback_and_twice_changes_n
     assert_eq!(settings[0]["current"], 5);
     assert_eq!(settings[0]["wanted"], 10);
     assert_eq!(settings[0]["inPlace"], false);
+    // The dataflow, read back from Adobe, says the same.
+    let dataflow = entry(&diff, "dataflow");
+    assert_eq!(dataflow["action"], "change", "{diff}");
+    assert_eq!(dataflow["inPlace"], false);
+    assert_eq!(
+        dataflow["fields"],
+        json!([{"path": "$.partialIngestionThreshold", "current": 5, "wanted": 10}])
+    );
+    assert_eq!(entry(&diff, "dataset")["action"], "keep", "{diff}");
     let words = run(cli(), &["plan", "-f", &changed]).await;
     assert!(
-        text(&words.stdout).contains("$.partialIngestionThreshold: 5 -> 10"),
+        text(&words.stdout).contains("$.partialIngestionThreshold: 5 -> 10")
+            && text(&words.stdout)
+                .contains("$.partialIngestionThreshold: 5 in Adobe, 10 in the file"),
         "{}",
         text(&words.stdout)
     );

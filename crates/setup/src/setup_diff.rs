@@ -53,6 +53,20 @@ pub struct DiffEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     pub reason: String,
+    /// For a `change`: the settings read back from Adobe that differ from
+    /// the file's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldDifference>,
+}
+
+/// A setting of a resource as Adobe has it, against the file's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldDifference {
+    /// The JSON path in the setup file.
+    pub path: &'static str,
+    pub current: Value,
+    pub wanted: Value,
 }
 
 /// A setting of the file that differs from the setup that exists.
@@ -210,6 +224,79 @@ fn foreign(step: StepId, found: &Found) -> (EntryAction, String) {
     }
 }
 
+/// The settings of a dataflow or dataset the setup made, as Adobe has them
+/// now, that differ from `request`'s. A read that fails finds nothing here:
+/// the drift check reports the resource deleted or unchecked.
+async fn live_differences(
+    client: &Client,
+    step: StepId,
+    id: &str,
+    request: &SetupRequest,
+) -> Vec<FieldDifference> {
+    let mut found = Vec::new();
+    let mut compare = |path: &'static str, current: Value, wanted: Value| {
+        if current != wanted {
+            found.push(FieldDifference {
+                path,
+                current,
+                wanted,
+            });
+        }
+    };
+    match step {
+        StepId::Dataflow => {
+            let Ok(flow) = client
+                .flow_service()
+                .get_flow(&platform::models::FlowId::new(id))
+                .await
+            else {
+                return found;
+            };
+            let options = flow.options.unwrap_or_default();
+            // Adobe answers the percentage as a number that may carry a
+            // fraction; the file's is whole.
+            let threshold = options
+                .partial_ingestion_percent
+                .map(|percent| json!(percent.round() as u64));
+            compare(
+                "$.partialIngestionThreshold",
+                threshold.unwrap_or(Value::Null),
+                json!(request.partial_ingestion_threshold),
+            );
+            compare(
+                "$.errorDiagnostics",
+                json!(options.error_diagnostics_enabled.unwrap_or(false)),
+                json!(request.error_diagnostics),
+            );
+        }
+        StepId::Dataset => {
+            let Ok(dataset) = client
+                .catalog()
+                .get_dataset(&platform::models::DatasetId::new(id))
+                .await
+            else {
+                return found;
+            };
+            let profile = dataset
+                .tags
+                .as_ref()
+                .and_then(|tags| tags.get("unifiedProfile"))
+                .is_some_and(|values| {
+                    values
+                        .as_array()
+                        .is_some_and(|values| values.iter().any(|value| value == "enabled:true"))
+                });
+            compare(
+                "$.profileEnabled",
+                json!(profile),
+                json!(request.profile_enabled),
+            );
+        }
+        _ => {}
+    }
+    found
+}
+
 /// The diff of applying `request` where `journal` (this setup's, in the same
 /// org and sandbox, when the data folder has one) says what was made.
 ///
@@ -284,29 +371,51 @@ pub async fn diff(
     }))
     .await;
 
+    // Read back the settings of the dataflows and dataset the setup made.
+    let live = join_all(wanted.iter().map(|(entry, _)| {
+        let record = done(&entry.key()).filter(|record| !record.pre_existing);
+        async move {
+            match record.and_then(|record| record.resource_id) {
+                Some(id) if matches!(entry.step, StepId::Dataflow | StepId::Dataset) => {
+                    live_differences(client, entry.step, &id, request).await
+                }
+                _ => Vec::new(),
+            }
+        }
+    }))
+    .await;
+
     let mut entries = Vec::with_capacity(wanted.len());
-    for ((entry, resource), lookup) in wanted.into_iter().zip(lookups) {
+    for (((entry, resource), lookup), fields) in wanted.into_iter().zip(lookups).zip(live) {
         let key = entry.key();
         let record = done(&key);
         let entry_drift = drifts
             .iter()
             .find(|drift| drift.step == key.step && drift.instance == key.instance);
-        let (action, in_place, resource_id, reason) =
-            if resource.action == ResourceAction::UseExisting {
-                (
-                    EntryAction::Keep,
-                    false,
-                    Some(resource.name.clone()),
-                    "yours, used as it is".to_owned(),
-                )
-            } else if let Some(record) = record {
-                let id = record.shown_resource_id().map(str::to_owned);
-                match entry_drift {
-                    None => (
+        let (action, in_place, resource_id, reason) = if resource.action
+            == ResourceAction::UseExisting
+        {
+            (
+                EntryAction::Keep,
+                false,
+                Some(resource.name.clone()),
+                "yours, used as it is".to_owned(),
+            )
+        } else if let Some(record) = record {
+            let id = record.shown_resource_id().map(str::to_owned);
+            match entry_drift {
+                    None if fields.is_empty() => (
                         EntryAction::Keep,
                         false,
                         id,
                         "exists and matches".to_owned(),
+                    ),
+                    None => (
+                        EntryAction::Change,
+                        false,
+                        id,
+                        "its settings in Adobe differ from the file's; Adobe takes them when it is made"
+                            .to_owned(),
                     ),
                     Some(found) => (
                         EntryAction::Change,
@@ -315,22 +424,22 @@ pub async fn diff(
                         found.message.clone(),
                     ),
                 }
-            } else {
-                match lookup?.and_then(|found| found.into_iter().next()) {
-                    None => (EntryAction::Create, false, None, "nothing there yet".into()),
-                    Some(found) if found.ours => (
-                        EntryAction::Keep,
-                        false,
-                        Some(found.id),
-                        "made by an earlier run of this setup; adopted".into(),
-                    ),
-                    Some(found) => {
-                        let (action, reason) = foreign(entry.step, &found);
-                        let id = (action != EntryAction::Create).then_some(found.id);
-                        (action, false, id, reason)
-                    }
+        } else {
+            match lookup?.and_then(|found| found.into_iter().next()) {
+                None => (EntryAction::Create, false, None, "nothing there yet".into()),
+                Some(found) if found.ours => (
+                    EntryAction::Keep,
+                    false,
+                    Some(found.id),
+                    "made by an earlier run of this setup; adopted".into(),
+                ),
+                Some(found) => {
+                    let (action, reason) = foreign(entry.step, &found);
+                    let id = (action != EntryAction::Create).then_some(found.id);
+                    (action, false, id, reason)
                 }
-            };
+            }
+        };
         entries.push(DiffEntry {
             step: entry.step,
             instance: entry.instance.clone(),
@@ -340,6 +449,7 @@ pub async fn diff(
             in_place,
             resource_id,
             reason,
+            fields,
         });
     }
     let mut result = SetupDiff {
