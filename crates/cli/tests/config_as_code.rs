@@ -368,6 +368,21 @@ async fn a_setup_promoted_from_prod_to_dev_works_and_leaves_prod_untouched() {
     let export = run(cli(), &["export", "--name", "Promo"]).await;
     assert!(export.status.success(), "{}", text(&export.stderr));
     let path = scratch.write("promo.json", &text(&export.stdout));
+    // Another setup in dev made the shared field group there already.
+    let other = run(
+        cli(),
+        &[
+            "--sandbox",
+            "dev",
+            "setup",
+            "--name",
+            "Other",
+            "--webhook-mode",
+            "single",
+        ],
+    )
+    .await;
+    assert!(other.status.success(), "{}", text(&other.stderr));
     let prod_before = sim_state(&base).await["platform"]["data"]["prod"].clone();
 
     // The environment's sandbox does not move the file; only the flag does.
@@ -400,9 +415,16 @@ async fn a_setup_promoted_from_prod_to_dev_works_and_leaves_prod_untouched() {
     assert_eq!(plan.status.code(), Some(10), "{}", text(&plan.stderr));
     let diff = json_of(&plan);
     assert_eq!(diff["sandbox"], "dev");
-    // The shared field group exists only in prod: dev gets its own.
-    assert!(
-        actions(&diff).iter().all(|action| action == "create"),
+    // Dev's shared field group is reused; the rest is made.
+    let field_group = entry(&diff, "field_group");
+    assert_eq!(field_group["action"], "keep", "{diff}");
+    assert!(field_group["reason"].as_str().unwrap().contains("reused"));
+    assert_eq!(
+        actions(&diff)
+            .iter()
+            .filter(|action| *action == "create")
+            .count(),
+        actions(&diff).len() - 1,
         "{diff}"
     );
 
@@ -463,7 +485,7 @@ async fn a_setup_promoted_from_prod_to_dev_works_and_leaves_prod_untouched() {
 
     let state = sim_state(&base).await;
     let dev = &state["platform"]["data"]["dev"];
-    assert_eq!(dev["flows"].as_array().unwrap().len(), 4);
+    assert_eq!(dev["flows"].as_array().unwrap().len(), 1 + 4);
     assert!(dev["datasets"]
         .as_object()
         .unwrap()
@@ -485,6 +507,49 @@ async fn a_setup_promoted_from_prod_to_dev_works_and_leaves_prod_untouched() {
     )
     .await;
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+
+    // A schema title taken in dev by another setup: a conflict, with the way
+    // to use that schema instead; pre-flight stops the apply.
+    let taken = scratch.write(
+        "taken.json",
+        &text(&export.stdout).replace("Promo schema", "Other schema"),
+    );
+    let plan = run(
+        cli(),
+        &[
+            "plan",
+            "-f",
+            &taken,
+            "--sandbox",
+            "dev",
+            "--name",
+            "Promo two",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(plan.status.code(), Some(11), "{}", text(&plan.stderr));
+    let diff = json_of(&plan);
+    let schema = entry(&diff, "schema");
+    assert_eq!(schema["action"], "conflict", "{diff}");
+    assert!(
+        schema["reason"].as_str().unwrap().contains("existingId"),
+        "{schema}"
+    );
+    let stopped = run(
+        cli(),
+        &[
+            "apply",
+            "-f",
+            &taken,
+            "--sandbox",
+            "dev",
+            "--name",
+            "Promo two",
+        ],
+    )
+    .await;
+    assert_eq!(stopped.status.code(), Some(6), "{}", text(&stopped.stdout));
     eprintln!("promotion: {:?}", started.elapsed());
     sim.shutdown().await;
 }

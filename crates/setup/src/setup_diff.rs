@@ -210,10 +210,19 @@ fn foreign(step: StepId, found: &Found) -> (EntryAction, String) {
             EntryAction::Keep,
             format!("the shared Chatlio field group {} is reused", found.id),
         ),
-        StepId::Schema | StepId::Dataset | StepId::Dataflow => (
+        // A schema or dataset of someone else's can be used as it is: the
+        // file names it by id instead.
+        StepId::Schema | StepId::Dataset => (
             EntryAction::Conflict,
             format!(
-                "the name is taken by {}, which this setup did not make",
+                "the name is taken by {}, which this setup did not make: use it with {{\"existingId\": \"{}\"}} in the file, or choose another name",
+                found.id, found.id
+            ),
+        ),
+        StepId::Dataflow => (
+            EntryAction::Conflict,
+            format!(
+                "the name is taken by dataflow {}, which this setup did not make: apply under another --name",
                 found.id
             ),
         ),
