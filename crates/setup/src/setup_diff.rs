@@ -118,12 +118,6 @@ impl SetupDiff {
             })
     }
 
-    pub fn has_conflict(&self) -> bool {
-        self.entries
-            .iter()
-            .any(|entry| entry.action == EntryAction::Conflict)
-    }
-
     /// Whether a dataflow is disabled (the one change apply makes in place).
     pub fn has_disabled_flow(&self) -> bool {
         self.drift
@@ -488,6 +482,60 @@ mod tests {
         }
         .validate()
         .unwrap()
+    }
+
+    fn entry(action: EntryAction, in_place: bool) -> DiffEntry {
+        DiffEntry {
+            step: StepId::Dataflow,
+            instance: None,
+            kind: "dataflow",
+            name: "Chatlio events".into(),
+            action,
+            in_place,
+            resource_id: None,
+            reason: String::new(),
+            fields: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_verdict_is_drift_when_apply_cannot_make_something_so() {
+        let verdict = |entries: Vec<DiffEntry>| {
+            let mut diff = SetupDiff {
+                setup_name: "Chatlio events".into(),
+                sandbox: "prod".into(),
+                verdict: Verdict::NoChanges,
+                entries,
+                settings: Vec::new(),
+                drift: Vec::new(),
+            };
+            diff.decide();
+            diff.verdict
+        };
+        assert_eq!(
+            verdict(vec![entry(EntryAction::Keep, false)]),
+            Verdict::NoChanges
+        );
+        assert_eq!(
+            verdict(vec![
+                entry(EntryAction::Keep, false),
+                entry(EntryAction::Create, false)
+            ]),
+            Verdict::Changes
+        );
+        assert_eq!(
+            verdict(vec![entry(EntryAction::Change, true)]),
+            Verdict::Changes
+        );
+        for refused in [
+            entry(EntryAction::Change, false),
+            entry(EntryAction::Conflict, false),
+        ] {
+            assert_eq!(
+                verdict(vec![entry(EntryAction::Create, false), refused]),
+                Verdict::Drift
+            );
+        }
     }
 
     #[test]
