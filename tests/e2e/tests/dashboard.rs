@@ -372,8 +372,12 @@ async fn fifty_dataflows_with_latency_and_errors_keep_the_dashboard_responsive()
     )?;
     // "Stale" follows the no-data rule's business hours: every hour counts
     // here, so 30 hours of silence is stale whatever the day the test runs.
-    setup::alerts::AlertSettings::round_the_clock(24)
-        .save(&storage::DataLayout::new(&data_dir).alert_rules(storage::Mode::Real))?;
+    // (The simulator's credential makes this a practice connection; both
+    // modes get the rules.)
+    let layout = storage::DataLayout::new(&data_dir);
+    for mode in [storage::Mode::Real, storage::Mode::Practice] {
+        setup::alerts::AlertSettings::round_the_clock(24).save(&layout.alert_rules(mode))?;
+    }
     let environment = [
         ("LANG", "en_US.UTF-8"),
         ("CHATLIO_AEP_IMS_URL", base.as_str()),
