@@ -621,25 +621,17 @@ pub async fn open_adobe_dataflow(
     })
 }
 
-/// `https://experience.adobe.com/#/@{org}/sname:{sandbox}/platform/source/dataflows/{id}/activity`,
-/// refused for an id that is not a plain identifier (it goes into a URL the
-/// browser opens).
+/// A dataflow's activity page in Adobe's UI: the link
+/// `setup::handoff::adobe_link` builds (one place for the rule, shared with
+/// the setup record), refused for an id that is not a plain identifier (it
+/// goes into a URL the browser opens).
 pub fn adobe_dataflow_url(org_id: &str, sandbox: &str, flow_id: &str) -> CommandResult<String> {
-    let plain = |text: &str| {
-        !text.is_empty()
-            && text
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '@' | '.'))
-    };
-    if !plain(flow_id) || !plain(org_id) || !plain(sandbox) {
-        return Err(CommandError::new(
+    setup::handoff::adobe_link(org_id, sandbox, setup::StepId::Dataflow, flow_id).ok_or_else(|| {
+        CommandError::new(
             AppErrorCode::InvalidInput,
             "not a dataflow, organization or sandbox identifier",
-        ));
-    }
-    Ok(format!(
-        "https://experience.adobe.com/#/@{org_id}/sname:{sandbox}/platform/source/dataflows/{flow_id}/activity"
-    ))
+        )
+    })
 }
 
 #[cfg(test)]
