@@ -19,6 +19,7 @@ use app::connection::{
     ProjectView, SavedConnectionView, SignInInput, SignInView,
 };
 use app::dashboard::{DashboardView, DeletedView, ResourceHealthView};
+use app::documents::SavedDocumentView;
 use app::handover::{
     ChatlioInstructionsView, DataflowTimingView, Link, ReceivedView, TestEventView,
     WebhookFieldsView,
@@ -28,7 +29,7 @@ use app::records::{FailuresView, ReplayRequest};
 use app::setup::{ExistingView, PlanView, RollbackView, SetupView};
 use app::wizard::WizardState;
 use app::{
-    alerts, connection, dashboard, handover, info, records, setup, wizard, CommandError,
+    alerts, connection, dashboard, documents, handover, info, records, setup, wizard, CommandError,
     FieldProblem,
 };
 use chatlio::EventKind;
@@ -183,6 +184,17 @@ commands! { |state, desktop|
     set_start_at_login(enabled: bool) -> bool = alerts::set_start_at_login(&desktop, enabled).await;
     open_adobe_dataflow(flow_id: String) -> () =
         alerts::open_adobe_dataflow(state, &desktop, flow_id).await;
+
+    save_handoff_packet(
+        name: String, language: String, contact: Option<String>, include_urls: bool
+    ) -> SavedDocumentView =
+        documents::save_handoff_packet(state, &desktop, name, language, contact, include_urls)
+            .await;
+    save_setup_record(name: String, language: String) -> SavedDocumentView =
+        documents::save_setup_record(state, &desktop, name, language).await;
+    export_setup_file(name: String) -> SavedDocumentView =
+        documents::export_setup_file(state, &desktop, name).await;
+    read_setup_file(text: String) -> SetupInput = documents::read_setup_file(text).await;
 
     load_wizard() -> Option<WizardState> = wizard::load_wizard(state).await;
     save_wizard(wizard: WizardState) -> () = wizard::save_wizard(state, wizard).await;

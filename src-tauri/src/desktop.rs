@@ -1,10 +1,12 @@
 //! The operating system and IPC as the use cases see them: Tauri's plugins
 //! behind `app::Desktop`, and the progress channel behind `app::setup::Progress`.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use app::setup::{Progress, StepEvent};
 use tauri::ipc::{Channel, CommandArg, CommandItem, InvokeError};
+use tauri::Manager;
 use tauri_plugin_autostart::ManagerExt;
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_deep_link::DeepLinkExt;
@@ -53,6 +55,34 @@ impl app::Desktop for TauriDesktop<'_> {
             launcher.disable()
         };
         result.map_err(|error| error.to_string())
+    }
+
+    fn save_document(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+        private: bool,
+    ) -> Result<PathBuf, String> {
+        // The Downloads folder, where people look for what they saved; the
+        // app's own data folder where a system has none.
+        let folder = match self.0.path().download_dir() {
+            Ok(folder) => folder,
+            Err(_) => self
+                .0
+                .state::<app::Shared>()
+                .layout()
+                .root()
+                .join("documents"),
+        };
+        app::documents::save_new_file(&folder, file_name, bytes, private)
+            .map_err(|error| format!("{}: {error}", folder.display()))
+    }
+
+    fn open_path(&self, path: &Path) -> Result<(), String> {
+        self.0
+            .opener()
+            .open_path(path.to_string_lossy(), None::<&str>)
+            .map_err(|error| error.to_string())
     }
 }
 

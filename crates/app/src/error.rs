@@ -45,6 +45,12 @@ pub enum AppErrorCode {
     RecordGone,
     /// The start at login could not be read or changed.
     AutostartFailed,
+    /// A document could not be saved in the Downloads (or data) folder.
+    SaveFailed,
+    /// The setup is not finished, so the document would be incomplete.
+    SetupIncomplete,
+    /// A setup file was refused; `fields` names each value by its JSON path.
+    SetupFileInvalid,
 }
 
 /// Every code the UI may receive: the app's own, or the library's that

@@ -16,6 +16,7 @@ pub mod alerts;
 pub mod connection;
 pub mod dashboard;
 pub mod desktop;
+pub mod documents;
 pub mod error;
 pub mod handover;
 pub mod info;

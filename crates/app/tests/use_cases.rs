@@ -52,6 +52,8 @@ struct FakeDesktop {
     clipboard: Mutex<Option<String>>,
     opened: Mutex<Vec<String>>,
     starts_at_login: Mutex<bool>,
+    /// Each document saved: its file name, text and whether it was private.
+    saved: Mutex<Vec<(String, String, bool)>>,
 }
 
 impl app::Desktop for FakeDesktop {
@@ -71,6 +73,23 @@ impl app::Desktop for FakeDesktop {
     }
     fn set_start_at_login(&self, enabled: bool) -> Result<(), String> {
         *self.starts_at_login.lock().unwrap() = enabled;
+        Ok(())
+    }
+    fn save_document(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+        private: bool,
+    ) -> Result<std::path::PathBuf, String> {
+        let text = String::from_utf8(bytes.to_vec()).map_err(|error| error.to_string())?;
+        self.saved
+            .lock()
+            .unwrap()
+            .push((file_name.to_owned(), text, private));
+        Ok(std::path::Path::new("/downloads").join(file_name))
+    }
+    fn open_path(&self, path: &std::path::Path) -> Result<(), String> {
+        self.opened.lock().unwrap().push(path.display().to_string());
         Ok(())
     }
 }
@@ -960,5 +979,165 @@ async fn the_background_check_notifies_once_per_condition_and_respects_a_pause()
             .unwrap()
             .ends_with(&format!("/platform/source/dataflows/{flow_id}/activity")),
         "{opened:?}"
+    );
+}
+
+/// The row of one of Chatlio's fields in a hand-off packet.
+fn packet_row<'a>(page: &'a str, field: &str) -> &'a str {
+    let start = page
+        .find(&format!("<tr data-field=\"{field}\">"))
+        .unwrap_or_else(|| panic!("no row for {field}"));
+    let end = start + page[start..].find("</tr>").unwrap();
+    &page[start..end]
+}
+
+#[tokio::test]
+async fn documents_packet_record_and_setup_file() {
+    use app::documents;
+
+    let practice = practice().await;
+    let state = &practice.state;
+    let desktop = FakeDesktop::default();
+    let name = "Chatlio handoff";
+    let view = setup_commands::run_setup(state, input(name), None)
+        .await
+        .unwrap();
+    assert!(view.complete);
+    let journal = setup::JournalStore::new(state.journal_dir(true))
+        .load(name)
+        .unwrap()
+        .unwrap();
+    let urls = setup::handoff::webhook_urls(&journal);
+    assert_eq!(urls.len(), 5);
+    let flow_ids: Vec<String> = journal
+        .steps
+        .iter()
+        .filter(|record| record.step == StepId::Dataflow)
+        .filter_map(|record| record.resource_id.clone())
+        .collect();
+    assert_eq!(flow_ids.len(), 4);
+
+    // The packet, by default without any URL: all five fields, each naming
+    // whom to ask.
+    let packet = documents::save_handoff_packet(
+        state,
+        &desktop,
+        name.into(),
+        "en".into(),
+        Some("Anna Berg".into()),
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(!packet.contains_urls);
+    assert!(packet.file_name.ends_with(".html"), "{packet:?}");
+    let (file_name, page, private) = desktop.saved.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(file_name, packet.file_name);
+    assert!(!private);
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    for kind in chatlio::EventKind::ALL {
+        let row = packet_row(&page, kind.code());
+        assert!(row.contains("Ask Anna Berg"), "{kind:?}: {row}");
+    }
+    assert!(!page.contains("x-adobe-flow-id"), "no webhook URL unasked");
+    // Opened in the browser for printing.
+    assert_eq!(desktop.opened.lock().unwrap().last().unwrap(), &packet.path);
+
+    // With the URLs, in Swedish: private, and each field has its URL.
+    let with_urls =
+        documents::save_handoff_packet(state, &desktop, name.into(), "sv".into(), None, true)
+            .await
+            .unwrap();
+    assert!(with_urls.contains_urls);
+    let (_, page, private) = desktop.saved.lock().unwrap().last().cloned().unwrap();
+    assert!(private, "a packet with URLs is the owner's only");
+    assert!(page.contains("<html lang=\"sv\">"));
+    for (kind, url) in &urls {
+        assert!(
+            packet_row(&page, kind.code()).contains(url.as_str()),
+            "{kind:?}"
+        );
+    }
+    let refused =
+        documents::save_handoff_packet(state, &desktop, name.into(), "fi".into(), None, false)
+            .await
+            .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::App(AppErrorCode::InvalidInput));
+
+    // The record: a page and its JSON, both with the journal's ids, no URL.
+    let record = documents::save_setup_record(state, &desktop, name.into(), "en".into())
+        .await
+        .unwrap();
+    assert!(!record.contains_urls);
+    assert!(record.data_path.is_some());
+    let saved = desktop.saved.lock().unwrap().clone();
+    let [.., (_, record_page, false), (json_name, record_json, false)] = saved.as_slice() else {
+        panic!("a page and its JSON, neither private: {saved:?}");
+    };
+    assert!(json_name.ends_with(".json"));
+    let value: serde_json::Value = serde_json::from_str(record_json).unwrap();
+    assert_eq!(value["setupName"], name);
+    assert_eq!(value["complete"], true);
+    for flow_id in &flow_ids {
+        assert!(record_page.contains(flow_id.as_str()), "{flow_id}");
+        assert!(record_json.contains(flow_id.as_str()), "{flow_id}");
+    }
+    assert!(!record_page.contains("x-adobe-flow-id"));
+    assert!(!record_json.contains("x-adobe-flow-id"));
+
+    // The setup file, read back, gives the same input.
+    let export = documents::export_setup_file(state, &desktop, name.into())
+        .await
+        .unwrap();
+    assert!(export.file_name.ends_with(".json"));
+    let (_, text, private) = desktop.saved.lock().unwrap().last().cloned().unwrap();
+    assert!(!private);
+    let read = documents::read_setup_file(text.clone()).await.unwrap();
+    assert_eq!(
+        read,
+        input(name)
+            .validate()
+            .map(|r| documents::input_of(&r))
+            .unwrap()
+    );
+    assert_eq!(read.name, name);
+    assert_eq!(read.webhook_mode, chatlio::WebhookMode::PerEventUrl);
+
+    // A bad file: each problem named by its JSON path.
+    let mut bad: serde_json::Value = serde_json::from_str(&text).unwrap();
+    bad["dataset"]["name"] = serde_json::json!("x".repeat(500));
+    bad["colour"] = serde_json::json!("blue");
+    bad.as_object_mut().unwrap().remove("sandbox");
+    let refused = documents::read_setup_file(bad.to_string())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::App(AppErrorCode::SetupFileInvalid));
+    let problems: Vec<(&str, &str)> = refused
+        .fields
+        .iter()
+        .map(|problem| (problem.field.as_str(), problem.problem.as_str()))
+        .collect();
+    assert!(
+        problems.contains(&("$.dataset.name", "too_long")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.contains(&("$.colour", "unknown_key")),
+        "{problems:?}"
+    );
+    assert!(problems.contains(&("$.sandbox", "missing")), "{problems:?}");
+    let not_json = documents::read_setup_file("{ nope".into())
+        .await
+        .unwrap_err();
+    assert_eq!(not_json.fields[0].field, "$");
+    assert_eq!(not_json.fields[0].problem, "invalid_json");
+
+    // An unknown setup is refused by code.
+    let unknown = documents::export_setup_file(state, &desktop, "Nobody".into())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        unknown.code,
+        ErrorCode::Setup(setup::SetupErrorCode::UnknownSetup)
     );
 }

@@ -87,7 +87,7 @@ timeZones: Array<string>,
  * own), and where to turn them on.
  */
 adobeAlerts: AdobeAlertsView, };
-export type AppErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "warming_up" | "body_not_json" | "already_replayed" | "record_gone" | "autostart_failed";
+export type AppErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "warming_up" | "body_not_json" | "already_replayed" | "record_gone" | "autostart_failed" | "save_failed" | "setup_incomplete" | "setup_file_invalid";
 export type AppInfo = { 
 /**
  * The app's version, from Cargo.
@@ -495,6 +495,20 @@ export type SandboxView = { name: string, title: string,
  */
 sandboxType: string | null, region: string | null, isDefault: boolean, };
 export type SavedConnectionView = { id: string, label: string, orgId: string | null, clientId: string, storage: Storage, current: boolean, };
+export type SavedDocumentView = { 
+/**
+ * Where it was saved (the Downloads folder, or the app's data folder).
+ */
+path: string, fileName: string, 
+/**
+ * It holds webhook URLs: saved readable by its owner only, to be shared
+ * over a safe channel and deleted once Chatlio's fields are filled in.
+ */
+containsUrls: boolean, 
+/**
+ * The setup record's JSON, saved next to its page.
+ */
+dataPath: string | null, };
 export type Screen = "welcome" | "prerequisites" | "connect" | "dataflow" | "review" | "create" | "chatlio" | "verify" | "dashboard";
 export type SetupErrorCode = "invalid_request" | "step_failed" | "name_taken" | "dataset_schema_mismatch" | "unexpected_response" | "journal" | "unknown_setup" | "wrong_target" | "dependency_not_done" | "interrupted" | "inlet_url_missing" | "platform" | "webhook_mode_changed";
 export type SetupGroupView = { name: string, 
@@ -669,7 +683,7 @@ checked: Array<string>, connect: ConnectForm, setup: SetupInput,
 setupName: string | null, };
 
 /** Every error code the back end can return; the UI has words for each. */
-export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "warming_up", "body_not_json", "already_replayed", "record_gone", "autostart_failed", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "step_failed", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing", "platform", "webhook_mode_changed", "project_file_unreadable", "wrong_client_secret", "unknown_client_id", "scope_rejected", "scope_missing", "org_mismatch", "no_platform_access", "session_expired", "keychain_unavailable", "keychain_failed", "secret_missing", "connection_not_found", "org_not_chosen", "org_not_available", "wrong_connection_kind", "store_failed", "store_corrupt", "state_mismatch", "cancelled", "timed_out", "access_denied", "authorization_failed", "redirect_invalid", "loopback_unavailable", "browser_unavailable", "no_sign_in_pending"];
+export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "warming_up", "body_not_json", "already_replayed", "record_gone", "autostart_failed", "save_failed", "setup_incomplete", "setup_file_invalid", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "step_failed", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing", "platform", "webhook_mode_changed", "project_file_unreadable", "wrong_client_secret", "unknown_client_id", "scope_rejected", "scope_missing", "org_mismatch", "no_platform_access", "session_expired", "keychain_unavailable", "keychain_failed", "secret_missing", "connection_not_found", "org_not_chosen", "org_not_available", "wrong_connection_kind", "store_failed", "store_corrupt", "state_mismatch", "cancelled", "timed_out", "access_denied", "authorization_failed", "redirect_invalid", "loopback_unavailable", "browser_unavailable", "no_sign_in_pending"];
 
 /** Typed wrappers over `invoke`; a rejected promise carries a CommandError. */
 export const commands = {
@@ -734,6 +748,10 @@ export const commands = {
   startAtLogin: (): Promise<boolean> => invoke<boolean>("start_at_login"),
   setStartAtLogin: (enabled: boolean): Promise<boolean> => invoke<boolean>("set_start_at_login", { enabled }),
   openAdobeDataflow: (flowId: string): Promise<null> => invoke<null>("open_adobe_dataflow", { flowId }),
+  saveHandoffPacket: (name: string, language: string, contact: string | null, includeUrls: boolean): Promise<SavedDocumentView> => invoke<SavedDocumentView>("save_handoff_packet", { name, language, contact, includeUrls }),
+  saveSetupRecord: (name: string, language: string): Promise<SavedDocumentView> => invoke<SavedDocumentView>("save_setup_record", { name, language }),
+  exportSetupFile: (name: string): Promise<SavedDocumentView> => invoke<SavedDocumentView>("export_setup_file", { name }),
+  readSetupFile: (text: string): Promise<SetupInput> => invoke<SetupInput>("read_setup_file", { text }),
   loadWizard: (): Promise<WizardState | null> => invoke<WizardState | null>("load_wizard"),
   saveWizard: (wizard: WizardState): Promise<null> => invoke<null>("save_wizard", { wizard }),
 };
