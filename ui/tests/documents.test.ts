@@ -1,0 +1,174 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import type { SavedDocumentView, SetupInput } from "../src/backend";
+import { setLanguage } from "../src/i18n/index.svelte";
+import HandOver from "../src/lib/HandOver.svelte";
+import OpenSetupFile from "../src/lib/OpenSetupFile.svelte";
+import { restart, wizard } from "../src/wizard/store.svelte";
+
+type Args = Record<string, unknown>;
+type Handler = (args: Args) => unknown;
+
+function saved(path: string, containsUrls = false, dataPath: string | null = null): SavedDocumentView {
+  return { path, fileName: path.split("/").pop() ?? path, containsUrls, dataPath };
+}
+
+const FILE_INPUT: SetupInput = {
+  name: "From a file",
+  sandbox: "dev",
+  existingSchemaId: "",
+  schemaTitle: "From a file",
+  existingDatasetId: "",
+  datasetName: "From a file",
+  profileEnabled: false,
+  errorDiagnostics: true,
+  partialIngestionThreshold: null,
+  webhookMode: "per_event_url",
+};
+
+function backend(overrides: Record<string, Handler> = {}) {
+  const calls: { command: string; args: Args }[] = [];
+  const handlers: Record<string, Handler> = {
+    save_handoff_packet: (args) =>
+      saved(`/home/me/Downloads/Chatlio events - Chatlio hand-off (${args.language as string}).html`, args.includeUrls as boolean),
+    save_setup_record: () =>
+      saved("/home/me/Downloads/Chatlio events - setup record (en).html", false, "/home/me/Downloads/Chatlio events - setup record.json"),
+    export_setup_file: () => saved("/home/me/Downloads/Chatlio events.setup.json"),
+    read_setup_file: () => FILE_INPUT,
+    save_wizard: () => null,
+    ...overrides,
+  };
+  mockIPC((command, args) => {
+    const given = (args ?? {}) as Args;
+    calls.push({ command, args: given });
+    const handler = handlers[command];
+    if (!handler) throw new Error(`unexpected command ${command}`);
+    return handler(given);
+  });
+  return calls;
+}
+
+async function choose(input: HTMLElement, text: string) {
+  const file = new File([text], "setup.json", { type: "application/json" });
+  Object.defineProperty(input, "files", { value: [file], configurable: true });
+  await fireEvent.change(input);
+}
+
+describe("hand over", () => {
+  beforeEach(() => {
+    localStorage.clear();
+    setLanguage("en");
+    restart();
+  });
+  afterEach(() => {
+    cleanup();
+    clearMocks();
+  });
+
+  it("saves the packet without URLs by default and says where", async () => {
+    const calls = backend();
+    render(HandOver, { props: { name: "Chatlio events", testid: "setup-handover" } });
+    await fireEvent.input(screen.getByTestId("setup-handover-contact"), { target: { value: " Anna Berg " } });
+    await fireEvent.click(screen.getByTestId("setup-handover-packet"));
+    const result = await screen.findByTestId("setup-handover-saved");
+    expect(result.dataset.kind).toBe("packet");
+    expect(result.dataset.private).toBe("false");
+    expect(result.textContent).toContain("/home/me/Downloads/Chatlio events - Chatlio hand-off (en).html");
+    expect(calls.find((call) => call.command === "save_handoff_packet")?.args).toEqual({
+      name: "Chatlio events",
+      language: "en",
+      contact: "Anna Berg",
+      includeUrls: false,
+    });
+    expect(screen.queryByTestId("setup-handover-urls-warning")).toBeNull();
+  });
+
+  it("warns before including the URLs, and the saved file is private", async () => {
+    const calls = backend();
+    render(HandOver, { props: { name: "Chatlio events", testid: "setup-handover" } });
+    await fireEvent.change(screen.getByTestId("setup-handover-language"), { target: { value: "sv" } });
+    await fireEvent.click(screen.getByTestId("setup-handover-include-urls"));
+    expect(screen.getByTestId("setup-handover-urls-warning").textContent).toContain("safe channel");
+    await fireEvent.click(screen.getByTestId("setup-handover-packet"));
+    const result = await screen.findByTestId("setup-handover-saved");
+    expect(result.dataset.private).toBe("true");
+    expect(result.textContent).toContain("only you can read the file");
+    expect(calls.find((call) => call.command === "save_handoff_packet")?.args).toMatchObject({
+      language: "sv",
+      contact: null,
+      includeUrls: true,
+    });
+  });
+
+  it("saves the record with its JSON and exports the setup file", async () => {
+    backend();
+    render(HandOver, { props: { name: "Chatlio events", testid: "verify-handover" } });
+    await fireEvent.click(screen.getByTestId("verify-handover-record"));
+    let result = await screen.findByTestId("verify-handover-saved");
+    expect(result.dataset.kind).toBe("record");
+    expect(result.textContent).toContain("setup record.json");
+    await fireEvent.click(screen.getByTestId("verify-handover-export"));
+    await waitFor(() => expect(screen.getByTestId("verify-handover-saved").dataset.kind).toBe("file"));
+    result = screen.getByTestId("verify-handover-saved");
+    expect(result.textContent).toContain("Chatlio events.setup.json");
+  });
+
+  it("words a refusal", async () => {
+    backend({
+      save_handoff_packet: () => {
+        throw { code: "setup_incomplete", message: "setup \"Chatlio events\" is not complete", hint: null };
+      },
+    });
+    render(HandOver, { props: { name: "Chatlio events", testid: "setup-handover" } });
+    await fireEvent.click(screen.getByTestId("setup-handover-packet"));
+    const error = await screen.findByTestId("setup-handover-error");
+    expect(error.dataset.code).toBe("setup_incomplete");
+    expect(error.textContent).toContain("The setup is not finished yet.");
+  });
+});
+
+describe("open a setup file", () => {
+  beforeEach(() => {
+    localStorage.clear();
+    setLanguage("en");
+    restart();
+  });
+  afterEach(() => {
+    cleanup();
+    clearMocks();
+  });
+
+  it("puts the file's choices in the wizard and goes to Review", async () => {
+    const calls = backend();
+    render(OpenSetupFile);
+    await choose(screen.getByTestId("open-setup-file"), '{"version": 1}');
+    await waitFor(() => expect(wizard.state.screen).toBe("review"));
+    expect(wizard.state.setup).toEqual(FILE_INPUT);
+    expect(calls.find((call) => call.command === "read_setup_file")?.args).toEqual({ text: '{"version": 1}' });
+  });
+
+  it("lists a refused file's problems by their place in the file", async () => {
+    backend({
+      read_setup_file: () => {
+        throw {
+          code: "setup_file_invalid",
+          message: "$.dataset.name: is too long; $.colour: unknown key",
+          hint: null,
+          fields: [
+            { field: "$.dataset.name", problem: "too_long" },
+            { field: "$.colour", problem: "unknown_key" },
+          ],
+        };
+      },
+    });
+    setLanguage("sv");
+    render(OpenSetupFile);
+    await choose(screen.getByTestId("open-setup-file"), "{}");
+    const problems = await screen.findAllByTestId("open-setup-file-problem");
+    expect(problems.map((entry) => entry.dataset.path)).toEqual(["$.dataset.name", "$.colour"]);
+    expect(problems[0].textContent).toContain("är för långt");
+    expect(screen.getByTestId("open-setup-file-error").dataset.code).toBe("setup_file_invalid");
+    expect(wizard.state.screen).toBe("welcome");
+  });
+});
