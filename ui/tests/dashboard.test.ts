@@ -185,6 +185,9 @@ describe("dashboard", () => {
     expect(group.querySelector('[data-testid="flow-a"]')).not.toBeNull();
     expect(group.querySelector('[data-testid="flow-b"]')).toBeNull();
     expect(screen.getByTestId("flow-b")).toBeTruthy();
+    // Hand over, for a setup made here; a setup file can be opened.
+    expect(within(group).getByTestId("setup-handover-packet")).toBeTruthy();
+    expect(screen.getByTestId("open-setup-file").getAttribute("accept")).toContain(".json");
   });
 
   it("opens straight to the dashboard with counts, health and explained errors", async () => {
