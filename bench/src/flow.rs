@@ -25,16 +25,16 @@ pub struct SetupRun {
 }
 
 /// A sim, a client for its seeded credential, and a journal directory.
-struct Bench {
+pub(crate) struct Bench {
     sim: RunningSim,
     base: String,
-    client: Client,
-    journals: PathBuf,
+    pub(crate) client: Client,
+    pub(crate) journals: PathBuf,
     http: reqwest::Client,
 }
 
 impl Bench {
-    async fn start(tag: &str, latency: Duration) -> TestResult<Self> {
+    pub(crate) async fn start(tag: &str, latency: Duration) -> TestResult<Self> {
         let sim = platform_sim::start(SimConfig {
             port: 0,
             latency,
@@ -76,7 +76,7 @@ impl Bench {
 
     /// Applies a whole setup named `name` with `mode`'s dataflows; fails
     /// unless it completes.
-    async fn setup(
+    pub(crate) async fn setup(
         &self,
         name: &str,
         mode: chatlio::WebhookMode,
@@ -99,7 +99,7 @@ impl Bench {
         Ok((outcome, elapsed))
     }
 
-    async fn control(
+    pub(crate) async fn control(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -114,7 +114,7 @@ impl Bench {
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    async fn shutdown(self) -> TestResult {
+    pub(crate) async fn shutdown(self) -> TestResult {
         std::fs::remove_dir_all(&self.journals)?;
         self.sim.shutdown().await;
         Ok(())
@@ -283,7 +283,7 @@ pub struct RecordsRun {
 }
 
 /// Platform reads in the sim's request log since it was last cleared.
-async fn platform_reads(bench: &Bench) -> TestResult<Vec<Value>> {
+pub(crate) async fn platform_reads(bench: &Bench) -> TestResult<Vec<Value>> {
     let log = bench
         .control(reqwest::Method::GET, "/__sim/requests", None)
         .await?;

@@ -5,7 +5,9 @@
 //! a missed target is reported, not fatal. `scripts/bench.sh` builds what it
 //! needs and runs it under Xvfb; see `bench/README.md`.
 
+mod alerts;
 mod flow;
+mod idle;
 mod inlet;
 mod size;
 mod startup;
@@ -23,10 +25,14 @@ const USAGE: &str = "usage: bench --out FILE [--only GROUPS] [--app BIN] [--base
              [--deb FILE] [--installed-root DIR] [--inlet-bench BIN]
              [--runs N] [--memory-runs N] [--idle SECONDS] [--setup-runs N]
              [--status-runs N] [--inlet-runs N] [--inlet-events N] [--inlet-concurrency N]
-GROUPS: comma-separated of startup, size, setup, status, records, inlet (default: all)";
+             [--alert-cycles N] [--cpu-seconds SECONDS]
+GROUPS: comma-separated of startup, size, setup, status, records, alerts, inlet (default: all)
+--app defaults to the debug build (target/debug/chatlio-setup) for the alerts group";
 
 /// The figure groups, in the order they run.
-const GROUPS: [&str; 6] = ["size", "setup", "status", "records", "inlet", "startup"];
+const GROUPS: [&str; 7] = [
+    "size", "setup", "status", "records", "alerts", "inlet", "startup",
+];
 
 struct Options {
     out: PathBuf,
@@ -44,6 +50,8 @@ struct Options {
     inlet_runs: usize,
     inlet_events: usize,
     inlet_concurrency: usize,
+    alert_cycles: usize,
+    cpu_window: Duration,
 }
 
 impl Options {
@@ -64,6 +72,8 @@ impl Options {
             inlet_runs: 3,
             inlet_events: 20_000,
             inlet_concurrency: 32,
+            alert_cycles: 2,
+            cpu_window: Duration::from_secs(60),
         };
         let mut arguments = arguments;
         while let Some(flag) = arguments.next() {
@@ -103,6 +113,8 @@ impl Options {
                 "--inlet-runs" => options.inlet_runs = count()?,
                 "--inlet-events" => options.inlet_events = count()?,
                 "--inlet-concurrency" => options.inlet_concurrency = count()?,
+                "--alert-cycles" => options.alert_cycles = count()?,
+                "--cpu-seconds" => options.cpu_window = Duration::from_secs(count()? as u64),
                 _ => return Err(format!("unknown option {flag}\n{USAGE}")),
             }
         }
@@ -280,6 +292,217 @@ async fn records_figures(options: &Options) -> TestResult<Vec<Summary>> {
         failed.finish(),
         failed_requests.finish(),
     ])
+}
+
+/// What the app's background check costs Adobe (requests, rounds and wall
+/// time of `setup::alerts::check` on 50 dataflows made by 50 setups, at
+/// 150 ms), and the app's CPU while idle with the check running, window
+/// open and closed to the tray.
+async fn alerts_figures(options: &Options) -> TestResult<Vec<Summary>> {
+    let mut figures = alert_check_figures(options).await?;
+    figures.extend(idle_cpu_figures(options).await?);
+    Ok(figures)
+}
+
+async fn alert_check_figures(options: &Options) -> TestResult<Vec<Summary>> {
+    let latency_ms = flow::LATENCY.as_secs_f64() * 1000.0;
+    let flows = alerts::ALERT_FLOWS as f64;
+    let before = stats::MachineState::now();
+    let measured = alerts::check_cycles(options.alert_cycles.max(1)).await?;
+    // Status: the flow list, then each flow's week of runs (two pages of 100).
+    let status_target = 2.0 * flows + 1.0;
+    // Drift: one read per resource a setup's journal records with a drift
+    // check of its own, no listing.
+    let checked: usize = measured.checked_per_setup.iter().sum();
+    let drift_target = status_target + checked as f64;
+    let cycle = alerts::DRIFT_EVERY as f64;
+    let per_check_target = ((cycle - 1.0) * status_target + drift_target) / cycle;
+
+    let mut status_requests = Figure::start(
+        "alerts_check_requests",
+        "check requests, status only, 50 flows",
+        "requests",
+        Target::AtMost(status_target),
+    )
+    .since(before.clone());
+    let mut drift_requests = Figure::start(
+        "alerts_check_drift_requests",
+        "check requests with drift, 50 setups",
+        "requests",
+        Target::AtMost(drift_target),
+    )
+    .since(before.clone());
+    let mut per_check = Figure::start(
+        "alerts_check_requests_per_check",
+        "check requests, average of 6 rounds",
+        "requests",
+        Target::AtMost(per_check_target),
+    )
+    .since(before.clone());
+    let mut status_rounds = Figure::start(
+        "alerts_check_rounds",
+        "check sequential rounds, status only",
+        "rounds",
+        Target::AtMost(3.0),
+    )
+    .since(before.clone());
+    let mut drift_rounds = Figure::start(
+        "alerts_check_drift_rounds",
+        "check sequential rounds with drift",
+        "rounds",
+        Target::AtMost(4.0),
+    )
+    .since(before.clone());
+    let mut status_wall = Figure::start(
+        "alerts_check_wall_time",
+        "check wall time, status only, 150 ms",
+        "ms",
+        Target::AtMost(3.0 * latency_ms),
+    )
+    .since(before.clone());
+    let mut drift_wall = Figure::start(
+        "alerts_check_drift_wall_time",
+        "check wall time with drift, 150 ms",
+        "ms",
+        Target::AtMost(4.0 * latency_ms),
+    )
+    .since(before.clone());
+    let mut token_requests = 0;
+    for round in &measured.rounds {
+        token_requests += round.token_requests;
+        let (requests, rounds, wall) = if round.with_drift {
+            (&mut drift_requests, &mut drift_rounds, &mut drift_wall)
+        } else {
+            (&mut status_requests, &mut status_rounds, &mut status_wall)
+        };
+        requests.add(round.requests as f64);
+        rounds.add(round.rounds as f64);
+        wall.add(round.wall_ms);
+    }
+    for six in measured.rounds.chunks(alerts::DRIFT_EVERY) {
+        let total: usize = six.iter().map(|round| round.requests).sum();
+        per_check.add(total as f64 / six.len() as f64);
+    }
+    status_requests.note("dataflows", json!(alerts::ALERT_FLOWS));
+    status_requests.note("runsPerDataflow", json!(alerts::RUN_HOURS));
+    status_requests.note(
+        "method",
+        json!("setup::alerts::check without journals (the app's status-only round) on a sim holding 50 single-URL setups made by setup::Engine::apply, each dataflow seeded with a week of hourly runs; Platform requests (/data/...) counted from the sim's request log; every dataflow's whole week is checked to have been read"),
+    );
+    drift_requests.note("resourcesPerSetup", json!(measured.resources_per_setup));
+    drift_requests.note(
+        "checkedResourcesPerSetup",
+        json!(measured.checked_per_setup),
+    );
+    drift_requests.note(
+        "method",
+        json!("setup::alerts::check with the 50 journals read from the store (the app's drift round); the target is the status round's plus one read per recorded resource that has a drift check (all but the tenant id and the profile flag); all 50 setups must be drift-checked and none may report drift"),
+    );
+    per_check.note("roundsPerCycle", json!(alerts::DRIFT_EVERY));
+    per_check.note(
+        "method",
+        json!("per cycle of 6 checks (drift on the first, as app::alerts::Watcher does): Platform requests / 6; every 5 min against Adobe, so 6 checks are what the app asks of Adobe per 30 minutes"),
+    );
+    per_check.note("tokenRequests", json!(token_requests));
+    per_check.note(
+        "makingSetupsMs",
+        json!((measured.making_ms * 10.0).round() / 10.0),
+    );
+    status_wall.note("latencyMs", json!(latency_ms));
+    drift_wall.note("latencyMs", json!(latency_ms));
+    Ok(vec![
+        status_requests.finish(),
+        drift_requests.finish(),
+        per_check.finish(),
+        status_rounds.finish(),
+        drift_rounds.finish(),
+        status_wall.finish(),
+        drift_wall.finish(),
+    ])
+}
+
+async fn idle_cpu_figures(options: &Options) -> TestResult<Vec<Summary>> {
+    let binary = options
+        .app
+        .clone()
+        .unwrap_or_else(|| e2e::cargo_target_dir().join("debug/chatlio-setup"));
+    let measured = idle::measure(&binary, options.cpu_window).await?;
+    let interval = std::env::var("CHATLIO_AEP_CHECK_SECS").unwrap_or_else(|_| "20".to_owned());
+    let figure = |id, title, target, binary: &std::path::Path, window: &idle::CpuWindow| {
+        let mut figure = Figure::start(id, title, "% core", target).since(window.before.clone());
+        figure.add(window.percent);
+        figure.note("binary", json!(binary.display().to_string()));
+        figure.note(
+            "windowSeconds",
+            json!((window.seconds * 10.0).round() / 10.0),
+        );
+        figure.note("loadAverageAtEnd", json!(window.after.load_average));
+        figure.note(
+            "processes",
+            json!(window
+                .processes
+                .iter()
+                .map(|(name, percent)| json!({ "name": name, "percentOfCore": (percent * 100.0).round() / 100.0 }))
+                .collect::<Vec<_>>()),
+        );
+        figure
+    };
+    let mut open = figure(
+        "idle_cpu_open",
+        "idle CPU, window open, practice",
+        Target::AtMost(1.0),
+        &binary,
+        &measured.open,
+    );
+    let mut closed = figure(
+        "idle_cpu_closed",
+        "idle CPU, window closed to the tray",
+        Target::AtMost(1.0),
+        &binary,
+        &measured.closed,
+    );
+    for (figure, window) in [(&mut open, &measured.open), (&mut closed, &measured.closed)] {
+        figure.note("checkIntervalSeconds", json!(interval));
+        figure.note("checks", json!(window.flow_lists));
+        figure.note("platformRequests", json!(window.platform_requests));
+    }
+    open.note("screen", json!(measured.screen));
+    open.note(
+        "method",
+        json!("the app under WebDriver (Xvfb), practice mode run through the UI to a finished single-URL setup and the dashboard, then check_alerts_now (\"Refresh now\") so the background check runs on practice's 20 s interval, 10 s to settle, then utime+stime (+ waited-for children) from /proc/<pid>/stat summed over the app and its descendants (WebKitWebProcess, WebKitNetworkProcess) over the window, / wall time; the practice simulator answering the checks runs inside the app and is counted; checks = flow lists the simulator answered in the window"),
+    );
+    closed.note(
+        "method",
+        json!("then the window is closed as a window manager does (WM_DELETE_WINDOW over X11; the app hides it and keeps checking in the tray), checked unmapped, 10 s to settle, and the same window measured"),
+    );
+    let mut figures = vec![open.finish(), closed.finish()];
+    // WebKitGTK's floor on the same display and session, when the minimal
+    // window is built (release from scripts/bench.sh, else the debug one).
+    let baseline = options
+        .baseline
+        .clone()
+        .unwrap_or_else(|| e2e::cargo_target_dir().join("debug/bench-baseline"));
+    if baseline.exists() {
+        let window = idle::measure_baseline(&baseline, options.cpu_window).await?;
+        let mut floor = figure(
+            "idle_cpu_baseline",
+            "idle CPU, minimal Tauri window",
+            Target::None,
+            &baseline,
+            &window,
+        );
+        floor.note(
+            "method",
+            json!("bench/baseline (one static page, no plugins, no tray, no background work) under WebDriver on the same display, 10 s after screen-welcome, measured as idle_cpu_open"),
+        );
+        figures.push(floor.finish());
+    } else {
+        eprintln!(
+            "bench: no {} (cargo build -p bench-baseline): idle_cpu_baseline not measured",
+            baseline.display()
+        );
+    }
+    Ok(figures)
 }
 
 async fn inlet_figures(options: &Options) -> TestResult<Vec<Summary>> {
@@ -470,6 +693,7 @@ async fn main() {
             "setup" => setup_figures(&options).await,
             "status" => status_figures(&options).await,
             "records" => records_figures(&options).await,
+            "alerts" => alerts_figures(&options).await,
             "inlet" => inlet_figures(&options).await,
             _ => startup_figures(&options).await,
         };
@@ -542,6 +766,11 @@ mod tests {
         assert!(!options.wants("startup"));
         assert_eq!(options.runs, 3);
         assert_eq!(options.idle, Duration::from_secs(2));
+        let options =
+            parse("--out r.json --only alerts --alert-cycles 3 --cpu-seconds 30").unwrap();
+        assert!(options.wants("alerts") && !options.wants("status"));
+        assert_eq!(options.alert_cycles, 3);
+        assert_eq!(options.cpu_window, Duration::from_secs(30));
         assert!(parse("--only setup").is_err());
         assert!(parse("--out r.json --only speed").is_err());
         assert!(parse("--out r.json --runs many").is_err());

@@ -120,7 +120,7 @@ async fn measure(
 /// Waits until no process runs `binary` and every process of `tree` is gone
 /// (the next launch would otherwise meet the single-instance guard, or share
 /// the CPU with a web process still shutting down); kills leftovers after 10 s.
-async fn wait_for_exit(binary: &Path, tree: &[u32]) -> TestResult {
+pub(crate) async fn wait_for_exit(binary: &Path, tree: &[u32]) -> TestResult {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let mut left = processes_of(binary)?;
@@ -188,7 +188,7 @@ fn kilobytes(text: &str, field: &str) -> Option<f64> {
 
 /// The one process running `binary` and all its descendants
 /// (WebKitWebProcess, WebKitNetworkProcess).
-fn process_tree(binary: &Path) -> TestResult<Vec<u32>> {
+pub(crate) fn process_tree(binary: &Path) -> TestResult<Vec<u32>> {
     let roots = processes_of(binary)?;
     let [root] = roots.as_slice() else {
         return Err(format!(

@@ -107,6 +107,13 @@ impl Figure {
         }
     }
 
+    /// The machine's state before the measurement, when the figure could
+    /// only be started after it (its target depends on what was measured).
+    pub fn since(mut self, before: MachineState) -> Self {
+        self.before = before;
+        self
+    }
+
     pub fn add(&mut self, sample: f64) {
         self.samples.push(sample);
     }
