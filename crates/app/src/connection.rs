@@ -178,6 +178,7 @@ pub async fn start_practice(state: &Shared) -> CommandResult<ConnectionView> {
     // a real one would be.
     let view = view_of(&session, sandboxes, MASK.to_owned());
     *state.session.write().await = Some(session);
+    state.session_changed();
     Ok(view)
 }
 
@@ -292,6 +293,7 @@ pub async fn connect(state: &Shared, input: ConnectInput) -> CommandResult<Conne
     remember_sandbox(&session)?;
     let view = view_of(&session, sandboxes, MASK.to_owned());
     *state.session.write().await = Some(session);
+    state.session_changed();
     Ok(view)
 }
 
@@ -430,6 +432,7 @@ async fn connect_saved(
     remember_sandbox(&session)?;
     let view = view_of(&session, sandboxes, MASK.to_owned());
     *state.session.write().await = Some(session);
+    state.session_changed();
     Ok(view)
 }
 
@@ -611,6 +614,7 @@ pub async fn import_project(state: &Shared, json: String) -> CommandResult<Proje
 /// Forgets the connection (the practice simulator keeps running).
 pub async fn disconnect(state: &Shared) -> CommandResult<()> {
     *state.session.write().await = None;
+    state.session_changed();
     Ok(())
 }
 
@@ -644,6 +648,7 @@ pub async fn choose_sandbox(state: &Shared, sandbox: String) -> CommandResult<()
     let sandbox = setup::input::parse_sandbox(&sandbox)
         .map_err(|error| CommandError::from_fields([(error.field, error.problem)]))?;
     session.sandbox = Some(sandbox);
+    state.session_changed();
     remember_sandbox(session)
 }
 

@@ -65,6 +65,12 @@ impl AppState {
         }
     }
 
+    /// A connection or sandbox was chosen (or dropped): the background
+    /// check runs now for it rather than at its next round, minutes away.
+    pub fn session_changed(&self) {
+        self.alert_refresh.notify_one();
+    }
+
     /// Where every file of the app lives.
     pub fn layout(&self) -> &storage::DataLayout {
         &self.layout

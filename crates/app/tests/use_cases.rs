@@ -851,6 +851,13 @@ async fn the_background_check_notifies_once_per_condition_and_respects_a_pause()
     use setup::alerts::{AlertKind, Notice, Severity};
     let practice = practice().await;
     let state = &practice.state;
+    // Connecting woke the background check: it runs now, not minutes later.
+    tokio::time::timeout(
+        std::time::Duration::from_millis(200),
+        state.alert_refresh.notified(),
+    )
+    .await
+    .expect("connecting wakes the background check");
     let desktop = FakeDesktop::default();
     let view = setup_commands::run_setup(state, input("Watched"), None)
         .await
