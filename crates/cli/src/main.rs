@@ -6,6 +6,7 @@ mod config;
 mod data;
 mod handoff;
 mod records;
+mod rotate;
 mod sandbox;
 mod setup_file;
 
@@ -366,6 +367,12 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Replace a setup's webhook URL with never a moment without a working one:
+    /// start, status, url, finish.
+    Rotate {
+        #[command(subcommand)]
+        action: rotate::RotateAction,
+    },
     /// Delete a Chatlio dataflow and its connections (made here or elsewhere).
     Teardown {
         #[arg(long)]
@@ -394,6 +401,8 @@ enum CliError {
     TestEventNotCounted,
     #[error(transparent)]
     Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Rotation(#[from] setup::rotate::RotationError),
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error("pre-flight checks failed")]
@@ -439,6 +448,21 @@ impl CliError {
             Self::Setup(error) if error.is_resumable() => exit::RESUMABLE,
             Self::Platform(error) if auth(error.code()) => exit::AUTH,
             Self::Platform(error) if error.is_retryable() => exit::RESUMABLE,
+            Self::Rotation(error) => {
+                use setup::rotate::RotationError as R;
+                match error {
+                    // Later: the warm-up, or Chatlio's first event, is still to come.
+                    R::WarmingUp(_) | R::NewUrlUnused => exit::RESUMABLE,
+                    R::UnknownSetup(_)
+                    | R::NoDataflow { .. }
+                    | R::WhichDataflow { .. }
+                    | R::NotStarted(_)
+                    | R::NeedsConfirmation => exit::USAGE,
+                    R::Platform(platform) if auth(platform.code()) => exit::AUTH,
+                    R::Platform(platform) if platform.is_retryable() => exit::RESUMABLE,
+                    _ => exit::FAILED,
+                }
+            }
             Self::Connect(error) => match error.code() {
                 ConnectErrorCode::InvalidInput
                 | ConnectErrorCode::ProjectFileUnreadable
@@ -1197,6 +1221,10 @@ async fn run_command(cli: &Cli, global: &Settings) -> Result<(), CliError> {
         } => {
             let name = global.setup_name(name.as_ref())?;
             handoff::record_command(global, &name, *language, out.as_ref())
+        }
+        Command::Rotate { action } => {
+            let client = client(global, &global.sandbox).await?;
+            rotate::rotate_command(global, &client, action).await
         }
         Command::Teardown { flow_id, yes } => {
             if !yes {

@@ -17,6 +17,7 @@ pub mod names;
 pub mod plan;
 pub mod preflight;
 pub mod records;
+pub mod rotate;
 pub mod setup_diff;
 pub mod setup_file;
 pub mod status;

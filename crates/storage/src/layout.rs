@@ -160,6 +160,12 @@ impl DataLayout {
         self.mode_folder(mode).join(REPLAYS_FILE)
     }
 
+    /// Webhook URL rotations under way or done in `mode`
+    /// (`setup::rotate::RotationStore`'s folder; never among the journals).
+    pub fn rotations(&self, mode: Mode) -> PathBuf {
+        self.mode_folder(mode).join("rotations")
+    }
+
     /// The alert rules of `mode`'s setups (`setup::alerts::AlertSettings`).
     pub fn alert_rules(&self, mode: Mode) -> PathBuf {
         self.mode_folder(mode).join(ALERT_RULES_FILE)
@@ -220,6 +226,7 @@ mod tests {
             (layout.test_events(Mode::Real), "/data/test-events.json"),
             (layout.replays(Mode::Real), "/data/replays.json"),
             (layout.alert_rules(Mode::Real), "/data/alert-rules.json"),
+            (layout.rotations(Mode::Real), "/data/rotations"),
             (
                 layout.alert_state(Mode::Practice),
                 "/data/practice/alert-state.json",
