@@ -200,9 +200,10 @@ pub async fn save_handoff_packet(
     Ok(view(&path, include_urls, None))
 }
 
-/// Who made the setup, as far as the session knows: the journal does not
-/// keep it (never a secret: a client id is sent with every call).
-fn identity(session: &Session) -> Identity {
+/// The session's connection, as the record names it (never a secret: a
+/// client id is sent with every call): recorded in a new setup's journal,
+/// and used for the record of an older journal that does not say.
+pub(crate) fn identity(session: &Session) -> Identity {
     let Some((connector, id)) = session.saved_connection() else {
         return Identity::TechnicalAccount {
             client_id: session.client_id.clone(),

@@ -274,7 +274,8 @@ pub async fn engine_for(
 ) -> CommandResult<Engine> {
     let client = session.client(sandbox).await?;
     let store = JournalStore::new(state.journal_dir(session.practice));
-    let mut engine = Engine::new(client, store);
+    // Who makes a new setup, for its record.
+    let mut engine = Engine::new(client, store).with_identity(crate::documents::identity(session));
     if let Some(progress) = progress {
         engine = engine.with_progress(Arc::new(move |event: &ProgressEvent| {
             progress(step_event(event));

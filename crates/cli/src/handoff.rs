@@ -71,9 +71,10 @@ pub fn handoff_command(
     emit(&page, out, include_urls)
 }
 
-/// Who the record says made the setup: the journal does not keep it, so the
-/// connection this command would use (never its secret).
-fn identity(global: &Settings) -> Identity {
+/// The connection this command uses, as the record names it (never its
+/// secret): recorded in a new setup's journal, and used for the record of an
+/// older journal that does not say who made it.
+pub(crate) fn identity(global: &Settings) -> Identity {
     let from_flags = || {
         let client_id = global.client_id.trim();
         if client_id.is_empty() {

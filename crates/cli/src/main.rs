@@ -710,6 +710,8 @@ fn engine(global: &Settings, client: Client) -> Engine {
         client,
         JournalStore::new(global.layout().journals(Mode::Real)),
     )
+    // Who makes a new setup, for its record.
+    .with_identity(handoff::identity(global))
     .with_progress(sink)
     .with_fail_point(fail_point)
 }

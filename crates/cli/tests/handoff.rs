@@ -181,6 +181,8 @@ async fn handoff_and_record_name_the_journals_ids_and_no_secret_token_or_url() {
     assert_eq!(value["webhookMode"], "per_event_url");
     assert_eq!(value["identity"]["kind"], "technical_account");
     assert_eq!(value["identity"]["clientId"], config.client_id.as_str());
+    // Recorded in the journal when the setup was made, not guessed later.
+    assert_eq!(value["identitySource"], "recorded_when_made");
     assert_eq!(value["appVersion"], env!("CARGO_PKG_VERSION"));
     assert_eq!(value["request"]["name"], name);
     assert!(!value["plan"].as_array().unwrap().is_empty());

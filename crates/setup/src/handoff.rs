@@ -451,27 +451,7 @@ pub fn handoff_packet(
     page
 }
 
-/// Who a setup was made with, as far as the caller's connection tells. Never
-/// a secret: a client id is sent with every call as `x-api-key`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Identity {
-    /// An OAuth Server-to-Server credential.
-    #[serde(rename_all = "camelCase")]
-    TechnicalAccount {
-        client_id: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        label: Option<String>,
-    },
-    /// A user signed in with Adobe; IMS tells the app no more about them
-    /// than the connection's name.
-    #[serde(rename_all = "camelCase")]
-    User {
-        client_id: String,
-        label: String,
-    },
-    Unknown,
-}
+pub use crate::journal::Identity;
 
 /// A resource of the setup, as the record lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -549,8 +529,13 @@ pub struct SetupRecord {
     pub resources: Vec<RecordedResource>,
 }
 
-/// The value of [`SetupRecord::identity_source`].
+/// The value of [`SetupRecord::identity_source`] when the journal does not
+/// say who made the setup (journals written before it did): the connection
+/// in use when the record was made.
 pub const IDENTITY_FROM_CONNECTION: &str = "connection_at_record_time";
+/// The value of [`SetupRecord::identity_source`] when the journal recorded
+/// who made the setup, when it was made.
+pub const IDENTITY_FROM_JOURNAL: &str = "recorded_when_made";
 /// The value of [`RecordedResource::link_note`].
 pub const NO_DOCUMENTED_LINK: &str = "no documented link";
 
@@ -629,8 +614,10 @@ fn recorded_resource(journal: &Journal, record: &StepRecord) -> RecordedResource
     }
 }
 
-/// The setup record of `journal`. `identity` is what the caller's connection
-/// tells; `app_version` the version of the app or CLI making the record.
+/// The setup record of `journal`. The identity is the one the journal
+/// recorded when the setup was made; for an older journal, `identity` (what
+/// the caller's connection tells). `app_version` is the version of the app
+/// or CLI making the record.
 pub fn setup_record(journal: &Journal, app_version: &str, identity: Identity) -> SetupRecord {
     let plan = journal
         .request
@@ -656,8 +643,12 @@ pub fn setup_record(journal: &Journal, app_version: &str, identity: Identity) ->
         setup_name: journal.setup_name.clone(),
         org_id: journal.org_id.clone(),
         sandbox: journal.sandbox.clone(),
-        identity,
-        identity_source: IDENTITY_FROM_CONNECTION,
+        identity_source: if journal.made_by.is_some() {
+            IDENTITY_FROM_JOURNAL
+        } else {
+            IDENTITY_FROM_CONNECTION
+        },
+        identity: journal.made_by.clone().unwrap_or(identity),
         created_at: journal.created_at,
         updated_at: journal.updated_at,
         recorded_at: Utc::now(),

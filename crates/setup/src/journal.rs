@@ -117,6 +117,32 @@ pub struct Journal {
     /// What was asked for, so `resume` needs only the setup's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<SetupRequest>,
+    /// Who made the setup (the credential or the signed-in connection),
+    /// recorded when the journal was first written; absent in older ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_by: Option<Identity>,
+}
+
+/// Who a setup was made with, as far as the caller's connection tells. Never
+/// a secret: a client id is sent with every call as `x-api-key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Identity {
+    /// An OAuth Server-to-Server credential.
+    #[serde(rename_all = "camelCase")]
+    TechnicalAccount {
+        client_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+    },
+    /// A user signed in with Adobe; IMS tells the app no more about them
+    /// than the connection's name.
+    #[serde(rename_all = "camelCase")]
+    User {
+        client_id: String,
+        label: String,
+    },
+    Unknown,
 }
 
 impl Journal {
@@ -131,6 +157,7 @@ impl Journal {
             updated_at: now,
             steps: StepId::ALL.into_iter().map(StepRecord::pending).collect(),
             request: None,
+            made_by: None,
         }
     }
 

@@ -256,6 +256,8 @@ pub struct Engine {
     store: JournalStore,
     progress: Option<ProgressSink>,
     fail_point: Option<FailPoint>,
+    /// Who runs it, for a new journal's `made_by`.
+    identity: Option<crate::journal::Identity>,
 }
 
 type LookupTask = JoinHandle<std::result::Result<Vec<Found>, PlatformError>>;
@@ -570,7 +572,15 @@ impl Engine {
             store,
             progress: None,
             fail_point: None,
+            identity: None,
         }
+    }
+
+    /// Who runs the setup, recorded in a new journal (the setup record
+    /// names it).
+    pub fn with_identity(mut self, identity: crate::journal::Identity) -> Self {
+        self.identity = Some(identity);
+        self
     }
 
     pub fn with_progress(mut self, sink: ProgressSink) -> Self {
@@ -643,12 +653,15 @@ impl Engine {
                 }
                 journal
             }
-            None => Journal::for_entries(
-                &plan.request.name,
-                self.client.org_id().as_str(),
-                self.client.sandbox().as_str(),
-                plan.entries.iter().map(PlanEntry::key),
-            ),
+            None => Journal {
+                made_by: self.identity.clone(),
+                ..Journal::for_entries(
+                    &plan.request.name,
+                    self.client.org_id().as_str(),
+                    self.client.sandbox().as_str(),
+                    plan.entries.iter().map(PlanEntry::key),
+                )
+            },
         };
         self.run(plan.clone(), journal, None).await
     }

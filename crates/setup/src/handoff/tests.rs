@@ -247,3 +247,25 @@ fn language_codes_parse() {
     assert_eq!("en".parse::<Language>(), Ok(Language::English));
     assert!("de".parse::<Language>().is_err());
 }
+
+#[test]
+fn the_record_names_who_made_the_setup_when_the_journal_says() {
+    let mut journal = journal("Chatlio events", WebhookMode::SingleUrl);
+    let now = Identity::TechnicalAccount {
+        client_id: "today".into(),
+        label: None,
+    };
+    // An older journal: the connection at hand, said to be that.
+    let record = setup_record(&journal, "1.2.3", now.clone());
+    assert_eq!(record.identity, now);
+    assert_eq!(record.identity_source, IDENTITY_FROM_CONNECTION);
+    // A journal that recorded who made it: that one, whoever asks now.
+    let maker = Identity::User {
+        client_id: "native-app".into(),
+        label: "Dana (signed in)".into(),
+    };
+    journal.made_by = Some(maker.clone());
+    let record = setup_record(&journal, "1.2.3", now);
+    assert_eq!(record.identity, maker);
+    assert_eq!(record.identity_source, IDENTITY_FROM_JOURNAL);
+}
