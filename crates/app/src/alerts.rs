@@ -353,11 +353,15 @@ fn lost_connection(
     now: DateTime<Utc>,
 ) -> setup::alerts::CheckReport {
     use crate::error::ErrorCode;
-    let lost = matches!(
-        error.code,
-        ErrorCode::Platform(platform::ErrorCode::Unauthenticated | platform::ErrorCode::Forbidden)
-            | ErrorCode::Connect(_)
-    );
+    // The same rule as a failed status read and the CLI's check.
+    let lost = match error.code {
+        ErrorCode::Platform(code) => matches!(
+            code,
+            platform::ErrorCode::Unauthenticated | platform::ErrorCode::Forbidden
+        ),
+        ErrorCode::Connect(code) => code.means_credential_lost(),
+        ErrorCode::App(_) | ErrorCode::Setup(_) => false,
+    };
     let code = serde_json::to_value(error.code)
         .ok()
         .and_then(|value| value.as_str().map(str::to_owned))

@@ -93,7 +93,6 @@ async fn run_check(
 /// The code of a failure to make a client that only the user can fix (a secret no
 /// longer accepted or no longer in the keychain); `None` for anything else.
 fn lost_connection(error: &CliError) -> Option<String> {
-    use connect::ConnectErrorCode as Code;
     match error {
         CliError::Platform(platform) if setup::alerts::evaluate::connection_lost(platform) => {
             Some(platform.code().as_str().to_owned())
@@ -103,15 +102,10 @@ fn lost_connection(error: &CliError) -> Option<String> {
                 Some(platform.code().as_str().to_owned())
             }
             Some(_) => None,
-            None => matches!(
-                connect.code(),
-                Code::WrongClientSecret
-                    | Code::UnknownClientId
-                    | Code::SessionExpired
-                    | Code::SecretMissing
-                    | Code::NoPlatformAccess
-            )
-            .then(|| connect.code().as_str().to_owned()),
+            None => connect
+                .code()
+                .means_credential_lost()
+                .then(|| connect.code().as_str().to_owned()),
         },
         _ => None,
     }

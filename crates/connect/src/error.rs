@@ -232,6 +232,22 @@ impl ConnectErrorCode {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
+
+    /// Whether the saved credential or sign-in stopped working in a way only
+    /// the user can fix (a secret no longer accepted or gone from the
+    /// keychain, a sign-in that can no longer be renewed, access removed):
+    /// what an alert about the connection means. A keychain that is merely
+    /// locked or absent is not that.
+    pub fn means_credential_lost(self) -> bool {
+        matches!(
+            self,
+            Self::WrongClientSecret
+                | Self::UnknownClientId
+                | Self::SessionExpired
+                | Self::SecretMissing
+                | Self::NoPlatformAccess
+        )
+    }
 }
 
 impl std::fmt::Display for ConnectErrorCode {
