@@ -26,11 +26,12 @@ use app::handover::{
 };
 use app::info::AppInfo;
 use app::records::{FailuresView, ReplayRequest};
+use app::rotation::RotationView;
 use app::setup::{ExistingView, PlanView, RollbackView, SetupView};
 use app::wizard::WizardState;
 use app::{
-    alerts, connection, dashboard, documents, handover, info, records, setup, wizard, CommandError,
-    FieldProblem,
+    alerts, connection, dashboard, documents, handover, info, records, rotation, setup, wizard,
+    CommandError, FieldProblem,
 };
 use chatlio::EventKind;
 
@@ -158,6 +159,17 @@ commands! { |state, desktop|
         dashboard::setup_health(state, name).await;
     repair_drift(name: String, step: StepId, instance: Option<String>) -> () =
         dashboard::repair_drift(state, name, step, instance).await;
+
+    start_rotation(name: String, instance: Option<String>) -> RotationView =
+        rotation::start_rotation(state, name, instance).await;
+    rotation_status(name: String, instance: Option<String>) -> Option<RotationView> =
+        rotation::rotation_status(state, name, instance).await;
+    reveal_rotation_url(name: String, instance: Option<String>) -> String =
+        rotation::reveal_rotation_url(state, name, instance).await;
+    copy_rotation_url(name: String, instance: Option<String>) -> () =
+        rotation::copy_rotation_url(state, &desktop, name, instance).await;
+    finish_rotation(name: String, instance: Option<String>, force: bool, delete_old: bool)
+        -> RotationView = rotation::finish_rotation(state, name, instance, force, delete_old).await;
 
     flow_records(flow_id: String) -> StoredRecords = records::flow_records(state, flow_id).await;
     reveal_record(flow_id: String, record_id: String) -> serde_json::Value =

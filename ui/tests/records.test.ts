@@ -154,6 +154,8 @@ describe("a dataflow's records", () => {
       fields: [],
       acceptsDataFrom: null,
       testEvents: [],
+      rotating: false,
+      instance: null,
     };
     render(FlowCard, { flow, now: Date.now(), onChanged: vi.fn() });
     expect(screen.queryByTestId("flow-records")).toBeNull();

@@ -81,6 +81,14 @@ pub struct FlowView {
     /// Adobe's runs said of them so far.
     #[serde(default)]
     pub test_events: Vec<TestEventView>,
+    /// The new dataflow of a rotation of its setup's webhook URL, under way
+    /// (the setup's journal names it once the rotation is finished).
+    #[serde(default)]
+    pub rotating: bool,
+    /// Which of its setup's dataflows it is (the plan key), for a setup
+    /// made here with one per Chatlio event.
+    #[serde(default)]
+    pub instance: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -194,6 +202,7 @@ fn flow_view(
     test_events: Vec<TestEventView>,
 ) -> FlowView {
     let setup_name = owner.map(|owner| owner.setup_name.clone());
+    let rotating = owner.is_some_and(|owner| owner.rotating);
     let fields = match owner {
         Some(owner) => owner.fields(),
         None if status.marked_setup.is_some() => {
@@ -232,6 +241,8 @@ fn flow_view(
         errors: status.errors.iter().map(FlowErrorView::from).collect(),
         setup_name,
         test_events,
+        rotating,
+        instance: owner.and_then(|owner| owner.instance.clone()),
     }
 }
 
@@ -247,6 +258,8 @@ struct Owner {
     flow_id: String,
     setup_name: String,
     instance: Option<String>,
+    /// The new dataflow of a rotation under way.
+    rotating: bool,
 }
 
 impl Owner {
@@ -279,6 +292,45 @@ fn setups_by_flow(state: &Shared, session: &Session) -> CommandResult<Vec<Owner>
                     flow_id,
                     setup_name: journal.setup_name.clone(),
                     instance: record.instance.clone(),
+                    rotating: false,
+                });
+            }
+        }
+    }
+    // A rotation's new dataflow is its setup's before the journal names it.
+    let folder = state
+        .layout()
+        .rotations(storage::Mode::from_practice(session.practice));
+    let rotation_error = |error: &dyn std::fmt::Display| {
+        CommandError::new(
+            crate::ErrorCode::Setup(setup::SetupErrorCode::Journal),
+            format!("a rotation file is unreadable: {error}"),
+        )
+        .with_hint("Check the app's data folder; a damaged file can be moved away.")
+    };
+    let entries = match std::fs::read_dir(&folder) {
+        Ok(entries) => entries.collect::<Vec<_>>(),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(error) => return Err(rotation_error(&error)),
+    };
+    for entry in entries {
+        let path = entry.map_err(|error| rotation_error(&error))?.path();
+        if path.extension().and_then(|ext| ext.to_str()) != Some("json") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|error| rotation_error(&error))?;
+        let rotation: setup::rotate::Rotation =
+            serde_json::from_slice(&bytes).map_err(|error| rotation_error(&error))?;
+        if rotation.phase == setup::rotate::RotationPhase::Finished {
+            continue;
+        }
+        if let Some(flow_id) = rotation.new_flow_id {
+            if owners.iter().all(|owner| owner.flow_id != flow_id) {
+                owners.push(Owner {
+                    flow_id,
+                    setup_name: rotation.setup_name,
+                    instance: rotation.instance,
+                    rotating: true,
                 });
             }
         }
@@ -444,9 +496,11 @@ pub async fn delete_dataflow(
     progress: Option<Progress>,
 ) -> CommandResult<DeletedView> {
     let (session, client) = state.sandbox_client().await?;
+    // A rotation's new dataflow is not in its setup's journal yet: a
+    // rollback would leave it, so it goes alone, like one found elsewhere.
     let owner = setups_by_flow(state, &session)?
         .into_iter()
-        .find(|owner| owner.flow_id == flow_id)
+        .find(|owner| owner.flow_id == flow_id && !owner.rotating)
         .map(|owner| owner.setup_name);
     let Some(name) = owner else {
         let deleted = setup::status::teardown(&client, &flow_id)

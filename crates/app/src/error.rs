@@ -51,6 +51,14 @@ pub enum AppErrorCode {
     SetupIncomplete,
     /// A setup file was refused; `fields` names each value by its JSON path.
     SetupFileInvalid,
+    /// No rotation of that dataflow's webhook URL is under way.
+    RotationNotStarted,
+    /// The rotation's new URL does not accept data yet (Adobe's warm-up).
+    RotationWarmingUp,
+    /// No event came through the new URL yet: the old one may be in use.
+    RotationNewUrlUnused,
+    /// Deleting the old dataflow needs confirming.
+    RotationNeedsConfirmation,
 }
 
 /// Every code the UI may receive: the app's own, or the library's that

@@ -21,6 +21,7 @@ pub mod error;
 pub mod handover;
 pub mod info;
 pub mod records;
+pub mod rotation;
 pub mod setup;
 pub mod state;
 pub mod wizard;

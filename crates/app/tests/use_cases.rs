@@ -1148,3 +1148,173 @@ async fn documents_packet_record_and_setup_file() {
         ErrorCode::Setup(setup::SetupErrorCode::UnknownSetup)
     );
 }
+
+/// Moves the practice simulator's now forward (warm-ups pass, hours end).
+async fn advance_practice_now(state: &Shared, secs: u64) {
+    practice_control(
+        state,
+        "/__sim/clock/advance",
+        serde_json::json!({ "secs": secs }),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_practice_setup_rotates_its_webhook_url_as_one_group_throughout() {
+    use app::rotation;
+    let practice = practice().await;
+    let state = &practice.state;
+    let name = "Rotated";
+    let single = SetupInput {
+        webhook_mode: chatlio::WebhookMode::SingleUrl,
+        ..input(name)
+    };
+    let made = setup_commands::run_setup(state, single, None)
+        .await
+        .unwrap();
+    assert!(made.complete);
+    let old_flow = made.flow_id.clone().unwrap();
+    let old_url = app::handover::reveal_webhook_url(state, name.into(), None)
+        .await
+        .unwrap();
+    let one_group = |view: &dashboard::DashboardView| {
+        assert_eq!(view.setups.len(), 1, "{:?}", view.setups);
+        let group = &view.setups[0];
+        assert!(group.made_here && group.name == name);
+        group.flow_ids.clone()
+    };
+
+    assert!(rotation::rotation_status(state, name.into(), None)
+        .await
+        .unwrap()
+        .is_none());
+    let error = rotation::reveal_rotation_url(state, name.into(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::App(AppErrorCode::RotationNotStarted));
+
+    let started = rotation::start_rotation(state, name.into(), None)
+        .await
+        .unwrap();
+    assert_eq!(started.phase, setup::rotate::RotationPhase::Created);
+    assert!(!started.url_ready && started.accepts_data_from.is_some());
+    assert_eq!(started.old_flow_id, old_flow);
+    let new_flow = started.new_flow_id.clone().unwrap();
+    // The new dataflow is the setup's on the dashboard, marked.
+    let view = dashboard::dashboard(state).await.unwrap();
+    let ids = one_group(&view);
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&old_flow) && ids.contains(&new_flow));
+    let rotating = view.flows.iter().find(|f| f.flow_id == new_flow).unwrap();
+    assert!(rotating.rotating && rotating.setup_name.as_deref() == Some(name));
+    assert!(
+        !view
+            .flows
+            .iter()
+            .find(|f| f.flow_id == old_flow)
+            .unwrap()
+            .rotating
+    );
+
+    // During the warm-up the new URL is not handed over, nor the old one retired.
+    let desktop = FakeDesktop::default();
+    let error = rotation::copy_rotation_url(state, &desktop, name.into(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::App(AppErrorCode::RotationWarmingUp));
+    assert!(desktop.clipboard.lock().unwrap().is_none());
+    let error = rotation::finish_rotation(state, name.into(), None, true, true)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::App(AppErrorCode::RotationWarmingUp));
+
+    advance_practice_now(state, 60).await;
+    let ready = rotation::rotation_status(state, name.into(), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ready.phase, setup::rotate::RotationPhase::Ready);
+    assert!(ready.url_ready);
+    rotation::copy_rotation_url(state, &desktop, name.into(), None)
+        .await
+        .unwrap();
+    let new_url = desktop.clipboard.lock().unwrap().clone().unwrap();
+    assert_ne!(new_url, old_url);
+    assert!(new_url.contains(&new_flow));
+    assert_eq!(
+        rotation::reveal_rotation_url(state, name.into(), None)
+            .await
+            .unwrap(),
+        new_url
+    );
+    // Nothing came through the new URL yet: finishing would cut Chatlio off.
+    let error = rotation::finish_rotation(state, name.into(), None, false, true)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.code,
+        ErrorCode::App(AppErrorCode::RotationNewUrlUnused)
+    );
+
+    // Chatlio switches: three events through the new URL.
+    let (_, client) = state.sandbox_client().await.unwrap();
+    let webhook = platform::WebhookUrl::parse(&new_url).unwrap();
+    for kind in [
+        chatlio::EventKind::NewConversation,
+        chatlio::EventKind::ChatTranscript,
+        chatlio::EventKind::VisitorFeedback,
+    ] {
+        client
+            .inlet()
+            .send_event(&webhook, &chatlio::documented_example(kind))
+            .await
+            .unwrap();
+    }
+    advance_practice_now(state, 3600).await;
+    close_practice_runs(state).await;
+    let seen = rotation::rotation_status(state, name.into(), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(seen.new_received, 3, "{seen:?}");
+    assert_eq!(seen.phase, setup::rotate::RotationPhase::FirstEventSeen);
+    assert_eq!(
+        one_group(&dashboard::dashboard(state).await.unwrap()).len(),
+        2
+    );
+
+    // Disabling the old one is done at once; deleting it needs confirming.
+    let error = rotation::finish_rotation(state, name.into(), None, false, false)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.code,
+        ErrorCode::App(AppErrorCode::RotationNeedsConfirmation)
+    );
+    let disabled = rotation::rotation_status(state, name.into(), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(disabled.phase, setup::rotate::RotationPhase::OldDisabled);
+    assert_eq!(
+        one_group(&dashboard::dashboard(state).await.unwrap()).len(),
+        2
+    );
+
+    let finished = rotation::finish_rotation(state, name.into(), None, false, true)
+        .await
+        .unwrap();
+    assert_eq!(finished.phase, setup::rotate::RotationPhase::Finished);
+    // The old dataflow is gone; the setup names the new one and its URL.
+    let view = dashboard::dashboard(state).await.unwrap();
+    assert!(view.flows.iter().all(|flow| flow.flow_id != old_flow));
+    assert_eq!(one_group(&view), std::slice::from_ref(&new_flow));
+    assert!(!view.flows.iter().any(|flow| flow.rotating));
+    assert_eq!(flow_of(state, name).await, new_flow);
+    assert_eq!(
+        app::handover::reveal_webhook_url(state, name.into(), None)
+            .await
+            .unwrap(),
+        new_url
+    );
+}

@@ -87,7 +87,7 @@ timeZones: Array<string>,
  * own), and where to turn them on.
  */
 adobeAlerts: AdobeAlertsView, };
-export type AppErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "warming_up" | "body_not_json" | "already_replayed" | "record_gone" | "autostart_failed" | "save_failed" | "setup_incomplete" | "setup_file_invalid";
+export type AppErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "warming_up" | "body_not_json" | "already_replayed" | "record_gone" | "autostart_failed" | "save_failed" | "setup_incomplete" | "setup_file_invalid" | "rotation_not_started" | "rotation_warming_up" | "rotation_new_url_unused" | "rotation_needs_confirmation";
 export type AppInfo = { 
 /**
  * The app's version, from Cargo.
@@ -356,7 +356,17 @@ fields: Array<EventKind>,
  * Test events sent from this app, the latest of each kind, with what
  * Adobe's runs said of them so far.
  */
-testEvents: Array<TestEventView>, };
+testEvents: Array<TestEventView>, 
+/**
+ * The new dataflow of a rotation of its setup's webhook URL, under way
+ * (the setup's journal names it once the rotation is finished).
+ */
+rotating: boolean, 
+/**
+ * Which of its setup's dataflows it is (the plan key), for a setup
+ * made here with one per Chatlio event.
+ */
+instance: string | null, };
 export type Health = "disabled" | "unknown" | "failing" | "no_data" | "stale" | "healthy";
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 export type KeptReason = "pre_existing" | "not_deletable" | "in_use" | "irreversible";
@@ -488,6 +498,29 @@ deleted: Array<[StepId, string]>,
  * Step and reason of what stayed.
  */
 kept: Array<[StepId, KeptReason]>, };
+export type RotationPhase = "started" | "created" | "ready" | "first_event_seen" | "old_disabled" | "finished";
+export type RotationView = { setupName: string, 
+/**
+ * Which dataflow of a setup with one per Chatlio event (its key).
+ */
+instance: string | null, 
+/**
+ * The Chatlio fields whose URL is rotated.
+ */
+fields: Array<EventKind>, phase: RotationPhase, startedAt: string, 
+/**
+ * When the new URL accepts data (Adobe's warm-up after creating it).
+ */
+acceptsDataFrom: string | null, 
+/**
+ * The new URL can be copied now.
+ */
+urlReady: boolean, firstEventAt: string | null, oldDisabledAt: string | null, finishedAt: string | null, 
+/**
+ * Records received through the old and the new URL since the rotation
+ * started.
+ */
+oldReceived: number, newReceived: number, oldFlowId: string, newFlowId: string | null, };
 export type RunView = { runId: string, status: string | null, received: number, ingested: number, failed: number, startedAt: string | null, };
 export type SandboxView = { name: string, title: string, 
 /**
@@ -683,7 +716,7 @@ checked: Array<string>, connect: ConnectForm, setup: SetupInput,
 setupName: string | null, };
 
 /** Every error code the back end can return; the UI has words for each. */
-export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "warming_up", "body_not_json", "already_replayed", "record_gone", "autostart_failed", "save_failed", "setup_incomplete", "setup_file_invalid", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "step_failed", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing", "platform", "webhook_mode_changed", "project_file_unreadable", "wrong_client_secret", "unknown_client_id", "scope_rejected", "scope_missing", "org_mismatch", "no_platform_access", "session_expired", "keychain_unavailable", "keychain_failed", "secret_missing", "connection_not_found", "org_not_chosen", "org_not_available", "wrong_connection_kind", "store_failed", "store_corrupt", "state_mismatch", "cancelled", "timed_out", "access_denied", "authorization_failed", "redirect_invalid", "loopback_unavailable", "browser_unavailable", "no_sign_in_pending"];
+export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "warming_up", "body_not_json", "already_replayed", "record_gone", "autostart_failed", "save_failed", "setup_incomplete", "setup_file_invalid", "rotation_not_started", "rotation_warming_up", "rotation_new_url_unused", "rotation_needs_confirmation", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "step_failed", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing", "platform", "webhook_mode_changed", "project_file_unreadable", "wrong_client_secret", "unknown_client_id", "scope_rejected", "scope_missing", "org_mismatch", "no_platform_access", "session_expired", "keychain_unavailable", "keychain_failed", "secret_missing", "connection_not_found", "org_not_chosen", "org_not_available", "wrong_connection_kind", "store_failed", "store_corrupt", "state_mismatch", "cancelled", "timed_out", "access_denied", "authorization_failed", "redirect_invalid", "loopback_unavailable", "browser_unavailable", "no_sign_in_pending"];
 
 /** Typed wrappers over `invoke`; a rejected promise carries a CommandError. */
 export const commands = {
@@ -731,6 +764,11 @@ export const commands = {
   copyFlowWebhookUrl: (flowId: string): Promise<null> => invoke<null>("copy_flow_webhook_url", { flowId }),
   setupHealth: (name: string): Promise<Array<ResourceHealthView>> => invoke<Array<ResourceHealthView>>("setup_health", { name }),
   repairDrift: (name: string, step: StepId, instance: string | null): Promise<null> => invoke<null>("repair_drift", { name, step, instance }),
+  startRotation: (name: string, instance: string | null): Promise<RotationView> => invoke<RotationView>("start_rotation", { name, instance }),
+  rotationStatus: (name: string, instance: string | null): Promise<RotationView | null> => invoke<RotationView | null>("rotation_status", { name, instance }),
+  revealRotationUrl: (name: string, instance: string | null): Promise<string> => invoke<string>("reveal_rotation_url", { name, instance }),
+  copyRotationUrl: (name: string, instance: string | null): Promise<null> => invoke<null>("copy_rotation_url", { name, instance }),
+  finishRotation: (name: string, instance: string | null, force: boolean, deleteOld: boolean): Promise<RotationView> => invoke<RotationView>("finish_rotation", { name, instance, force, deleteOld }),
   flowRecords: (flowId: string): Promise<StoredRecords> => invoke<StoredRecords>("flow_records", { flowId }),
   revealRecord: (flowId: string, recordId: string): Promise<JsonValue> => invoke<JsonValue>("reveal_record", { flowId, recordId }),
   flowFailures: (flowId: string): Promise<FailuresView> => invoke<FailuresView>("flow_failures", { flowId }),
