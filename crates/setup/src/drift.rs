@@ -264,6 +264,29 @@ impl Engine {
     /// Carries out a drift's repair. Returns the setup's state afterwards; for a
     /// re-run that includes the new webhook URL.
     pub async fn repair(&self, setup_name: &str, repair: &Repair) -> Result<SetupOutcome> {
+        let result = self.repair_now(setup_name, repair).await;
+        let detail = match repair {
+            Repair::EnableFlow => "enable_flow".to_owned(),
+            Repair::Rerun {
+                steps, instance, ..
+            } => {
+                let names: Vec<&str> = steps.iter().map(|step| step.as_str()).collect();
+                match instance {
+                    Some(key) => format!("rerun {} ({key})", names.join(", ")),
+                    None => format!("rerun {}", names.join(", ")),
+                }
+            }
+        };
+        self.note_history(
+            setup_name,
+            crate::journal::HistoryAction::Repair,
+            Some(detail),
+            &result,
+        );
+        result
+    }
+
+    async fn repair_now(&self, setup_name: &str, repair: &Repair) -> Result<SetupOutcome> {
         match repair {
             Repair::EnableFlow => {
                 // Every dataflow of the setup found disabled is enabled again

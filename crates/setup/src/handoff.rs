@@ -527,6 +527,8 @@ pub struct SetupRecord {
     /// The plan built from `request`: what the setup was to make.
     pub plan: Vec<PlannedRecord>,
     pub resources: Vec<RecordedResource>,
+    /// What was done to the setup and when (the journal's history).
+    pub events: Vec<crate::journal::HistoryEntry>,
 }
 
 /// The value of [`SetupRecord::identity_source`] when the journal does not
@@ -657,6 +659,7 @@ pub fn setup_record(journal: &Journal, app_version: &str, identity: Identity) ->
         webhook_mode: steps_outcome(journal).webhook_mode(),
         request: journal.request.clone(),
         plan,
+        events: journal.history.clone(),
         resources: journal
             .steps
             .iter()
@@ -805,6 +808,34 @@ pub fn record_page(record: &SetupRecord, language: Language) -> String {
             history.attempts,
             escape(&optional_time(history.started_at)),
             escape(&optional_time(history.finished_at)),
+        );
+    }
+    page.push_str("</table>\n");
+
+    putln!(
+        page,
+        "<h2>{}</h2>\n<p class=\"note\">{}</p>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        escape(words.events_heading),
+        escape(words.events_note),
+        escape(words.when),
+        escape(words.action),
+        escape(words.outcome),
+        escape(words.detail)
+    );
+    for event in &record.events {
+        let action = serde_json::to_value(event.action)
+            .ok()
+            .and_then(|value| value.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        putln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            escape(&optional_time(Some(event.at))),
+            escape(&action),
+            escape(&event.outcome),
+            escape(&without_urls_or_tokens(
+                event.detail.as_deref().unwrap_or("")
+            )),
         );
     }
     page.push_str("</table>\n");

@@ -121,6 +121,42 @@ pub struct Journal {
     /// recorded when the journal was first written; absent in older ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub made_by: Option<Identity>,
+    /// What was done to the setup and when (runs, retries, repairs,
+    /// rotations), oldest first, at most [`HISTORY_LIMIT`] entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryEntry>,
+}
+
+/// The most history entries a journal keeps (the oldest go first).
+pub const HISTORY_LIMIT: usize = 200;
+
+/// Something done to a setup as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryAction {
+    /// Made or finished from the plan.
+    Apply,
+    /// An interrupted run finished.
+    Resume,
+    /// One step run again.
+    Retry,
+    /// A drift repaired.
+    Repair,
+    /// The webhook URL replaced (`rotate`).
+    Rotation,
+}
+
+/// One entry of a journal's history. `outcome` is `done` or the error's
+/// stable code; `detail` names what was acted on (step names, ids), never a
+/// URL or a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub action: HistoryAction,
+    pub outcome: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// Who a setup was made with, as far as the caller's connection tells. Never
@@ -158,6 +194,7 @@ impl Journal {
             steps: StepId::ALL.into_iter().map(StepRecord::pending).collect(),
             request: None,
             made_by: None,
+            history: Vec::new(),
         }
     }
 
@@ -177,6 +214,14 @@ impl Journal {
                 .collect(),
             ..Self::new(setup_name, org_id, sandbox)
         }
+    }
+
+    /// Adds `entry` to the history, dropping the oldest past
+    /// [`HISTORY_LIMIT`].
+    pub fn push_history(&mut self, entry: HistoryEntry) {
+        self.history.push(entry);
+        let excess = self.history.len().saturating_sub(HISTORY_LIMIT);
+        self.history.drain(..excess);
     }
 
     /// The record of the setup's only resource of `step`'s kind.
@@ -376,6 +421,21 @@ impl JournalStore {
                 source: error.source,
             }
         })
+    }
+
+    /// Adds `entry` to the history of the setup's journal, if it has one
+    /// (a setup whose first run failed before anything was journaled has
+    /// none), dropping the oldest past [`HISTORY_LIMIT`].
+    pub fn append_history(
+        &self,
+        setup_name: &str,
+        entry: HistoryEntry,
+    ) -> Result<(), JournalError> {
+        let Some(mut journal) = self.load(setup_name)? else {
+            return Ok(());
+        };
+        journal.push_history(entry);
+        self.save(&mut journal)
     }
 
     pub fn remove(&self, setup_name: &str) -> Result<(), JournalError> {

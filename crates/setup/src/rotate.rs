@@ -605,6 +605,16 @@ pub async fn finish(
             record.etag = None;
         }
     }
+    journal.push_history(crate::journal::HistoryEntry {
+        at: Utc::now(),
+        action: crate::journal::HistoryAction::Rotation,
+        outcome: "done".to_owned(),
+        detail: Some(format!(
+            "dataflow {} replaced by {}",
+            rotation.old_flow_id,
+            rotation.new_flow_id.as_deref().unwrap_or_default()
+        )),
+    });
     journals.save(&mut journal)?;
     rotation.phase = RotationPhase::Finished;
     rotation.finished_at = Some(Utc::now());

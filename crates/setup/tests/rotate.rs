@@ -14,6 +14,7 @@ use common::{per_event_request, request, scratch, Harness};
 use platform::models::FlowId;
 use serde_json::json;
 use setup::alerts::AlertSettings;
+use setup::journal::HistoryAction;
 use setup::rotate::{self, RotationError, RotationPhase, RotationStore};
 use setup::{JournalStore, StepId, Timing};
 
@@ -192,6 +193,24 @@ async fn a_rotation_hands_over_a_new_url_and_retires_the_old_one() {
             .resource_id,
         finished.new_source_connection_id
     );
+    // The setup's history says what was done: made, then its URL rotated;
+    // the setup record lists it.
+    let actions: Vec<(HistoryAction, String)> = journal
+        .history
+        .iter()
+        .map(|entry| (entry.action, entry.outcome.clone()))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            (HistoryAction::Apply, "done".to_owned()),
+            (HistoryAction::Rotation, "done".to_owned())
+        ]
+    );
+    let record = setup::handoff::setup_record(&journal, "test", setup::handoff::Identity::Unknown);
+    assert_eq!(record.events.len(), 2);
+    let page = setup::handoff::record_page(&record, setup::handoff::Language::English);
+    assert!(page.contains(&format!("replaced by {new_flow}")), "{page}");
     // Every event sent through the new URL was stored.
     client.inlet().send_event(&new_url, &event()).await.unwrap();
     advance(&harness, 3600).await;

@@ -343,6 +343,19 @@ async fn a_disabled_flow_is_drift_repaired_by_enabling_it() {
         .unwrap()
         .is_enabled());
     assert!(engine.drift("Drifting").await.unwrap().is_empty());
+    // The journal's history has the run and the repair.
+    let journal = setup::JournalStore::new(&harness.directory)
+        .load("Drifting")
+        .unwrap()
+        .unwrap();
+    let repair = journal.history.last().unwrap();
+    assert_eq!(repair.action, setup::journal::HistoryAction::Repair);
+    assert_eq!(repair.outcome, "done");
+    assert_eq!(repair.detail.as_deref(), Some("enable_flow"));
+    assert_eq!(
+        journal.history[0].action,
+        setup::journal::HistoryAction::Apply
+    );
     harness.shutdown().await;
 }
 

@@ -632,6 +632,34 @@ impl Engine {
         self.execute(&Plan::new(request)?).await
     }
 
+    /// Adds what was just done to the setup's history. The history only
+    /// informs (the setup record shows it), so failing to write it is logged,
+    /// never the operation's failure.
+    pub(crate) fn note_history<T>(
+        &self,
+        setup_name: &str,
+        action: crate::journal::HistoryAction,
+        detail: Option<String>,
+        result: &Result<T>,
+    ) {
+        let outcome = match result {
+            Ok(_) => "done".to_owned(),
+            Err(error) => crate::error::ErrorView::from(error)
+                .code
+                .as_str()
+                .to_owned(),
+        };
+        let entry = crate::journal::HistoryEntry {
+            at: chrono::Utc::now(),
+            action,
+            outcome,
+            detail,
+        };
+        if let Err(error) = self.store.append_history(setup_name, entry) {
+            tracing::warn!(%error, setup = %setup_name, "history not written");
+        }
+    }
+
     /// Carries out `plan`, the value the user reviewed (and `plan --curl`
     /// rendered): each of its entries, with the bodies it holds.
     pub async fn execute(&self, plan: &Plan) -> Result<SetupOutcome> {
@@ -663,13 +691,27 @@ impl Engine {
                 )
             },
         };
-        self.run(plan.clone(), journal, None).await
+        let result = self.run(plan.clone(), journal, None).await;
+        self.note_history(
+            &plan.request.name,
+            crate::journal::HistoryAction::Apply,
+            None,
+            &result,
+        );
+        result
     }
 
     /// Finishes an interrupted setup; only its name is needed.
     pub async fn resume(&self, setup_name: &str) -> Result<SetupOutcome> {
         let (request, journal) = self.load(setup_name)?;
-        self.run(Plan::new(&request)?, journal, None).await
+        let result = self.run(Plan::new(&request)?, journal, None).await;
+        self.note_history(
+            setup_name,
+            crate::journal::HistoryAction::Resume,
+            None,
+            &result,
+        );
+        result
     }
 
     /// Runs one step again (after its error was fixed), if its dependencies
@@ -677,7 +719,14 @@ impl Engine {
     /// the setup has several).
     pub async fn retry_step(&self, setup_name: &str, step: StepId) -> Result<SetupOutcome> {
         let (request, journal) = self.load(setup_name)?;
-        self.run(Plan::new(&request)?, journal, Some(step)).await
+        let result = self.run(Plan::new(&request)?, journal, Some(step)).await;
+        self.note_history(
+            setup_name,
+            crate::journal::HistoryAction::Retry,
+            Some(step.as_str().to_owned()),
+            &result,
+        );
+        result
     }
 
     /// The journal's view, without any network call.
