@@ -187,6 +187,9 @@ describe("dashboard", () => {
     expect(screen.getByTestId("flow-b")).toBeTruthy();
     // Hand over, for a setup made here; a setup file can be opened.
     expect(within(group).getByTestId("setup-handover-packet")).toBeTruthy();
+    // Rotating the webhook URL, for a setup made here.
+    expect(within(group).getByTestId("setup-rotate")).toBeTruthy();
+    expect(screen.queryByTestId("flow-rotating")).toBeNull();
     expect(screen.getByTestId("open-setup-file").getAttribute("accept")).toContain(".json");
   });
 
