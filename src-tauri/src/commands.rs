@@ -25,13 +25,14 @@ use app::handover::{
     WebhookFieldsView,
 };
 use app::info::AppInfo;
+use app::promotion::SetupNameView;
 use app::records::{FailuresView, ReplayRequest};
 use app::rotation::RotationView;
 use app::setup::{ExistingView, PlanView, RollbackView, SetupView};
 use app::wizard::WizardState;
 use app::{
-    alerts, connection, dashboard, documents, handover, info, records, rotation, setup, wizard,
-    CommandError, FieldProblem,
+    alerts, connection, dashboard, documents, handover, info, promotion, records, rotation, setup,
+    wizard, CommandError, FieldProblem,
 };
 use chatlio::EventKind;
 
@@ -159,6 +160,9 @@ commands! { |state, desktop|
         dashboard::setup_health(state, name).await;
     repair_drift(name: String, step: StepId, instance: Option<String>) -> () =
         dashboard::repair_drift(state, name, step, instance).await;
+
+    setup_name_check(name: String, sandbox: String) -> SetupNameView =
+        promotion::setup_name_check(state, name, sandbox).await;
 
     start_rotation(name: String, instance: Option<String>) -> RotationView =
         rotation::start_rotation(state, name, instance).await;

@@ -20,6 +20,7 @@ pub mod documents;
 pub mod error;
 pub mod handover;
 pub mod info;
+pub mod promotion;
 pub mod records;
 pub mod rotation;
 pub mod setup;

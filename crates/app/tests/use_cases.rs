@@ -1318,3 +1318,55 @@ async fn a_practice_setup_rotates_its_webhook_url_as_one_group_throughout() {
         new_url
     );
 }
+
+#[tokio::test]
+async fn a_setup_file_applied_to_another_sandbox_needs_another_name_there() {
+    use app::promotion::setup_name_check;
+    let practice = practice().await;
+    let state = &practice.state;
+    let made = setup_commands::run_setup(state, input("Promoted"), None)
+        .await
+        .unwrap();
+    assert!(made.complete);
+    // The same sandbox: the same setup (applied again, nothing new).
+    let same = setup_name_check(state, "Promoted".into(), "prod".into())
+        .await
+        .unwrap();
+    assert!(!same.taken && same.suggestion.is_none());
+    assert_eq!(same.sandbox_here.as_deref(), Some("prod"));
+    // A name nobody uses here is free anywhere.
+    let free = setup_name_check(state, "Fresh".into(), "dev".into())
+        .await
+        .unwrap();
+    assert!(!free.taken && free.sandbox_here.is_none());
+    // Another sandbox: a journal names one setup, so another name.
+    let other = setup_name_check(state, "Promoted".into(), "dev".into())
+        .await
+        .unwrap();
+    assert!(other.taken);
+    assert_eq!(other.suggestion.as_deref(), Some("Promoted dev"));
+    let promoted = setup_commands::run_setup(
+        state,
+        SetupInput {
+            sandbox: "dev".into(),
+            ..input("Promoted dev")
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(promoted.complete);
+    assert_eq!(promoted.sandbox, "dev");
+    // Applied to dev again: the suggestion is that same setup there.
+    let again = setup_name_check(state, "Promoted".into(), "dev".into())
+        .await
+        .unwrap();
+    assert_eq!(again.suggestion.as_deref(), Some("Promoted dev"));
+    // And the dev setup's name is taken for prod.
+    let back = setup_name_check(state, "Promoted dev".into(), "prod".into())
+        .await
+        .unwrap();
+    assert!(back.taken);
+    assert_eq!(back.sandbox_here.as_deref(), Some("dev"));
+    assert_eq!(back.suggestion.as_deref(), Some("Promoted dev prod"));
+}

@@ -587,6 +587,21 @@ partialIngestionThreshold: number | null,
  * single-URL one.
  */
 webhookMode: WebhookMode, };
+export type SetupNameView = { name: string, sandbox: string, 
+/**
+ * The sandbox the setup of that name here was made in, if there is one.
+ */
+sandboxHere: string | null, 
+/**
+ * Used here for a setup in another sandbox (or org): another name is
+ * needed.
+ */
+taken: boolean, 
+/**
+ * A free name for it, when taken: "<name> <sandbox>", numbered if
+ * needed.
+ */
+suggestion: string | null, };
 export type SetupView = { name: string, webhookMode: WebhookMode, practice: boolean, sandbox: string, complete: boolean, flowId: string | null, datasetId: string | null, schemaId: string | null, 
 /**
  * The webhook URL exists; it is only sent on request (`reveal_webhook_url`).
@@ -764,6 +779,7 @@ export const commands = {
   copyFlowWebhookUrl: (flowId: string): Promise<null> => invoke<null>("copy_flow_webhook_url", { flowId }),
   setupHealth: (name: string): Promise<Array<ResourceHealthView>> => invoke<Array<ResourceHealthView>>("setup_health", { name }),
   repairDrift: (name: string, step: StepId, instance: string | null): Promise<null> => invoke<null>("repair_drift", { name, step, instance }),
+  setupNameCheck: (name: string, sandbox: string): Promise<SetupNameView> => invoke<SetupNameView>("setup_name_check", { name, sandbox }),
   startRotation: (name: string, instance: string | null): Promise<RotationView> => invoke<RotationView>("start_rotation", { name, instance }),
   rotationStatus: (name: string, instance: string | null): Promise<RotationView | null> => invoke<RotationView | null>("rotation_status", { name, instance }),
   revealRotationUrl: (name: string, instance: string | null): Promise<string> => invoke<string>("reveal_rotation_url", { name, instance }),
