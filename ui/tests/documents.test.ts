@@ -36,6 +36,13 @@ function backend(overrides: Record<string, Handler> = {}) {
       saved("/home/me/Downloads/Chatlio events - setup record (en).html", false, "/home/me/Downloads/Chatlio events - setup record.json"),
     export_setup_file: () => saved("/home/me/Downloads/Chatlio events.setup.json"),
     read_setup_file: () => FILE_INPUT,
+    setup_name_check: (args) => ({
+      name: args.name,
+      sandbox: args.sandbox,
+      sandboxHere: null,
+      taken: false,
+      suggestion: null,
+    }),
     save_wizard: () => null,
     ...overrides,
   };
@@ -143,9 +150,66 @@ describe("open a setup file", () => {
     const calls = backend();
     render(OpenSetupFile);
     await choose(screen.getByTestId("open-setup-file"), '{"version": 1}');
+    // The file's own sandbox is proposed; its name is free there.
+    const sandbox = (await screen.findByTestId("open-setup-file-sandbox")) as HTMLSelectElement;
+    expect(sandbox.value).toBe("dev");
+    expect(screen.queryByTestId("open-setup-file-promote")).toBeNull();
+    expect(screen.queryByTestId("open-setup-file-name")).toBeNull();
+    await waitFor(() => expect((screen.getByTestId("open-setup-file-review") as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(screen.getByTestId("open-setup-file-review"));
     await waitFor(() => expect(wizard.state.screen).toBe("review"));
     expect(wizard.state.setup).toEqual(FILE_INPUT);
     expect(calls.find((call) => call.command === "read_setup_file")?.args).toEqual({ text: '{"version": 1}' });
+    expect(calls.find((call) => call.command === "setup_name_check")?.args).toEqual({ name: "From a file", sandbox: "dev" });
+  });
+
+  it("applies the file to another sandbox under another name when the name is used here", async () => {
+    wizard.connection = {
+      practice: true,
+      orgId: "PRACTICE0000000000000000@AdobeOrg",
+      clientId: "practice-client",
+      maskedSecret: "••••",
+      sandboxes: [
+        { name: "prod", title: "Production", sandboxType: "production", region: null, isDefault: true },
+        { name: "dev", title: "Development", sandboxType: "development", region: null, isDefault: false },
+      ],
+      sandbox: "dev",
+    };
+    const calls = backend({
+      // "From a file" is the dev setup here; "From a file prod 2" too is taken.
+      setup_name_check: (args) => {
+        const taken = args.sandbox !== "dev" && (args.name === "From a file" || args.name === "Other");
+        return {
+          name: args.name,
+          sandbox: args.sandbox,
+          sandboxHere: taken ? "dev" : null,
+          taken,
+          suggestion: taken ? `${args.name as string} ${args.sandbox as string}` : null,
+        };
+      },
+    });
+    render(OpenSetupFile);
+    await choose(screen.getByTestId("open-setup-file"), '{"version": 1}');
+    const sandbox = (await screen.findByTestId("open-setup-file-sandbox")) as HTMLSelectElement;
+    expect([...sandbox.options].map((option) => option.value)).toEqual(["prod", "dev"]);
+    await fireEvent.change(sandbox, { target: { value: "prod" } });
+    const name = (await screen.findByTestId("open-setup-file-name")) as HTMLInputElement;
+    expect(name.value).toBe("From a file prod");
+    expect(screen.getByTestId("open-setup-file-promote").textContent).toContain("dev → prod");
+    expect(screen.getByTestId("open-setup-file-name-note").textContent).toContain("in sandbox dev");
+    // A name that is taken too is refused before Review.
+    await fireEvent.input(name, { target: { value: "Other" } });
+    await fireEvent.click(screen.getByTestId("open-setup-file-review"));
+    await screen.findByTestId("open-setup-file-name-taken");
+    expect(wizard.state.screen).not.toBe("review");
+    await fireEvent.input(name, { target: { value: "From a file prod" } });
+    await fireEvent.click(screen.getByTestId("open-setup-file-review"));
+    await waitFor(() => expect(wizard.state.screen).toBe("review"));
+    expect(wizard.state.setup).toEqual({ ...FILE_INPUT, sandbox: "prod", name: "From a file prod" });
+    expect(calls.filter((call) => call.command === "setup_name_check").at(-1)?.args).toEqual({
+      name: "From a file prod",
+      sandbox: "prod",
+    });
   });
 
   it("lists a refused file's problems by their place in the file", async () => {
