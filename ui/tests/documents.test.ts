@@ -44,6 +44,7 @@ function backend(overrides: Record<string, Handler> = {}) {
       suggestion: null,
     }),
     save_wizard: () => null,
+    choose_sandbox: () => null,
     ...overrides,
   };
   mockIPC((command, args) => {
@@ -210,6 +211,9 @@ describe("open a setup file", () => {
       name: "From a file prod",
       sandbox: "prod",
     });
+    // The session follows to the target sandbox.
+    expect(calls.find((call) => call.command === "choose_sandbox")?.args).toEqual({ sandbox: "prod" });
+    expect(wizard.connection?.sandbox).toBe("prod");
   });
 
   it("lists a refused file's problems by their place in the file", async () => {
