@@ -1370,3 +1370,59 @@ async fn a_setup_file_applied_to_another_sandbox_needs_another_name_there() {
     assert_eq!(back.sandbox_here.as_deref(), Some("dev"));
     assert_eq!(back.suggestion.as_deref(), Some("Promoted dev prod"));
 }
+
+#[tokio::test]
+async fn one_dataflow_of_a_per_event_setup_rotates_and_stays_in_its_group() {
+    use app::rotation;
+    let practice = practice().await;
+    let state = &practice.state;
+    let name = "Per event rotated";
+    let per_event = SetupInput {
+        webhook_mode: chatlio::WebhookMode::PerEventUrl,
+        ..input(name)
+    };
+    assert!(
+        setup_commands::run_setup(state, per_event, None)
+            .await
+            .unwrap()
+            .complete
+    );
+    let feedback = flow_for(state, name, chatlio::EventKind::VisitorFeedback).await;
+    // Several dataflows: which one must be said.
+    let error = rotation::start_rotation(state, name.into(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::App(AppErrorCode::InvalidInput));
+    let view = dashboard::dashboard(state).await.unwrap();
+    let instance = view
+        .flows
+        .iter()
+        .find(|flow| flow.flow_id == feedback)
+        .unwrap()
+        .instance
+        .clone();
+    assert!(instance.is_some());
+    let started = rotation::start_rotation(state, name.into(), instance.clone())
+        .await
+        .unwrap();
+    assert_eq!(started.old_flow_id, feedback);
+    assert_eq!(started.fields, [chatlio::EventKind::VisitorFeedback]);
+    let view = dashboard::dashboard(state).await.unwrap();
+    assert_eq!(view.setups.len(), 1);
+    assert_eq!(view.setups[0].flow_ids.len(), 5);
+    let new = view.flows.iter().find(|flow| flow.rotating).unwrap();
+    assert_eq!(new.instance, instance);
+    assert_eq!(new.fields, [chatlio::EventKind::VisitorFeedback]);
+    // Another dataflow of the setup has no rotation under way.
+    let others = view
+        .flows
+        .iter()
+        .find(|flow| flow.instance.is_some() && flow.instance != instance)
+        .unwrap();
+    assert!(
+        rotation::rotation_status(state, name.into(), others.instance.clone())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
