@@ -104,6 +104,20 @@ describe("rotating the webhook URL", () => {
     expect(screen.queryByTestId("setup-rotate-copy")).toBeNull();
   });
 
+  it("goes on with a rotation interrupted while making the new dataflow", async () => {
+    let current = rotation("started", { acceptsDataFrom: null, newFlowId: null });
+    const calls = backend({
+      rotation_status: () => current,
+      start_rotation: () => (current = rotation("created")),
+    });
+    render(RotateUrl, { props: { name: "Chatlio events", flows: [flow("old-flow", ALL)], practice: true, testid: "setup-rotate" } });
+    await open();
+    expect((await screen.findByTestId("setup-rotate-status")).dataset.phase).toBe("started");
+    await fireEvent.click(await screen.findByTestId("setup-rotate-resume"));
+    await waitFor(() => expect(screen.getByTestId("setup-rotate-status").dataset.phase).toBe("created"));
+    expect(calls.filter((call) => call.command === "start_rotation")).toHaveLength(1);
+  });
+
   it("copies the new URL once ready, and shows it only when asked", async () => {
     const calls = backend({
       rotation_status: () => rotation("ready"),
