@@ -12,8 +12,20 @@ use fantoccini::ClientBuilder;
 use hyper_util::client::legacy::connect::HttpConnector;
 use setup::handoff::{handoff_packet, Language};
 
-/// WebKit's browser, installed with the WebKitGTK library the app uses.
-const MINI_BROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+/// WebKit's browser, installed with the WebKitGTK library the app uses
+/// (Debian and Ubuntu: under the architecture's library folder; Fedora:
+/// under libexec).
+fn mini_browser() -> TestResult<std::path::PathBuf> {
+    let mut places: Vec<std::path::PathBuf> = std::fs::read_dir("/usr/lib")?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path().join("webkit2gtk-4.1/MiniBrowser"))
+        .collect();
+    places.push("/usr/libexec/webkit2gtk-4.1/MiniBrowser".into());
+    places
+        .into_iter()
+        .find(|path| path.is_file())
+        .ok_or_else(|| "WebKitGTK's MiniBrowser is not installed (libwebkit2gtk-4.1-0)".into())
+}
 
 /// A WebKitWebDriver for MiniBrowser, stopped when dropped.
 struct Driver(Child);
@@ -73,7 +85,7 @@ async fn the_packet_reads_well_in_a_browser_in_both_languages() -> TestResult {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "webkitgtk:browserOptions".into(),
-        serde_json::json!({ "binary": MINI_BROWSER, "args": ["--automation"] }),
+        serde_json::json!({ "binary": mini_browser()?, "args": ["--automation"] }),
     );
     let deadline = Instant::now() + Duration::from_secs(20);
     let browser = loop {
