@@ -92,14 +92,38 @@ async fn audit_screen(
     Ok(())
 }
 
-/// Walks every screen in practice mode in one language, auditing each.
-async fn audit_every_screen(language: &str) -> TestResult {
+/// Walks every screen in practice mode in one language, auditing each;
+/// `dark`: with the desktop's dark theme (GTK's, which WebKit reports as
+/// `prefers-color-scheme: dark`).
+async fn audit_every_screen(language: &str, dark: bool) -> TestResult {
     let axe = axe_source()?;
-    let app = App::launch(&format!("accessibility-{language}"), &[]).await?;
+    let variant = if dark {
+        format!("{language}-dark")
+    } else {
+        language.to_string()
+    };
+    let environment: &[(&str, &str)] = if dark {
+        &[("GTK_THEME", "Adwaita:dark")]
+    } else {
+        &[]
+    };
+    let app = App::launch(&format!("accessibility-{variant}"), environment).await?;
     let mut report = Vec::new();
     let mut failures = Vec::new();
 
     app.find("screen-welcome").await?;
+    let scheme = app
+        .client
+        .execute(
+            "return matchMedia('(prefers-color-scheme: dark)').matches;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        scheme,
+        Value::Bool(dark),
+        "the colour scheme is dark: {dark}"
+    );
     app.find("lang-select")
         .await?
         .select_by_value(language)
@@ -194,15 +218,15 @@ async fn audit_every_screen(language: &str) -> TestResult {
         let screen = format!("dashboard-records-{tab}");
         audit_screen(&app, &axe, &screen, &mut report, &mut failures).await?;
     }
-    app.screenshot(&format!("accessibility-{language}-dashboard"))
+    app.screenshot(&format!("accessibility-{variant}-dashboard"))
         .await?;
 
-    let path = e2e::artifacts_dir().join(format!("accessibility-{language}.json"));
+    let path = e2e::artifacts_dir().join(format!("accessibility-{variant}.json"));
     std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;
     app.close().await?;
     assert!(
         failures.is_empty(),
-        "{} serious or critical accessibility findings in {language} (all in {}):\n{}",
+        "{} serious or critical accessibility findings in {variant} (all in {}):\n{}",
         failures.len(),
         path.display(),
         failures.join("\n")
@@ -213,11 +237,17 @@ async fn audit_every_screen(language: &str) -> TestResult {
 #[tokio::test]
 #[ignore = "needs a display and tauri-driver: run by `make test`"]
 async fn every_screen_in_english_passes_the_accessibility_audit() -> TestResult {
-    audit_every_screen("en").await
+    audit_every_screen("en", false).await
 }
 
 #[tokio::test]
 #[ignore = "needs a display and tauri-driver: run by `make test`"]
 async fn every_screen_in_swedish_passes_the_accessibility_audit() -> TestResult {
-    audit_every_screen("sv").await
+    audit_every_screen("sv", false).await
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by `make test`"]
+async fn every_screen_in_the_dark_colour_scheme_passes_the_accessibility_audit() -> TestResult {
+    audit_every_screen("en", true).await
 }
