@@ -20,9 +20,9 @@ use crate::flow::{Bench, LATENCY};
 
 /// Dataflows (and setups) the check reads.
 pub const ALERT_FLOWS: usize = 50;
-/// Drift on every this many rounds, the first included
-/// (`app::alerts::DRIFT_EVERY`).
-pub const DRIFT_EVERY: usize = 6;
+/// Drift on every this many rounds, the first included: the app's and the
+/// CLI's cadence (`setup::alerts::DRIFT_EVERY`).
+pub const DRIFT_EVERY: usize = setup::alerts::DRIFT_EVERY as usize;
 /// Hourly runs each dataflow holds: a full week, as in the status figures.
 pub const RUN_HOURS: u64 = 7 * 24;
 
@@ -141,7 +141,7 @@ async fn measure(bench: &Bench, cycles: usize) -> TestResult<CheckCycles> {
     let settings = AlertSettings::round_the_clock(24);
     let mut rounds = Vec::with_capacity(cycles * DRIFT_EVERY);
     for index in 0..cycles * DRIFT_EVERY {
-        let with_drift = index % DRIFT_EVERY == 0;
+        let with_drift = setup::alerts::drift_round(index as u64);
         bench
             .control(reqwest::Method::DELETE, "/__sim/requests", None)
             .await?;

@@ -20,11 +20,6 @@ use crate::state::{Session, Shared};
 pub const CHECK_INTERVAL: Duration = Duration::from_secs(5 * 60);
 /// Practice mode's runs are a minute long; its checks keep pace.
 pub const PRACTICE_CHECK_INTERVAL: Duration = Duration::from_secs(20);
-/// The longest wait between checks while Adobe does not answer.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(3600);
-/// Drift reads every resource of every setup, so it is checked on every
-/// sixth round only (half-hourly against Adobe).
-pub const DRIFT_EVERY: u64 = 6;
 /// Overrides the interval (whole seconds): for tests and for users who
 /// want fewer requests.
 pub const CHECK_INTERVAL_VARIABLE: &str = "CHATLIO_AEP_CHECK_SECS";
@@ -203,19 +198,17 @@ impl Watcher {
         Watcher::default()
     }
 
-    /// The wait before the next check: the mode's interval, doubled for
-    /// each check in a row Adobe did not answer, up to [`MAX_BACKOFF`].
+    /// The wait before the next check: the mode's interval, backing off
+    /// while Adobe does not answer (`setup::alerts::next_delay`).
     pub fn next_delay(&self, practice: bool) -> Duration {
-        let base = interval(practice);
-        let factor = 2u32.saturating_pow(self.failures.min(16));
-        base.saturating_mul(factor).min(MAX_BACKOFF.max(base))
+        setup::alerts::next_delay(interval(practice), self.failures)
     }
 
     /// One check of the connected sandbox at `now`: conditions updated and
-    /// saved, notifications due returned. Drift every [`DRIFT_EVERY`]
-    /// rounds, starting with the first.
+    /// saved, notifications due returned. Drift on the rounds
+    /// `setup::alerts::drift_round` names.
     pub async fn tick(&mut self, state: &Shared, now: DateTime<Utc>) -> AlertCheckView {
-        let with_drift = self.round.is_multiple_of(DRIFT_EVERY);
+        let with_drift = setup::alerts::drift_round(self.round);
         self.round += 1;
         match check(state, now, with_drift).await {
             Ok(view) => {
@@ -355,10 +348,7 @@ fn lost_connection(
     use crate::error::ErrorCode;
     // The same rule as a failed status read and the CLI's check.
     let lost = match error.code {
-        ErrorCode::Platform(code) => matches!(
-            code,
-            platform::ErrorCode::Unauthenticated | platform::ErrorCode::Forbidden
-        ),
+        ErrorCode::Platform(code) => setup::alerts::evaluate::code_means_connection_lost(code),
         ErrorCode::Connect(code) => code.means_credential_lost(),
         ErrorCode::App(_) | ErrorCode::Setup(_) => false,
     };

@@ -194,8 +194,8 @@ pub async fn watch_command(
     let mut round: u64 = 0;
     let mut failures: u32 = 0;
     loop {
-        // Drift reads every resource: every sixth check, as the app does.
-        let with_drift = round.is_multiple_of(6);
+        // Drift reads every resource: on the app's cadence.
+        let with_drift = setup::alerts::drift_round(round);
         round += 1;
         let wait = match run_check(global, &settings, name, !with_drift).await {
             Ok(report) if report.unreachable.is_none() => {
@@ -214,13 +214,13 @@ pub async fn watch_command(
                     report.checked_at.to_rfc3339(),
                     report.unreachable.unwrap_or_default()
                 );
-                backoff(interval, failures)
+                setup::alerts::next_delay(interval, failures)
             }
             Err(error @ CliError::Usage(_)) => return Err(error),
             Err(error) => {
                 failures = failures.saturating_add(1);
                 eprintln!("chatlio-aep: check failed: {error}; next check later");
-                backoff(interval, failures)
+                setup::alerts::next_delay(interval, failures)
             }
         };
         if max_checks.is_some_and(|most| round >= most) {
@@ -236,13 +236,6 @@ pub async fn watch_command(
             }
         }
     }
-}
-
-fn backoff(interval: Duration, failures: u32) -> Duration {
-    let hour = Duration::from_secs(3600);
-    interval
-        .saturating_mul(2u32.saturating_pow(failures.min(16)))
-        .min(hour.max(interval))
 }
 
 fn print_transition(global: &Settings, transition: &Transition, at: chrono::DateTime<Utc>) {

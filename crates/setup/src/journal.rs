@@ -349,6 +349,18 @@ pub enum JournalError {
     UnsafeName(String),
 }
 
+/// Whether `name` can name a file in a folder of the app's without leaving
+/// it: the last guard for setup names (and a dataflow's key) before they
+/// become file names.
+pub fn is_safe_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
+}
+
 /// Journals live as `<dir>/<setup name>.json`.
 #[derive(Debug, Clone)]
 pub struct JournalStore {
@@ -369,13 +381,7 @@ impl JournalStore {
     fn path_for(&self, setup_name: &str) -> Result<PathBuf, JournalError> {
         // Names are validated before a plan exists; this is the last guard
         // against a name that could escape the directory.
-        let safe = !setup_name.is_empty()
-            && setup_name.len() <= 128
-            && !setup_name.starts_with('.')
-            && setup_name
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'));
-        if !safe {
+        if !is_safe_file_name(setup_name) {
             return Err(JournalError::UnsafeName(setup_name.to_owned()));
         }
         Ok(self.directory.join(format!("{setup_name}.json")))

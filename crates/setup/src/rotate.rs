@@ -24,7 +24,7 @@ use platform::models::{FlowId, SourceConnectionId};
 use platform::{Client, ErrorCode, PlatformError, WebhookUrl};
 use serde::{Deserialize, Serialize};
 
-use crate::journal::{Journal, JournalError, JournalStore};
+use crate::journal::{is_safe_file_name, Journal, JournalError, JournalStore};
 use crate::names::{instance_marker, marker};
 use crate::plan::EntryKey;
 use crate::step::StepId;
@@ -123,15 +123,7 @@ impl RotationStore {
 
     fn path_for(&self, setup_name: &str, instance: Option<&str>) -> Result<PathBuf, RotationError> {
         // The journal's rule for a safe file name, on each part.
-        let safe = |text: &str| {
-            !text.is_empty()
-                && text.len() <= 128
-                && !text.starts_with('.')
-                && text
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
-        };
-        if !safe(setup_name) || instance.is_some_and(|key| !safe(key)) {
+        if !is_safe_file_name(setup_name) || instance.is_some_and(|key| !is_safe_file_name(key)) {
             return Err(RotationError::File {
                 path: self.directory.clone(),
                 message: format!("{setup_name:?} cannot name a file"),

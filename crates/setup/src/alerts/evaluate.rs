@@ -312,8 +312,14 @@ pub fn drift_condition(setup: &str, drifts: &[Drift], rules: &AlertRules) -> Opt
 /// removed. Transient failures (network, throttling, Adobe's own errors)
 /// are not: a check backs off and tries again.
 pub fn connection_lost(error: &platform::PlatformError) -> bool {
+    code_means_connection_lost(error.code())
+}
+
+/// [`connection_lost`] by the error's class alone (for an error that has
+/// already become a code).
+pub fn code_means_connection_lost(code: platform::ErrorCode) -> bool {
     matches!(
-        error.code(),
+        code,
         platform::ErrorCode::Unauthenticated | platform::ErrorCode::Forbidden
     )
 }

@@ -19,6 +19,27 @@ use crate::journal::Journal;
 use crate::status::{FlowStatus, Health};
 use crate::timing::Timing;
 
+/// Drift reads every resource of every setup, so a repeated check (the
+/// app's background one, `chatlio-aep watch`) includes it on every sixth
+/// round only, starting with the first.
+pub const DRIFT_EVERY: u64 = 6;
+/// The longest wait between repeated checks while Adobe does not answer.
+pub const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Whether round `round` (from 0) of a repeated check includes drift.
+pub fn drift_round(round: u64) -> bool {
+    round.is_multiple_of(DRIFT_EVERY)
+}
+
+/// The wait before the next of repeated checks: `interval`, doubled for each
+/// check in a row Adobe did not answer, up to [`MAX_BACKOFF`] (or the
+/// interval itself when that is longer).
+pub fn next_delay(interval: std::time::Duration, failures: u32) -> std::time::Duration {
+    interval
+        .saturating_mul(2u32.saturating_pow(failures.min(16)))
+        .min(MAX_BACKOFF.max(interval))
+}
+
 /// What one check found.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -129,4 +150,23 @@ pub async fn check(
 
 fn describe(error: &PlatformError) -> String {
     format!("{}: {}", error.code().as_str(), error.message())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn repeated_checks_back_off_to_an_hour_and_check_drift_every_sixth_round() {
+        let five_minutes = Duration::from_secs(300);
+        assert_eq!(next_delay(five_minutes, 0), five_minutes);
+        assert_eq!(next_delay(five_minutes, 2), Duration::from_secs(1200));
+        assert_eq!(next_delay(five_minutes, 40), MAX_BACKOFF);
+        // An interval longer than the cap is kept, never shortened.
+        let two_hours = Duration::from_secs(7200);
+        assert_eq!(next_delay(two_hours, 3), two_hours);
+        let drift: Vec<u64> = (0..13).filter(|round| drift_round(*round)).collect();
+        assert_eq!(drift, vec![0, 6, 12]);
+    }
 }
