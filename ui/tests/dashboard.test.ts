@@ -5,6 +5,7 @@ import { emit } from "@tauri-apps/api/event";
 import App from "../src/App.svelte";
 import type { AlertCheckView, Condition } from "../src/backend";
 import { setLanguage } from "../src/i18n/index.svelte";
+import { announcer } from "../src/lib/announce.svelte";
 import { restart } from "../src/wizard/store.svelte";
 
 const practiceConnection = {
@@ -171,6 +172,7 @@ describe("dashboard", () => {
     localStorage.clear();
     setLanguage("en");
     restart();
+    announcer.message = "";
   });
   afterEach(() => {
     cleanup();
@@ -304,6 +306,33 @@ describe("dashboard", () => {
     expect(calls.filter((call) => call.command === "check_alerts_now")).toHaveLength(0);
     await fireEvent.click(screen.getByTestId("refresh"));
     await waitFor(() => expect(calls.filter((call) => call.command === "check_alerts_now")).toHaveLength(1));
+  });
+
+  it("puts focus on the screen's heading and announces a refresh the user asked for", async () => {
+    backend(() => view());
+    render(App);
+    await screen.findByTestId("flow-a");
+    await waitFor(() => expect(document.activeElement?.id).toBe("dashboard-title"));
+    const region = screen.getByTestId("announcer");
+    expect(region.getAttribute("aria-live")).toBe("polite");
+    // The timer's and the first refresh are not said.
+    expect(region.textContent).toBe("");
+    await waitFor(() => expect((screen.getByTestId("refresh") as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(screen.getByTestId("refresh"));
+    await waitFor(() => expect(region.textContent).toBe("Status updated. Dataflows: 2; needing attention: 1."));
+  });
+
+  it("gives each run chart a text equivalent: its totals and a table of its runs", async () => {
+    backend(() => view());
+    render(App);
+    const card = await screen.findByTestId("flow-b");
+    const chart = within(card).getByTestId("flow-chart");
+    expect(chart.getAttribute("role")).toBe("img");
+    expect(chart.getAttribute("aria-label")).toBe("Last 1 runs: 7 received, 5 ingested, 2 failed.");
+    const table = within(card).getByTestId("flow-chart-table") as HTMLTableElement;
+    expect(table.caption?.textContent).toBe("Records per run");
+    const cells = [...table.querySelectorAll("tbody tr td")].map((cell) => cell.textContent);
+    expect(cells.slice(1)).toEqual(["5", "2"]);
   });
 
   it("keeps the default rules and each setup's rules collapsed until asked, then opens the setup's", async () => {

@@ -193,8 +193,13 @@ describe("wizard", () => {
     await screen.findByTestId("screen-create");
     await waitFor(() => expect(screen.getByTestId("step-read_back").getAttribute("data-state")).toBe("done"));
     for (const step of STEPS) expect(screen.getByTestId(`step-${step}`).getAttribute("data-state")).toBe("done");
+    // The result is said in the window's live region, and focus went to
+    // the screen's heading when it opened.
+    await waitFor(() => expect(screen.getByTestId("announcer").textContent).toBe("Everything for Chatlio events is in place. Continue to give Chatlio the webhook address."));
+    expect(document.activeElement?.id).toBe("create-title");
     await click("next");
     await screen.findByTestId("screen-chatlio");
+    await waitFor(() => expect(document.activeElement?.id).toBe("chatlio-title"));
     expect(screen.getByTestId("webhook-url").textContent).not.toContain("http");
     await click("reveal-webhook-url");
     await waitFor(() => expect(screen.getByTestId("webhook-url").textContent).toContain("x-adobe-flow-id=flow-1"));
@@ -387,6 +392,7 @@ describe("wizard", () => {
     await click("create");
     await waitFor(() => expect(screen.getByTestId("step-dataset").getAttribute("data-state")).toBe("failed"));
     expect(screen.getByTestId("retry")).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId("announcer").textContent).toBe("The setup stopped. Retry, or roll back what it made."));
     await click("rollback");
     await screen.findByTestId("rolled-back");
     expect(calls.some((call) => call.command === "rollback_setup")).toBe(true);
