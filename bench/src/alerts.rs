@@ -76,7 +76,12 @@ pub async fn check_cycles(cycles: usize) -> TestResult<CheckCycles> {
     result
 }
 
-async fn measure(bench: &Bench, cycles: usize) -> TestResult<CheckCycles> {
+/// Makes [`ALERT_FLOWS`] single-URL setups through `setup::Engine::apply`
+/// on `bench` (its journals in `bench.journals`) and seeds a week of hourly
+/// runs on each dataflow: 50 setups as a user has them, for the background
+/// check here and for the app's dashboard (`crate::dashboard`). Returns the
+/// time the making took.
+pub(crate) async fn make_setups(bench: &Bench) -> TestResult<Duration> {
     let started = Instant::now();
     for index in 0..ALERT_FLOWS {
         bench
@@ -86,7 +91,7 @@ async fn measure(bench: &Bench, cycles: usize) -> TestResult<CheckCycles> {
             )
             .await?;
     }
-    let making_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let making = started.elapsed();
     let flows = bench.client.flow_service().list_chatlio_flows().await?;
     if flows.len() != ALERT_FLOWS {
         return Err(format!(
@@ -109,6 +114,11 @@ async fn measure(bench: &Bench, cycles: usize) -> TestResult<CheckCycles> {
             )
             .await?;
     }
+    Ok(making)
+}
+
+async fn measure(bench: &Bench, cycles: usize) -> TestResult<CheckCycles> {
+    let making_ms = make_setups(bench).await?.as_secs_f64() * 1000.0;
     // Read from the store as the app reads them (`app::alerts::journals`).
     let journals: Vec<Journal> = JournalStore::new(&bench.journals)
         .list()?

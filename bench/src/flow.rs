@@ -99,6 +99,16 @@ impl Bench {
         Ok((outcome, elapsed))
     }
 
+    /// Where the sim serves IMS and Platform (`http://127.0.0.1:PORT`).
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// The sim's credential and org, for an app that connects to it.
+    pub(crate) fn sim_config(&self) -> &SimConfig {
+        self.sim.config()
+    }
+
     pub(crate) async fn control(
         &self,
         method: reqwest::Method,

@@ -63,13 +63,13 @@ pub async fn measure(binary: &Path, window: Duration) -> TestResult<IdleCpu> {
 /// another run (the end-to-end tests) may run the same build meanwhile, or
 /// rebuild it. A hard link costs nothing and keeps the file measured; a
 /// copy when it cannot be made (another file system).
-struct PrivateBinary {
+pub(crate) struct PrivateBinary {
     directory: PathBuf,
-    path: PathBuf,
+    pub(crate) path: PathBuf,
 }
 
 impl PrivateBinary {
-    fn of(binary: &Path) -> TestResult<Self> {
+    pub(crate) fn of(binary: &Path) -> TestResult<Self> {
         if !binary.exists() {
             return Err(format!(
                 "app binary {} is missing: build it (cargo build -p chatlio-setup) or pass --app",

@@ -6,6 +6,7 @@
 //! needs and runs it under Xvfb; see `bench/README.md`.
 
 mod alerts;
+mod dashboard;
 mod flow;
 mod idle;
 mod inlet;
@@ -26,12 +27,23 @@ const USAGE: &str = "usage: bench --out FILE [--only GROUPS] [--app BIN] [--base
              [--runs N] [--memory-runs N] [--idle SECONDS] [--setup-runs N]
              [--status-runs N] [--inlet-runs N] [--inlet-events N] [--inlet-concurrency N]
              [--alert-cycles N] [--cpu-seconds SECONDS]
-GROUPS: comma-separated of startup, size, setup, status, records, alerts, inlet (default: all)
---app defaults to the debug build (target/debug/chatlio-setup) for the alerts group";
+             [--dashboard-minutes N] [--app-env KEY=VALUE]...
+GROUPS: comma-separated of startup, size, setup, status, records, alerts, dashboard, inlet
+        (default: all)
+--app defaults to the debug build (target/debug/chatlio-setup) for the alerts and dashboard
+groups, --baseline to target/debug/bench-baseline; --app-env (repeatable) is given to the app
+in the dashboard group";
 
 /// The figure groups, in the order they run.
-const GROUPS: [&str; 7] = [
-    "size", "setup", "status", "records", "alerts", "inlet", "startup",
+const GROUPS: [&str; 8] = [
+    "size",
+    "setup",
+    "status",
+    "records",
+    "alerts",
+    "dashboard",
+    "inlet",
+    "startup",
 ];
 
 struct Options {
@@ -52,6 +64,10 @@ struct Options {
     inlet_concurrency: usize,
     alert_cycles: usize,
     cpu_window: Duration,
+    /// How long the dashboard stays open before its memory is read.
+    dashboard_minutes: Duration,
+    /// Extra environment for the app in the dashboard group, in order.
+    app_environment: Vec<(String, String)>,
 }
 
 impl Options {
@@ -74,6 +90,8 @@ impl Options {
             inlet_concurrency: 32,
             alert_cycles: 2,
             cpu_window: Duration::from_secs(60),
+            dashboard_minutes: Duration::from_secs(10 * 60),
+            app_environment: Vec::new(),
         };
         let mut arguments = arguments;
         while let Some(flag) = arguments.next() {
@@ -115,6 +133,12 @@ impl Options {
                 "--inlet-concurrency" => options.inlet_concurrency = count()?,
                 "--alert-cycles" => options.alert_cycles = count()?,
                 "--cpu-seconds" => options.cpu_window = Duration::from_secs(count()? as u64),
+                "--dashboard-minutes" => {
+                    options.dashboard_minutes = Duration::from_secs(count()? as u64 * 60);
+                }
+                "--app-env" => options
+                    .app_environment
+                    .push(dashboard::environment_pair(&value)?),
                 _ => return Err(format!("unknown option {flag}\n{USAGE}")),
             }
         }
@@ -505,6 +529,209 @@ async fn idle_cpu_figures(options: &Options) -> TestResult<Vec<Summary>> {
     Ok(figures)
 }
 
+/// The app on the dashboard with 50 dataflows, against the minimal window
+/// in the same run: memory after minutes open and after ten refreshes, and
+/// the second launch's first screen with every request slow.
+async fn dashboard_figures(options: &Options) -> TestResult<Vec<Summary>> {
+    let binary = options
+        .app
+        .clone()
+        .unwrap_or_else(|| e2e::cargo_target_dir().join("debug/chatlio-setup"));
+    let baseline = options
+        .baseline
+        .clone()
+        .unwrap_or_else(|| e2e::cargo_target_dir().join("debug/bench-baseline"));
+    let measured = dashboard::measure(
+        &binary,
+        &baseline,
+        options.dashboard_minutes,
+        &options.app_environment,
+    )
+    .await?;
+    let tenth = |value: f64| (value * 10.0).round() / 10.0;
+    let environment = json!(options
+        .app_environment
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect::<Vec<_>>());
+    let minutes = options.dashboard_minutes.as_secs_f64() / 60.0;
+    let (ours, theirs) = (&measured.app_open, &measured.baseline_open);
+    let over = ours.pss_mb - theirs.pss_mb;
+    let describe = |memory: &startup::Memory| {
+        json!({
+            "pssMb": tenth(memory.pss_mb),
+            "privateMb": tenth(memory.private_mb),
+            "rssMb": tenth(memory.rss_mb),
+            "processes": memory.processes_json(),
+        })
+    };
+    let common = |figure: &mut Figure| {
+        figure.note("binary", json!(binary.display().to_string()));
+        figure.note("baselineBinary", json!(baseline.display().to_string()));
+        figure.note("appEnvironment", environment.clone());
+        figure.note("dataflows", json!(alerts::ALERT_FLOWS));
+    };
+
+    let mut open = Figure::start(
+        "dashboard_memory_open",
+        "dashboard open, 50 flows (Pss sum)",
+        "MB",
+        Target::AtMost(theirs.pss_mb + 20.0),
+    )
+    .since(measured.open_before.clone());
+    open.add(ours.pss_mb);
+    common(&mut open);
+    open.note("minutesOpen", json!(minutes));
+    open.note("privateMb", json!(tenth(ours.private_mb)));
+    open.note("rssMb", json!(tenth(ours.rss_mb)));
+    open.note("processes", ours.processes_json());
+    open.note("baseline", describe(theirs));
+    open.note(
+        "pssRatioToBaseline",
+        json!((ours.pss_mb / theirs.pss_mb * 100.0).round() / 100.0),
+    );
+    open.note("pssOverBaselineMb", json!(tenth(over)));
+    open.note("firstVisitMs", json!(tenth(measured.first_visit_ms)));
+    open.note("makingSetupsMs", json!(tenth(measured.making_ms)));
+    open.note(
+        "method",
+        json!("50 single-URL setups made by setup::Engine::apply on a platform-sim in the bench (no latency), a week of hourly runs seeded on each dataflow, their journals put in the app's data directory; the app opened on the dashboard by its saved wizard state (mode adobe) and connected through CHATLIO_AEP_* to the sim (which, on this computer, is a practice connection: CHATLIO_AEP_CHECK_SECS=300 keeps Adobe's 5 min check); once 50 flow cards show, left open minutesOpen, then Pss (and private pages, VmRSS) summed over the app and its descendants (WebKitWebProcess, WebKitNetworkProcess) from /proc/<pid>/smaps_rollup and status; the baseline (bench/baseline) is left the same time on its page first, same display, same run; target: the baseline's Pss + 20 MB"),
+    );
+
+    let mut difference = Figure::start(
+        "dashboard_pss_over_baseline",
+        "dashboard Pss over minimal window",
+        "MB",
+        Target::AtMost(20.0),
+    )
+    .since(measured.open_before.clone());
+    difference.add(over);
+    common(&mut difference);
+    difference.note("minutesOpen", json!(minutes));
+    difference.note("appPssMb", json!(tenth(ours.pss_mb)));
+    difference.note("baselinePssMb", json!(tenth(theirs.pss_mb)));
+    difference.note(
+        "privateOverBaselineMb",
+        json!(tenth(ours.private_mb - theirs.private_mb)),
+    );
+    difference.note(
+        "rssOverBaselineMb",
+        json!(tenth(ours.rss_mb - theirs.rss_mb)),
+    );
+    difference.note(
+        "method",
+        json!("dashboard_memory_open's Pss minus the minimal window's Pss measured the same way in the same run"),
+    );
+
+    let mut floor = Figure::start(
+        "dashboard_memory_baseline",
+        "minimal window open (Pss sum)",
+        "MB",
+        Target::None,
+    )
+    .since(measured.open_before.clone());
+    floor.add(theirs.pss_mb);
+    floor.note("baselineBinary", json!(baseline.display().to_string()));
+    floor.note("minutesOpen", json!(minutes));
+    floor.note("privateMb", json!(tenth(theirs.private_mb)));
+    floor.note("rssMb", json!(tenth(theirs.rss_mb)));
+    floor.note("processes", theirs.processes_json());
+    floor.note(
+        "method",
+        json!("bench/baseline under WebDriver on the same display, minutesOpen after screen-welcome, memory read as dashboard_memory_open"),
+    );
+
+    let after = &measured.after_refreshes;
+    let mut growth = Figure::start(
+        "dashboard_memory_growth",
+        "Pss growth over 10 refreshes",
+        "MB",
+        Target::AtMost(10.0),
+    )
+    .since(measured.refreshes_before.clone());
+    growth.add(after.pss_mb - ours.pss_mb);
+    common(&mut growth);
+    growth.note("refreshes", json!(dashboard::REFRESHES));
+    growth.note("before", describe(ours));
+    growth.note("after", describe(after));
+    growth.note(
+        "privateGrowthMb",
+        json!(tenth(after.private_mb - ours.private_mb)),
+    );
+    growth.note("rssGrowthMb", json!(tenth(after.rss_mb - ours.rss_mb)));
+    growth.note(
+        "refreshMs",
+        json!(measured
+            .refresh_ms
+            .iter()
+            .map(|value| tenth(*value))
+            .collect::<Vec<_>>()),
+    );
+    growth.note(
+        "method",
+        json!("right after dashboard_memory_open's reading (before), \"Refresh now\" ([data-testid=refresh]) clicked 10 times, each waited for until the sim had listed the dataflows since the click and the button was enabled again (refreshMs), 10 s to settle, then Pss read again (after); growth = after - before"),
+    );
+
+    let latency_ms = dashboard::SLOW_LATENCY.as_secs_f64() * 1000.0;
+    let mut first = Figure::start(
+        "dashboard_first_screen",
+        "second launch to 50 flows, 3 s latency",
+        "ms",
+        Target::AtMost(latency_ms),
+    )
+    .since(measured.first_screen_before.clone());
+    let mut first_baseline = Figure::start(
+        "dashboard_first_screen_baseline",
+        "cold start, minimal window (same run)",
+        "ms",
+        Target::None,
+    )
+    .since(measured.first_screen_before.clone());
+    let mut ratio = Figure::start(
+        "dashboard_first_screen_ratio",
+        "first dashboard / baseline start",
+        "x",
+        Target::None,
+    )
+    .since(measured.first_screen_before.clone());
+    for (ours, theirs) in measured
+        .first_screen_ms
+        .iter()
+        .zip(&measured.baseline_start_ms)
+    {
+        first.add(*ours);
+        first_baseline.add(*theirs);
+        ratio.add(ours / theirs);
+    }
+    common(&mut first);
+    first.note("latencyMs", json!(latency_ms));
+    first.note("statusCachesOnDisk", json!(measured.status_caches));
+    first.note("cacheCopiedToAdobeSlot", json!(measured.cache_copied));
+    first.note("firstVisitMs", json!(tenth(measured.first_visit_ms)));
+    first.note(
+        "method",
+        json!("after the memory figures, the sim's latency set to 3 s on every request (PUT /__sim/faults/latency); the app launched again on the same data directory (the dashboard seen before, its status cache on disk: statusCachesOnDisk, the files the first launch left; a sim on this computer makes the connection a practice one, whose cache the app keeps in practice/ while the UI in Adobe mode reads the root one, so the bench copies it there as an Adobe connection would have written it: cacheCopiedToAdobeSlot) and timed from the WebDriver session request (which spawns it) until 50 flow cards ([data-testid^=flow-][data-health]) are on the page, polled every 20 ms; any time at or above the latency means the dashboard waited for an answer; 3 runs, each followed by a baseline cold start to screen-welcome (dashboard_first_screen_baseline)"),
+    );
+    first_baseline.note("baselineBinary", json!(baseline.display().to_string()));
+    first_baseline.note(
+        "method",
+        json!("bench/baseline launched as cold_start_baseline does, right after each second launch of the app"),
+    );
+    ratio.note(
+        "method",
+        json!("per run: dashboard_first_screen / dashboard_first_screen_baseline"),
+    );
+    Ok(vec![
+        open.finish(),
+        difference.finish(),
+        floor.finish(),
+        growth.finish(),
+        first.finish(),
+        first_baseline.finish(),
+        ratio.finish(),
+    ])
+}
+
 async fn inlet_figures(options: &Options) -> TestResult<Vec<Summary>> {
     let example = required(&options.inlet_bench, "--inlet-bench")?.clone();
     let mut throughput = Figure::start(
@@ -694,6 +921,7 @@ async fn main() {
             "status" => status_figures(&options).await,
             "records" => records_figures(&options).await,
             "alerts" => alerts_figures(&options).await,
+            "dashboard" => dashboard_figures(&options).await,
             "inlet" => inlet_figures(&options).await,
             _ => startup_figures(&options).await,
         };
@@ -771,6 +999,24 @@ mod tests {
         assert!(options.wants("alerts") && !options.wants("status"));
         assert_eq!(options.alert_cycles, 3);
         assert_eq!(options.cpu_window, Duration::from_secs(30));
+        let options = parse(
+            "--out r.json --only dashboard --dashboard-minutes 2 --app-env A=1 --app-env B=x=y",
+        )
+        .unwrap();
+        assert!(options.wants("dashboard") && !options.wants("alerts"));
+        assert_eq!(options.dashboard_minutes, Duration::from_secs(120));
+        assert_eq!(
+            options.app_environment,
+            vec![
+                ("A".to_owned(), "1".to_owned()),
+                ("B".to_owned(), "x=y".to_owned())
+            ]
+        );
+        let defaults = parse("--out r.json").unwrap();
+        assert!(defaults.wants("dashboard"));
+        assert_eq!(defaults.dashboard_minutes, Duration::from_secs(600));
+        assert!(defaults.app_environment.is_empty());
+        assert!(parse("--out r.json --app-env NOVALUE").is_err());
         assert!(parse("--only setup").is_err());
         assert!(parse("--out r.json --only speed").is_err());
         assert!(parse("--out r.json --runs many").is_err());

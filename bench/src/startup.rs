@@ -215,7 +215,7 @@ pub(crate) fn process_tree(binary: &Path) -> TestResult<Vec<u32>> {
 }
 
 /// Memory of the processes of `tree`; one that has exited counts as nothing.
-fn tree_memory(tree: &[u32], screen: String) -> Memory {
+pub(crate) fn tree_memory(tree: &[u32], screen: String) -> Memory {
     let mut rss_kb = 0.0;
     let mut pss_kb = 0.0;
     let mut private_kb = 0.0;
