@@ -71,6 +71,12 @@ pub struct DashboardRun {
     pub first_visit_ms: f64,
     /// Second launches at [`SLOW_LATENCY`]: session request to 50 cards.
     pub first_screen_ms: Vec<f64>,
+    /// Per second launch: the requests the sim had answered when the 50
+    /// showed, and their sequential rounds (each round cost the latency).
+    pub answered_requests: Vec<usize>,
+    pub answered_rounds: Vec<usize>,
+    /// The first second launch's answered requests, `METHOD path`, in order.
+    pub answered_paths: Vec<String>,
     /// Baseline cold starts alternated with those.
     pub baseline_start_ms: Vec<f64>,
     /// The status caches (relative to the data directory) the first launch
@@ -124,7 +130,7 @@ impl DataDirectory {
             .duration_since(std::time::UNIX_EPOCH)?
             .as_nanos();
         let path = std::env::temp_dir().join(format!(
-            "chatlio-bench-dashboard-{}-{nanos}",
+            "chatlio-bench-dashboard-data-{}-{nanos}",
             std::process::id()
         ));
         std::fs::create_dir_all(&path)?;
@@ -270,14 +276,39 @@ async fn measure_on(
     };
     let mut first_screen_ms = Vec::with_capacity(FIRST_SCREEN_RUNS);
     let mut baseline_start_ms = Vec::with_capacity(FIRST_SCREEN_RUNS);
+    let (mut answered_requests, mut answered_rounds) = (Vec::new(), Vec::new());
+    let mut answered_paths = Vec::new();
     for _ in 0..FIRST_SCREEN_RUNS {
+        bench
+            .control(reqwest::Method::DELETE, "/__sim/requests", None)
+            .await?;
         let (session, requested) = launch_app("bench-dashboard", app, &environment).await?;
         let shown = async {
             wait_for_cards(&session, Duration::from_secs(120), POLL).await?;
-            TestResult::Ok(requested.elapsed().as_secs_f64() * 1000.0)
+            let elapsed_ms = requested.elapsed().as_secs_f64() * 1000.0;
+            let shown_at = epoch_ms()?;
+            let log = bench
+                .control(reqwest::Method::GET, "/__sim/requests", None)
+                .await?;
+            TestResult::Ok((elapsed_ms, answered_before(&log, shown_at)))
         }
         .await;
-        first_screen_ms.push(close(session, app, shown).await?);
+        let (elapsed_ms, answered) = close(session, app, shown).await?;
+        first_screen_ms.push(elapsed_ms);
+        answered_requests.push(answered.len());
+        answered_rounds.push(platform_sim::rounds(&answered));
+        if answered_paths.is_empty() {
+            answered_paths = answered
+                .iter()
+                .map(|entry| {
+                    format!(
+                        "{} {}",
+                        entry["method"].as_str().unwrap_or_default(),
+                        entry["path"].as_str().unwrap_or_default()
+                    )
+                })
+                .collect();
+        }
         baseline_start_ms.push(startup::launch(&baseline_subject, None).await?.start_ms);
     }
     Ok(DashboardRun {
@@ -287,6 +318,9 @@ async fn measure_on(
         refresh_ms,
         first_visit_ms,
         first_screen_ms,
+        answered_requests,
+        answered_rounds,
+        answered_paths,
         baseline_start_ms,
         status_caches,
         cache_copied,
@@ -295,6 +329,39 @@ async fn measure_on(
         refreshes_before,
         first_screen_before,
     })
+}
+
+/// Milliseconds since the Unix epoch, the clock of the sim's request log.
+fn epoch_ms() -> TestResult<i64> {
+    Ok(i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_millis(),
+    )?)
+}
+
+/// The requests of the sim's log (`GET /__sim/requests`) answered by
+/// `instant` (epoch ms), in the order they began; control requests left out.
+fn answered_before(log: &serde_json::Value, instant: i64) -> Vec<serde_json::Value> {
+    let mut answered: Vec<serde_json::Value> = log["requests"]
+        .as_array()
+        .map(|requests| {
+            requests
+                .iter()
+                .filter(|entry| {
+                    !entry["path"]
+                        .as_str()
+                        .is_some_and(|path| path.starts_with("/__sim/"))
+                        && entry["endedAtMs"]
+                            .as_i64()
+                            .is_some_and(|ended| ended <= instant)
+                })
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    answered.sort_by_key(|entry| entry["startedAtMs"].as_i64());
+    answered
 }
 
 /// The sim is on this computer, so the app counts the connection as practice
@@ -436,6 +503,23 @@ pub fn environment_pair(text: &str) -> Result<(String, String), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_only_requests_answered_in_time() {
+        let log = json!({ "requests": [
+            { "method": "GET", "path": "/data/b", "startedAtMs": 20, "endedAtMs": 90 },
+            { "method": "POST", "path": "/ims/token/v3", "startedAtMs": 0, "endedAtMs": 10 },
+            { "method": "GET", "path": "/data/late", "startedAtMs": 30, "endedAtMs": 200 },
+            { "method": "GET", "path": "/__sim/requests", "startedAtMs": 1, "endedAtMs": 2 },
+        ] });
+        let answered = answered_before(&log, 100);
+        let paths: Vec<&str> = answered
+            .iter()
+            .map(|entry| entry["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(paths, ["/ims/token/v3", "/data/b"]);
+        assert_eq!(platform_sim::rounds(&answered), 2);
+    }
 
     #[test]
     fn parses_environment_pairs() {

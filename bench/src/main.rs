@@ -708,9 +708,12 @@ async fn dashboard_figures(options: &Options) -> TestResult<Vec<Summary>> {
     first.note("statusCachesOnDisk", json!(measured.status_caches));
     first.note("cacheCopiedToAdobeSlot", json!(measured.cache_copied));
     first.note("firstVisitMs", json!(tenth(measured.first_visit_ms)));
+    first.note("answeredRequests", json!(measured.answered_requests));
+    first.note("answeredRounds", json!(measured.answered_rounds));
+    first.note("answeredPathsFirstRun", json!(measured.answered_paths));
     first.note(
         "method",
-        json!("after the memory figures, the sim's latency set to 3 s on every request (PUT /__sim/faults/latency); the app launched again on the same data directory (the dashboard seen before, its status cache on disk: statusCachesOnDisk, the files the first launch left; a sim on this computer makes the connection a practice one, whose cache the app keeps in practice/ while the UI in Adobe mode reads the root one, so the bench copies it there as an Adobe connection would have written it: cacheCopiedToAdobeSlot) and timed from the WebDriver session request (which spawns it) until 50 flow cards ([data-testid^=flow-][data-health]) are on the page, polled every 20 ms; any time at or above the latency means the dashboard waited for an answer; 3 runs, each followed by a baseline cold start to screen-welcome (dashboard_first_screen_baseline)"),
+        json!("after the memory figures, the sim's latency set to 3 s on every request (PUT /__sim/faults/latency); the app launched again on the same data directory (the dashboard seen before, its status cache on disk: statusCachesOnDisk, the files the first launch left; a sim on this computer makes the connection a practice one, whose cache the app keeps in practice/ while the UI in Adobe mode reads the root one, so the bench copies it there as an Adobe connection would have written it: cacheCopiedToAdobeSlot) and timed from the WebDriver session request (which spawns it) until 50 flow cards ([data-testid^=flow-][data-health]) are on the page, polled every 20 ms; any time at or above the latency means the dashboard waited for an answer: the requests the sim had answered by then, and their sequential rounds, are noted (answeredRequests, answeredRounds, answeredPathsFirstRun); 3 runs, each followed by a baseline cold start to screen-welcome (dashboard_first_screen_baseline)"),
     );
     first_baseline.note("baselineBinary", json!(baseline.display().to_string()));
     first_baseline.note(
