@@ -58,6 +58,7 @@ fn declarations() -> Vec<String> {
     // Not reachable through a field: a progress channel's element, and the
     // codes every rejected promise carries.
     declarations.visit::<app::setup::StepEvent>();
+    declarations.visit::<app::updates::UpdateProgress>();
     declarations.visit::<app::CommandError>();
     // The payloads of the events the back end sends (see `events` below).
     declarations.visit::<app::alerts::AlertCheckView>();

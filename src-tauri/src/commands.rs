@@ -29,6 +29,7 @@ use app::promotion::SetupNameView;
 use app::records::{FailuresView, ReplayRequest};
 use app::rotation::RotationView;
 use app::setup::{ExistingView, PlanView, RollbackView, SetupView};
+use app::updates::UpdateCheckView;
 use app::wizard::WizardState;
 use app::{
     alerts, connection, dashboard, documents, handover, info, promotion, records, rotation, setup,
@@ -37,6 +38,7 @@ use app::{
 use chatlio::EventKind;
 
 use crate::desktop::{ProgressChannel, TauriDesktop};
+use crate::updates::{TauriUpdater, UpdateProgressChannel};
 
 /// Declares the commands. For each `name(arguments) -> Result = call;` it
 /// emits an async `#[tauri::command]` that evaluates `call` with the app's
@@ -211,6 +213,11 @@ commands! { |state, desktop|
     export_setup_file(name: String) -> SavedDocumentView =
         documents::export_setup_file(state, &desktop, name).await;
     read_setup_file(text: String) -> SetupInput = documents::read_setup_file(text).await;
+
+    check_for_update() -> UpdateCheckView = app::updates::check_for_update(
+        &TauriUpdater(desktop.0), &desktop.0.package_info().version.to_string()).await;
+    install_update(on_progress: UpdateProgressChannel) -> () =
+        crate::updates::install_and_restart(desktop.0, on_progress).await;
 
     load_wizard() -> Option<WizardState> = wizard::load_wizard(state).await;
     save_wizard(wizard: WizardState) -> () = wizard::save_wizard(state, wizard).await;

@@ -34,8 +34,12 @@ impl app::Desktop for TauriDesktop<'_> {
     fn register_url_scheme(&self, scheme: &str) -> Result<(), String> {
         match self.0.deep_link().register(scheme) {
             Ok(()) => Ok(()),
-            // macOS registers schemes from the bundle only; nothing to do here.
-            Err(tauri_plugin_deep_link::Error::UnsupportedPlatform) => Ok(()),
+            // macOS opens only the schemes the app bundle declares, and each
+            // Native App credential has its own: its redirect would never
+            // come back. Saying so now beats a sign-in that waits in vain.
+            Err(tauri_plugin_deep_link::Error::UnsupportedPlatform) => Err(format!(
+                "this system opens only URL schemes declared when the app was built, not {scheme}"
+            )),
             Err(error) => Err(error.to_string()),
         }
     }

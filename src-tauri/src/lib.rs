@@ -11,6 +11,7 @@
 pub mod bindings;
 mod commands;
 mod desktop;
+mod updates;
 pub mod watch;
 
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub fn run() -> Result<(), tauri::Error> {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec![BACKGROUND_ARGUMENT]),
@@ -68,6 +70,7 @@ pub fn run() -> Result<(), tauri::Error> {
             std::fs::create_dir_all(layout.root())?;
             tracing::info!("data directory ready");
             app.manage::<app::Shared>(Arc::new(app::AppState::new(layout)));
+            app.manage(updates::PendingUpdate::default());
             // Where the OS delivers opened URLs as events (macOS), and the
             // URL the app was started with elsewhere.
             let handle = app.handle().clone();
@@ -89,7 +92,18 @@ pub fn run() -> Result<(), tauri::Error> {
             Ok(())
         })
         .invoke_handler(commands::handler())
-        .run(tauri::generate_context!())
+        .build(tauri::generate_context!())?
+        .run(|app, event| {
+            // macOS: a click on the Dock icon, or opening the app again from
+            // Finder, brings back a window closed to the menu bar.
+            #[cfg(target_os = "macos")]
+            if let tauri::RunEvent::Reopen { .. } = event {
+                watch::show_window(app);
+            }
+            #[cfg(not(target_os = "macos"))]
+            let _unused = (app, event);
+        });
+    Ok(())
 }
 
 /// Passes custom-scheme URLs (an Adobe Native App sign-in's redirect) to the

@@ -28,6 +28,12 @@ struct TrayMenu(Menu<tauri::Wry>);
 
 /// Makes the tray icon and starts the background checks.
 pub fn start(app: &AppHandle) -> tauri::Result<()> {
+    // Notifications name the app they come from; by default macOS would
+    // show them as Finder's.
+    #[cfg(target_os = "macos")]
+    if let Err(error) = notify_rust::set_application(storage::APP_IDENTIFIER) {
+        tracing::warn!(%error, "notifications will not carry the app's name");
+    }
     let language = app::alerts::notice_language(&state(app));
     let word = |key: &str| app::alerts::tray_text(&language, key);
     let menu = Menu::with_items(
@@ -184,6 +190,11 @@ fn notify(app: &AppHandle, text: &NoticeText, language: &str) {
     if text.flow_id.is_some() {
         notification.action("default", &app::alerts::tray_text(language, "open"));
     }
+    // Toasts are shown under the app's AppUserModelID, which the installers
+    // give its Start menu entry (the app's identifier); without it Windows
+    // attributes them to PowerShell.
+    #[cfg(target_os = "windows")]
+    notification.app_id(storage::APP_IDENTIFIER);
     match notification.show() {
         Ok(handle) => on_click(app, handle, text.flow_id.clone()),
         Err(error) => tracing::warn!(%error, "notification not shown"),

@@ -4,6 +4,7 @@ import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import App from "../src/App.svelte";
 import { forgetLanguageChoice, setLanguage } from "../src/i18n/index.svelte";
+import { updates } from "../src/lib/updates.svelte";
 import { restart } from "../src/wizard/store.svelte";
 
 describe("App", () => {
@@ -24,6 +25,7 @@ describe("App", () => {
         calls.push(command);
         if (command === "app_info") return { version: "9.8.7", osLocale: "en-US", os: "linux" };
         if (command === "load_wizard" || command === "set_language") return null;
+        if (command === "check_for_update") return { state: "not_configured", currentVersion: "9.8.7", update: null };
         throw new Error(`unexpected command ${command}`);
       },
       { shouldMockEvents: true },
@@ -31,7 +33,121 @@ describe("App", () => {
     render(App);
     expect(await screen.findByTestId("screen-welcome")).toBeTruthy();
     expect((await screen.findByTestId("app-version")).textContent).toBe("Version 9.8.7");
-    expect([...calls].sort()).toEqual(["app_info", "load_wizard", "set_language"]);
+    await waitFor(() => expect([...calls].sort()).toEqual(["app_info", "check_for_update", "load_wizard", "set_language"]));
+    // A build without an update source says nothing unless asked.
+    expect(screen.queryByTestId("update-available")).toBeNull();
+    expect(screen.queryByTestId("update-state")).toBeNull();
+  });
+
+  describe("updates", () => {
+    // The store outlives a test's App, as it outlives screens in the app.
+    beforeEach(() => {
+      Object.assign(updates, {
+        check: null,
+        asked: false,
+        checking: false,
+        dismissed: false,
+        installing: false,
+        progress: null,
+        checkFailure: null,
+        installFailure: null,
+      });
+    });
+
+    const offered = {
+      state: "available",
+      currentVersion: "0.1.0",
+      update: { version: "0.2.0", currentVersion: "0.1.0", date: null, notes: "Faster dashboard" },
+    };
+
+    function backend(check: () => unknown, install: (channel: { onmessage: (progress: unknown) => void }) => unknown) {
+      const calls: string[] = [];
+      mockIPC(
+        (command, args) => {
+          calls.push(command);
+          if (command === "app_info") return { version: "0.1.0", osLocale: "en-US", os: "linux" };
+          if (command === "check_for_update") return check();
+          if (command === "install_update") return install((args as { onProgress: { onmessage: (progress: unknown) => void } }).onProgress);
+          return null;
+        },
+        { shouldMockEvents: true },
+      );
+      return calls;
+    }
+
+    it("offers a newer version with its notes, and installs only when asked", async () => {
+      const calls = backend(
+        () => offered,
+        () => {
+          throw { code: "update_signature_invalid", message: "signature mismatch", hint: null };
+        },
+      );
+      render(App);
+      const banner = await screen.findByTestId("update-available");
+      expect(banner.getAttribute("data-version")).toBe("0.2.0");
+      expect(banner.textContent).toContain("Version 0.2.0 is available (you have 0.1.0).");
+      expect(screen.getByTestId("update-notes").textContent).toBe("Faster dashboard");
+      expect(calls).not.toContain("install_update");
+      await fireEvent.click(screen.getByTestId("update-install"));
+      const error = await screen.findByTestId("update-error");
+      expect(error.getAttribute("data-code")).toBe("update_signature_invalid");
+      expect(error.textContent).toContain("not signed by the app's publisher");
+      expect(screen.getByTestId("update-install").textContent).toContain("Try again");
+      expect(calls.filter((call) => call === "install_update")).toHaveLength(1);
+    });
+
+    it("hides the offer for now, and says the outcome of a check the user asks for", async () => {
+      let answer: unknown = offered;
+      backend(
+        () => answer,
+        () => null,
+      );
+      render(App);
+      await screen.findByTestId("update-available");
+      await fireEvent.click(screen.getByTestId("update-dismiss"));
+      expect(screen.queryByTestId("update-available")).toBeNull();
+      answer = { state: "latest", currentVersion: "0.1.0", update: null };
+      await fireEvent.click(screen.getByTestId("update-check"));
+      const state = await screen.findByTestId("update-state");
+      expect(state.getAttribute("data-state")).toBe("latest");
+      expect(state.textContent).toBe("You have the newest version (0.1.0).");
+      answer = offered;
+      await waitFor(() => expect((screen.getByTestId("update-check") as HTMLButtonElement).disabled).toBe(false));
+      await fireEvent.click(screen.getByTestId("update-check"));
+      expect(await screen.findByTestId("update-available")).toBeTruthy();
+    });
+
+    it("shows the download's progress while installing", async () => {
+      let finish: (value: unknown) => void = () => {};
+      backend(
+        () => offered,
+        (channel) => {
+          channel.onmessage({ downloaded: 50, total: 200 });
+          return new Promise((resolve) => (finish = resolve));
+        },
+      );
+      render(App);
+      await screen.findByTestId("update-available");
+      await fireEvent.click(screen.getByTestId("update-install"));
+      await waitFor(() => expect(screen.getByTestId("update-available").textContent).toContain("Downloading the update: 25%"));
+      expect((screen.getByTestId("update-install") as HTMLButtonElement).disabled).toBe(true);
+      finish(null);
+    });
+
+    it("says a failed check only when the user asked for it", async () => {
+      backend(
+        () => {
+          throw { code: "update_check_failed", message: "offline", hint: null };
+        },
+        () => null,
+      );
+      render(App);
+      await screen.findByTestId("screen-welcome");
+      await waitFor(() => expect((screen.getByTestId("update-check") as HTMLButtonElement).disabled).toBe(false));
+      expect(screen.queryByTestId("update-check-error")).toBeNull();
+      await fireEvent.click(screen.getByTestId("update-check"));
+      expect((await screen.findByTestId("update-check-error")).getAttribute("data-code")).toBe("update_check_failed");
+    });
   });
 
   it("tells the back end the language at start and on every change, for notifications", async () => {

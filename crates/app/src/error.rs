@@ -59,6 +59,13 @@ pub enum AppErrorCode {
     RotationNewUrlUnused,
     /// Deleting the old dataflow needs confirming.
     RotationNeedsConfirmation,
+    /// The release manifest could not be fetched or read.
+    UpdateCheckFailed,
+    /// A downloaded update's signature did not match the app's public key;
+    /// nothing was installed.
+    UpdateSignatureInvalid,
+    /// A verified update could not be installed; nothing was changed.
+    UpdateInstallFailed,
 }
 
 /// Every code the UI may receive: the app's own, or the library's that

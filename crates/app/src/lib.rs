@@ -25,6 +25,7 @@ pub mod records;
 pub mod rotation;
 pub mod setup;
 pub mod state;
+pub mod updates;
 pub mod wizard;
 
 pub use desktop::Desktop;

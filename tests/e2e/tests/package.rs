@@ -177,3 +177,153 @@ fn package_names_drop_versions_and_keep_alternatives() {
     );
     assert!(package_names("").is_empty());
 }
+
+/// The `.rpm` `make dist` builds next to the `.deb`: the newest under
+/// `<target>/release/bundle/rpm/`.
+fn built_rpm() -> TestResult<Option<PathBuf>> {
+    let directory = cargo_target_dir().join("release/bundle/rpm");
+    if !directory.is_dir() {
+        return Ok(None);
+    }
+    let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;
+    for entry in std::fs::read_dir(&directory)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|extension| extension == "rpm") {
+            let modified = std::fs::metadata(&path)?.modified()?;
+            if newest.as_ref().is_none_or(|(time, _)| modified > *time) {
+                newest = Some((modified, path));
+            }
+        }
+    }
+    Ok(newest.map(|(_, path)| path))
+}
+
+/// One value of an RPM header: the string and string-array types, and
+/// 32-bit integer arrays; the test needs no other.
+#[derive(Debug)]
+enum HeaderValue {
+    Strings(Vec<String>),
+    Integers(Vec<u32>),
+}
+
+/// Reads an RPM header (magic, index entries, data store) at `start`;
+/// returns its tags and where it ends. Layout as in the RPM file format
+/// (lead, signature header padded to 8 bytes, then the main header).
+fn rpm_header(
+    bytes: &[u8],
+    start: usize,
+) -> TestResult<(std::collections::BTreeMap<u32, HeaderValue>, usize)> {
+    let word = |at: usize| -> TestResult<u32> {
+        let slice = bytes
+            .get(at..at + 4)
+            .ok_or_else(|| format!("RPM header cut short at byte {at}"))?;
+        Ok(u32::from_be_bytes([slice[0], slice[1], slice[2], slice[3]]))
+    };
+    if bytes.get(start..start + 3) != Some(&[0x8e, 0xad, 0xe8][..]) {
+        return Err(format!("no RPM header magic at byte {start}").into());
+    }
+    let entries = word(start + 8)? as usize;
+    let data_size = word(start + 12)? as usize;
+    let store = start + 16 + entries * 16;
+    let mut tags = std::collections::BTreeMap::new();
+    for index in 0..entries {
+        let entry = start + 16 + index * 16;
+        let (tag, kind, offset, count) = (
+            word(entry)?,
+            word(entry + 4)?,
+            word(entry + 8)? as usize,
+            word(entry + 12)? as usize,
+        );
+        let at = store + offset;
+        let value = match kind {
+            // STRING, STRING_ARRAY, I18NSTRING: NUL-terminated strings.
+            6 | 8 | 9 => {
+                let mut strings = Vec::new();
+                let mut cursor = at;
+                for _ in 0..count.max(1) {
+                    let end = bytes[cursor..]
+                        .iter()
+                        .position(|byte| *byte == 0)
+                        .ok_or("unterminated RPM string")?;
+                    strings
+                        .push(String::from_utf8_lossy(&bytes[cursor..cursor + end]).into_owned());
+                    cursor += end + 1;
+                }
+                HeaderValue::Strings(strings)
+            }
+            4 => HeaderValue::Integers(
+                (0..count)
+                    .map(|number| word(at + number * 4))
+                    .collect::<TestResult<_>>()?,
+            ),
+            _ => continue,
+        };
+        tags.insert(tag, value);
+    }
+    Ok((tags, store + data_size))
+}
+
+fn strings(tags: &std::collections::BTreeMap<u32, HeaderValue>, tag: u32) -> Vec<String> {
+    match tags.get(&tag) {
+        Some(HeaderValue::Strings(values)) => values.clone(),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+#[ignore = "needs the .rpm from `make dist`: run by `make test`"]
+fn rpm_package_names_its_requirements_and_installs_the_app() -> TestResult {
+    let Some(rpm) = built_rpm()? else {
+        if std::env::var_os("E2E_REQUIRE_PACKAGE").is_some() {
+            return Err("no .rpm was built (scripts/dist.sh failed?)".into());
+        }
+        eprintln!("SKIPPED rpm_package_names_its_requirements_and_installs_the_app: run `make dist` first");
+        return Ok(());
+    };
+    let bytes = std::fs::read(&rpm)?;
+    // The lead: magic, then format version 3.
+    assert_eq!(&bytes[..4], &[0xed, 0xab, 0xee, 0xdb], "not an RPM file");
+    let (_, signature_end) = rpm_header(&bytes, 96)?;
+    let (tags, _) = rpm_header(&bytes, signature_end.div_ceil(8) * 8)?;
+    // NAME, VERSION, RELEASE, ARCH.
+    assert_eq!(strings(&tags, 1000), ["chatlio-setup-for-aep"]);
+    assert_eq!(strings(&tags, 1001), [env!("CARGO_PKG_VERSION")]);
+    assert_eq!(strings(&tags, 1002), ["1"]);
+    assert_eq!(strings(&tags, 1022), ["x86_64"]);
+    // REQUIRENAME: Fedora's names for the web view, GTK, the tray library
+    // and D-Bus.
+    let requires = strings(&tags, 1049);
+    for needed in [
+        "webkit2gtk4.1",
+        "gtk3",
+        "libayatana-appindicator-gtk3",
+        "dbus-libs",
+    ] {
+        assert!(
+            requires.iter().any(|name| name == needed),
+            "Requires lacks {needed}: {requires:?}"
+        );
+    }
+    // The files, as DIRNAMES[DIRINDEXES[i]] + BASENAMES[i].
+    let directories = strings(&tags, 1118);
+    let names = strings(&tags, 1117);
+    let Some(HeaderValue::Integers(indexes)) = tags.get(&1116) else {
+        return Err("the RPM lists no file directories".into());
+    };
+    let files: Vec<String> = names
+        .iter()
+        .zip(indexes)
+        .map(|(name, index)| format!("{}{name}", directories[*index as usize]))
+        .collect();
+    for expected in [
+        "/usr/bin/chatlio-setup",
+        "/usr/share/applications/Chatlio Setup for AEP.desktop",
+        "/usr/share/icons/hicolor/128x128/apps/chatlio-setup.png",
+    ] {
+        assert!(
+            files.iter().any(|file| file == expected),
+            "{expected} is not in the package: {files:?}"
+        );
+    }
+    Ok(())
+}

@@ -87,7 +87,7 @@ timeZones: Array<string>,
  * own), and where to turn them on.
  */
 adobeAlerts: AdobeAlertsView, };
-export type AppErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "warming_up" | "body_not_json" | "already_replayed" | "record_gone" | "autostart_failed" | "save_failed" | "setup_incomplete" | "setup_file_invalid" | "rotation_not_started" | "rotation_warming_up" | "rotation_new_url_unused" | "rotation_needs_confirmation";
+export type AppErrorCode = "internal" | "invalid_input" | "fields_invalid" | "not_connected" | "no_sandbox" | "setup_busy" | "practice_failed" | "clipboard_failed" | "open_failed" | "no_webhook" | "warming_up" | "body_not_json" | "already_replayed" | "record_gone" | "autostart_failed" | "save_failed" | "setup_incomplete" | "setup_file_invalid" | "rotation_not_started" | "rotation_warming_up" | "rotation_new_url_unused" | "rotation_needs_confirmation" | "update_check_failed" | "update_signature_invalid" | "update_install_failed";
 export type AppInfo = { 
 /**
  * The app's version, from Cargo.
@@ -696,6 +696,23 @@ errors: Array<FlowErrorView>,
  */
 recordedKind: string | null, };
 export type Totals = { received: number, ingested: number, failed: number, };
+export type UpdateCheckView = { state: UpdateState, currentVersion: string, update: UpdateView | null, };
+export type UpdateProgress = { downloaded: number, 
+/**
+ * The download's size, when the server says it.
+ */
+total: number | null, };
+export type UpdateProgressChannel = Channel<UpdateProgress>;
+export type UpdateState = "available" | "latest" | "not_configured";
+export type UpdateView = { version: string, currentVersion: string, 
+/**
+ * RFC 3339, when the manifest has one.
+ */
+date: string | null, 
+/**
+ * The release notes (the manifest's `notes`), as written there.
+ */
+notes: string | null, };
 export type ValidationSource = "data_prep_preview_and_required_fields";
 export type WebhookFieldView = { kind: EventKind, 
 /**
@@ -731,7 +748,7 @@ checked: Array<string>, connect: ConnectForm, setup: SetupInput,
 setupName: string | null, };
 
 /** Every error code the back end can return; the UI has words for each. */
-export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "warming_up", "body_not_json", "already_replayed", "record_gone", "autostart_failed", "save_failed", "setup_incomplete", "setup_file_invalid", "rotation_not_started", "rotation_warming_up", "rotation_new_url_unused", "rotation_needs_confirmation", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "step_failed", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing", "platform", "webhook_mode_changed", "project_file_unreadable", "wrong_client_secret", "unknown_client_id", "scope_rejected", "scope_missing", "org_mismatch", "no_platform_access", "session_expired", "keychain_unavailable", "keychain_failed", "secret_missing", "connection_not_found", "org_not_chosen", "org_not_available", "wrong_connection_kind", "store_failed", "store_corrupt", "state_mismatch", "cancelled", "timed_out", "access_denied", "authorization_failed", "redirect_invalid", "loopback_unavailable", "browser_unavailable", "no_sign_in_pending"];
+export const ERROR_CODES: readonly ErrorCode[] = ["internal", "invalid_input", "fields_invalid", "not_connected", "no_sandbox", "setup_busy", "practice_failed", "clipboard_failed", "open_failed", "no_webhook", "warming_up", "body_not_json", "already_replayed", "record_gone", "autostart_failed", "save_failed", "setup_incomplete", "setup_file_invalid", "rotation_not_started", "rotation_warming_up", "rotation_new_url_unused", "rotation_needs_confirmation", "update_check_failed", "update_signature_invalid", "update_install_failed", "unauthenticated", "forbidden", "not_found", "conflict", "precondition_failed", "rate_limited", "invalid_request", "server_error", "network", "timeout", "unexpected_response", "invalid_configuration", "step_failed", "name_taken", "dataset_schema_mismatch", "journal", "unknown_setup", "wrong_target", "dependency_not_done", "interrupted", "inlet_url_missing", "platform", "webhook_mode_changed", "project_file_unreadable", "wrong_client_secret", "unknown_client_id", "scope_rejected", "scope_missing", "org_mismatch", "no_platform_access", "session_expired", "keychain_unavailable", "keychain_failed", "secret_missing", "connection_not_found", "org_not_chosen", "org_not_available", "wrong_connection_kind", "store_failed", "store_corrupt", "state_mismatch", "cancelled", "timed_out", "access_denied", "authorization_failed", "redirect_invalid", "loopback_unavailable", "browser_unavailable", "no_sign_in_pending"];
 
 /** Typed wrappers over `invoke`; a rejected promise carries a CommandError. */
 export const commands = {
@@ -806,6 +823,8 @@ export const commands = {
   saveSetupRecord: (name: string, language: string): Promise<SavedDocumentView> => invoke<SavedDocumentView>("save_setup_record", { name, language }),
   exportSetupFile: (name: string): Promise<SavedDocumentView> => invoke<SavedDocumentView>("export_setup_file", { name }),
   readSetupFile: (text: string): Promise<SetupInput> => invoke<SetupInput>("read_setup_file", { text }),
+  checkForUpdate: (): Promise<UpdateCheckView> => invoke<UpdateCheckView>("check_for_update"),
+  installUpdate: (onProgress: UpdateProgressChannel): Promise<null> => invoke<null>("install_update", { onProgress }),
   loadWizard: (): Promise<WizardState | null> => invoke<WizardState | null>("load_wizard"),
   saveWizard: (wizard: WizardState): Promise<null> => invoke<null>("save_wizard", { wizard }),
 };
