@@ -308,6 +308,55 @@ describe("dashboard", () => {
     await waitFor(() => expect(calls.filter((call) => call.command === "check_alerts_now")).toHaveLength(1));
   });
 
+  it("shows the last known status from disk before the connection is back, then refreshes", async () => {
+    let connect: (value: unknown) => void = () => {};
+    const calls: string[] = [];
+    mockIPC(
+      (command) => {
+        calls.push(command);
+        switch (command) {
+          case "app_info":
+            return { version: "1.0.0", osLocale: "en-US", os: "linux" };
+          case "load_wizard":
+            return {
+              screen: "dashboard",
+              mode: "practice",
+              checked: [],
+              connect: { imsUrl: "", platformUrl: "", clientId: "", orgId: "" },
+              setup: { name: "Chatlio events", sandbox: "prod" },
+              setupName: "Chatlio events",
+            };
+          // Restoring the connection takes its time (here: until the test says).
+          case "start_practice":
+            return new Promise((resolve) => (connect = resolve));
+          case "cached_dashboard":
+            return view();
+          case "dashboard":
+            return { ...view(), flows: [flow("a", "healthy", 0)] };
+          case "alert_settings":
+            return {
+              settings: { version: 1, defaults: RULES, setups: {}, pausedUntil: null },
+              recommended: RULES,
+              timeZones: ["UTC"],
+              adobeAlerts: { streamingSupport: "documented_unsupported", subscriptionReadable: false },
+            };
+          case "last_alert_check":
+          case "check_for_update":
+            return null;
+          default:
+            return null;
+        }
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    expect(await screen.findByTestId("flow-b")).toBeTruthy();
+    expect(calls).not.toContain("dashboard");
+    connect(practiceConnection);
+    await waitFor(() => expect(calls).toContain("dashboard"));
+    await waitFor(() => expect(screen.queryByTestId("flow-b")).toBeNull());
+  });
+
   it("puts focus on the screen's heading and announces a refresh the user asked for", async () => {
     backend(() => view());
     render(App);
