@@ -13,6 +13,7 @@ mod commands;
 mod desktop;
 mod updates;
 pub mod watch;
+mod webview;
 
 use std::sync::Arc;
 
@@ -80,11 +81,12 @@ pub fn run() -> Result<(), tauri::Error> {
             });
             let arguments: Vec<String> = std::env::args().collect();
             deliver_redirects(app.handle(), &arguments);
-            if arguments
-                .iter()
-                .any(|argument| argument == BACKGROUND_ARGUMENT)
-            {
-                if let Some(window) = app.get_webview_window("main") {
+            if let Some(window) = app.get_webview_window("main") {
+                webview::tune(&window)?;
+                if arguments
+                    .iter()
+                    .any(|argument| argument == BACKGROUND_ARGUMENT)
+                {
                     window.hide()?;
                 }
             }

@@ -1,0 +1,132 @@
+//! WebKitGTK settings that lower the window's memory and idle CPU without
+//! changing what it shows. The UI is a few forms and tables from the app's
+//! own files: it needs no GPU compositing, no page or memory cache sized
+//! for browsing, no media. Each setting's measured effect is in
+//! bench/README.md ("Web view settings").
+//!
+//! `CHATLIO_AEP_WEBVIEW_TUNING` leaves settings at WebKit's defaults, for
+//! the bench to compare (and for a user whose system draws badly without
+//! GPU compositing): `off` for all of them, or a comma-separated list of the
+//! names below.
+
+/// One setting, by the name `CHATLIO_AEP_WEBVIEW_TUNING` knows it by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// Software rendering, no accelerated compositing: WebKit's GPU path
+    /// keeps extra buffers and, without a GPU (or under Xvfb), renders
+    /// through software OpenGL at a higher cost than plain software drawing.
+    Acceleration,
+    /// The smallest memory and disk cache model ("document viewer"): there is
+    /// nothing to cache between pages of an app that never navigates.
+    Cache,
+    /// No back/forward page cache: the app never navigates.
+    PageCache,
+    /// No media, Web Audio or WebGL: the UI uses none.
+    Media,
+}
+
+impl Setting {
+    pub const ALL: [Setting; 4] = [
+        Setting::Acceleration,
+        Setting::Cache,
+        Setting::PageCache,
+        Setting::Media,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Setting::Acceleration => "acceleration",
+            Setting::Cache => "cache",
+            Setting::PageCache => "page-cache",
+            Setting::Media => "media",
+        }
+    }
+}
+
+/// The settings to apply, given `CHATLIO_AEP_WEBVIEW_TUNING`'s value; unknown
+/// names are reported, not fatal.
+pub fn chosen(variable: Option<&str>) -> (Vec<Setting>, Vec<String>) {
+    let Some(value) = variable else {
+        return (Setting::ALL.to_vec(), Vec::new());
+    };
+    if value.trim() == "off" {
+        return (Vec::new(), Vec::new());
+    }
+    let skipped: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .collect();
+    let unknown = skipped
+        .iter()
+        .filter(|name| !Setting::ALL.iter().any(|setting| setting.name() == **name))
+        .map(|name| (*name).to_owned())
+        .collect();
+    let applied = Setting::ALL
+        .into_iter()
+        .filter(|setting| !skipped.contains(&setting.name()))
+        .collect();
+    (applied, unknown)
+}
+
+/// Applies the chosen settings to the window's web view.
+#[cfg(target_os = "linux")]
+pub fn tune(window: &tauri::WebviewWindow) -> tauri::Result<()> {
+    use webkit2gtk::{
+        CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
+    };
+
+    let variable = std::env::var("CHATLIO_AEP_WEBVIEW_TUNING").ok();
+    let (settings, unknown) = chosen(variable.as_deref());
+    if !unknown.is_empty() {
+        tracing::warn!(
+            ?unknown,
+            "CHATLIO_AEP_WEBVIEW_TUNING names settings that do not exist"
+        );
+    }
+    tracing::debug!(applied = ?settings, "web view settings");
+    window.with_webview(move |platform| {
+        let view = platform.inner();
+        let Some(options) = view.settings() else {
+            tracing::warn!("the web view has no settings to tune");
+            return;
+        };
+        for setting in &settings {
+            match setting {
+                Setting::Acceleration => {
+                    options.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+                }
+                Setting::Cache => match view.context() {
+                    Some(context) => context.set_cache_model(CacheModel::DocumentViewer),
+                    None => tracing::warn!("the web view has no context to tune"),
+                },
+                Setting::PageCache => options.set_enable_page_cache(false),
+                Setting::Media => {
+                    options.set_enable_media(false);
+                    options.set_enable_webaudio(false);
+                    options.set_enable_webgl(false);
+                }
+            }
+        }
+    })
+}
+
+/// Other systems' web views (WKWebView, WebView2) manage this themselves.
+#[cfg(not(target_os = "linux"))]
+pub fn tune(_window: &tauri::WebviewWindow) -> tauri::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_applies_unless_named_or_turned_off() {
+        assert_eq!(chosen(None).0, Setting::ALL.to_vec());
+        assert!(chosen(Some("off")).0.is_empty());
+        let (applied, unknown) = chosen(Some("acceleration, media,gpu"));
+        assert_eq!(applied, vec![Setting::Cache, Setting::PageCache]);
+        assert_eq!(unknown, vec!["gpu".to_owned()]);
+    }
+}
