@@ -12,6 +12,12 @@ use crate::setup::{engine_for, journal_sandbox, Progress};
 use crate::state::{Session, Shared};
 use setup::StepId;
 
+/// The runs a dataflow's card draws and lists: a day of Adobe's hourly
+/// runs. A week is 168 per dataflow; for 50 dataflows that was 8,400 runs
+/// in every refresh and on the page, for a chart too wide to read (the
+/// memory it cost is in bench/README.md, "dashboard").
+pub const RUNS_SHOWN: usize = 24;
+
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RunView {
@@ -64,7 +70,8 @@ pub struct FlowView {
     /// When a new dataflow accepts data (Adobe asks to wait a few minutes
     /// after creating it).
     pub accepts_data_from: Option<String>,
-    /// The runs of the last 7 days, newest first.
+    /// The newest runs, newest first: at most [`RUNS_SHOWN`] (a day of
+    /// hourly runs). The day's and the week's totals above count every run.
     pub runs: Vec<RunView>,
     pub errors: Vec<FlowErrorView>,
     /// The name of this app's setup that made it, if one did.
@@ -229,6 +236,7 @@ fn flow_view(
         runs: status
             .runs
             .iter()
+            .take(RUNS_SHOWN)
             .map(|run| RunView {
                 run_id: run.run_id.clone(),
                 status: run.status.clone(),

@@ -973,6 +973,22 @@ async fn the_background_check_notifies_once_per_condition_and_respects_a_pause()
     let board = dashboard::dashboard(state).await.unwrap();
     assert_eq!(health(&board), setup::status::Health::Stale);
 
+    // A card draws and lists a day of runs; the week's totals count all.
+    practice_control(
+        state,
+        "/__sim/runs/seed",
+        serde_json::json!({ "flowId": conversations, "hours": 48, "received": 2 }),
+    )
+    .await;
+    let board = dashboard::dashboard(state).await.unwrap();
+    let card = board
+        .flows
+        .iter()
+        .find(|flow| flow.flow_id == conversations)
+        .unwrap();
+    assert_eq!(card.runs.len(), dashboard::RUNS_SHOWN);
+    assert_eq!(card.last_week.received, 3 + 48 * 2, "{:?}", card.last_week);
+
     // Start at login and the link to the dataflow in Adobe.
     assert!(!alerts::start_at_login(&desktop).await.unwrap());
     assert!(alerts::set_start_at_login(&desktop, true).await.unwrap());
