@@ -4,7 +4,7 @@ import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import App from "../src/App.svelte";
 import { forgetLanguageChoice, setLanguage } from "../src/i18n/index.svelte";
-import { updates } from "../src/lib/updates.svelte";
+import { idleUpdates, updates } from "../src/lib/updates.svelte";
 import { restart } from "../src/wizard/store.svelte";
 
 describe("App", () => {
@@ -42,16 +42,7 @@ describe("App", () => {
   describe("updates", () => {
     // The store outlives a test's App, as it outlives screens in the app.
     beforeEach(() => {
-      Object.assign(updates, {
-        check: null,
-        asked: false,
-        checking: false,
-        dismissed: false,
-        installing: false,
-        progress: null,
-        checkFailure: null,
-        installFailure: null,
-      });
+      Object.assign(updates, idleUpdates());
     });
 
     const offered = {

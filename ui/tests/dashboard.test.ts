@@ -83,10 +83,15 @@ function view(error: unknown = null) {
   };
 }
 
-function backend(dashboard: () => unknown, lastCheck: AlertCheckView | null = null) {
+function backend(
+  dashboard: () => unknown,
+  lastCheck: AlertCheckView | null = null,
+  overrides: Record<string, () => unknown> = {},
+) {
   const calls: { command: string; args: Record<string, unknown> }[] = [];
   mockIPC((command, args) => {
     calls.push({ command, args: (args ?? {}) as Record<string, unknown> });
+    if (command in overrides) return overrides[command]();
     switch (command) {
       case "app_info":
         return { version: "1.0.0", osLocale: "en-US", os: "linux" };
@@ -310,50 +315,17 @@ describe("dashboard", () => {
 
   it("shows the last known status from disk before the connection is back, then refreshes", async () => {
     let connect: (value: unknown) => void = () => {};
-    const calls: string[] = [];
-    mockIPC(
-      (command) => {
-        calls.push(command);
-        switch (command) {
-          case "app_info":
-            return { version: "1.0.0", osLocale: "en-US", os: "linux" };
-          case "load_wizard":
-            return {
-              screen: "dashboard",
-              mode: "practice",
-              checked: [],
-              connect: { imsUrl: "", platformUrl: "", clientId: "", orgId: "" },
-              setup: { name: "Chatlio events", sandbox: "prod" },
-              setupName: "Chatlio events",
-            };
-          // Restoring the connection takes its time (here: until the test says).
-          case "start_practice":
-            return new Promise((resolve) => (connect = resolve));
-          case "cached_dashboard":
-            return view();
-          case "dashboard":
-            return { ...view(), flows: [flow("a", "healthy", 0)] };
-          case "alert_settings":
-            return {
-              settings: { version: 1, defaults: RULES, setups: {}, pausedUntil: null },
-              recommended: RULES,
-              timeZones: ["UTC"],
-              adobeAlerts: { streamingSupport: "documented_unsupported", subscriptionReadable: false },
-            };
-          case "last_alert_check":
-          case "check_for_update":
-            return null;
-          default:
-            return null;
-        }
-      },
-      { shouldMockEvents: true },
-    );
+    const calls = backend(() => ({ ...view(), flows: [flow("a", "healthy", 0)] }), null, {
+      // Restoring the connection takes its time (here: until the test says).
+      start_practice: () => new Promise((resolve) => (connect = resolve)),
+      cached_dashboard: () => view(),
+    });
     render(App);
     expect(await screen.findByTestId("flow-b")).toBeTruthy();
-    expect(calls).not.toContain("dashboard");
+    const commandsCalled = () => calls.map((call) => call.command);
+    expect(commandsCalled()).not.toContain("dashboard");
     connect(practiceConnection);
-    await waitFor(() => expect(calls).toContain("dashboard"));
+    await waitFor(() => expect(commandsCalled()).toContain("dashboard"));
     await waitFor(() => expect(screen.queryByTestId("flow-b")).toBeNull());
   });
 

@@ -14,14 +14,22 @@ fn built_package() -> TestResult<Option<PathBuf>> {
     if let Some(path) = std::env::var_os("E2E_DEB") {
         return Ok(Some(PathBuf::from(path)));
     }
-    let directory = cargo_target_dir().join("release/bundle/deb");
+    newest_bundle("deb")
+}
+
+/// The newest `*.<format>` under `<target>/release/bundle/<format>/`.
+fn newest_bundle(format: &str) -> TestResult<Option<PathBuf>> {
+    let directory = cargo_target_dir().join("release/bundle").join(format);
     if !directory.is_dir() {
         return Ok(None);
     }
     let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;
     for entry in std::fs::read_dir(&directory)? {
         let path = entry?.path();
-        if path.extension().is_some_and(|extension| extension == "deb") {
+        if path
+            .extension()
+            .is_some_and(|extension| extension == format)
+        {
             let modified = std::fs::metadata(&path)?.modified()?;
             if newest.as_ref().is_none_or(|(time, _)| modified > *time) {
                 newest = Some((modified, path));
@@ -178,26 +186,6 @@ fn package_names_drop_versions_and_keep_alternatives() {
     assert!(package_names("").is_empty());
 }
 
-/// The `.rpm` `make dist` builds next to the `.deb`: the newest under
-/// `<target>/release/bundle/rpm/`.
-fn built_rpm() -> TestResult<Option<PathBuf>> {
-    let directory = cargo_target_dir().join("release/bundle/rpm");
-    if !directory.is_dir() {
-        return Ok(None);
-    }
-    let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;
-    for entry in std::fs::read_dir(&directory)? {
-        let path = entry?.path();
-        if path.extension().is_some_and(|extension| extension == "rpm") {
-            let modified = std::fs::metadata(&path)?.modified()?;
-            if newest.as_ref().is_none_or(|(time, _)| modified > *time) {
-                newest = Some((modified, path));
-            }
-        }
-    }
-    Ok(newest.map(|(_, path)| path))
-}
-
 /// One value of an RPM header: the string and string-array types, and
 /// 32-bit integer arrays; the test needs no other.
 #[derive(Debug)]
@@ -273,7 +261,8 @@ fn strings(tags: &std::collections::BTreeMap<u32, HeaderValue>, tag: u32) -> Vec
 #[test]
 #[ignore = "needs the .rpm from `make dist`: run by `make test`"]
 fn rpm_package_names_its_requirements_and_installs_the_app() -> TestResult {
-    let Some(rpm) = built_rpm()? else {
+    // The `.rpm` `make dist` builds next to the `.deb`.
+    let Some(rpm) = newest_bundle("rpm")? else {
         if std::env::var_os("E2E_REQUIRE_PACKAGE").is_some() {
             return Err("no .rpm was built (scripts/dist.sh failed?)".into());
         }

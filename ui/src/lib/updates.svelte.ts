@@ -4,7 +4,7 @@ import { Channel, commands, toCommandError, type CommandError, type UpdateCheckV
 import { t } from "../i18n/index.svelte";
 import { announce } from "./announce.svelte";
 
-export const updates = $state<{
+type UpdatesState = {
   check: UpdateCheckView | null;
   /** The last check was the user's, so its outcome is shown even when there is nothing new. */
   asked: boolean;
@@ -14,16 +14,23 @@ export const updates = $state<{
   progress: UpdateProgress | null;
   checkFailure: CommandError | null;
   installFailure: CommandError | null;
-}>({
-  check: null,
-  asked: false,
-  checking: false,
-  dismissed: false,
-  installing: false,
-  progress: null,
-  checkFailure: null,
-  installFailure: null,
-});
+};
+
+/** Nothing checked yet (also what tests reset the store to). */
+export function idleUpdates(): UpdatesState {
+  return {
+    check: null,
+    asked: false,
+    checking: false,
+    dismissed: false,
+    installing: false,
+    progress: null,
+    checkFailure: null,
+    installFailure: null,
+  };
+}
+
+export const updates = $state<UpdatesState>(idleUpdates());
 
 /** Words for a check's outcome. */
 export function describeCheck(view: UpdateCheckView): string {
