@@ -193,7 +193,7 @@ describe("dashboard", () => {
     expect(group.querySelector('[data-testid="flow-b"]')).toBeNull();
     expect(screen.getByTestId("flow-b")).toBeTruthy();
     // Hand over, for a setup made here; a setup file can be opened.
-    expect(within(group).getByTestId("setup-handover-packet")).toBeTruthy();
+    expect(within(group).getByTestId("setup-handover")).toBeTruthy();
     // Rotating the webhook URL, for a setup made here.
     expect(within(group).getByTestId("setup-rotate")).toBeTruthy();
     expect(screen.queryByTestId("flow-rotating")).toBeNull();

@@ -63,6 +63,14 @@ async function choose(input: HTMLElement, text: string) {
   await fireEvent.change(input);
 }
 
+/** Opens a closed <details> as a click on its summary would (its form is
+ * drawn only while open). */
+async function openDetails(testid: string) {
+  const details = screen.getByTestId(testid) as HTMLDetailsElement;
+  details.open = true;
+  await fireEvent(details, new Event("toggle"));
+}
+
 describe("hand over", () => {
   beforeEach(() => {
     localStorage.clear();
@@ -77,6 +85,7 @@ describe("hand over", () => {
   it("saves the packet without URLs by default and says where", async () => {
     const calls = backend();
     render(HandOver, { props: { name: "Chatlio events", testid: "setup-handover" } });
+    await openDetails("setup-handover");
     await fireEvent.input(screen.getByTestId("setup-handover-contact"), { target: { value: " Anna Berg " } });
     await fireEvent.click(screen.getByTestId("setup-handover-packet"));
     const result = await screen.findByTestId("setup-handover-saved");
@@ -95,6 +104,7 @@ describe("hand over", () => {
   it("warns before including the URLs, and the saved file is private", async () => {
     const calls = backend();
     render(HandOver, { props: { name: "Chatlio events", testid: "setup-handover" } });
+    await openDetails("setup-handover");
     await fireEvent.change(screen.getByTestId("setup-handover-language"), { target: { value: "sv" } });
     await fireEvent.click(screen.getByTestId("setup-handover-include-urls"));
     expect(screen.getByTestId("setup-handover-urls-warning").textContent).toContain("safe channel");
@@ -112,6 +122,7 @@ describe("hand over", () => {
   it("saves the record with its JSON and exports the setup file", async () => {
     backend();
     render(HandOver, { props: { name: "Chatlio events", testid: "verify-handover" } });
+    await openDetails("verify-handover");
     await fireEvent.click(screen.getByTestId("verify-handover-record"));
     let result = await screen.findByTestId("verify-handover-saved");
     expect(result.dataset.kind).toBe("record");
@@ -129,6 +140,7 @@ describe("hand over", () => {
       },
     });
     render(HandOver, { props: { name: "Chatlio events", testid: "setup-handover" } });
+    await openDetails("setup-handover");
     await fireEvent.click(screen.getByTestId("setup-handover-packet"));
     const error = await screen.findByTestId("setup-handover-error");
     expect(error.dataset.code).toBe("setup_incomplete");
