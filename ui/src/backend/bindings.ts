@@ -335,7 +335,8 @@ state: string, hasWebhook: boolean, lastDay: Totals, lastWeek: Totals, lastInges
  */
 acceptsDataFrom: string | null, 
 /**
- * The runs of the last 7 days, newest first.
+ * The newest runs, newest first: at most [`RUNS_SHOWN`] (a day of
+ * hourly runs). The day's and the week's totals above count every run.
  */
 runs: Array<RunView>, errors: Array<FlowErrorView>, 
 /**
