@@ -187,18 +187,6 @@ async fn launch_app(
     App::launch_binary_timed(name, binary, &pairs).await
 }
 
-/// Ends the session and waits until the whole tree has exited, so the next
-/// launch meets neither the single-instance guard nor a web process still
-/// shutting down. `measured` is returned when the close went well.
-async fn close<T>(app: App, binary: &Path, measured: TestResult<T>) -> TestResult<T> {
-    let tree = startup::process_tree(binary).unwrap_or_default();
-    let closed = app.close().await;
-    startup::wait_for_exit(binary, &tree).await?;
-    let measured = measured?;
-    closed?;
-    Ok(measured)
-}
-
 async fn measure_on(
     bench: &Bench,
     data: &Path,
@@ -253,7 +241,7 @@ async fn measure_on(
     }
     .await;
     let (first_visit_ms, app_open, refreshes_before, refresh_ms, after_refreshes) =
-        close(session, app, opened).await?;
+        startup::close(session, app, opened).await?;
 
     // The dashboard was seen: a second launch, every request slow.
     let status_caches = [ADOBE_STATUS_CACHE, PRACTICE_STATUS_CACHE]
@@ -293,7 +281,7 @@ async fn measure_on(
             TestResult::Ok((elapsed_ms, answered_before(&log, shown_at)))
         }
         .await;
-        let (elapsed_ms, answered) = close(session, app, shown).await?;
+        let (elapsed_ms, answered) = startup::close(session, app, shown).await?;
         first_screen_ms.push(elapsed_ms);
         answered_requests.push(answered.len());
         answered_rounds.push(platform_sim::rounds(&answered));
@@ -391,7 +379,7 @@ async fn baseline_memory(binary: &Path, minutes: Duration) -> TestResult<Memory>
         TestResult::Ok(startup::tree_memory(&tree, "screen-welcome".to_owned()))
     }
     .await;
-    close(session, binary, measured).await
+    startup::close(session, binary, measured).await
 }
 
 /// The memory of the app's tree, after checking it still shows the 50.

@@ -118,12 +118,7 @@ pub async fn measure_baseline(binary: &Path, window: Duration) -> TestResult<Cpu
         cpu_window(binary, None, window).await
     }
     .await;
-    let tree = startup::process_tree(binary).unwrap_or_default();
-    let closed = app.close().await;
-    startup::wait_for_exit(binary, &tree).await?;
-    let measured = measured?;
-    closed?;
-    Ok(measured)
+    startup::close(app, binary, measured).await
 }
 
 async fn measure_binary(binary: &Path, window: Duration) -> TestResult<IdleCpu> {

@@ -246,6 +246,18 @@ pub(crate) fn tree_memory(tree: &[u32], screen: String) -> Memory {
     }
 }
 
+/// Ends the session and waits until the whole tree has exited, so the next
+/// launch meets neither the single-instance guard nor a web process still
+/// shutting down. `measured` is returned when the close went well.
+pub async fn close<T>(app: App, binary: &Path, measured: TestResult<T>) -> TestResult<T> {
+    let tree = process_tree(binary).unwrap_or_default();
+    let closed = app.close().await;
+    wait_for_exit(binary, &tree).await?;
+    let measured = measured?;
+    closed?;
+    Ok(measured)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
