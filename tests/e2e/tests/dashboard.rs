@@ -244,8 +244,20 @@ async fn the_dashboard_shows_what_the_simulator_recorded_and_acts_on_it() -> Tes
     .send()
     .await?;
 
-    // Delete, with the confirmation; everything the setup made goes.
+    // Back online: the banner above the cards goes. Wait for it, as a user
+    // would: clicking while it is removed lands where the button was, not
+    // where it is (seen on a slow machine).
     app.click("refresh").await?;
+    app.wait_for_count(
+        "offline-banner",
+        "data-code",
+        "server_error",
+        0,
+        Duration::from_secs(60),
+    )
+    .await?;
+
+    // Delete, with the confirmation; everything the setup made goes.
     click_in(&app, &card, "flow-delete").await?;
     app.click("confirm-delete").await?;
     app.find("no-flows").await?;
