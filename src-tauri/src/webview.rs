@@ -1,9 +1,7 @@
-//! WebKitGTK settings for an app that never navigates and plays nothing: no
-//! page or memory cache sized for browsing, no media. Each setting's
-//! measured effect is in bench/README.md ("Web view settings"), with the one
-//! that would lower memory most and is not applied: turning accelerated
-//! compositing off (-69 MB Pss under Xvfb) left the release build's page
-//! never loaded under WebDriver, in the package test.
+//! WebKitGTK settings for an app that never navigates, plays nothing and
+//! animates little: no accelerated compositing, no page or memory cache
+//! sized for browsing, no media. Each setting's measured effect is in
+//! bench/README.md ("Web view settings").
 //!
 //! `CHATLIO_AEP_WEBVIEW_TUNING` leaves settings at WebKit's defaults, for
 //! the bench to compare (and for a user whose system draws badly without
@@ -13,6 +11,12 @@
 /// One setting, by the name `CHATLIO_AEP_WEBVIEW_TUNING` knows it by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Setting {
+    /// Software rendering, no accelerated compositing: WebKit's compositing
+    /// path keeps layer buffers the app's forms and tables do not need
+    /// (-69 MB Pss under Xvfb) and, without a GPU, renders them through
+    /// software OpenGL. The same as `WEBKIT_DISABLE_COMPOSITING_MODE=1`,
+    /// which Tauri apps on Linux are often told to set for blank windows.
+    Acceleration,
     /// The smallest memory and disk cache model ("document viewer"): there is
     /// nothing to cache between pages of an app that never navigates.
     Cache,
@@ -23,10 +27,16 @@ pub enum Setting {
 }
 
 impl Setting {
-    pub const ALL: [Setting; 3] = [Setting::Cache, Setting::PageCache, Setting::Media];
+    pub const ALL: [Setting; 4] = [
+        Setting::Acceleration,
+        Setting::Cache,
+        Setting::PageCache,
+        Setting::Media,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
+            Setting::Acceleration => "acceleration",
             Setting::Cache => "cache",
             Setting::PageCache => "page-cache",
             Setting::Media => "media",
@@ -63,7 +73,9 @@ pub fn chosen(variable: Option<&str>) -> (Vec<Setting>, Vec<String>) {
 /// Applies the chosen settings to the window's web view.
 #[cfg(target_os = "linux")]
 pub fn tune(window: &tauri::WebviewWindow) -> tauri::Result<()> {
-    use webkit2gtk::{CacheModel, SettingsExt, WebContextExt, WebViewExt};
+    use webkit2gtk::{
+        CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
+    };
 
     let variable = std::env::var("CHATLIO_AEP_WEBVIEW_TUNING").ok();
     let (settings, unknown) = chosen(variable.as_deref());
@@ -82,6 +94,9 @@ pub fn tune(window: &tauri::WebviewWindow) -> tauri::Result<()> {
         };
         for setting in &settings {
             match setting {
+                Setting::Acceleration => {
+                    options.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+                }
                 Setting::Cache => match view.context() {
                     Some(context) => context.set_cache_model(CacheModel::DocumentViewer),
                     None => tracing::warn!("the web view has no context to tune"),
@@ -111,8 +126,8 @@ mod tests {
     fn every_setting_applies_unless_named_or_turned_off() {
         assert_eq!(chosen(None).0, Setting::ALL.to_vec());
         assert!(chosen(Some("off")).0.is_empty());
-        let (applied, unknown) = chosen(Some("cache, media,gpu"));
-        assert_eq!(applied, vec![Setting::PageCache]);
+        let (applied, unknown) = chosen(Some("acceleration, media,gpu"));
+        assert_eq!(applied, vec![Setting::Cache, Setting::PageCache]);
         assert_eq!(unknown, vec!["gpu".to_owned()]);
     }
 }

@@ -399,11 +399,16 @@ impl App {
     }
 
     /// Saves a screenshot of the window as `<artifacts>/<name>.png`.
+    ///
+    /// Read from the X display, not asked of WebKit: WebDriver's "take
+    /// screenshot" is WebKit's snapshot, which never returns while
+    /// accelerated compositing is off, as the app runs it.
     pub async fn screenshot(&self, name: &str) -> TestResult<PathBuf> {
         let directory = artifacts_dir();
         std::fs::create_dir_all(&directory)?;
         let path = directory.join(format!("{name}.png"));
-        std::fs::write(&path, self.client.screenshot().await?)?;
+        let (x, y, width, height) = self.client.get_window_rect().await?;
+        std::fs::write(&path, display_png(x, y, width, height)?)?;
         Ok(path)
     }
 
@@ -510,4 +515,61 @@ impl App {
             .map_err(|error| format!("no element [data-testid={test_id}]: {error}"))?;
         Ok(element)
     }
+}
+
+/// The pixels of a rectangle of the X display (`DISPLAY`, Xvfb in the
+/// tests), clipped to the screen, as a PNG.
+pub fn display_png(x: u64, y: u64, width: u64, height: u64) -> TestResult<Vec<u8>> {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{ConnectionExt, ImageFormat, ImageOrder};
+
+    let (connection, screen_number) = x11rb::connect(None)?;
+    let setup = connection.setup();
+    let screen = &setup.roots[screen_number];
+    let clip = |start: u64, length: u64, limit: u16| -> TestResult<(i16, u16)> {
+        let start = start.min(u64::from(limit));
+        let length = length.min(u64::from(limit) - start);
+        Ok((i16::try_from(start)?, u16::try_from(length)?))
+    };
+    let (x, width) = clip(x, width, screen.width_in_pixels)?;
+    let (y, height) = clip(y, height, screen.height_in_pixels)?;
+    if width == 0 || height == 0 {
+        return Err("the window is outside the display".into());
+    }
+    let image = connection
+        .get_image(ImageFormat::Z_PIXMAP, screen.root, x, y, width, height, !0)?
+        .reply()?;
+    let bits_per_pixel = setup
+        .pixmap_formats
+        .iter()
+        .find(|format| format.depth == image.depth)
+        .map(|format| format.bits_per_pixel);
+    // A true-colour display (Xvfb's 24-bit screen): four bytes a pixel.
+    if bits_per_pixel != Some(32) || image.depth != 24 {
+        return Err(format!(
+            "display depth {} ({bits_per_pixel:?} bits a pixel) is not 24-bit true colour",
+            image.depth
+        )
+        .into());
+    }
+    let little_endian = setup.image_byte_order == ImageOrder::LSB_FIRST;
+    let rgb: Vec<u8> = image
+        .data
+        .chunks_exact(4)
+        .flat_map(|pixel| {
+            if little_endian {
+                [pixel[2], pixel[1], pixel[0]]
+            } else {
+                [pixel[1], pixel[2], pixel[3]]
+            }
+        })
+        .collect();
+    let mut png_bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png_bytes, u32::from(width), u32::from(height));
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&rgb)?;
+    writer.finish()?;
+    Ok(png_bytes)
 }
