@@ -93,6 +93,7 @@ macro_rules! commands {
 
 commands! { |state, desktop|
     app_info() -> AppInfo = info::app_info().await;
+    open_log_folder() -> () = info::open_log_folder(state, &desktop).await;
 
     connection_defaults() -> ConnectionDefaults = connection::connection_defaults().await;
     start_practice() -> ConnectionView = connection::start_practice(state).await;

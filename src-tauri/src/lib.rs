@@ -11,6 +11,7 @@
 pub mod bindings;
 mod commands;
 mod desktop;
+pub mod logfile;
 mod updates;
 pub mod watch;
 mod webview;
@@ -69,7 +70,11 @@ pub fn run() -> Result<(), tauri::Error> {
         .setup(|app| {
             let layout = storage::DataLayout::from_environment_or(app.path().app_data_dir()?);
             std::fs::create_dir_all(layout.root())?;
-            tracing::info!("data directory ready");
+            // Without a log file the app still runs: stderr has the lines.
+            match logfile::open(&layout.logs()) {
+                Ok(path) => tracing::info!(log = %path.display(), "data directory ready"),
+                Err(error) => tracing::warn!(%error, "data directory ready; no log file"),
+            }
             app.manage::<app::Shared>(Arc::new(app::AppState::new(layout)));
             app.manage(updates::PendingUpdate::default());
             // Where the OS delivers opened URLs as events (macOS), and the

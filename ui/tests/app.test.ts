@@ -141,6 +141,38 @@ describe("App", () => {
     });
   });
 
+  it("opens the log folder, and says where the log is when the folder cannot be shown", async () => {
+    let opened = 0;
+    let fails = false;
+    mockIPC(
+      (command) => {
+        if (command === "app_info") return { version: "1.0.0", osLocale: "en-US", os: "linux" };
+        if (command === "open_log_folder") {
+          opened += 1;
+          if (fails) throw { code: "folder_open_failed", message: "no file manager", hint: "The log is in /data/logs." };
+        }
+        return null;
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await screen.findByTestId("screen-welcome");
+    await fireEvent.click(screen.getByTestId("open-log-folder"));
+    await waitFor(() => expect(opened).toBe(1));
+    expect(screen.queryByTestId("log-folder-error")).toBeNull();
+    fails = true;
+    await fireEvent.click(screen.getByTestId("open-log-folder"));
+    const error = await screen.findByTestId("log-folder-error");
+    expect(error.getAttribute("data-code")).toBe("folder_open_failed");
+    expect(error.textContent).toContain("The folder could not be opened.");
+    expect(screen.getByTestId("log-folder-error-hint").textContent).toContain("/data/logs");
+    // A later success clears the error.
+    fails = false;
+    await fireEvent.click(screen.getByTestId("open-log-folder"));
+    await waitFor(() => expect(screen.queryByTestId("log-folder-error")).toBeNull());
+    expect(opened).toBe(3);
+  });
+
   it("tells the back end the language at start and on every change, for notifications", async () => {
     const languages: unknown[] = [];
     mockIPC(

@@ -33,6 +33,8 @@ pub enum AppErrorCode {
     ClipboardFailed,
     /// The system browser could not be opened.
     OpenFailed,
+    /// The file manager could not show a folder of the app's (the logs).
+    FolderOpenFailed,
     /// The dataflow has no inlet URL (yet).
     NoWebhook,
     /// The dataflow was created minutes ago and does not accept data yet.

@@ -3,7 +3,8 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::error::CommandResult;
+use crate::error::{AppErrorCode, CommandError, CommandResult};
+use crate::{Desktop, Shared};
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -27,6 +28,22 @@ pub fn app_info_now() -> AppInfo {
 
 pub async fn app_info() -> CommandResult<AppInfo> {
     Ok(app_info_now())
+}
+
+/// Opens the folder holding the app's log (`storage::DataLayout::logs`) in
+/// the file manager: what support asks for when something went wrong.
+pub async fn open_log_folder(state: &Shared, desktop: &dyn Desktop) -> CommandResult<()> {
+    let folder = state.layout().logs();
+    let where_it_is = || format!("The log is in {}.", folder.display());
+    // The shell writes the log once the data folder is ready; the folder may
+    // still be missing if that failed, and an empty one says so plainly.
+    std::fs::create_dir_all(&folder).map_err(|error| {
+        CommandError::new(AppErrorCode::FolderOpenFailed, error.to_string())
+            .with_hint(where_it_is())
+    })?;
+    desktop.open_path(&folder).map_err(|error| {
+        CommandError::new(AppErrorCode::FolderOpenFailed, error).with_hint(where_it_is())
+    })
 }
 
 #[cfg(test)]

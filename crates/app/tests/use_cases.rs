@@ -1005,6 +1005,30 @@ async fn the_background_check_notifies_once_per_condition_and_respects_a_pause()
     );
 }
 
+#[tokio::test]
+async fn the_log_folder_opens_where_the_shell_writes_the_log() {
+    let folder = tempfile::tempdir().unwrap();
+    let state: Shared = Arc::new(AppState::new(storage::DataLayout::new(folder.path())));
+    let desktop = FakeDesktop::default();
+    app::info::open_log_folder(&state, &desktop).await.unwrap();
+    let logs = folder.path().join("logs");
+    assert!(logs.is_dir());
+    assert_eq!(
+        desktop.opened.lock().unwrap().as_slice(),
+        [logs.display().to_string()]
+    );
+
+    // A data folder that is a file: the error says where the log would be.
+    let file = folder.path().join("not-a-folder");
+    std::fs::write(&file, "").unwrap();
+    let state: Shared = Arc::new(AppState::new(storage::DataLayout::new(&file)));
+    let error = app::info::open_log_folder(&state, &desktop)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::App(AppErrorCode::FolderOpenFailed));
+    assert!(error.hint.unwrap().contains("logs"));
+}
+
 /// The row of one of Chatlio's fields in a hand-off packet.
 fn packet_row<'a>(page: &'a str, field: &str) -> &'a str {
     let start = page

@@ -11,6 +11,7 @@
 //! <root>/practice/status-cache.json  kept apart so practice work is never
 //! <root>/practice/test-events.json   mistaken for (or resumed into) real work
 //! <root>/practice/platform-sim.json  the practice emulator's state            app
+//! <root>/logs/chatlio-setup.log      the desktop app's log (and .old.log)     app
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -175,6 +176,11 @@ impl DataLayout {
     /// neither repeats a notification nor forgets a due one.
     pub fn alert_state(&self, mode: Mode) -> PathBuf {
         self.mode_folder(mode).join(ALERT_STATE_FILE)
+    }
+
+    /// The desktop app's log folder: the current log and the one before it.
+    pub fn logs(&self) -> PathBuf {
+        self.root.join("logs")
     }
 
     /// The practice emulator's saved state, so practice dataflows outlive a restart.

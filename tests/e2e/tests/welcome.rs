@@ -36,5 +36,13 @@ async fn welcome_screen_speaks_english_and_swedish_and_calls_the_backend() -> Te
     assert_eq!(info["version"], version);
     assert_eq!(info["os"], "linux");
 
+    // The log file support asks for, next to the data, with the start's
+    // lines in it (plain text: no terminal colours).
+    let log = app.data_dir.join("logs").join("chatlio-setup.log");
+    let text = std::fs::read_to_string(&log)
+        .map_err(|error| format!("no log at {}: {error}", log.display()))?;
+    assert!(text.contains("data directory ready"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text}");
+
     app.close().await
 }
