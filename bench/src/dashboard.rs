@@ -75,6 +75,9 @@ pub struct DashboardRun {
     pub pss_each_refresh_mb: Vec<f64>,
     /// First launch: session request to 50 cards (no cache yet, no latency).
     pub first_visit_ms: f64,
+    /// Elements in the page with the 50 cards shown: what the web process
+    /// lays out and keeps.
+    pub page_elements: usize,
     /// Second launches at [`SLOW_LATENCY`]: session request to 50 cards.
     pub first_screen_ms: Vec<f64>,
     /// Per second launch: the requests the sim had answered when the 50
@@ -231,6 +234,7 @@ async fn measure_on(
         )
         .await?;
         let first_visit_ms = requested.elapsed().as_secs_f64() * 1000.0;
+        let page_elements = page_elements(&session).await?;
         tokio::time::sleep(minutes).await;
         let app_open = memory_on_dashboard(&session, app).await?;
         let refreshes_before = MachineState::now();
@@ -244,6 +248,7 @@ async fn measure_on(
         let after_refreshes = memory_on_dashboard(&session, app).await?;
         TestResult::Ok((
             first_visit_ms,
+            page_elements,
             app_open,
             refreshes_before,
             refresh_ms,
@@ -254,6 +259,7 @@ async fn measure_on(
     .await;
     let (
         first_visit_ms,
+        page_elements,
         app_open,
         refreshes_before,
         refresh_ms,
@@ -324,6 +330,7 @@ async fn measure_on(
         refresh_ms,
         pss_each_refresh_mb,
         first_visit_ms,
+        page_elements,
         first_screen_ms,
         answered_requests,
         answered_rounds,
@@ -409,6 +416,21 @@ async fn memory_on_dashboard(session: &App, binary: &Path) -> TestResult<Memory>
     }
     let tree = startup::process_tree(binary)?;
     Ok(startup::tree_memory(&tree, "screen-dashboard".to_owned()))
+}
+
+/// Every element in the page (SVG's included).
+async fn page_elements(session: &App) -> TestResult<usize> {
+    let count = session
+        .client
+        .execute(
+            "return document.getElementsByTagName('*').length;",
+            Vec::new(),
+        )
+        .await?;
+    count
+        .as_u64()
+        .and_then(|count| usize::try_from(count).ok())
+        .ok_or_else(|| format!("the page counted its elements as {count}").into())
 }
 
 /// Dataflow cards on the page now: one script call, so polling it is cheap.

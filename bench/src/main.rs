@@ -596,6 +596,7 @@ async fn dashboard_figures(options: &Options) -> TestResult<Vec<Summary>> {
     );
     open.note("pssOverBaselineMb", json!(tenth(over)));
     open.note("firstVisitMs", json!(tenth(measured.first_visit_ms)));
+    open.note("pageElements", json!(measured.page_elements));
     open.note("makingSetupsMs", json!(tenth(measured.making_ms)));
     open.note(
         "method",
