@@ -665,22 +665,10 @@ async fn dashboard_figures(options: &Options) -> TestResult<Vec<Summary>> {
         json!(tenth(after.private_mb - ours.private_mb)),
     );
     growth.note("rssGrowthMb", json!(tenth(after.rss_mb - ours.rss_mb)));
-    growth.note(
-        "refreshMs",
-        json!(measured
-            .refresh_ms
-            .iter()
-            .map(|value| tenth(*value))
-            .collect::<Vec<_>>()),
-    );
-    growth.note(
-        "pssEachRefreshMb",
-        json!(measured
-            .pss_each_refresh_mb
-            .iter()
-            .map(|value| tenth(*value))
-            .collect::<Vec<_>>()),
-    );
+    let tenths =
+        |values: &[f64]| json!(values.iter().map(|value| tenth(*value)).collect::<Vec<_>>());
+    growth.note("refreshMs", tenths(&measured.refresh_ms));
+    growth.note("pssEachRefreshMb", tenths(&measured.pss_each_refresh_mb));
     growth.note(
         "method",
         json!("right after dashboard_memory_open's reading (before), \"Refresh now\" ([data-testid=refresh]) clicked `refreshes` times (10 unless --dashboard-refreshes), each waited for until the sim had listed the dataflows since the click and the button was enabled again (refreshMs), then Pss read at once (pssEachRefreshMb: whether the growth levels off); after the last, 10 s to settle, then Pss read again (after); growth = after - before"),
