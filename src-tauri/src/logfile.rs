@@ -6,7 +6,9 @@
 //! `setup`), so lines go to stderr from the first one and to the file from
 //! [`open`] on. The file is bounded: past [`LIMIT`] it becomes the `.old`
 //! one, replacing the previous `.old`, so at most two files are ever kept.
-//! Nothing secret is a field of a log line (secrets redact themselves).
+//! Nothing secret is a field of a log line (secrets redact themselves), but
+//! Adobe's error messages may quote a record's values: the files are the
+//! owner's only, as the records and alert files are.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -29,7 +31,7 @@ struct OpenLog {
 
 impl OpenLog {
     fn open(folder: &Path, limit: u64) -> io::Result<Self> {
-        std::fs::create_dir_all(folder)?;
+        storage::create_folder(folder, storage::Permissions::Private)?;
         let path = folder.join(FILE_NAME);
         // A log already past the limit from earlier runs starts over now.
         let existing = match std::fs::metadata(&path) {
@@ -69,7 +71,14 @@ impl OpenLog {
 }
 
 fn append(path: &Path) -> io::Result<File> {
-    OpenOptions::new().create(true).append(true).open(path)
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options.open(path)
 }
 
 /// Where log lines go once the folder is known; `None` before.
@@ -204,6 +213,22 @@ mod tests {
         again.open_in(folder.path(), 20).unwrap();
         again.write_line(b"more\n");
         assert_eq!(read(&path), "new\nmore\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_log_and_its_folder_are_the_owners_only() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let folder = tempfile::tempdir().unwrap();
+        let logs = folder.path().join("logs");
+        let log = LogFile::new();
+        let path = log.open_in(&logs, 20).unwrap();
+        log.write_line(b"a line that rotates\n");
+        log.write_line(b"and another\n");
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&logs), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&logs.join(OLD_FILE_NAME)), 0o600);
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub async fn open_log_folder(state: &Shared, desktop: &dyn Desktop) -> CommandRe
     let where_it_is = || format!("The log is in {}.", folder.display());
     // The shell writes the log once the data folder is ready; the folder may
     // still be missing if that failed, and an empty one says so plainly.
-    std::fs::create_dir_all(&folder).map_err(|error| {
+    storage::create_folder(&folder, storage::Permissions::Private).map_err(|error| {
         CommandError::new(AppErrorCode::FolderOpenFailed, error.to_string())
             .with_hint(where_it_is())
     })?;

@@ -184,9 +184,11 @@ fn folder_of(path: &Path) -> &Path {
     }
 }
 
-// Permissions only change anything on Unix.
+/// Creates `folder` and its missing parents, those it creates readable by the owner only
+/// when `permissions` is [`Permissions::Private`] (permissions only change anything on
+/// Unix).
 #[cfg_attr(not(unix), allow(unused_variables))]
-fn create_folder(folder: &Path, permissions: Permissions) -> io::Result<()> {
+pub fn create_folder(folder: &Path, permissions: Permissions) -> io::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -13,7 +13,9 @@
 mod atomic;
 mod layout;
 
-pub use atomic::{move_without_replacing, write_atomically, Moved, Permissions, WriteError};
+pub use atomic::{
+    create_folder, move_without_replacing, write_atomically, Moved, Permissions, WriteError,
+};
 pub use layout::{
     os_data_folder, DataLayout, Mode, APP_IDENTIFIER, CONNECTIONS_FILE, DATA_DIR_VARIABLE,
 };
