@@ -60,7 +60,11 @@ macro_rules! commands {
                 let $desktop = TauriDesktop(&handle);
                 #[allow(unused_variables, reason = "a few commands need no state")]
                 let $state: &app::Shared = &$state;
-                $call
+                let result = $call;
+                // A refresh reads every dataflow's runs; what it freed goes
+                // back to the system rather than staying with the app.
+                crate::memory::release_freed_memory();
+                result
             }
         )*
 

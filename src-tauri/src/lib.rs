@@ -12,6 +12,7 @@ pub mod bindings;
 mod commands;
 mod desktop;
 pub mod logfile;
+mod memory;
 mod updates;
 pub mod watch;
 mod webview;

@@ -83,6 +83,8 @@ async fn run_checks(app: AppHandle) {
         let view = watcher.tick(&shared, chrono::Utc::now()).await;
         app::alerts::remember_check(&shared, &view);
         show(&app, &shared, &view);
+        // The check read every dataflow's runs: hand back what it freed.
+        crate::memory::release_freed_memory();
         let practice = shared
             .session
             .read()
