@@ -809,6 +809,8 @@ async fn startup_figures(options: &Options) -> TestResult<Vec<Summary>> {
     let mut baseline_private = Vec::new();
     let mut screens = Vec::new();
     let mut last_processes = (Value::Null, Value::Null);
+    let mut app_phases = Vec::new();
+    let mut baseline_phases = Vec::new();
     // App and baseline alternate, so a change in the machine's load touches
     // both sides of each ratio alike.
     for index in 0..options.runs {
@@ -818,6 +820,8 @@ async fn startup_figures(options: &Options) -> TestResult<Vec<Summary>> {
         app_start.add(ours.start_ms);
         baseline_start.add(theirs.start_ms);
         ratio.add(ours.start_ms / theirs.start_ms);
+        app_phases.push(ours.phases);
+        baseline_phases.push(theirs.phases);
         if let (Some(ours), Some(theirs)) = (ours.memory, theirs.memory) {
             app_memory.add(ours.rss_mb);
             baseline_memory.add(theirs.rss_mb);
@@ -841,7 +845,9 @@ async fn startup_figures(options: &Options) -> TestResult<Vec<Summary>> {
         "method",
         json!("WebDriver session request (spawns the binary) until [data-testid=screen-welcome] is found, polled every 5 ms; Xvfb; warm page cache after one uncounted launch"),
     );
+    app_start.note("phasesMedianMs", phase_medians(&app_phases));
     baseline_start.note("binary", json!(baseline.binary.display().to_string()));
+    baseline_start.note("phasesMedianMs", phase_medians(&baseline_phases));
     ratio.note(
         "method",
         json!("per run: app start / baseline start, the two launched back to back"),
@@ -869,6 +875,45 @@ async fn startup_figures(options: &Options) -> TestResult<Vec<Summary>> {
         app_memory.finish(),
         baseline_memory.finish(),
     ])
+}
+
+/// The median of each cold-start phase over the launches, then of each
+/// mark the page set (from navigation), in the order the first launch set
+/// them.
+fn phase_medians(phases: &[startup::Phases]) -> Value {
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        json!(stats::median(&values).round())
+    };
+    let mut medians = serde_json::Map::new();
+    medians.insert(
+        "toNavigation".into(),
+        median(phases.iter().map(|phase| phase.to_navigation_ms).collect()),
+    );
+    medians.insert(
+        "navigationToDocument".into(),
+        median(phases.iter().map(|phase| phase.to_document_ms).collect()),
+    );
+    let mut names: Vec<&str> = Vec::new();
+    for (name, _) in phases.iter().flat_map(|phase| &phase.marks) {
+        if !names.contains(&name.as_str()) {
+            names.push(name);
+        }
+    }
+    for name in names {
+        let values = phases
+            .iter()
+            .filter_map(|phase| {
+                phase
+                    .marks
+                    .iter()
+                    .find(|(mark, _)| mark == name)
+                    .map(|(_, at)| *at)
+            })
+            .collect();
+        medians.insert(format!("navigationTo:{name}"), median(values));
+    }
+    Value::Object(medians)
 }
 
 /// What the machine is, for the top of the report.

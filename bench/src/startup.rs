@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use e2e::{processes_of, App, TestResult};
 use fantoccini::Locator;
@@ -31,8 +31,66 @@ pub struct Subject {
 /// What one launch measured.
 pub struct Launch {
     pub start_ms: f64,
+    /// Where that time went, from the page's own clock.
+    pub phases: Phases,
     /// Present when the launch also idled and read memory.
     pub memory: Option<Memory>,
+}
+
+/// The cold start split at the page's navigation timing and the marks the
+/// page set (the app sets `app-script` when its script has run and
+/// `first-screen` when the first screen showed; the baseline sets none).
+/// The page's clock is the system's, so its origin is placed against the
+/// request.
+#[derive(Default)]
+pub struct Phases {
+    /// Session request until the page's navigation began: the process, its
+    /// window, the web process and WebDriver's own set-up.
+    pub to_navigation_ms: f64,
+    /// Navigation until the document was parsed (`domInteractive`): the
+    /// HTML and the script and style it loads.
+    pub to_document_ms: f64,
+    /// Navigation until each mark, by name, in the order they were set.
+    pub marks: Vec<(String, f64)>,
+}
+
+/// Reads the page's timing (see [`Phases`]); `requested` is the session
+/// request's time.
+async fn phases(app: &App, requested: Instant) -> TestResult<Phases> {
+    let requested_epoch_ms = (SystemTime::now().duration_since(UNIX_EPOCH)? - requested.elapsed())
+        .as_secs_f64()
+        * 1000.0;
+    let timing = app
+        .client
+        .execute(
+            "const navigation = performance.getEntriesByType('navigation')[0];
+             return {
+               origin: performance.timeOrigin,
+               document: navigation ? navigation.domInteractive : null,
+               marks: performance.getEntriesByType('mark').map((mark) => [mark.name, mark.startTime]),
+             };",
+            Vec::new(),
+        )
+        .await?;
+    let number = |key: &str| timing.get(key).and_then(Value::as_f64);
+    let (Some(origin), Some(document)) = (number("origin"), number("document")) else {
+        return Err(format!("the page gave no navigation timing: {timing}").into());
+    };
+    let marks = timing
+        .get("marks")
+        .and_then(Value::as_array)
+        .map(|marks| {
+            marks
+                .iter()
+                .filter_map(|mark| Some((mark[0].as_str()?.to_owned(), mark[1].as_f64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Phases {
+        to_navigation_ms: origin - requested_epoch_ms,
+        to_document_ms: document,
+        marks,
+    })
 }
 
 /// Resident memory of a process tree.
@@ -98,6 +156,7 @@ async fn measure(
     app.find_polling("screen-welcome", START_TIMEOUT, POLL)
         .await?;
     let start_ms = requested.elapsed().as_secs_f64() * 1000.0;
+    let phases = phases(app, requested).await?;
     let mut tree = process_tree(&subject.binary)?;
     let memory = match idle {
         Some(idle) => {
@@ -114,7 +173,14 @@ async fn measure(
         }
         None => None,
     };
-    Ok((Launch { start_ms, memory }, tree))
+    Ok((
+        Launch {
+            start_ms,
+            phases,
+            memory,
+        },
+        tree,
+    ))
 }
 
 /// Waits until no process runs `binary` and every process of `tree` is gone

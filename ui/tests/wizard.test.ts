@@ -294,7 +294,7 @@ describe("wizard", () => {
     await click("next");
     await screen.findByTestId("check-token");
     await click("next");
-    expect((screen.getByTestId("dataset-existing") as HTMLInputElement).disabled).toBe(true);
+    expect(((await screen.findByTestId("dataset-existing")) as HTMLInputElement).disabled).toBe(true);
     await fireEvent.click(screen.getByTestId("schema-existing"));
     const schema = (await screen.findByTestId("existing-schema-select")) as HTMLSelectElement;
     for (const option of Array.from(schema.options)) option.selected = option.value.endsWith("/abc");
