@@ -350,6 +350,10 @@ describe("dashboard", () => {
     const chart = within(card).getByTestId("flow-chart");
     expect(chart.getAttribute("role")).toBe("img");
     expect(chart.getAttribute("aria-label")).toBe("Last 1 runs: 7 received, 5 ingested, 2 failed.");
+    // One bar per run, scaled to the most received (7 = the chart's 40 px):
+    // 5 ingested from the bottom, 2 failed on top of them.
+    expect(within(card).getByTestId("flow-chart-ingested").getAttribute("d")).toBe("M0 11h14v29h-14z");
+    expect(within(card).getByTestId("flow-chart-failed").getAttribute("d")).toBe("M0 0h14v11h-14z");
     const table = within(card).getByTestId("flow-chart-table") as HTMLTableElement;
     expect(table.caption?.textContent).toBe("Records per run");
     const cells = [...table.querySelectorAll("tbody tr td")].map((cell) => cell.textContent);
