@@ -42,7 +42,6 @@ pub struct Launch {
 /// `first-screen` when the first screen showed; the baseline sets none).
 /// The page's clock is the system's, so its origin is placed against the
 /// request.
-#[derive(Default)]
 pub struct Phases {
     /// Session request until the page's navigation began: the process, its
     /// window, the web process and WebDriver's own set-up.

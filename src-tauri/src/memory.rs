@@ -13,7 +13,7 @@
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn release_freed_memory() {
     let started = std::time::Instant::now();
-    // The workspace forbids unsafe code except at this one call into C.
+    // The workspace denies unsafe code; this one call into C is allowed.
     // SAFETY: `malloc_trim` takes no pointer and touches only glibc's own
     // free lists, under the locks every allocation takes; any thread may
     // call it at any time.
