@@ -1,6 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ERROR_CODES } from "../src/backend";
-import { catalogs, languageFor } from "../src/i18n/index.svelte";
+import {
+  catalogs,
+  dateLocale,
+  forgetLanguageChoice,
+  formatDateTime,
+  formatTime,
+  languageFor,
+  setLanguage,
+} from "../src/i18n/index.svelte";
 
 describe("catalogs", () => {
   it("have the same keys in every language", () => {
@@ -40,5 +48,46 @@ describe("languageFor", () => {
     expect(languageFor("en-GB")).toBe("en");
     expect(languageFor("de-DE")).toBe("en");
     expect(languageFor(null)).toBe("en");
+  });
+});
+
+describe("dates and times", () => {
+  const at = "2026-11-28T07:05:09Z";
+  afterEach(() => {
+    setLanguage("en");
+    forgetLanguageChoice();
+    vi.restoreAllMocks();
+  });
+
+  it("are written in the app's language, as the platform writes that locale", () => {
+    setLanguage("sv");
+    expect(dateLocale()).toBe("sv");
+    expect(formatDateTime(at)).toBe(new Date(at).toLocaleString("sv"));
+    expect(formatTime(at)).toBe(new Date(at).toLocaleTimeString("sv"));
+    setLanguage("en");
+    // The test environment's system locale is English: its own tag is kept.
+    expect(dateLocale()).toBe(globalThis.navigator.language);
+    expect(formatDateTime(Date.parse(at))).toBe(new Date(at).toLocaleString(globalThis.navigator.language));
+  });
+
+  it("reuse one formatter per locale and form instead of one per call", () => {
+    const made = vi.spyOn(Intl, "DateTimeFormat");
+    for (let hour = 0; hour < 200; hour += 1) {
+      setLanguage(hour % 2 === 0 ? "en" : "sv");
+      formatDateTime(Date.parse(at) + hour * 3_600_000);
+      formatTime(Date.parse(at) + hour * 3_600_000);
+    }
+    // At most one per language and form (fewer if an earlier test made them).
+    expect(made.mock.calls.length).toBeLessThanOrEqual(4);
+  });
+
+  it("are never formatted by the Date methods that build a formatter per call", () => {
+    const sources = import.meta.glob<string>("../src/**/*.{ts,svelte}", { query: "?raw", import: "default", eager: true });
+    const offenders = Object.entries(sources)
+      .filter(([path]) => !path.includes("/i18n/"))
+      .filter(([, text]) => /\.toLocale(Date|Time)?String\(/.test(text))
+      .map(([path]) => path);
+    expect(Object.keys(sources).length).toBeGreaterThan(20);
+    expect(offenders).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import {
   type Condition,
   type Day,
 } from "../backend";
-import { t } from "../i18n/index.svelte";
+import { formatDateTime, t } from "../i18n/index.svelte";
 
 export const DAYS: readonly Day[] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
@@ -85,7 +85,7 @@ export function describeCondition(condition: Condition): string {
     code: figures.errorCode ?? "?",
   });
   if (condition.kind === "no_data" && figures.lastDataAt) {
-    return `${text} ${t("alerts.condition.lastData", { time: new Date(figures.lastDataAt).toLocaleString() })}`;
+    return `${text} ${t("alerts.condition.lastData", { time: formatDateTime(figures.lastDataAt) })}`;
   }
   return text;
 }
