@@ -650,7 +650,7 @@ async fn dashboard_figures(options: &Options) -> TestResult<Vec<Summary>> {
     let refreshes = measured.refresh_ms.len();
     let mut growth = Figure::start(
         "dashboard_memory_growth",
-        "Pss growth over the refreshes (10)",
+        "Pss growth over the refreshes",
         "MB",
         Target::AtMost(10.0),
     )
