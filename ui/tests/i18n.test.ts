@@ -70,6 +70,11 @@ describe("dates and times", () => {
     expect(formatDateTime(Date.parse(at))).toBe(new Date(at).toLocaleString(globalThis.navigator.language));
   });
 
+  it("show a value that is no date as it came instead of throwing", () => {
+    expect(formatDateTime("not a date")).toBe("not a date");
+    expect(formatTime("")).toBe("");
+  });
+
   it("reuse one formatter per locale and form instead of one per call", () => {
     const made = vi.spyOn(Intl, "DateTimeFormat");
     for (let hour = 0; hour < 200; hour += 1) {

@@ -96,7 +96,8 @@ export function t(key: string, params: Record<string, string | number> = {}): st
 // formatter (about 56 KB outside the JavaScript heap) on every call and free
 // it only when its garbage collector runs, which a small JavaScript heap
 // seldom asks for: the dashboard's 1,200 times per refresh grew the web
-// process by about 68 MB each (bench/README.md, "dates").
+// process by about 68 MB each (bench/README.md, "every date the page wrote
+// cost an ICU formatter").
 const DATE_TIME: Intl.DateTimeFormatOptions = {
   year: "numeric",
   month: "numeric",
@@ -126,14 +127,21 @@ function formatter(form: "dateTime" | "time"): Intl.DateTimeFormat {
   return made;
 }
 
+// A value that is no date is shown as it came: `format` would throw (where
+// `toLocaleString` wrote "Invalid Date") and take the whole screen with it.
+function format(form: "dateTime" | "time", at: string | number): string {
+  const date = new Date(at);
+  return Number.isNaN(date.getTime()) ? String(at) : formatter(form).format(date);
+}
+
 /** Date and time of an ISO timestamp (or epoch milliseconds), in the app's language. */
 export function formatDateTime(at: string | number): string {
-  return formatter("dateTime").format(new Date(at));
+  return format("dateTime", at);
 }
 
 /** Time of day of an ISO timestamp (or epoch milliseconds), in the app's language. */
 export function formatTime(at: string | number): string {
-  return formatter("time").format(new Date(at));
+  return format("time", at);
 }
 
 /** Drops the remembered choice so the OS locale applies again. */
