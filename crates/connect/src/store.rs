@@ -123,7 +123,8 @@ struct StoreFile {
 #[derive(Debug)]
 pub struct ConnectionStore {
     path: PathBuf,
-    /// Serializes read-modify-write cycles within this process.
+    /// Serializes read-modify-write cycles within this process (other processes:
+    /// `storage::lock_for_change`).
     lock: Mutex<()>,
 }
 
@@ -267,6 +268,17 @@ impl ConnectionStore {
 
     fn modify<T>(&self, change: impl FnOnce(&mut StoreFile) -> Result<T>) -> Result<T> {
         let _guard = self.guard();
+        // The CLI and the app change this file too: without the lock between processes
+        // a connection saved by one while the other saves would be lost. Reads need no
+        // lock: every write replaces the file whole.
+        let _change = storage::lock_for_change(
+            &self.path,
+            storage::Permissions::Private,
+            storage::DEFAULT_LOCK_WAIT,
+        )
+        .map_err(|error| ConnectError::StoreFailed {
+            detail: error.to_string(),
+        })?;
         let mut file = self.read()?;
         let result = change(&mut file)?;
         self.write(&file)?;
@@ -388,17 +400,52 @@ mod tests {
                 .as_str(),
             "connection_not_found"
         );
-        let leftovers: Vec<_> = fs::read_dir(&directory)
+        let mut leftovers: Vec<_> = fs::read_dir(&directory)
             .unwrap()
             .map(|entry| entry.unwrap().file_name())
             .collect();
-        assert_eq!(leftovers, vec![std::ffi::OsString::from(CONNECTIONS_FILE)]);
+        leftovers.sort();
+        // The file, and the empty lock file the next change locks again.
+        assert_eq!(
+            leftovers,
+            vec![
+                std::ffi::OsString::from(CONNECTIONS_FILE),
+                std::ffi::OsString::from(format!("{CONNECTIONS_FILE}.lock")),
+            ]
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let mode = fs::metadata(store.path()).unwrap().permissions().mode();
-            assert_eq!(mode & 0o077, 0);
+            for path in [store.path().to_path_buf(), storage::lock_path(store.path())] {
+                let mode = fs::metadata(&path).unwrap().permissions().mode();
+                assert_eq!(mode & 0o077, 0, "{}", path.display());
+            }
         }
+        fs::remove_dir_all(&directory).unwrap();
+    }
+
+    /// The app and the CLI each have their own store on the same file: each thread
+    /// here has one too, so only the lock between processes keeps them apart.
+    #[test]
+    fn saves_from_separate_stores_at_once_are_all_kept() {
+        let directory = temporary_dir("race");
+        let writers: Vec<_> = (0..6)
+            .map(|writer| {
+                let directory = directory.clone();
+                std::thread::spawn(move || {
+                    let store = ConnectionStore::new(&directory);
+                    for index in 0..8 {
+                        let id = format!("w{writer}-{index}");
+                        store.save(connection(&id, &id)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let saved = ConnectionStore::new(&directory).list().unwrap();
+        assert_eq!(saved.len(), 6 * 8);
         fs::remove_dir_all(&directory).unwrap();
     }
 

@@ -759,6 +759,15 @@ impl ReplayLog {
         report: &ReplayReport,
         record_ids: &[String],
     ) -> Result<(), std::io::Error> {
+        // The app and the CLI may both re-send: without the lock between processes one
+        // remembered replay could overwrite the other's, and those records could then
+        // be sent again without a warning.
+        let _change = storage::lock_for_change(
+            &self.path,
+            storage::Permissions::Private,
+            storage::DEFAULT_LOCK_WAIT,
+        )
+        .map_err(|error| std::io::Error::other(error.to_string()))?;
         let mut entries = self.load()?;
         for item in report.items.iter().filter(|item| item.accepted) {
             if record_ids.contains(&item.label)
@@ -834,6 +843,41 @@ mod tests {
             Some("timestamp")
         );
         assert_eq!(field_at_fault("Row is corrupted"), None);
+    }
+
+    /// The app and the CLI each have their own log on the same file; each thread here
+    /// too, so only the lock between processes keeps their replays apart.
+    #[test]
+    fn replays_remembered_at_once_from_separate_logs_are_all_kept() {
+        let folder = std::env::temp_dir().join(format!("replay-race-{}", std::process::id()));
+        let path = folder.join("replays.json");
+        let writers: Vec<_> = (0..6)
+            .map(|writer| {
+                let log = ReplayLog::new(path.clone());
+                std::thread::spawn(move || {
+                    for index in 0..8 {
+                        let label = format!("w{writer}:{index}");
+                        let report = ReplayReport {
+                            sent: 1,
+                            accepted: 1,
+                            items: vec![ReplayItem {
+                                label: label.clone(),
+                                accepted: true,
+                                error_code: None,
+                                error: None,
+                            }],
+                            sent_at: "2026-11-28T10:00:00Z".into(),
+                        };
+                        log.remember("f", &report, &[label]).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        assert_eq!(ReplayLog::new(path).replayed("f").unwrap().len(), 6 * 8);
+        std::fs::remove_dir_all(&folder).unwrap();
     }
 
     #[test]
