@@ -225,6 +225,8 @@ pub enum ConnectErrorCode {
     BrowserUnavailable,
     /// [`ConnectError::NoSignInPending`].
     NoSignInPending,
+    /// [`ConnectError::StoreBusy`].
+    StoreBusy,
 }
 
 impl ConnectErrorCode {
@@ -339,6 +341,13 @@ pub enum ConnectError {
         /// The I/O error.
         detail: String,
     },
+    /// Another process (the CLI, another copy of the app) kept changing
+    /// `connections.json` for longer than a change waits.
+    #[error("The list of saved connections is being changed by another process: {detail}")]
+    StoreBusy {
+        /// How long this one waited, and for which file.
+        detail: String,
+    },
     /// `connections.json` is not valid.
     #[error("The list of saved connections is damaged: {detail}")]
     StoreCorrupt {
@@ -418,6 +427,7 @@ impl ConnectError {
             Self::WrongConnectionKind => Code::WrongConnectionKind,
             Self::StoreFailed { .. } => Code::StoreFailed,
             Self::StoreCorrupt { .. } => Code::StoreCorrupt,
+            Self::StoreBusy { .. } => Code::StoreBusy,
             Self::StateMismatch => Code::StateMismatch,
             Self::Cancelled => Code::Cancelled,
             Self::TimedOut { .. } => Code::TimedOut,
@@ -464,6 +474,7 @@ impl ConnectError {
             Self::OrgNotAvailable(_) => "Choose one of the organizations listed for the signed-in user.".into(),
             Self::WrongConnectionKind => "Use a connection of the other kind for this.".into(),
             Self::StoreFailed { .. } => "Check that the app's data folder exists and is writable.".into(),
+            Self::StoreBusy { .. } => "Let the other change finish (a `chatlio-aep` command in a terminal, or the app), then try again.".into(),
             Self::StoreCorrupt { .. } => "Move connections.json out of the app's data folder and connect again; no secret is stored in it.".into(),
             Self::StateMismatch => "Start the sign-in again from this app, and finish it in the browser window it opens.".into(),
             Self::Cancelled => "Start the sign-in again when you are ready.".into(),

@@ -276,8 +276,13 @@ impl ConnectionStore {
             storage::Permissions::Private,
             storage::DEFAULT_LOCK_WAIT,
         )
-        .map_err(|error| ConnectError::StoreFailed {
-            detail: error.to_string(),
+        .map_err(|error| match error {
+            storage::LockError::Busy { .. } => ConnectError::StoreBusy {
+                detail: error.to_string(),
+            },
+            storage::LockError::Failed { .. } => ConnectError::StoreFailed {
+                detail: error.to_string(),
+            },
         })?;
         let mut file = self.read()?;
         let result = change(&mut file)?;
@@ -446,6 +451,27 @@ mod tests {
         }
         let saved = ConnectionStore::new(&directory).list().unwrap();
         assert_eq!(saved.len(), 6 * 8);
+        fs::remove_dir_all(&directory).unwrap();
+    }
+
+    #[test]
+    fn a_change_held_up_by_another_process_is_reported_as_busy_and_changes_nothing() {
+        let directory = temporary_dir("busy");
+        let store = ConnectionStore::new(&directory);
+        store.save(connection("a", "A")).unwrap();
+        let other = storage::lock_for_change(
+            store.path(),
+            storage::Permissions::Private,
+            storage::DEFAULT_LOCK_WAIT,
+        )
+        .unwrap();
+        let error = store.save(connection("b", "B")).unwrap_err();
+        assert_eq!(error.code().as_str(), "store_busy");
+        assert!(error.hint().contains("chatlio-aep"), "{}", error.hint());
+        drop(other);
+        assert_eq!(store.list().unwrap().len(), 1);
+        store.save(connection("b", "B")).unwrap();
+        assert_eq!(store.list().unwrap().len(), 2);
         fs::remove_dir_all(&directory).unwrap();
     }
 
