@@ -72,7 +72,7 @@ impl WriteError {
 /// The bytes go to a new temporary file in the same folder (so the rename cannot cross
 /// file systems), which is flushed to disk, renamed over `path`, and then the folder is
 /// flushed too, because the rename lives in the folder's entry, not in the file. Missing
-/// folders are created. Each call uses its own temporary name, so two writers of one file
+/// folders are created, and each one's parent flushed for the same reason. Each call uses its own temporary name, so two writers of one file
 /// never mix their bytes: the last rename wins whole.
 ///
 /// # Errors
@@ -83,8 +83,14 @@ pub fn write_atomically(
     permissions: Permissions,
 ) -> Result<(), WriteError> {
     let folder = folder_of(path);
+    let created = missing_folders(folder);
     create_folder(folder, permissions)
         .map_err(|source| WriteError::new(Action::CreateFolder, folder, source))?;
+    // A new folder's name lives in its parent's entries, like the rename below: each
+    // is flushed, or a power cut could take the folder, and the file, with it.
+    for new_folder in &created {
+        sync_folder(folder_of(new_folder));
+    }
     let file_name = path
         .file_name()
         .map_or_else(|| "file".into(), |name| name.to_string_lossy());
@@ -199,6 +205,17 @@ pub fn create_folder(folder: &Path, permissions: Permissions) -> io::Result<()> 
     builder.create(folder)
 }
 
+/// The folders `create_folder(folder, …)` would create: `folder` and its missing
+/// ancestors, deepest first.
+fn missing_folders(folder: &Path) -> Vec<PathBuf> {
+    folder
+        .ancestors()
+        .filter(|ancestor| !ancestor.as_os_str().is_empty())
+        .take_while(|ancestor| !ancestor.exists())
+        .map(Path::to_path_buf)
+        .collect()
+}
+
 /// Creates `path` (it must not exist), writes `bytes` and flushes them to the disk.
 #[cfg_attr(not(unix), allow(unused_variables))]
 fn write_new_file(path: &Path, bytes: &[u8], permissions: Permissions) -> io::Result<()> {
@@ -246,6 +263,21 @@ mod tests {
         fn drop(&mut self) {
             fs::remove_dir_all(&self.0).unwrap();
         }
+    }
+
+    #[test]
+    fn the_folders_a_write_creates_are_known_before_it_creates_them() {
+        let scratch = Scratch::new();
+        let nested = scratch.0.join("a").join("b").join("c");
+        fs::create_dir(scratch.0.join("a")).unwrap();
+        assert_eq!(
+            missing_folders(&nested),
+            vec![nested.clone(), scratch.0.join("a").join("b")]
+        );
+        assert!(missing_folders(&scratch.0).is_empty());
+        write_atomically(&nested.join("file.json"), b"{}", Permissions::Private).unwrap();
+        assert!(missing_folders(&nested).is_empty());
+        assert_eq!(fs::read(nested.join("file.json")).unwrap(), b"{}");
     }
 
     fn entries(folder: &Path) -> Vec<String> {
