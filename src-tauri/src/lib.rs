@@ -15,7 +15,7 @@ pub mod logfile;
 mod memory;
 mod updates;
 pub mod watch;
-mod webview;
+pub mod webview;
 
 use std::sync::Arc;
 

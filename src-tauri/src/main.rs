@@ -6,6 +6,9 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter};
 
 fn main() {
+    // Before anything else: it changes the environment, which is only safe
+    // while this is the process's one thread.
+    chatlio_setup_lib::webview::prepare_environment();
     // Logs go to stderr and, once the data folder is known, to the log file
     // (`logfile`); `CHATLIO_AEP_LOG=debug` shows more. Nothing secret is ever
     // a field of a log line (secrets are wrapped and redact themselves).

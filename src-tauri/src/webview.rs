@@ -14,8 +14,9 @@ pub enum Setting {
     /// Software rendering, no accelerated compositing: WebKit's compositing
     /// path keeps layer buffers the app's forms and tables do not need
     /// (-69 MB Pss under Xvfb) and, without a GPU, renders them through
-    /// software OpenGL. The same as `WEBKIT_DISABLE_COMPOSITING_MODE=1`,
-    /// which Tauri apps on Linux are often told to set for blank windows.
+    /// software OpenGL. Asked for with `WEBKIT_DISABLE_COMPOSITING_MODE=1`
+    /// (`prepare_environment`), which Tauri apps on Linux are often told to
+    /// set for blank windows.
     Acceleration,
     /// The smallest memory and disk cache model ("document viewer"): there is
     /// nothing to cache between pages of an app that never navigates.
@@ -70,12 +71,60 @@ pub fn chosen(variable: Option<&str>) -> (Vec<Setting>, Vec<String>) {
     (applied, unknown)
 }
 
-/// Applies the chosen settings to the window's web view.
+/// WebKitGTK's own switch for no accelerated compositing, read when the first
+/// web view is made.
+pub const DISABLE_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+
+/// How no accelerated compositing is asked for, given the tuning variable and
+/// whether `WEBKIT_DISABLE_COMPOSITING_MODE` is already set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompositingOff {
+    /// Set the variable before the window exists (the app's default).
+    Environment,
+    /// The user set the variable: WebKitGTK follows it, the app changes nothing.
+    UserChoice,
+    /// Left at WebKit's default (`CHATLIO_AEP_WEBVIEW_TUNING` names `acceleration`).
+    NotAsked,
+}
+
+pub fn compositing_off(tuning: Option<&str>, variable_set: bool) -> CompositingOff {
+    if !chosen(tuning).0.contains(&Setting::Acceleration) {
+        CompositingOff::NotAsked
+    } else if variable_set {
+        CompositingOff::UserChoice
+    } else {
+        CompositingOff::Environment
+    }
+}
+
+/// Asks WebKitGTK for no accelerated compositing through its environment
+/// variable, before any web view exists. Changing the web view's policy once
+/// it exists (as `tune` did) has the same effect on memory but makes WebKit
+/// rebuild how the page is drawn while the page loads: the document arrived
+/// 28 to 33 ms after the navigation's start instead of 13 to 22
+/// (bench/README.md, "Web view settings"). The variable passes on to programs
+/// the app starts; only WebKitGTK ones read it, and draw the same without.
+///
+/// Call first thing in `main`, while the process has one thread: changing the
+/// environment is not safe once other threads may read it.
+#[cfg(target_os = "linux")]
+pub fn prepare_environment() {
+    let tuning = std::env::var("CHATLIO_AEP_WEBVIEW_TUNING").ok();
+    let variable_set = std::env::var_os(DISABLE_COMPOSITING).is_some();
+    if compositing_off(tuning.as_deref(), variable_set) == CompositingOff::Environment {
+        std::env::set_var(DISABLE_COMPOSITING, "1");
+    }
+}
+
+/// Other systems' web views (WKWebView, WebView2) manage this themselves.
+#[cfg(not(target_os = "linux"))]
+pub fn prepare_environment() {}
+
+/// Applies the chosen settings to the window's web view. No accelerated
+/// compositing is asked for earlier, by `prepare_environment`.
 #[cfg(target_os = "linux")]
 pub fn tune(window: &tauri::WebviewWindow) -> tauri::Result<()> {
-    use webkit2gtk::{
-        CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
-    };
+    use webkit2gtk::{CacheModel, SettingsExt, WebContextExt, WebViewExt};
 
     let variable = std::env::var("CHATLIO_AEP_WEBVIEW_TUNING").ok();
     let (settings, unknown) = chosen(variable.as_deref());
@@ -94,9 +143,8 @@ pub fn tune(window: &tauri::WebviewWindow) -> tauri::Result<()> {
         };
         for setting in &settings {
             match setting {
-                Setting::Acceleration => {
-                    options.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-                }
+                // Asked for by `prepare_environment` before the window existed.
+                Setting::Acceleration => {}
                 Setting::Cache => match view.context() {
                     Some(context) => context.set_cache_model(CacheModel::DocumentViewer),
                     None => tracing::warn!("the web view has no context to tune"),
@@ -129,5 +177,21 @@ mod tests {
         let (applied, unknown) = chosen(Some("acceleration, media,gpu"));
         assert_eq!(applied, vec![Setting::Cache, Setting::PageCache]);
         assert_eq!(unknown, vec!["gpu".to_owned()]);
+    }
+
+    #[test]
+    fn compositing_is_turned_off_before_the_window_unless_the_user_decided() {
+        assert_eq!(compositing_off(None, false), CompositingOff::Environment);
+        assert_eq!(
+            compositing_off(Some("media"), false),
+            CompositingOff::Environment
+        );
+        // WEBKIT_DISABLE_COMPOSITING_MODE=0 is a user's choice too.
+        assert_eq!(compositing_off(None, true), CompositingOff::UserChoice);
+        assert_eq!(
+            compositing_off(Some("acceleration"), false),
+            CompositingOff::NotAsked
+        );
+        assert_eq!(compositing_off(Some("off"), true), CompositingOff::NotAsked);
     }
 }
