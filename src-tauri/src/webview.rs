@@ -87,6 +87,8 @@ pub enum CompositingOff {
     NotAsked,
 }
 
+/// What `prepare_environment` does for `CHATLIO_AEP_WEBVIEW_TUNING`'s value
+/// `tuning`, when `WEBKIT_DISABLE_COMPOSITING_MODE` is (`variable_set`) or is not set.
 pub fn compositing_off(tuning: Option<&str>, variable_set: bool) -> CompositingOff {
     if !chosen(tuning).0.contains(&Setting::Acceleration) {
         CompositingOff::NotAsked
@@ -103,7 +105,8 @@ pub fn compositing_off(tuning: Option<&str>, variable_set: bool) -> CompositingO
 /// rebuild how the page is drawn while the page loads: the document arrived
 /// 28 to 33 ms after the navigation's start instead of 13 to 22
 /// (bench/README.md, "Web view settings"). The variable passes on to programs
-/// the app starts; only WebKitGTK ones read it, and draw the same without.
+/// the app starts; only WebKitGTK ones read it, and they still draw their
+/// pages, without GPU compositing.
 ///
 /// Call first thing in `main`, while the process has one thread: changing the
 /// environment is not safe once other threads may read it.
