@@ -70,6 +70,22 @@ describe("dates and times", () => {
     expect(formatDateTime(Date.parse(at))).toBe(new Date(at).toLocaleString(globalThis.navigator.language));
   });
 
+  it("use the system's locale only when it is a language tag of the app's language", () => {
+    const system = vi.spyOn(globalThis.navigator, "language", "get");
+    setLanguage("en");
+    system.mockReturnValue("en-GB");
+    expect(dateLocale()).toBe("en-GB");
+    expect(formatDateTime(at)).toBe(new Date(at).toLocaleString("en-GB"));
+    system.mockReturnValue("de-DE");
+    expect(dateLocale()).toBe("en");
+    // What a system without a locale reports: no tag at all.
+    system.mockReturnValue("C");
+    expect(dateLocale()).toBe("en");
+    expect(formatTime(at)).toBe(new Date(at).toLocaleTimeString("en"));
+    system.mockReturnValue("en_US.UTF-8");
+    expect(() => formatDateTime(at)).not.toThrow();
+  });
+
   it("show a value that is no date as it came instead of throwing", () => {
     expect(formatDateTime("not a date")).toBe("not a date");
     expect(formatTime("")).toBe("");

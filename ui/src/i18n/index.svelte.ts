@@ -110,10 +110,17 @@ const TIME: Intl.DateTimeFormatOptions = { hour: "numeric", minute: "numeric", s
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The locale dates are written in: the system's own when it speaks the
- *  app's language (en-GB keeps its day-first dates), else the language. */
+ *  app's language (en-GB keeps its day-first dates), else the language. A
+ *  system locale that is no language tag (POSIX's "C") is not used: the
+ *  formatter would throw. */
 export function dateLocale(): string {
   const system = globalThis.navigator?.language;
-  return system && languageFor(system) === state.language ? system : state.language;
+  if (!system || system.toLowerCase().split(/[-_]/)[0] !== state.language) return state.language;
+  try {
+    return Intl.DateTimeFormat.supportedLocalesOf([system]).length > 0 ? system : state.language;
+  } catch {
+    return state.language;
+  }
 }
 
 function formatter(form: "dateTime" | "time"): Intl.DateTimeFormat {
