@@ -71,32 +71,19 @@ pub fn chosen(variable: Option<&str>) -> (Vec<Setting>, Vec<String>) {
     (applied, unknown)
 }
 
+/// Names the settings to leave at WebKit's defaults (see the module's comment).
+pub const TUNING_VARIABLE: &str = "CHATLIO_AEP_WEBVIEW_TUNING";
+
 /// WebKitGTK's own switch for no accelerated compositing, read when the first
 /// web view is made.
 pub const DISABLE_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 
-/// How no accelerated compositing is asked for, given the tuning variable and
-/// whether `WEBKIT_DISABLE_COMPOSITING_MODE` is already set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompositingOff {
-    /// Set the variable before the window exists (the app's default).
-    Environment,
-    /// The user set the variable: WebKitGTK follows it, the app changes nothing.
-    UserChoice,
-    /// Left at WebKit's default (`CHATLIO_AEP_WEBVIEW_TUNING` names `acceleration`).
-    NotAsked,
-}
-
-/// What `prepare_environment` does for `CHATLIO_AEP_WEBVIEW_TUNING`'s value
-/// `tuning`, when `WEBKIT_DISABLE_COMPOSITING_MODE` is (`variable_set`) or is not set.
-pub fn compositing_off(tuning: Option<&str>, variable_set: bool) -> CompositingOff {
-    if !chosen(tuning).0.contains(&Setting::Acceleration) {
-        CompositingOff::NotAsked
-    } else if variable_set {
-        CompositingOff::UserChoice
-    } else {
-        CompositingOff::Environment
-    }
+/// Whether `prepare_environment` sets `WEBKIT_DISABLE_COMPOSITING_MODE`, for
+/// `CHATLIO_AEP_WEBVIEW_TUNING`'s value `tuning`: unless the tuning leaves
+/// compositing at WebKit's default, or the user set the variable (to any
+/// value: `0` is a choice too).
+pub fn sets_compositing_variable(tuning: Option<&str>, variable_set: bool) -> bool {
+    !variable_set && chosen(tuning).0.contains(&Setting::Acceleration)
 }
 
 /// Asks WebKitGTK for no accelerated compositing through its environment
@@ -112,9 +99,9 @@ pub fn compositing_off(tuning: Option<&str>, variable_set: bool) -> CompositingO
 /// environment is not safe once other threads may read it.
 #[cfg(target_os = "linux")]
 pub fn prepare_environment() {
-    let tuning = std::env::var("CHATLIO_AEP_WEBVIEW_TUNING").ok();
+    let tuning = std::env::var(TUNING_VARIABLE).ok();
     let variable_set = std::env::var_os(DISABLE_COMPOSITING).is_some();
-    if compositing_off(tuning.as_deref(), variable_set) == CompositingOff::Environment {
+    if sets_compositing_variable(tuning.as_deref(), variable_set) {
         std::env::set_var(DISABLE_COMPOSITING, "1");
     }
 }
@@ -129,7 +116,7 @@ pub fn prepare_environment() {}
 pub fn tune(window: &tauri::WebviewWindow) -> tauri::Result<()> {
     use webkit2gtk::{CacheModel, SettingsExt, WebContextExt, WebViewExt};
 
-    let variable = std::env::var("CHATLIO_AEP_WEBVIEW_TUNING").ok();
+    let variable = std::env::var(TUNING_VARIABLE).ok();
     let (settings, unknown) = chosen(variable.as_deref());
     if !unknown.is_empty() {
         tracing::warn!(
@@ -184,17 +171,11 @@ mod tests {
 
     #[test]
     fn compositing_is_turned_off_before_the_window_unless_the_user_decided() {
-        assert_eq!(compositing_off(None, false), CompositingOff::Environment);
-        assert_eq!(
-            compositing_off(Some("media"), false),
-            CompositingOff::Environment
-        );
+        assert!(sets_compositing_variable(None, false));
+        assert!(sets_compositing_variable(Some("media"), false));
         // WEBKIT_DISABLE_COMPOSITING_MODE=0 is a user's choice too.
-        assert_eq!(compositing_off(None, true), CompositingOff::UserChoice);
-        assert_eq!(
-            compositing_off(Some("acceleration"), false),
-            CompositingOff::NotAsked
-        );
-        assert_eq!(compositing_off(Some("off"), true), CompositingOff::NotAsked);
+        assert!(!sets_compositing_variable(None, true));
+        assert!(!sets_compositing_variable(Some("acceleration"), false));
+        assert!(!sets_compositing_variable(Some("off"), true));
     }
 }

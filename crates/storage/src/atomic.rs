@@ -72,8 +72,9 @@ impl WriteError {
 /// The bytes go to a new temporary file in the same folder (so the rename cannot cross
 /// file systems), which is flushed to disk, renamed over `path`, and then the folder is
 /// flushed too, because the rename lives in the folder's entry, not in the file. Missing
-/// folders are created, and each one's parent flushed for the same reason. Each call uses its own temporary name, so two writers of one file
-/// never mix their bytes: the last rename wins whole.
+/// folders are created, and each one's parent flushed for the same reason. Each call
+/// uses its own temporary name, so two writers of one file never mix their bytes: the
+/// last rename wins whole.
 ///
 /// # Errors
 /// [`WriteError`] naming the step and path; the temporary file is removed on failure.

@@ -40,8 +40,12 @@ const STORAGE_KEY = "chatlio-setup.language";
 
 /** Maps a BCP 47 tag (from the OS or the web view) to a language we have. */
 export function languageFor(tag: string | null | undefined): Language {
-  const primary = (tag ?? "").toLowerCase().split(/[-_]/)[0];
-  return primary === "sv" ? "sv" : "en";
+  return primaryLanguage(tag) === "sv" ? "sv" : "en";
+}
+
+/** A tag's language subtag, lower case: "sv" for "sv_FI.UTF-8". */
+function primaryLanguage(tag: string | null | undefined): string {
+  return (tag ?? "").toLowerCase().split(/[-_]/)[0];
 }
 
 function savedLanguage(): Language | null {
@@ -115,12 +119,23 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
  *  formatter would throw. */
 export function dateLocale(): string {
   const system = globalThis.navigator?.language;
-  if (!system || system.toLowerCase().split(/[-_]/)[0] !== state.language) return state.language;
-  try {
-    return Intl.DateTimeFormat.supportedLocalesOf([system]).length > 0 ? system : state.language;
-  } catch {
-    return state.language;
+  if (!system || primaryLanguage(system) !== state.language) return state.language;
+  return isLocaleTag(system) ? system : state.language;
+}
+
+// Asked once per tag: dates are formatted about 1,200 times per refresh.
+const localeTags = new Map<string, boolean>();
+function isLocaleTag(tag: string): boolean {
+  let known = localeTags.get(tag);
+  if (known === undefined) {
+    try {
+      known = Intl.DateTimeFormat.supportedLocalesOf([tag]).length > 0;
+    } catch {
+      known = false;
+    }
+    localeTags.set(tag, known);
   }
+  return known;
 }
 
 function formatter(form: "dateTime" | "time"): Intl.DateTimeFormat {
