@@ -62,6 +62,8 @@ fn declarations() -> Vec<String> {
     declarations.visit::<app::CommandError>();
     // The payloads of the events the back end sends (see `events` below).
     declarations.visit::<app::alerts::AlertCheckView>();
+    // What the shell hands the page before its script runs (BOOT_GLOBAL).
+    declarations.visit::<app::info::Boot>();
     // By name: the order types are reached in depends on how ts-rs's derive
     // lists a type's dependencies, which is not stable between builds.
     let mut text = declarations.text;
@@ -188,6 +190,13 @@ pub fn typescript() -> String {
     out.push_str(&format!(
         "export const RECOMMENDED_PARTIAL_INGESTION_THRESHOLD = {};\n",
         setup::input::RECOMMENDED_PARTIAL_INGESTION_THRESHOLD
+    ));
+    out.push_str(
+        "/** The global the shell sets to a Boot before the page's script runs. */\n",
+    );
+    out.push_str(&format!(
+        "export const BOOT_GLOBAL = \"{}\";\n",
+        app::info::BOOT_GLOBAL
     ));
     out.push_str("export { Channel };\n");
     out

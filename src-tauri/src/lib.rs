@@ -26,6 +26,9 @@ use tauri_plugin_window_state::StateFlags;
 /// The argument the start at login passes: open in the tray only.
 const BACKGROUND_ARGUMENT: &str = "--background";
 
+/// The label of the app's one window.
+pub const MAIN_WINDOW: &str = "main";
+
 /// Builds and runs the app until "Quit" (closing the window leaves it
 /// watching in the tray).
 pub fn run() -> Result<(), tauri::Error> {
@@ -70,6 +73,13 @@ pub fn run() -> Result<(), tauri::Error> {
         })
         .setup(|app| {
             let layout = storage::DataLayout::from_environment_or(app.path().app_data_dir()?);
+            let arguments: Vec<String> = std::env::args().collect();
+            // First, so the page loads while the rest is set up.
+            let background = arguments
+                .iter()
+                .any(|argument| argument == BACKGROUND_ARGUMENT);
+            let window = main_window(app, &layout, !background)?;
+            webview::tune(&window)?;
             std::fs::create_dir_all(layout.root())?;
             // Without a log file the app still runs: stderr has the lines.
             match logfile::open(&layout.logs()) {
@@ -85,17 +95,7 @@ pub fn run() -> Result<(), tauri::Error> {
                 let urls: Vec<String> = event.urls().iter().map(ToString::to_string).collect();
                 deliver_redirects(&handle, &urls);
             });
-            let arguments: Vec<String> = std::env::args().collect();
             deliver_redirects(app.handle(), &arguments);
-            if let Some(window) = app.get_webview_window("main") {
-                webview::tune(&window)?;
-                if arguments
-                    .iter()
-                    .any(|argument| argument == BACKGROUND_ARGUMENT)
-                {
-                    window.hide()?;
-                }
-            }
             watch::start(app.handle())?;
             Ok(())
         })
@@ -112,6 +112,33 @@ pub fn run() -> Result<(), tauri::Error> {
             let _unused = (app, event);
         });
     Ok(())
+}
+
+/// Makes the window `tauri.conf.json` describes (`create: false` there, so
+/// it is made here), with the first screen's data handed to its page before
+/// the page's script runs (`app::info::boot`): the first screen draws
+/// without waiting for a command. When that data cannot be read the page
+/// asks for it through the commands, which report why.
+fn main_window(
+    app: &tauri::App,
+    layout: &storage::DataLayout,
+    visible: bool,
+) -> Result<tauri::WebviewWindow, Box<dyn std::error::Error>> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|window| window.label == MAIN_WINDOW)
+        .ok_or("tauri.conf.json describes no main window")?;
+    // Opened in the tray only (`--background`): never shown, not even briefly.
+    let mut builder = tauri::WebviewWindowBuilder::from_config(app.handle(), config)?
+        .visible(visible && config.visible);
+    match app::info::boot(layout).and_then(|boot| app::info::boot_script(&boot)) {
+        Ok(script) => builder = builder.initialization_script(script),
+        Err(error) => tracing::warn!(code = ?error.code, "the page will ask for its first screen's data"),
+    }
+    Ok(builder.build()?)
 }
 
 /// Passes custom-scheme URLs (an Adobe Native App sign-in's redirect) to the
@@ -175,6 +202,20 @@ mod tests {
         let config: serde_json::Value =
             serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
         assert_eq!(config["identifier"], storage::APP_IDENTIFIER);
+    }
+
+    #[test]
+    fn the_main_window_is_described_in_the_config_and_made_in_code() {
+        let config: serde_json::Value =
+            serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+        let windows = config["app"]["windows"].as_array().unwrap();
+        let main = windows
+            .iter()
+            .find(|window| window["label"] == super::MAIN_WINDOW)
+            .unwrap();
+        // Made by Tauri too, the window would exist before `main_window`
+        // could hand its page the first screen's data.
+        assert_eq!(main["create"], false);
     }
 
     #[test]

@@ -160,7 +160,7 @@ fn toggle_pause(app: &AppHandle) {
 
 /// Brings the window back (from the tray, or hidden behind others).
 pub fn show_window(app: &AppHandle) {
-    if let Some(window) = app.get_webview_window("main") {
+    if let Some(window) = app.get_webview_window(crate::MAIN_WINDOW) {
         for (step, result) in [
             ("show", window.show()),
             ("unminimize", window.unminimize()),

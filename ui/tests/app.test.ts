@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import App from "../src/App.svelte";
+import { BOOT_GLOBAL } from "../src/backend";
 import { forgetLanguageChoice, setLanguage } from "../src/i18n/index.svelte";
 import { idleUpdates, updates } from "../src/lib/updates.svelte";
 import { restart } from "../src/wizard/store.svelte";
@@ -37,6 +38,79 @@ describe("App", () => {
     // A build without an update source says nothing unless asked.
     expect(screen.queryByTestId("update-available")).toBeNull();
     expect(screen.queryByTestId("update-state")).toBeNull();
+  });
+
+  describe("the first screen's answers handed over by the shell", () => {
+    const handed = (screenName: string) => ({
+      info: { version: "4.5.6", osLocale: "sv-SE", os: "linux" },
+      wizard: {
+        screen: screenName,
+        mode: "adobe",
+        checked: [],
+        connect: { imsUrl: "", platformUrl: "", clientId: "", orgId: "" },
+        setup: {},
+        setupName: null,
+      },
+    });
+    // The shell's initialization script sets the global; the page's
+    // navigation timing says whether this load is the window's first.
+    function handOver(boot: unknown, navigation: string) {
+      Reflect.set(globalThis, BOOT_GLOBAL, boot);
+      vi.spyOn(performance, "getEntriesByType").mockImplementation((type) =>
+        type === "navigation" ? ([{ type: navigation }] as unknown as PerformanceEntryList) : [],
+      );
+    }
+    function backend() {
+      const calls: string[] = [];
+      mockIPC(
+        (command) => {
+          calls.push(command);
+          if (command === "app_info") return { version: "9.9.9", osLocale: "en-US", os: "linux" };
+          if (command === "load_wizard") return null;
+          return null;
+        },
+        { shouldMockEvents: true },
+      );
+      return calls;
+    }
+    beforeEach(() => forgetLanguageChoice());
+    afterEach(() => {
+      Reflect.deleteProperty(globalThis, BOOT_GLOBAL);
+      vi.restoreAllMocks();
+    });
+
+    it("draws the first screen in the mount itself, in the system's language, without asking", async () => {
+      const calls = backend();
+      const boot = handed("welcome");
+      boot.wizard = null as unknown as typeof boot.wizard;
+      handOver(boot, "navigate");
+      render(App);
+      // No await before these: the mount drew them.
+      expect(screen.getByTestId("welcome-title").textContent).toContain("Strömma");
+      expect(screen.getByTestId("app-version").textContent).toContain("4.5.6");
+      await waitFor(() => expect(calls).toContain("check_for_update"));
+      expect(calls).not.toContain("app_info");
+      expect(calls).not.toContain("load_wizard");
+    });
+
+    it("takes up the saved wizard state it was handed", async () => {
+      const calls = backend();
+      handOver(handed("prerequisites"), "navigate");
+      render(App);
+      expect(await screen.findByTestId("screen-prerequisites")).toBeTruthy();
+      expect(calls).not.toContain("load_wizard");
+    });
+
+    it("asks the commands after a reload, where the handed state may be stale", async () => {
+      const calls = backend();
+      handOver(handed("prerequisites"), "reload");
+      render(App);
+      expect(await screen.findByTestId("screen-welcome")).toBeTruthy();
+      expect((await screen.findByTestId("app-version")).textContent).toContain("9.9.9");
+      expect(calls).toContain("app_info");
+      expect(calls).toContain("load_wizard");
+      expect(screen.queryByTestId("screen-prerequisites")).toBeNull();
+    });
   });
 
   describe("updates", () => {

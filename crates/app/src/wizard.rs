@@ -88,7 +88,14 @@ pub fn save(path: &Path, state: &WizardState) -> Result<(), std::io::Error> {
 }
 
 pub async fn load_wizard(state: &Shared) -> CommandResult<Option<WizardState>> {
-    load(&state.layout().wizard_state()).map_err(|error| {
+    saved(state.layout())
+}
+
+/// The saved state in the data folder `layout` describes, or why it could
+/// not be read: what `load_wizard` answers, also handed to the page at
+/// start (`info::boot`).
+pub fn saved(layout: &storage::DataLayout) -> CommandResult<Option<WizardState>> {
+    load(&layout.wizard_state()).map_err(|error| {
         CommandError::new(
             AppErrorCode::Internal,
             format!("reading the wizard state: {error}"),

@@ -102,6 +102,7 @@ osLocale: string | null,
  * Operating system family, e.g. "linux", for platform-specific wording.
  */
 os: string, };
+export type Boot = { info: AppInfo, wizard: WizardState | null, };
 export type BusinessHours = { 
 /**
  * An IANA time zone name, e.g. `Europe/Stockholm`.
@@ -849,4 +850,6 @@ export const EVENT_KINDS: readonly EventKind[] = ["new_conversation", "unanswere
 export const RECOMMENDED_SETUP: SetupInput = {"name":"Chatlio events","sandbox":"","existingSchemaId":"","schemaTitle":"","existingDatasetId":"","datasetName":"","profileEnabled":false,"errorDiagnostics":true,"partialIngestionThreshold":null,"webhookMode":"per_event_url"};
 /** The failed-record share (%) proposed when partial ingestion is turned on. */
 export const RECOMMENDED_PARTIAL_INGESTION_THRESHOLD = 5;
+/** The global the shell sets to a Boot before the page's script runs. */
+export const BOOT_GLOBAL = "__chatlioAepBoot";
 export { Channel };

@@ -1,9 +1,10 @@
 // The only module that talks to Tauri. Screens import from here, never from
 // "@tauri-apps/*", so tests can mock one seam and a future shell can replace it.
-import type { CommandError, ErrorCode, StepId } from "./bindings";
-import { ERROR_CODES, STEPS } from "./bindings";
+import type { Boot, CommandError, ErrorCode, StepId } from "./bindings";
+import { BOOT_GLOBAL, ERROR_CODES, STEPS } from "./bindings";
 
 export {
+  BOOT_GLOBAL,
   Channel,
   commands,
   ERROR_CODES,
@@ -62,4 +63,18 @@ export function toCommandError(error: unknown): CommandError {
     requestId: null,
     fields: [],
   };
+}
+
+/** What the shell handed the page before its script ran (`Boot`: the
+ *  answers of `appInfo` and `loadWizard` when the window was made), so the
+ *  first screen draws without waiting for a command; `null` when it handed
+ *  nothing. Used on the window's first load only: a reload (Ctrl+R) runs the
+ *  shell's script again with the state read at start, and drawing that would
+ *  take the user back to where they started and save it over their progress. */
+export function bootFromShell(): Boot | null {
+  const handed: unknown = Reflect.get(globalThis, BOOT_GLOBAL);
+  if (typeof handed !== "object" || handed === null) return null;
+  const navigation = globalThis.performance?.getEntriesByType?.("navigation")[0];
+  if (!navigation || (navigation as PerformanceNavigationTiming).type !== "navigate") return null;
+  return handed as Boot;
 }

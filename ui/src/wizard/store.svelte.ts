@@ -61,11 +61,17 @@ export function persist(): Promise<void> {
 
 export async function loadWizard(): Promise<void> {
   try {
-    const saved = await commands.loadWizard();
-    if (saved) wizard.state = { ...initial(), ...saved, setup: { ...defaultSetup(), ...saved.setup } };
+    adoptWizard(await commands.loadWizard());
   } catch (error) {
     wizard.saveError = toCommandError(error);
+    wizard.loaded = true;
   }
+}
+
+/** Takes up the saved state (`null`: a first start), as `loadWizard` reads
+ *  it or as the shell handed it to the page (`bootFromShell`). */
+export function adoptWizard(saved: WizardState | null): void {
+  if (saved) wizard.state = { ...initial(), ...saved, setup: { ...defaultSetup(), ...saved.setup } };
   wizard.loaded = true;
 }
 
