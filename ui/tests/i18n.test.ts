@@ -41,6 +41,28 @@ describe("catalogs", () => {
   });
 });
 
+describe("catalogs' parsing", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("parses a language's words only once that language is used", async () => {
+    vi.resetModules();
+    const parse = vi.spyOn(JSON, "parse");
+    const fresh = await import("../src/i18n/index.svelte");
+    fresh.setLanguage("en");
+    const swedishParsed = () =>
+      parse.mock.calls.some(([text]) => typeof text === "string" && text.includes("Strömma"));
+    expect(fresh.t("welcome.title")).toBe("Stream Chatlio events into Adobe Experience Platform");
+    expect(swedishParsed()).toBe(false);
+    const calls = parse.mock.calls.length;
+    fresh.t("welcome.title");
+    expect(parse.mock.calls.length, "parsed once, then kept").toBe(calls);
+    fresh.setLanguage("sv");
+    expect(fresh.t("welcome.title")).toContain("Strömma");
+    expect(swedishParsed()).toBe(true);
+    fresh.setLanguage("en");
+  });
+});
+
 describe("languageFor", () => {
   it("maps OS locale tags to a language we have", () => {
     expect(languageFor("sv-SE")).toBe("sv");

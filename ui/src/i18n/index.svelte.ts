@@ -6,16 +6,23 @@ export type Language = (typeof LANGUAGES)[number];
 
 type Catalog = Record<string, string>;
 
-const modules = import.meta.glob<Catalog>("../locales/*/*.json", {
+// The files' text, parsed only for a language in use: the catalogs are more
+// than half of the script the page starts with, and an object literal in
+// JavaScript costs far more to parse than the same text in a string handed
+// to JSON.parse (bench/README.md, "Cold start"). An English window never
+// parses the Swedish words.
+const sources = import.meta.glob<string>("../locales/*/*.json", {
   eager: true,
+  query: "?raw",
   import: "default",
 });
 
 // The Chatlio instructions' words live with the crate that decides which
 // statements to show (crates/chatlio); their catalogs are nested objects.
 type Nested = { [key: string]: string | Nested };
-const chatlioModules = import.meta.glob<Nested>("../../../crates/chatlio/locales/*/chatlio.json", {
+const chatlioSources = import.meta.glob<string>("../../../crates/chatlio/locales/*/chatlio.json", {
   eager: true,
+  query: "?raw",
   import: "default",
 });
 
@@ -26,14 +33,26 @@ function flatten(into: Catalog, prefix: string, tree: Nested): void {
   }
 }
 
-/** catalogs[language]["feature.key"] = text */
-export const catalogs: Record<Language, Catalog> = { en: {}, sv: {} };
-for (const [path, catalog] of Object.entries({ ...modules, ...chatlioModules })) {
-  const match = /locales\/([a-z]+)\/([a-z-]+)\.json$/.exec(path);
-  if (!match) continue;
-  const [, language, feature] = match;
-  if (!(LANGUAGES as readonly string[]).includes(language)) continue;
-  flatten(catalogs[language as Language], feature, catalog as Nested);
+const parsed: Partial<Record<Language, Catalog>> = {};
+
+/** One language's words, "feature.key" -> text, parsed on first use. */
+function catalogOf(language: Language): Catalog {
+  let catalog = parsed[language];
+  if (!catalog) {
+    catalog = {};
+    for (const [path, text] of Object.entries({ ...sources, ...chatlioSources })) {
+      const match = /locales\/([a-z]+)\/([a-z-]+)\.json$/.exec(path);
+      if (match && match[1] === language) flatten(catalog, match[2], JSON.parse(text) as Nested);
+    }
+    parsed[language] = catalog;
+  }
+  return catalog;
+}
+
+/** catalogs[language]["feature.key"] = text (each parsed when first read) */
+export const catalogs = {} as Record<Language, Catalog>;
+for (const language of LANGUAGES) {
+  Object.defineProperty(catalogs, language, { enumerable: true, get: () => catalogOf(language) });
 }
 
 const STORAGE_KEY = "chatlio-setup.language";
@@ -88,7 +107,7 @@ export function applyOsLocale(tag: string | null): void {
 
 /** Text for `feature.key`, with `{name}` placeholders filled from params. */
 export function t(key: string, params: Record<string, string | number> = {}): string {
-  const text = catalogs[state.language][key] ?? catalogs.en[key] ?? key;
+  const text = catalogOf(state.language)[key] ?? catalogOf("en")[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in params ? String(params[name]) : whole,
   );
