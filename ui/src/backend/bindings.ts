@@ -102,7 +102,11 @@ osLocale: string | null,
  * Operating system family, e.g. "linux", for platform-specific wording.
  */
 os: string, };
-export type Boot = { info: AppInfo, wizard: WizardState | null, };
+export type Boot = { info: AppInfo, 
+/**
+ * The saved wizard state; `null` for a first start.
+ */
+wizard: WizardState | null, };
 export type BusinessHours = { 
 /**
  * An IANA time zone name, e.g. `Europe/Stockholm`.
