@@ -191,9 +191,7 @@ pub fn typescript() -> String {
         "export const RECOMMENDED_PARTIAL_INGESTION_THRESHOLD = {};\n",
         setup::input::RECOMMENDED_PARTIAL_INGESTION_THRESHOLD
     ));
-    out.push_str(
-        "/** The global the shell sets to a Boot before the page's script runs. */\n",
-    );
+    out.push_str("/** The global the shell sets to a Boot before the page's script runs. */\n");
     out.push_str(&format!(
         "export const BOOT_GLOBAL = \"{}\";\n",
         app::info::BOOT_GLOBAL

@@ -136,7 +136,9 @@ fn main_window(
         .visible(visible && config.visible);
     match app::info::boot(layout).and_then(|boot| app::info::boot_script(&boot)) {
         Ok(script) => builder = builder.initialization_script(script),
-        Err(error) => tracing::warn!(code = ?error.code, "the page will ask for its first screen's data"),
+        Err(error) => {
+            tracing::warn!(code = ?error.code, "the page will ask for its first screen's data")
+        }
     }
     Ok(builder.build()?)
 }

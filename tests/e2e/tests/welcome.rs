@@ -76,7 +76,10 @@ async fn the_first_screen_is_handed_its_answers_and_a_reload_asks_again() -> Tes
         first.iter().any(|mark| mark == "answers-from-shell"),
         "{first:?}"
     );
-    assert!(!first.iter().any(|mark| mark == "first-answers"), "{first:?}");
+    assert!(
+        !first.iter().any(|mark| mark == "first-answers"),
+        "{first:?}"
+    );
     // In the system's language from the first frame: the locale came with
     // the answers.
     assert!(app.text("welcome-title").await?.contains("Strömma"));
@@ -98,10 +101,7 @@ async fn the_first_screen_is_handed_its_answers_and_a_reload_asks_again() -> Tes
     // The page reloads (Ctrl+R would); the shell's script runs again with
     // the state of the window's start, which said "welcome".
     app.client
-        .execute(
-            "window.beforeReload = true; location.reload();",
-            Vec::new(),
-        )
+        .execute("window.beforeReload = true; location.reload();", Vec::new())
         .await?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     let screen = loop {
