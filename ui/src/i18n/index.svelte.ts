@@ -7,10 +7,10 @@ export type Language = (typeof LANGUAGES)[number];
 type Catalog = Record<string, string>;
 
 // The files' text, parsed only for a language in use: the catalogs are more
-// than half of the script the page starts with, and an object literal in
-// JavaScript costs far more to parse than the same text in a string handed
-// to JSON.parse (bench/README.md, "Cold start"). An English window never
-// parses the Swedish words.
+// than half of the script the page starts with, a string is scanned faster
+// than the object literal it would otherwise be, and an English window never
+// parses the Swedish words (bench/README.md, "Handing the first screen its
+// answers").
 const sources = import.meta.glob<string>("../locales/*/*.json", {
   eager: true,
   query: "?raw",
