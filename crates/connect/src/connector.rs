@@ -116,7 +116,9 @@ pub struct SecretStatus {
 /// every method takes `&self`.
 #[derive(Debug)]
 pub struct Connector {
-    store: ConnectionStore,
+    /// Shared with each token cache's renewal hook, which checks that its
+    /// connection still exists before and after storing a token.
+    store: Arc<ConnectionStore>,
     keychain: Option<SharedVault>,
     session_vault: SharedVault,
     /// Per connection in use: one token cache shared by every client of the connection,
@@ -133,7 +135,7 @@ impl Connector {
     /// in memory.
     pub fn new(store: ConnectionStore, keychain: Option<SharedVault>) -> Self {
         Self {
-            store,
+            store: Arc::new(store),
             keychain,
             session_vault: Arc::new(SessionVault::new()),
             sessions: tokio::sync::Mutex::new(HashMap::new()),
@@ -311,7 +313,7 @@ impl Connector {
         .await?;
         store_cached_access_token(&vault, &id, &tokens).await?;
         self.store.save(connection.clone())?;
-        keep_renewed_tokens(&tokens, vault, id.clone());
+        keep_renewed_tokens(&tokens, vault, self.store.clone(), id.clone());
         self.sessions.lock().await.insert(id, tokens);
         tracing::info!(
             practice = connection.practice,
@@ -364,7 +366,7 @@ impl Connector {
         )
         .await?;
         store_cached_access_token(&vault, id, &tokens).await?;
-        keep_renewed_tokens(&tokens, vault, id.clone());
+        keep_renewed_tokens(&tokens, vault, self.store.clone(), id.clone());
         self.sessions.lock().await.insert(id.clone(), tokens);
         self.store
             .update(id, |connection| connection.connected_at = Utc::now())
@@ -429,7 +431,7 @@ impl Connector {
             }
         };
         let tokens = Arc::new(provider);
-        keep_renewed_tokens(&tokens, vault, id.clone());
+        keep_renewed_tokens(&tokens, vault, self.store.clone(), id.clone());
         sessions.insert(id.clone(), tokens.clone());
         Ok(tokens)
     }
@@ -611,6 +613,13 @@ impl Connector {
         }
         self.delete_secrets(id, connection.storage).await?;
         self.store.remove(id)?;
+        // A client made before the sign-out (a refresh or background check under way)
+        // may have stored a renewed token between the deletion and the removal; once
+        // the connection is gone its renewal hook deletes what it stores itself
+        // (`store_renewed_tokens`), so one of the two always comes last.
+        if let Err(error) = self.delete_secrets(id, connection.storage).await {
+            tracing::warn!(code = %error.code(), "a token stored during the sign-out was not deleted");
+        }
         tracing::info!(tokens_revoked, "signed out");
         Ok(SignOutReport {
             connection_id: id.clone(),
@@ -620,13 +629,7 @@ impl Connector {
     }
 
     async fn delete_secrets(&self, id: &ConnectionId, storage: Storage) -> Result<()> {
-        let vault = self.vault(storage)?;
-        for kind in SecretKind::ALL {
-            let vault = vault.clone();
-            let id = id.clone();
-            run_blocking(move || vault.delete(&id, kind)).await?;
-        }
-        Ok(())
+        delete_secret_kinds(&self.vault(storage)?, id, &SecretKind::ALL).await
     }
 
     /// "Sign in with Adobe": authorization code with PKCE (S256). Opens the authorize URL
@@ -812,7 +815,7 @@ impl Connector {
         )
         .await?;
         self.store.save(connection.clone())?;
-        keep_renewed_tokens(&tokens, vault, id.clone());
+        keep_renewed_tokens(&tokens, vault, self.store.clone(), id.clone());
         self.sessions.lock().await.insert(id, tokens);
         tracing::info!(
             practice = connection.practice,
@@ -918,13 +921,20 @@ async fn store_cached_access_token(
 /// throttles integrations that mint too many, so the next start reuses it) and, for a
 /// user sign-in, the refresh token IMS may have rotated (the old one may stop working).
 /// A failure to store does not fail the Adobe call that needed the token; it is logged,
-/// and the next start asks IMS again.
-fn keep_renewed_tokens(tokens: &TokenProvider, vault: SharedVault, id: ConnectionId) {
+/// and the next start asks IMS again. Nothing is kept for a connection signed out
+/// meanwhile.
+fn keep_renewed_tokens(
+    tokens: &TokenProvider,
+    vault: SharedVault,
+    store: Arc<ConnectionStore>,
+    id: ConnectionId,
+) {
     let hook = RenewalHook::new(move |renewed: RenewedTokens| {
         let vault = vault.clone();
+        let store = store.clone();
         let id = id.clone();
         Box::pin(async move {
-            if let Err(error) = store_renewed_tokens(&vault, &id, renewed).await {
+            if let Err(error) = store_renewed_tokens(&vault, &store, &id, renewed).await {
                 tracing::warn!(code = %error.code(), "a renewed token could not be stored");
             }
         })
@@ -935,11 +945,19 @@ fn keep_renewed_tokens(tokens: &TokenProvider, vault: SharedVault, id: Connectio
     }
 }
 
+/// Stores what a token cache renewed, unless its connection was signed out: a client
+/// made before the sign-out may go on renewing with the secret it holds, and a token
+/// kept then would outlive the connection in the keychain.
 async fn store_renewed_tokens(
     vault: &SharedVault,
+    store: &ConnectionStore,
     id: &ConnectionId,
     renewed: RenewedTokens,
 ) -> Result<()> {
+    if signed_out(store, id) {
+        tracing::info!("a token renewed after sign-out was not kept");
+        return Ok(());
+    }
     if !renewed.access.is_empty() {
         let stored = StoredSecret {
             value: renewed.access,
@@ -958,7 +976,23 @@ async fn store_renewed_tokens(
         .await?;
         tracing::debug!("stored the refresh token in use");
     }
+    // Signed out while storing: sign-out's deletions may have come before this write.
+    if signed_out(store, id) {
+        delete_secret_kinds(
+            vault,
+            id,
+            &[SecretKind::AccessToken, SecretKind::RefreshToken],
+        )
+        .await?;
+        tracing::info!("a token renewed during sign-out was deleted again");
+    }
     Ok(())
+}
+
+/// Whether the connection is gone from the list. An unreadable list says nothing
+/// either way; the token is kept then, as before a sign-out.
+fn signed_out(store: &ConnectionStore, id: &ConnectionId) -> bool {
+    matches!(store.get(id), Err(ConnectError::ConnectionNotFound(_)))
 }
 
 async fn store_secret(
@@ -970,6 +1004,19 @@ async fn store_secret(
     let vault = vault.clone();
     let id = id.clone();
     run_blocking(move || vault.set(&id, kind, &secret)).await
+}
+
+async fn delete_secret_kinds(
+    vault: &SharedVault,
+    id: &ConnectionId,
+    kinds: &[SecretKind],
+) -> Result<()> {
+    for &kind in kinds {
+        let vault = vault.clone();
+        let id = id.clone();
+        run_blocking(move || vault.delete(&id, kind)).await?;
+    }
+    Ok(())
 }
 
 async fn load_secret(
@@ -1082,5 +1129,100 @@ fn classify(error: PlatformError, method: AuthMethod, org_id: &str) -> ConnectEr
             }
         }
         _ => ConnectError::Platform(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tests::{connection, temporary_dir};
+    use crate::vault::{SessionVault, VaultError, VaultKind};
+
+    /// A vault during whose every write the connection is signed out (removed from
+    /// the list): the sign-out comes while a renewed token is being stored.
+    #[derive(Debug)]
+    struct SignedOutWhileStoring {
+        inner: SessionVault,
+        store: Arc<ConnectionStore>,
+    }
+
+    impl SecretVault for SignedOutWhileStoring {
+        fn kind(&self) -> VaultKind {
+            self.inner.kind()
+        }
+        fn get(
+            &self,
+            connection: &ConnectionId,
+            kind: SecretKind,
+        ) -> std::result::Result<Option<StoredSecret>, VaultError> {
+            self.inner.get(connection, kind)
+        }
+        fn set(
+            &self,
+            connection: &ConnectionId,
+            kind: SecretKind,
+            secret: &StoredSecret,
+        ) -> std::result::Result<(), VaultError> {
+            self.inner.set(connection, kind, secret)?;
+            self.store.remove(connection).unwrap();
+            Ok(())
+        }
+        fn delete(
+            &self,
+            connection: &ConnectionId,
+            kind: SecretKind,
+        ) -> std::result::Result<(), VaultError> {
+            self.inner.delete(connection, kind)
+        }
+    }
+
+    fn renewed() -> RenewedTokens {
+        RenewedTokens {
+            access: Secret::from("renewed access"),
+            expires_at: None,
+            refresh: Some(Secret::from("rotated refresh")),
+        }
+    }
+
+    #[tokio::test]
+    async fn renewed_tokens_are_kept_only_while_the_connection_is_saved() {
+        let store = Arc::new(ConnectionStore::new(temporary_dir("renewals")));
+        let saved = connection("c1", "One");
+        store.save(saved.clone()).unwrap();
+
+        // Saved: both kept.
+        let vault: SharedVault = Arc::new(SessionVault::new());
+        store_renewed_tokens(&vault, &store, &saved.id, renewed())
+            .await
+            .unwrap();
+        assert!(vault
+            .get(&saved.id, SecretKind::AccessToken)
+            .unwrap()
+            .is_some());
+        assert!(vault
+            .get(&saved.id, SecretKind::RefreshToken)
+            .unwrap()
+            .is_some());
+
+        // Signed out while storing: what was written is deleted again.
+        let racing: SharedVault = Arc::new(SignedOutWhileStoring {
+            inner: SessionVault::new(),
+            store: store.clone(),
+        });
+        store_renewed_tokens(&racing, &store, &saved.id, renewed())
+            .await
+            .unwrap();
+        for kind in SecretKind::ALL {
+            assert!(racing.get(&saved.id, kind).unwrap().is_none(), "{kind:?}");
+        }
+
+        // Signed out before: nothing is written.
+        let after: SharedVault = Arc::new(SessionVault::new());
+        store_renewed_tokens(&after, &store, &saved.id, renewed())
+            .await
+            .unwrap();
+        for kind in SecretKind::ALL {
+            assert!(after.get(&saved.id, kind).unwrap().is_none(), "{kind:?}");
+        }
     }
 }

@@ -337,10 +337,11 @@ impl ConnectionStore {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn connection(id: &str, label: &str) -> Connection {
+    /// A saved server-to-server connection, for tests here and in `connector`.
+    pub(crate) fn connection(id: &str, label: &str) -> Connection {
         Connection {
             id: ConnectionId::from(id),
             label: label.into(),
@@ -359,7 +360,7 @@ mod tests {
         }
     }
 
-    fn temporary_dir(name: &str) -> PathBuf {
+    pub(crate) fn temporary_dir(name: &str) -> PathBuf {
         let directory = std::env::temp_dir().join(format!(
             "connect-store-{name}-{}",
             uuid::Uuid::new_v4().simple()

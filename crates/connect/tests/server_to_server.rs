@@ -247,6 +247,42 @@ async fn an_expired_token_is_renewed_and_the_new_one_kept() {
 }
 
 #[tokio::test]
+async fn a_client_made_before_sign_out_leaves_no_renewed_token_behind() {
+    let sim = start_sim().await;
+    let vault = Arc::new(SessionVault::new());
+    let directory = data_dir("s2s-renewed-after-sign-out");
+    let connector = connector(&directory, vault.clone());
+    let id = connector
+        .connect_server_to_server(
+            &practice(&sim),
+            seeded_credential(&sim),
+            "",
+            Storage::Keychain,
+        )
+        .await
+        .unwrap()
+        .connection
+        .id;
+    // A client still in use when the user signs out (a dashboard refresh, a
+    // background check): it holds the client secret, which lives on at Adobe.
+    let client = connector.client_for(&id, "prod").await.unwrap();
+    connector.sign_out(&id).await.unwrap();
+    let minted = request_count(&sim, "/ims/token/v3").await;
+    expire_tokens(&sim).await;
+    client.sandboxes().list_available().await.unwrap();
+    assert_eq!(
+        request_count(&sim, "/ims/token/v3").await,
+        minted + 1,
+        "the client renewed its token"
+    );
+    for kind in SecretKind::ALL {
+        assert!(vault.get(&id, kind).unwrap().is_none(), "{kind:?} kept");
+    }
+    assert!(connector.connections().unwrap().is_empty());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_restart_reuses_the_stored_token_instead_of_minting_one() {
     let sim = start_sim().await;
     let directory = data_dir("s2s-restart");
