@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::{TimeZone as _, Utc};
 use common::*;
-use connect::{ConnectionId, KeychainVault, SecretKind, SecretVault, Storage, StoredSecret};
+use connect::{ConnectionId, KeychainVault, SecretKind, SecretVault, StoredSecret};
 use platform::Secret;
 
 /// A vault under a service name of its own, so tests never touch the app's entries;
@@ -105,17 +105,7 @@ async fn a_keychain_connection_survives_a_restart_and_sign_out_deletes_its_entri
     let directory = data_dir("keychain-connector");
     let id = {
         let first_run = connector(&directory, vault.clone());
-        first_run
-            .connect_server_to_server(
-                &practice(&sim),
-                seeded_credential(&sim),
-                "",
-                Storage::Keychain,
-            )
-            .await
-            .unwrap()
-            .connection
-            .id
+        connect_seeded(&first_run, &sim).await
     };
     let stored = vault.get(&id, SecretKind::ClientSecret).unwrap().unwrap();
     assert_eq!(stored.value.expose(), &sim.config().client_secret);

@@ -211,17 +211,7 @@ async fn an_expired_token_is_renewed_and_the_new_one_kept() {
     let vault = Arc::new(SessionVault::new());
     let directory = data_dir("s2s-expired");
     let connector = connector(&directory, vault.clone());
-    let id = connector
-        .connect_server_to_server(
-            &practice(&sim),
-            seeded_credential(&sim),
-            "",
-            Storage::Keychain,
-        )
-        .await
-        .unwrap()
-        .connection
-        .id;
+    let id = connect_seeded(&connector, &sim).await;
     let first = vault.get(&id, SecretKind::AccessToken).unwrap().unwrap();
     assert_eq!(request_count(&sim, "/ims/token/v3").await, 1);
 
@@ -252,17 +242,7 @@ async fn a_client_made_before_sign_out_leaves_no_renewed_token_behind() {
     let vault = Arc::new(SessionVault::new());
     let directory = data_dir("s2s-renewed-after-sign-out");
     let connector = connector(&directory, vault.clone());
-    let id = connector
-        .connect_server_to_server(
-            &practice(&sim),
-            seeded_credential(&sim),
-            "",
-            Storage::Keychain,
-        )
-        .await
-        .unwrap()
-        .connection
-        .id;
+    let id = connect_seeded(&connector, &sim).await;
     // A client still in use when the user signs out (a dashboard refresh, a
     // background check): it holds the client secret, which lives on at Adobe.
     let client = connector.client_for(&id, "prod").await.unwrap();
@@ -289,17 +269,7 @@ async fn a_restart_reuses_the_stored_token_instead_of_minting_one() {
     let vault = Arc::new(SessionVault::new());
     let id: ConnectionId = {
         let first_run = connector(&directory, vault.clone());
-        first_run
-            .connect_server_to_server(
-                &practice(&sim),
-                seeded_credential(&sim),
-                "",
-                Storage::Keychain,
-            )
-            .await
-            .unwrap()
-            .connection
-            .id
+        connect_seeded(&first_run, &sim).await
     };
     assert_eq!(request_count(&sim, "/ims/token/v3").await, 1);
     // A new process: same data folder, same keychain, nothing in memory.

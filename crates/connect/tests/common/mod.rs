@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use connect::{
-    ConnectionStore, Connector, Endpoints, Opener, OpenerError, ServerToServerCredential,
-    ServerToServerInput, SharedVault,
+    ConnectionId, ConnectionStore, Connector, Endpoints, Opener, OpenerError,
+    ServerToServerCredential, ServerToServerInput, SharedVault, Storage,
 };
 use platform::{Secret, Url};
 use platform_sim::{RunningSim, SimConfig};
@@ -93,6 +93,22 @@ pub fn seeded_credential(sim: &RunningSim) -> ServerToServerCredential {
     }
     .validate()
     .unwrap()
+}
+
+/// Connects the simulator's seeded server-to-server credential, its secrets in the
+/// keychain slot of the connector's vault, and returns the saved connection's id.
+pub async fn connect_seeded(connector: &Connector, sim: &RunningSim) -> ConnectionId {
+    connector
+        .connect_server_to_server(
+            &practice(sim),
+            seeded_credential(sim),
+            "",
+            Storage::Keychain,
+        )
+        .await
+        .unwrap()
+        .connection
+        .id
 }
 
 /// How many requests the simulator logged for `path`.
