@@ -137,7 +137,7 @@ fn main_window(
     match app::info::boot(layout).and_then(|boot| app::info::boot_script(&boot)) {
         Ok(script) => builder = builder.initialization_script(script),
         Err(error) => {
-            tracing::warn!(code = ?error.code, "the page will ask for its first screen's data")
+            tracing::warn!(code = ?error.code, message = %error.message, "the page will ask for its first screen's data")
         }
     }
     Ok(builder.build()?)

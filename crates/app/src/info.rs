@@ -38,8 +38,9 @@ pub const BOOT_GLOBAL: &str = "__chatlioAepBoot";
 /// What the first screen waits for, handed to the page before its script
 /// runs: the answers `app_info` and `load_wizard` give, read when the window
 /// is made. Without it the first screen waits for both commands to come
-/// back, which cost the cold start about 20 ms after the page was mounted
-/// (bench/README.md, "Cold start").
+/// back before it is even known which screen to draw: a relaunch onto the
+/// dashboard showed it about 200 ms later (bench/README.md, "Handing the
+/// first screen its answers").
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Boot {
