@@ -66,7 +66,8 @@ async fn phases(app: &App, requested: Instant) -> TestResult<Phases> {
              return {
                origin: performance.timeOrigin,
                document: navigation ? navigation.domInteractive : null,
-               marks: performance.getEntriesByType('mark').map((mark) => [mark.name, mark.startTime]),
+               marks: performance.getEntriesByType('mark').map((mark) => [mark.name, mark.startTime])
+                 .concat(performance.getEntriesByType('paint').map((paint) => ['paint:' + paint.name, paint.startTime])),
              };",
             Vec::new(),
         )

@@ -196,6 +196,13 @@ pub fn typescript() -> String {
         "export const BOOT_GLOBAL = \"{}\";\n",
         app::info::BOOT_GLOBAL
     ));
+    out.push_str(
+        "/** Stands for the app's version in the first screen the build draws; the shell fills it in. */\n",
+    );
+    out.push_str(&format!(
+        "export const VERSION_PLACEHOLDER = \"{}\";\n",
+        app::info::VERSION_PLACEHOLDER
+    ));
     out.push_str("export { Channel };\n");
     out
 }

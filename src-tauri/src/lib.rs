@@ -11,6 +11,7 @@
 pub mod bindings;
 mod commands;
 mod desktop;
+mod first_screen;
 pub mod logfile;
 mod memory;
 mod updates;
@@ -32,6 +33,9 @@ pub const MAIN_WINDOW: &str = "main";
 /// Builds and runs the app until "Quit" (closing the window leaves it
 /// watching in the tray).
 pub fn run() -> Result<(), tauri::Error> {
+    let mut context = tauri::generate_context!();
+    let first_screen = first_screen::Offer::default();
+    first_screen::install(&mut context, first_screen.clone());
     tauri::Builder::default()
         // Single instance: a second launch focuses the window that is open
         // rather than starting a second setup against the same journal.
@@ -71,14 +75,14 @@ pub fn run() -> Result<(), tauri::Error> {
                 }
             }
         })
-        .setup(|app| {
+        .setup(move |app| {
             let layout = storage::DataLayout::from_environment_or(app.path().app_data_dir()?);
             let arguments: Vec<String> = std::env::args().collect();
             // First, so the page loads while the rest is set up.
             let background = arguments
                 .iter()
                 .any(|argument| argument == BACKGROUND_ARGUMENT);
-            let window = main_window(app, &layout, !background)?;
+            let window = main_window(app, &layout, !background, &first_screen)?;
             webview::tune(&window)?;
             std::fs::create_dir_all(layout.root())?;
             // Without a log file the app still runs: stderr has the lines.
@@ -100,7 +104,7 @@ pub fn run() -> Result<(), tauri::Error> {
             Ok(())
         })
         .invoke_handler(commands::handler())
-        .build(tauri::generate_context!())?
+        .build(context)?
         .run(|app, event| {
             // macOS: a click on the Dock icon, or opening the app again from
             // Finder, brings back a window closed to the menu bar.
@@ -117,12 +121,14 @@ pub fn run() -> Result<(), tauri::Error> {
 /// Makes the window `tauri.conf.json` describes (`create: false` there, so
 /// it is made here), with the first screen's data handed to its page before
 /// the page's script runs (`app::info::boot`): the first screen draws
-/// without waiting for a command. When that data cannot be read the page
-/// asks for it through the commands, which report why.
+/// without waiting for a command. A first start's document is also served
+/// with the welcome screen in it (`first_screen`). When that data cannot be
+/// read the page asks for it through the commands, which report why.
 fn main_window(
     app: &tauri::App,
     layout: &storage::DataLayout,
     visible: bool,
+    first_screen: &first_screen::Offer,
 ) -> Result<tauri::WebviewWindow, Box<dyn std::error::Error>> {
     let config = app
         .config()
@@ -134,8 +140,17 @@ fn main_window(
     // Opened in the tray only (`--background`): never shown, not even briefly.
     let mut builder = tauri::WebviewWindowBuilder::from_config(app.handle(), config)?
         .visible(visible && config.visible);
-    match app::info::boot(layout).and_then(|boot| app::info::boot_script(&boot)) {
-        Ok(script) => builder = builder.initialization_script(script),
+    let boot = app::info::boot(layout).and_then(|boot| {
+        Ok((
+            app::info::boot_script(&boot)?,
+            app::info::first_screen_offer(&boot),
+        ))
+    });
+    match boot {
+        Ok((script, offer)) => {
+            builder = builder.initialization_script(script);
+            first_screen.set(offer);
+        }
         Err(error) => {
             tracing::warn!(code = ?error.code, message = %error.message, "the page will ask for its first screen's data")
         }

@@ -1,4 +1,5 @@
-//! Facts about the app itself: version, the OS language, what a first screen needs.
+//! Facts about the app itself: version, the OS language, what a first screen
+//! needs, and the first screen the shell can serve before the page's script runs.
 
 use serde::Serialize;
 use ts_rs::TS;
@@ -69,6 +70,93 @@ pub fn boot_script(boot: &Boot) -> CommandResult<String> {
         )
     })?;
     Ok(format!("window.{BOOT_GLOBAL} = {json};"))
+}
+
+/// Stands for the app's version in the first screen the UI's build draws
+/// (`VERSION_PLACEHOLDER` in `ui/src/prerender.ts`): the shell knows the
+/// version, the build does not.
+pub const VERSION_PLACEHOLDER: &str = "@@chatlio-aep-version@@";
+
+/// The page's empty app element, which the page's script draws into.
+const APP_ELEMENT: &str = r#"<div id="app"></div>"#;
+
+/// A first screen the UI's build drew (the welcome screen around the shell,
+/// one per language) that a start can show before the page's script runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstScreen {
+    /// The language it is drawn in, as the UI names it ("en", "sv").
+    pub language: String,
+    /// Where it is among the page's assets.
+    pub asset: String,
+}
+
+/// The first screens to offer a start that `boot` describes, best first: a
+/// first start (or one saved on the welcome screen) is offered the welcome
+/// screen in the system's language, then in English, the UI's fallback; the
+/// shell serves the first of them the build drew. Any other screen needs the
+/// page's script (its data, a connection), so nothing is offered. The page
+/// still decides: it takes the offer over only when it shows that screen in
+/// that language (a language the user chose over the system's is drawn
+/// afresh).
+pub fn first_screen_offer(boot: &Boot) -> Vec<FirstScreen> {
+    let on_welcome = boot
+        .wizard
+        .as_ref()
+        .is_none_or(|state| state.screen == wizard::Screen::Welcome);
+    if !on_welcome {
+        return Vec::new();
+    }
+    // "sv" of "sv-SE" or "sv_FI.UTF-8"; letters only, as it names a file.
+    let system = boot.info.os_locale.as_deref().map(|tag| {
+        tag.split(['-', '_', '.', '@'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    });
+    let mut languages: Vec<String> = system
+        .into_iter()
+        .filter(|language| {
+            !language.is_empty() && language.bytes().all(|byte| byte.is_ascii_lowercase())
+        })
+        .collect();
+    if !languages.iter().any(|language| language == "en") {
+        languages.push("en".to_owned());
+    }
+    languages
+        .into_iter()
+        .map(|language| FirstScreen {
+            asset: format!("first-screen/{language}.html"),
+            language,
+        })
+        .collect()
+}
+
+/// The page's document with `screen` drawn into its app element (`drawn` is
+/// that asset's content): marked with the language (`data-first-screen`,
+/// which the page checks before taking it over) and with the app's version
+/// filled in. `None` when the document has no empty app element: it is then
+/// served as built and the page draws everything.
+pub fn document_with_first_screen(
+    document: &str,
+    screen: &FirstScreen,
+    drawn: &str,
+) -> Option<String> {
+    if !document.contains(APP_ELEMENT) {
+        return None;
+    }
+    let drawn = drawn.replace(VERSION_PLACEHOLDER, &escape_html(env!("CARGO_PKG_VERSION")));
+    let element = format!(
+        r#"<div id="app" data-first-screen="{}">{drawn}</div>"#,
+        escape_html(&screen.language)
+    );
+    Some(document.replacen(APP_ELEMENT, &element, 1))
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Opens the folder holding the app's log (`storage::DataLayout::logs`) in
@@ -149,5 +237,84 @@ mod tests {
         let parsed: serde_json::Value = serde_json::from_str(json).unwrap();
         assert_eq!(parsed, serde_json::to_value(&boot).unwrap());
         assert_eq!(parsed["wizard"]["setupName"], "\"a\" \u{2028} </script>");
+    }
+
+    fn boot_on(screen: Option<wizard::Screen>, os_locale: Option<&str>) -> Boot {
+        Boot {
+            info: AppInfo {
+                os_locale: os_locale.map(str::to_owned),
+                ..app_info_now()
+            },
+            wizard: screen.map(|screen| WizardState {
+                screen,
+                ..WizardState::default()
+            }),
+        }
+    }
+
+    fn languages(offer: &[FirstScreen]) -> Vec<&str> {
+        offer
+            .iter()
+            .map(|screen| screen.language.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_first_start_is_offered_the_welcome_screen_in_the_system_language_then_english() {
+        let offer = first_screen_offer(&boot_on(None, Some("sv_FI.UTF-8")));
+        assert_eq!(languages(&offer), ["sv", "en"]);
+        assert_eq!(offer[0].asset, "first-screen/sv.html");
+        assert_eq!(
+            languages(&first_screen_offer(&boot_on(None, Some("en-GB")))),
+            ["en"]
+        );
+        assert_eq!(languages(&first_screen_offer(&boot_on(None, None))), ["en"]);
+        // POSIX's "C" names no language the build drew: "c" is tried, then English.
+        assert_eq!(
+            languages(&first_screen_offer(&boot_on(None, Some("C")))),
+            ["c", "en"]
+        );
+        // Saved on the welcome screen: the same.
+        let saved = boot_on(Some(wizard::Screen::Welcome), Some("sv-SE"));
+        assert_eq!(languages(&first_screen_offer(&saved)), ["sv", "en"]);
+    }
+
+    #[test]
+    fn other_screens_and_odd_locales_are_offered_nothing_they_cannot_use() {
+        for screen in [wizard::Screen::Prerequisites, wizard::Screen::Dashboard] {
+            assert!(first_screen_offer(&boot_on(Some(screen), Some("sv-SE"))).is_empty());
+        }
+        // A locale is never a path: only letters name an asset.
+        for tag in ["../../etc/passwd", "", "x/y"] {
+            assert_eq!(
+                languages(&first_screen_offer(&boot_on(None, Some(tag)))),
+                ["en"],
+                "{tag:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_document_gets_the_drawn_screen_its_language_and_the_version() {
+        let document = "<body>\n<div id=\"app\"></div>\n<script type=\"module\" src=\"/a.js\"></script></body>";
+        let screen = FirstScreen {
+            language: "sv".into(),
+            asset: "first-screen/sv.html".into(),
+        };
+        let drawn = format!("<!--[--><span>Version {VERSION_PLACEHOLDER}</span><!--]-->");
+        let served = document_with_first_screen(document, &screen, &drawn).unwrap();
+        assert_eq!(
+            served,
+            format!(
+                "<body>\n<div id=\"app\" data-first-screen=\"sv\"><!--[--><span>Version {}</span><!--]--></div>\n<script type=\"module\" src=\"/a.js\"></script></body>",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        // A document whose app element is not the empty one the build
+        // writes is left to the page.
+        assert_eq!(
+            document_with_first_screen("<div id=\"app\">x</div>", &screen, &drawn),
+            None
+        );
     }
 }

@@ -81,8 +81,21 @@ async fn the_first_screen_is_handed_its_answers_and_a_reload_asks_again() -> Tes
         "{first:?}"
     );
     // In the system's language from the first frame: the locale came with
-    // the answers.
+    // the answers, and the shell served the document with the Swedish
+    // welcome screen in it, which the script took over rather than drew.
     assert!(app.text("welcome-title").await?.contains("Strömma"));
+    assert!(
+        first.iter().any(|mark| mark == "first-screen-taken-over"),
+        "{first:?}"
+    );
+    let offered = app
+        .client
+        .execute(
+            "return document.getElementById('app').dataset.firstScreen ?? null;",
+            Vec::new(),
+        )
+        .await?;
+    assert_eq!(offered, serde_json::json!("sv"));
 
     app.click("start-adobe").await?;
     app.find("screen-prerequisites").await?;
@@ -131,6 +144,14 @@ async fn the_first_screen_is_handed_its_answers_and_a_reload_asks_again() -> Tes
     );
     assert!(
         !reloaded.iter().any(|mark| mark == "answers-from-shell"),
+        "{reloaded:?}"
+    );
+    // The reloaded document is the one the build wrote: the welcome screen
+    // it offered at start would be the wrong screen now.
+    assert!(
+        !reloaded
+            .iter()
+            .any(|mark| mark == "first-screen-taken-over"),
         "{reloaded:?}"
     );
     app.close().await

@@ -856,4 +856,6 @@ export const RECOMMENDED_SETUP: SetupInput = {"name":"Chatlio events","sandbox":
 export const RECOMMENDED_PARTIAL_INGESTION_THRESHOLD = 5;
 /** The global the shell sets to a Boot before the page's script runs. */
 export const BOOT_GLOBAL = "__chatlioAepBoot";
+/** Stands for the app's version in the first screen the build draws; the shell fills it in. */
+export const VERSION_PLACEHOLDER = "@@chatlio-aep-version@@";
 export { Channel };

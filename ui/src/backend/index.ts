@@ -14,6 +14,7 @@ export {
   RECOMMENDED_SETUP,
   SCREENS,
   STEPS,
+  VERSION_PLACEHOLDER,
 } from "./bindings";
 export type * from "./bindings";
 

@@ -1,0 +1,28 @@
+// Draws the first screen at build time into dist/first-screen/<language>.html
+// (see src/prerender.ts). Runs after `vite build`, through Vite so that the
+// components compile as the app's build compiles them.
+import { mkdir, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { createServer } from "vite";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const server = await createServer({
+  root,
+  appType: "custom",
+  logLevel: "warn",
+  server: { middlewareMode: true, hmr: false, watch: null },
+});
+try {
+  const { firstScreen, LANGUAGES } = await server.ssrLoadModule("/src/prerender.ts");
+  const folder = new URL("../dist/first-screen/", import.meta.url);
+  await mkdir(folder, { recursive: true });
+  for (const language of LANGUAGES) {
+    const html = firstScreen(language);
+    if (!html.includes('data-testid="screen-welcome"')) {
+      throw new Error(`the first screen drawn in ${language} is not the welcome screen`);
+    }
+    await writeFile(new URL(`${language}.html`, folder), html);
+  }
+} finally {
+  await server.close();
+}
