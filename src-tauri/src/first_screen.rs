@@ -132,7 +132,7 @@ mod tests {
             )];
             for language in languages {
                 files.push((
-                    format!("/first-screen/{language}.html"),
+                    format!("/first-screen/{language}.fragment"),
                     format!(
                         "<h1>{language}</h1><p>{}</p>",
                         app::info::VERSION_PLACEHOLDER
@@ -198,7 +198,7 @@ mod tests {
         // Other assets are served as built, and a second load of the
         // document (a reload) gets it as built.
         assert_eq!(
-            served(&assets, "/first-screen/en.html"),
+            served(&assets, "/first-screen/en.fragment"),
             "<h1>en</h1><p>@@chatlio-aep-version@@</p>"
         );
         assert!(served(&assets, "/index.html").contains(r#"<div id="app"></div>"#));

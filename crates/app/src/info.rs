@@ -125,7 +125,7 @@ pub fn first_screen_offer(boot: &Boot) -> Vec<FirstScreen> {
     languages
         .into_iter()
         .map(|language| FirstScreen {
-            asset: format!("first-screen/{language}.html"),
+            asset: format!("first-screen/{language}.fragment"),
             language,
         })
         .collect()
@@ -263,7 +263,7 @@ mod tests {
     fn a_first_start_is_offered_the_welcome_screen_in_the_system_language_then_english() {
         let offer = first_screen_offer(&boot_on(None, Some("sv_FI.UTF-8")));
         assert_eq!(languages(&offer), ["sv", "en"]);
-        assert_eq!(offer[0].asset, "first-screen/sv.html");
+        assert_eq!(offer[0].asset, "first-screen/sv.fragment");
         assert_eq!(
             languages(&first_screen_offer(&boot_on(None, Some("en-GB")))),
             ["en"]
@@ -299,7 +299,7 @@ mod tests {
         let document = "<body>\n<div id=\"app\"></div>\n<script type=\"module\" src=\"/a.js\"></script></body>";
         let screen = FirstScreen {
             language: "sv".into(),
-            asset: "first-screen/sv.html".into(),
+            asset: "first-screen/sv.fragment".into(),
         };
         let drawn = format!("<!--[--><span>Version {VERSION_PLACEHOLDER}</span><!--]-->");
         let served = document_with_first_screen(document, &screen, &drawn).unwrap();
