@@ -44,7 +44,9 @@ pub struct CheckCycles {
     /// Per setup: the resources its journal records as done with an id.
     pub resources_per_setup: Vec<usize>,
     /// Per setup: the recorded resources drift reads back (every step with
-    /// a drift check: all but the tenant id and the profile schema flag).
+    /// a drift check of its own read: all but the tenant id, the profile
+    /// schema flag, and the dataflow and its read-back, compared as the
+    /// status round listed the dataflow).
     pub checked_per_setup: Vec<usize>,
     /// The time the 50 setups took to make (no latency; not a figure).
     pub making_ms: f64,
@@ -52,9 +54,14 @@ pub struct CheckCycles {
 
 /// Steps whose record drift reads back with one request each
 /// (`Step::check_drift` in `crates/setup/src/steps/`): the tenant id and the
-/// profile schema have no read of their own.
+/// profile schema have no read of their own, and the dataflow and the
+/// read-back of its inlet are compared as the check's status round listed
+/// the dataflow (`Step::drift_from_listed`, `setup::drift::ListedFlows`).
 fn has_drift_read(step: StepId) -> bool {
-    !matches!(step, StepId::TenantId | StepId::ProfileSchema)
+    !matches!(
+        step,
+        StepId::TenantId | StepId::ProfileSchema | StepId::Dataflow | StepId::ReadBack
+    )
 }
 
 fn done_with_id(journal: &Journal) -> impl Iterator<Item = StepId> + '_ {

@@ -168,16 +168,18 @@ async fn measure_launched(
     // every 20 s, practice's interval.
     app.invoke("check_alerts_now", serde_json::json!({}))
         .await?;
+    // What is on screen, kept with the app's log under E2E_ARTIFACTS; taken
+    // before the settling time, which absorbs its CPU. Not right before the
+    // close: a close sent just after WebKit's snapshot is lost (the window
+    // stays mapped), one sent 10 s later is not.
+    let shot = app.screenshot("bench-idle-open").await?;
+    eprintln!("bench: the idle window open: {}", shot.display());
     tokio::time::sleep(SETTLE).await;
     let open = cpu_window(binary, Some(sim), window).await?;
     checks_ran(&open, "open")?;
     if !viewable()? {
         return Err("the window was not showing while measured open".into());
     }
-    // What was on screen (after the window: a screenshot costs CPU), kept
-    // with the app's log under E2E_ARTIFACTS.
-    let shot = app.screenshot("bench-idle-open").await?;
-    eprintln!("bench: the idle window open: {}", shot.display());
 
     close_like_a_user()?;
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -339,7 +339,8 @@ async fn alert_check_figures(options: &Options) -> TestResult<Vec<Summary>> {
     // Status: the flow list, then each flow's week of runs (two pages of 100).
     let status_target = 2.0 * flows + 1.0;
     // Drift: one read per resource a setup's journal records with a drift
-    // check of its own, no listing.
+    // check of its own, no listing; the dataflows are compared as the status
+    // round listed them.
     let checked: usize = measured.checked_per_setup.iter().sum();
     let drift_target = status_target + checked as f64;
     let cycle = alerts::DRIFT_EVERY as f64;

@@ -2,7 +2,10 @@
 //! resource the journal records is read back and compared with what the setup
 //! made; every difference comes with a repair the UI can offer.
 
+use std::collections::HashMap;
+
 use futures_util::future::join_all;
+use platform::models::flow::Flow;
 use platform::models::FlowId;
 use platform::{Client, ErrorCode, PlatformError};
 use serde::Serialize;
@@ -224,16 +227,58 @@ pub(crate) fn reference_changed(
     }
 }
 
-/// Reads back one step's resource and reports how it differs.
-async fn check(client: &Client, journal: &Journal, record: Recorded) -> Vec<Drift> {
-    steps::of(record.step)
-        .check_drift(client, journal, &record)
-        .await
+/// The dataflows a status round has just listed, by id: Adobe lists a
+/// dataflow as it answers a read of it (`GET /flows` and `GET /flows/{id}`
+/// both answer `FlowListResponse` items, `FlowItemDTO`, in
+/// `static/swagger-specs/flow-service.yaml`), so a drift check made right
+/// after the list compares a listed dataflow instead of reading it again.
+/// A dataflow not listed (deleted, or no longer Chatlio's) is read.
+#[derive(Debug, Default)]
+pub struct ListedFlows(HashMap<String, Flow>);
+
+impl ListedFlows {
+    pub fn new(flows: impl IntoIterator<Item = Flow>) -> Self {
+        Self(
+            flows
+                .into_iter()
+                .map(|flow| (flow.id.as_str().to_owned(), flow))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Flow> {
+        self.0.get(id)
+    }
+}
+
+/// How one step's resource differs: from the listed dataflows when they
+/// hold what the step compares, else read back.
+async fn check(
+    client: &Client,
+    journal: &Journal,
+    listed: &ListedFlows,
+    record: Recorded,
+) -> Vec<Drift> {
+    let step = steps::of(record.step);
+    match step.drift_from_listed(journal, &record, listed) {
+        Some(drifts) => drifts,
+        None => step.check_drift(client, journal, &record).await,
+    }
 }
 
 /// Compares every resource the journal records as done with what exists in
 /// Adobe now. All reads run at once. An empty list: no drift found.
 pub async fn drift(client: &Client, journal: &Journal) -> Vec<Drift> {
+    drift_with_listed(client, journal, &ListedFlows::default()).await
+}
+
+/// [`drift`], with the dataflows a status round listed just before taken
+/// as read (see [`ListedFlows`]).
+pub async fn drift_with_listed(
+    client: &Client,
+    journal: &Journal,
+    listed: &ListedFlows,
+) -> Vec<Drift> {
     // Every done record: the single ones and each dataflow's own, in step
     // order as the journal of a single-URL setup has always been read.
     let mut records: Vec<Recorded> = journal.steps.iter().filter_map(done_record).collect();
@@ -243,7 +288,7 @@ pub async fn drift(client: &Client, journal: &Journal) -> Vec<Drift> {
     join_all(
         records
             .into_iter()
-            .map(|record| check(client, journal, record)),
+            .map(|record| check(client, journal, listed, record)),
     )
     .await
     .into_iter()

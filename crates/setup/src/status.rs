@@ -397,14 +397,31 @@ pub async fn sandbox_status_at(
     settings: &AlertSettings,
     now: DateTime<Utc>,
 ) -> Result<Vec<FlowStatus>, PlatformError> {
+    Ok(listed_status_at(client, timing, settings, now).await?.1)
+}
+
+/// [`sandbox_status_at`], with the dataflows as listed: a drift check right
+/// after it compares them instead of reading each again
+/// ([`crate::drift::ListedFlows`]).
+pub async fn listed_status_at(
+    client: &Client,
+    timing: &Timing,
+    settings: &AlertSettings,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Flow>, Vec<FlowStatus>), PlatformError> {
     let flows = client.flow_service().list_chatlio_flows().await?;
     let since = history_start(now, timing);
     let service = client.flow_service();
-    Ok(map_bounded(flows, STATUS_CONCURRENCY, |flow| async move {
+    // By index: a closure over `&Flow` items makes the future's lifetime
+    // higher-ranked, which the app's spawned tasks cannot prove `Send`.
+    let flows_ref = &flows;
+    let statuses = map_bounded(0..flows.len(), STATUS_CONCURRENCY, |index| async move {
+        let flow = &flows_ref[index];
         let runs = service.list_runs_since(&flow.id, since).await;
-        status_of(&flow, runs, now, timing, settings)
+        status_of(flow, runs, now, timing, settings)
     })
-    .await)
+    .await;
+    Ok((flows, statuses))
 }
 
 /// One dataflow's status.

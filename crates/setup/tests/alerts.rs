@@ -344,3 +344,70 @@ async fn a_deleted_dataset_is_drift_and_a_revoked_credential_is_the_connection()
         .any(|active| active.condition.kind == AlertKind::Drift));
     watch.harness.shutdown().await;
 }
+
+/// The dataflow reads of one check: `GET` of `/flows/{id}` (the list is
+/// `/flows` with a query).
+fn dataflow_reads(log: &[serde_json::Value], flow_id: &str) -> usize {
+    let path = format!("/data/foundation/flowservice/flows/{flow_id}");
+    log.iter()
+        .filter(|entry| entry["method"] == "GET" && entry["path"] == path.as_str())
+        .count()
+}
+
+#[tokio::test]
+async fn the_drift_round_compares_the_dataflow_as_listed_and_reads_it_when_gone() {
+    let harness = Harness::start_adobe_like_with(
+        "alerts-drift-listed",
+        SimConfig {
+            clock_start: Some(at("2027-01-13T09:00:00Z")),
+            ..SimConfig::default()
+        },
+    )
+    .await;
+    let outcome = harness.engine().apply(&request("Listed")).await.unwrap();
+    let flow_id = outcome.flow_id.clone().unwrap();
+    let client = harness.client();
+    let mut watch = Watch {
+        harness,
+        client,
+        settings: stockholm(),
+        state: AlertState::default(),
+        raised: Vec::new(),
+        cleared: Vec::new(),
+        notified: 0,
+    };
+    let before = watch.harness.requests().await.len();
+    assert!(watch.check_at("2027-01-13T09:10:00Z").await.is_empty());
+    let log = watch.harness.requests().await;
+    // Listed, then compared as listed: neither the dataflow's own check
+    // nor the read-back of its inlet reads it again.
+    assert_eq!(
+        dataflow_reads(&log[before..], &flow_id),
+        0,
+        "{:?}",
+        &log[before..]
+    );
+
+    // Gone from Adobe, so gone from the list: read, found missing, drift.
+    watch
+        .client
+        .flow_service()
+        .delete_flow(&FlowId::new(flow_id.as_str()))
+        .await
+        .unwrap();
+    let before = watch.harness.requests().await.len();
+    let transitions = watch.check_at("2027-01-13T09:20:00Z").await;
+    let kinds: Vec<AlertKind> = transitions
+        .iter()
+        .map(|transition| transition.condition().kind)
+        .collect();
+    assert_eq!(kinds, vec![AlertKind::Drift], "{transitions:?}");
+    let log = watch.harness.requests().await;
+    assert_eq!(
+        dataflow_reads(&log[before..], &flow_id),
+        2,
+        "{:?}",
+        &log[before..]
+    );
+    watch.harness.shutdown().await;
+}

@@ -505,3 +505,58 @@ async fn a_flow_with_only_failed_records_is_failing_once_its_run_closes() {
     assert_eq!(status.health, Health::Failing, "{:?}", status.runs);
     harness.shutdown().await;
 }
+
+/// The background check compares the dataflows its status round listed
+/// instead of reading them again: what it finds must be what a read finds.
+#[tokio::test]
+async fn a_listed_dataflow_shows_the_same_drift_a_read_of_it_does() {
+    let harness = Harness::start("drift-listed", Duration::ZERO).await;
+    let engine = harness.engine();
+    engine.apply(&request("Listed")).await.unwrap();
+    let client = harness.client();
+    let store = engine.store();
+    let mut journal = store.load("Listed").unwrap().unwrap();
+    // The journal remembers another inlet and another mapping set than the
+    // dataflow has now.
+    let inlet = journal.record_mut(StepId::ReadBack);
+    inlet.resource_id = inlet.resource_id.clone().map(|url| format!("{url}-old"));
+    let mapping = journal.record_mut(StepId::MappingSet);
+    mapping.resource_id = Some("another-mapping-set".into());
+    store.save(&mut journal).unwrap();
+
+    let found = |drifts: &[setup::Drift]| {
+        let mut found: Vec<(StepId, DriftKind, &'static str)> = drifts
+            .iter()
+            .map(|drift| (drift.step, drift.kind, drift.detail))
+            .collect();
+        found.sort_by_key(|(step, _, detail)| (*step, *detail));
+        found
+    };
+    let read = setup::drift(&client, &journal).await;
+    let listed =
+        setup::drift::ListedFlows::new(client.flow_service().list_chatlio_flows().await.unwrap());
+    let before = harness.requests().await.len();
+    let compared = setup::drift::drift_with_listed(&client, &journal, &listed).await;
+    assert_eq!(found(&compared), found(&read));
+    assert!(
+        found(&read).contains(&(StepId::ReadBack, DriftKind::Changed, "inlet_url_changed")),
+        "{read:?}"
+    );
+    assert!(
+        found(&read)
+            .iter()
+            .any(|(step, kind, _)| *step == StepId::Dataflow && *kind == DriftKind::Changed),
+        "{read:?}"
+    );
+    let flow_reads = harness.requests().await[before..]
+        .iter()
+        .filter(|entry| {
+            entry["method"] == "GET"
+                && entry["path"]
+                    .as_str()
+                    .is_some_and(|path| path.starts_with("/data/foundation/flowservice/flows/"))
+        })
+        .count();
+    assert_eq!(flow_reads, 0);
+    harness.shutdown().await;
+}

@@ -68,7 +68,8 @@ impl CheckReport {
 
 /// One check of a sandbox: its dataflows' status under `settings`, each
 /// journaled setup's drift when `journals` are given (drift costs a read
-/// per resource, so a background check asks for it less often), and the
+/// per resource, so a background check asks for it less often; the
+/// dataflows just listed are compared as listed, not read again), and the
 /// connection. Only the setups named in `only` when it is given.
 pub async fn check(
     client: &Client,
@@ -85,9 +86,11 @@ pub async fn check(
     };
     let mut conditions = Vec::new();
     let mut unreachable = None;
-    let statuses = match crate::status::sandbox_status_at(client, timing, settings, now).await {
-        Ok(statuses) => {
+    let mut listed = crate::drift::ListedFlows::default();
+    let statuses = match crate::status::listed_status_at(client, timing, settings, now).await {
+        Ok((flows, statuses)) => {
             coverage.flows_listed = true;
+            listed = crate::drift::ListedFlows::new(flows);
             statuses
         }
         Err(error) if evaluate::connection_lost(&error) => {
@@ -124,7 +127,7 @@ pub async fn check(
             .collect();
         let drifts = futures_util::future::join_all(
             ours.iter()
-                .map(|journal| crate::drift::drift(client, journal)),
+                .map(|journal| crate::drift::drift_with_listed(client, journal, &listed)),
         )
         .await;
         for (journal, drifts) in ours.into_iter().zip(drifts) {

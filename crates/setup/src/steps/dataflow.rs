@@ -15,7 +15,9 @@ use platform::{Client, ErrorCode, PlatformError};
 use serde_json::json;
 
 use super::{resource, DeleteFailure, PlanContext, Step, StepOutput, StepPlan, FLOWS};
-use crate::drift::{compare_read, finding, reference_changed, Drift, DriftKind, Recorded};
+use crate::drift::{
+    compare_read, finding, reference_changed, Drift, DriftKind, ListedFlows, Recorded,
+};
 use crate::engine::{FailPoint, StepContext};
 use crate::error::Result;
 use crate::journal::Journal;
@@ -250,6 +252,16 @@ impl Step for Dataflow {
                 .await
                 .map_err(DeleteFailure::Error)
         })
+    }
+
+    fn drift_from_listed(
+        &self,
+        journal: &Journal,
+        record: &Recorded,
+        listed: &ListedFlows,
+    ) -> Option<Vec<Drift>> {
+        let flow = listed.get(&record.id)?;
+        Some(flow_drift(journal, record, flow))
     }
 
     fn check_drift<'a>(

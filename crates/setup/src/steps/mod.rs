@@ -10,7 +10,7 @@ use futures_util::future::BoxFuture;
 use platform::models::flow::Created;
 use platform::{Client, PlatformError};
 
-use crate::drift::{Drift, Recorded};
+use crate::drift::{Drift, ListedFlows, Recorded};
 use crate::engine::{KeptReason, StepContext};
 use crate::error::Result;
 use crate::input::SetupRequest;
@@ -212,6 +212,18 @@ pub trait Step: Send + Sync {
         _id: &'a str,
     ) -> BoxFuture<'a, std::result::Result<(), DeleteFailure>> {
         Box::pin(async { Ok(()) })
+    }
+
+    /// How the recorded resource differs from what the setup made, from the
+    /// dataflows a status round listed moments before, when that list holds
+    /// what the check would read; `None`: it must be read (`check_drift`).
+    fn drift_from_listed(
+        &self,
+        _journal: &Journal,
+        _record: &Recorded,
+        _listed: &ListedFlows,
+    ) -> Option<Vec<Drift>> {
+        None
     }
 
     /// Reads the recorded resource back and reports how it differs from what

@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
+use platform::models::flow::Flow;
 use platform::models::FlowId;
 use platform::{Client, ErrorCode, WebhookUrl};
 
 use super::{PlanContext, Step, StepOutput, StepPlan, FLOWS};
-use crate::drift::{finding, read_failed, recorded, Drift, DriftKind, Recorded};
+use crate::drift::{finding, read_failed, recorded, Drift, DriftKind, ListedFlows, Recorded};
 use crate::engine::StepContext;
 use crate::error::{Result, SetupError};
 use crate::journal::Journal;
@@ -96,14 +97,34 @@ impl Step for ReadBack {
                 // The dataflow's own check reports it gone.
                 Err(error) if error.code() == ErrorCode::NotFound => Vec::new(),
                 Err(error) => vec![read_failed(record, "dataflow's inlet", &error)],
-                Ok(flow) if flow.inlet_url() != Some(record.id.as_str()) => vec![finding(
-                    record,
-                    DriftKind::Changed,
-                    "inlet_url_changed",
-                    "The dataflow's streaming endpoint changed since setup.",
-                )],
-                Ok(_) => Vec::new(),
+                Ok(flow) => inlet_drift(record, &flow),
             }
         })
     }
+
+    fn drift_from_listed(
+        &self,
+        journal: &Journal,
+        record: &Recorded,
+        listed: &ListedFlows,
+    ) -> Option<Vec<Drift>> {
+        let Some(flow) = recorded(journal, StepId::Dataflow, record) else {
+            return Some(Vec::new());
+        };
+        Some(inlet_drift(record, listed.get(&flow.id)?))
+    }
+}
+
+/// `Changed` when the dataflow's streaming endpoint is no longer the one the
+/// journal records (the base of the webhook URL Chatlio has).
+fn inlet_drift(record: &Recorded, flow: &Flow) -> Vec<Drift> {
+    if flow.inlet_url() == Some(record.id.as_str()) {
+        return Vec::new();
+    }
+    vec![finding(
+        record,
+        DriftKind::Changed,
+        "inlet_url_changed",
+        "The dataflow's streaming endpoint changed since setup.",
+    )]
 }
