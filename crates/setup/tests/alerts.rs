@@ -42,6 +42,32 @@ struct Watch {
 }
 
 impl Watch {
+    /// A sandbox on Adobe's timing whose clock starts at `clock_start`, with
+    /// one setup named `setup_name` made in it, watched with Stockholm's
+    /// office hours.
+    async fn start(test: &str, clock_start: &str, setup_name: &str) -> (Self, setup::SetupOutcome) {
+        let harness = Harness::start_adobe_like_with(
+            test,
+            SimConfig {
+                clock_start: Some(at(clock_start)),
+                ..SimConfig::default()
+            },
+        )
+        .await;
+        let outcome = harness.engine().apply(&request(setup_name)).await.unwrap();
+        let client = harness.client();
+        let watch = Self {
+            harness,
+            client,
+            settings: stockholm(),
+            state: AlertState::default(),
+            raised: Vec::new(),
+            cleared: Vec::new(),
+            notified: 0,
+        };
+        (watch, outcome)
+    }
+
     async fn clock(&self) -> DateTime<Utc> {
         let body = self
             .harness
@@ -116,26 +142,9 @@ impl Watch {
 async fn no_data_counts_business_hours_across_a_weekend_and_a_clock_change() {
     // Friday 26 March 2027, 08:30 in Stockholm (CET, UTC+1). Summer time
     // starts on Sunday the 28th: Monday 09:00 is 07:00 UTC.
-    let harness = Harness::start_adobe_like_with(
-        "alerts-weekend",
-        SimConfig {
-            clock_start: Some(at("2027-03-26T07:30:00Z")),
-            ..SimConfig::default()
-        },
-    )
-    .await;
-    let outcome = harness.engine().apply(&request("Weekend")).await.unwrap();
+    let (mut watch, outcome) =
+        Watch::start("alerts-weekend", "2027-03-26T07:30:00Z", "Weekend").await;
     let webhook = outcome.webhook_url.clone().unwrap();
-    let client = harness.client();
-    let mut watch = Watch {
-        harness,
-        client,
-        settings: stockholm(),
-        state: AlertState::default(),
-        raised: Vec::new(),
-        cleared: Vec::new(),
-        notified: 0,
-    };
 
     // Brand new: nothing is expected yet.
     assert!(watch.check_at("2027-03-26T07:40:00Z").await.is_empty());
@@ -196,27 +205,10 @@ async fn no_data_counts_business_hours_across_a_weekend_and_a_clock_change() {
 #[tokio::test]
 async fn failed_records_and_a_disabled_dataflow_each_start_and_end_once() {
     // Wednesday 13 January 2027, 10:00 in Stockholm.
-    let harness = Harness::start_adobe_like_with(
-        "alerts-failures",
-        SimConfig {
-            clock_start: Some(at("2027-01-13T09:00:00Z")),
-            ..SimConfig::default()
-        },
-    )
-    .await;
-    let outcome = harness.engine().apply(&request("Failing")).await.unwrap();
+    let (mut watch, outcome) =
+        Watch::start("alerts-failures", "2027-01-13T09:00:00Z", "Failing").await;
     let webhook = outcome.webhook_url.clone().unwrap();
     let flow_id = FlowId::new(outcome.flow_id.clone().unwrap());
-    let client = harness.client();
-    let mut watch = Watch {
-        harness,
-        client,
-        settings: stockholm(),
-        state: AlertState::default(),
-        raised: Vec::new(),
-        cleared: Vec::new(),
-        notified: 0,
-    };
 
     // 10:10 to 11:00 local: one good record and three Adobe refuses (no
     // identity): three quarters failed, past the 10 % rule.
@@ -286,25 +278,8 @@ async fn failed_records_and_a_disabled_dataflow_each_start_and_end_once() {
 
 #[tokio::test]
 async fn a_deleted_dataset_is_drift_and_a_revoked_credential_is_the_connection() {
-    let harness = Harness::start_adobe_like_with(
-        "alerts-drift",
-        SimConfig {
-            clock_start: Some(at("2027-01-13T09:00:00Z")),
-            ..SimConfig::default()
-        },
-    )
-    .await;
-    let outcome = harness.engine().apply(&request("Drifted")).await.unwrap();
-    let client = harness.client();
-    let mut watch = Watch {
-        harness,
-        client,
-        settings: stockholm(),
-        state: AlertState::default(),
-        raised: Vec::new(),
-        cleared: Vec::new(),
-        notified: 0,
-    };
+    let (mut watch, outcome) =
+        Watch::start("alerts-drift", "2027-01-13T09:00:00Z", "Drifted").await;
     assert!(watch.check_at("2027-01-13T09:10:00Z").await.is_empty());
     let dataset = outcome.dataset_id.clone().unwrap();
     watch
@@ -356,26 +331,9 @@ fn dataflow_reads(log: &[serde_json::Value], flow_id: &str) -> usize {
 
 #[tokio::test]
 async fn the_drift_round_compares_the_dataflow_as_listed_and_reads_it_when_gone() {
-    let harness = Harness::start_adobe_like_with(
-        "alerts-drift-listed",
-        SimConfig {
-            clock_start: Some(at("2027-01-13T09:00:00Z")),
-            ..SimConfig::default()
-        },
-    )
-    .await;
-    let outcome = harness.engine().apply(&request("Listed")).await.unwrap();
+    let (mut watch, outcome) =
+        Watch::start("alerts-drift-listed", "2027-01-13T09:00:00Z", "Listed").await;
     let flow_id = outcome.flow_id.clone().unwrap();
-    let client = harness.client();
-    let mut watch = Watch {
-        harness,
-        client,
-        settings: stockholm(),
-        state: AlertState::default(),
-        raised: Vec::new(),
-        cleared: Vec::new(),
-        notified: 0,
-    };
     let before = watch.harness.requests().await.len();
     assert!(watch.check_at("2027-01-13T09:10:00Z").await.is_empty());
     let log = watch.harness.requests().await;
