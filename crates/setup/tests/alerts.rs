@@ -25,6 +25,14 @@ fn at(text: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// What each transition is about, in order.
+fn kinds_of(transitions: &[Transition]) -> Vec<AlertKind> {
+    transitions
+        .iter()
+        .map(|transition| transition.condition().kind)
+        .collect()
+}
+
 /// Office hours in Stockholm, Monday to Friday 09:00 to 17:00, four
 /// business hours of silence allowed; quiet from 20:00 to 08:00.
 fn stockholm() -> AlertSettings {
@@ -252,10 +260,7 @@ async fn failed_records_and_a_disabled_dataflow_each_start_and_end_once() {
     let etag = service.get_flow(&flow_id).await.unwrap().etag;
     service.disable_flow(&flow_id, etag.as_ref()).await.unwrap();
     let transitions = watch.check_at("2027-01-13T11:30:00Z").await;
-    let kinds: Vec<AlertKind> = transitions
-        .iter()
-        .map(|transition| transition.condition().kind)
-        .collect();
+    let kinds = kinds_of(&transitions);
     assert_eq!(kinds, vec![AlertKind::Disabled], "{transitions:?}");
     assert!(watch.check_at("2027-01-13T11:40:00Z").await.is_empty());
     let etag = service.get_flow(&flow_id).await.unwrap().etag;
@@ -289,10 +294,7 @@ async fn a_deleted_dataset_is_drift_and_a_revoked_credential_is_the_connection()
         .await
         .unwrap();
     let transitions = watch.check_at("2027-01-13T09:20:00Z").await;
-    let kinds: Vec<AlertKind> = transitions
-        .iter()
-        .map(|transition| transition.condition().kind)
-        .collect();
+    let kinds = kinds_of(&transitions);
     assert_eq!(kinds, vec![AlertKind::Drift], "{transitions:?}");
     assert_eq!(transitions[0].condition().figures.drifted, Some(1));
 
@@ -307,10 +309,7 @@ async fn a_deleted_dataset_is_drift_and_a_revoked_credential_is_the_connection()
     );
     watch.client = revoked;
     let transitions = watch.check_at("2027-01-13T09:30:00Z").await;
-    let kinds: Vec<AlertKind> = transitions
-        .iter()
-        .map(|transition| transition.condition().kind)
-        .collect();
+    let kinds = kinds_of(&transitions);
     assert_eq!(kinds, vec![AlertKind::Connection], "{transitions:?}");
     assert!(watch
         .state
@@ -355,10 +354,7 @@ async fn the_drift_round_compares_the_dataflow_as_listed_and_reads_it_when_gone(
         .unwrap();
     let before = watch.harness.requests().await.len();
     let transitions = watch.check_at("2027-01-13T09:20:00Z").await;
-    let kinds: Vec<AlertKind> = transitions
-        .iter()
-        .map(|transition| transition.condition().kind)
-        .collect();
+    let kinds = kinds_of(&transitions);
     assert_eq!(kinds, vec![AlertKind::Drift], "{transitions:?}");
     let log = watch.harness.requests().await;
     assert_eq!(
