@@ -53,6 +53,21 @@ pub struct Phases {
     pub marks: Vec<(String, f64)>,
 }
 
+/// The paint timing entry of the page's first painted text.
+const FIRST_PAINT: &str = "paint:first-contentful-paint";
+
+impl Phases {
+    /// Session request until WebKit first painted text (the page's paint
+    /// timing): what the user sees first. `None` when the web view keeps no
+    /// paint timing.
+    pub fn first_paint_ms(&self) -> Option<f64> {
+        self.marks
+            .iter()
+            .find(|(name, _)| name == FIRST_PAINT)
+            .map(|(_, at)| self.to_navigation_ms + at)
+    }
+}
+
 /// Reads the page's timing (see [`Phases`]); `requested` is the session
 /// request's time.
 async fn phases(app: &App, requested: Instant) -> TestResult<Phases> {

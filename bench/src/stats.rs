@@ -118,6 +118,11 @@ impl Figure {
         self.samples.push(sample);
     }
 
+    /// Whether anything was measured (a figure some runs cannot give).
+    pub fn has_samples(&self) -> bool {
+        !self.samples.is_empty()
+    }
+
     /// Attaches a detail to the figure's JSON (e.g. the screen measured on).
     pub fn note(&mut self, key: &str, value: Value) {
         self.extra.insert(key.to_owned(), value);
