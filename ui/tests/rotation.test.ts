@@ -118,6 +118,31 @@ describe("rotating the webhook URL", () => {
     expect(calls.filter((call) => call.command === "start_rotation")).toHaveLength(1);
   });
 
+  it("says when the new dataflow was deleted outside the app, and starts again from there", async () => {
+    let current = rotation("ready");
+    const gone = { code: "rotation_new_dataflow_gone", message: "the rotation's new dataflow new-flow is gone", hint: null };
+    const calls = backend({
+      rotation_status: () => current,
+      // Deleted in Adobe's UI after the status was read.
+      copy_rotation_url: () => {
+        throw gone;
+      },
+      start_rotation: () => (current = rotation("created", { newFlowId: "remade-flow" })),
+    });
+    render(RotateUrl, { props: { name: "Chatlio events", flows: [flow("old-flow", ALL), flow("new-flow", ALL, null, true)], practice: true, testid: "setup-rotate" } });
+    await open();
+    await fireEvent.click(await screen.findByTestId("setup-rotate-copy"));
+    const error = await screen.findByTestId("setup-rotate-error");
+    expect(error.dataset.code).toBe("rotation_new_dataflow_gone");
+    expect(error.textContent).toContain("deleted outside this app");
+    // No steps of a rotation that cannot go on: Start makes a new dataflow.
+    expect(screen.queryByTestId("setup-rotate-status")).toBeNull();
+    await fireEvent.click(screen.getByTestId("setup-rotate-start"));
+    await waitFor(() => expect(screen.getByTestId("setup-rotate-status").dataset.phase).toBe("created"));
+    expect(screen.queryByTestId("setup-rotate-error")).toBeNull();
+    expect(calls.filter((call) => call.command === "start_rotation")).toHaveLength(1);
+  });
+
   it("copies the new URL once ready, and shows it only when asked", async () => {
     const calls = backend({
       rotation_status: () => rotation("ready"),

@@ -61,6 +61,9 @@ pub enum AppErrorCode {
     RotationNewUrlUnused,
     /// Deleting the old dataflow needs confirming.
     RotationNeedsConfirmation,
+    /// The rotation's new dataflow was deleted outside this app: starting
+    /// the rotation again makes a new one.
+    RotationNewDataflowGone,
     /// The release manifest could not be fetched or read.
     UpdateCheckFailed,
     /// A downloaded update's signature did not match the app's public key;

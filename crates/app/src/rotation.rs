@@ -96,6 +96,10 @@ pub fn rotation_error(error: &RotationError) -> CommandError {
             CommandError::new(AppErrorCode::RotationNeedsConfirmation, error.to_string())
                 .with_hint("Confirm deleting the old dataflow.")
         }
+        R::NewDataflowGone(_) => {
+            CommandError::new(AppErrorCode::RotationNewDataflowGone, error.to_string())
+                .with_hint("Start the rotation again: a new dataflow is made in its place.")
+        }
         R::MissingInResponse(_) => CommandError::internal(error),
     }
 }

@@ -1465,4 +1465,32 @@ async fn one_dataflow_of_a_per_event_setup_rotates_and_stays_in_its_group() {
             .unwrap()
             .is_none()
     );
+
+    // The new dataflow deleted in Adobe's UI: said with its own code, and
+    // starting again makes another, still counted in the setup's group.
+    let deleted = started.new_flow_id.clone().unwrap();
+    let (_, client) = state.sandbox_client().await.unwrap();
+    client
+        .flow_service()
+        .delete_flow(&platform::models::FlowId::new(deleted.as_str()))
+        .await
+        .unwrap();
+    let error = rotation::rotation_status(state, name.into(), instance.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.code,
+        ErrorCode::App(AppErrorCode::RotationNewDataflowGone)
+    );
+    assert!(error.message.contains(&deleted), "{}", error.message);
+    let again = rotation::start_rotation(state, name.into(), instance.clone())
+        .await
+        .unwrap();
+    let remade = again.new_flow_id.clone().unwrap();
+    assert_ne!(remade, deleted);
+    let view = dashboard::dashboard(state).await.unwrap();
+    assert_eq!(view.setups[0].flow_ids.len(), 5);
+    let new = view.flows.iter().find(|flow| flow.rotating).unwrap();
+    assert_eq!(new.flow_id, remade);
+    assert_eq!(new.instance, instance);
 }

@@ -460,6 +460,8 @@ impl CliError {
                     | R::NeedsConfirmation => exit::USAGE,
                     R::Platform(platform) if auth(platform.code()) => exit::AUTH,
                     R::Platform(platform) if platform.is_retryable() => exit::RESUMABLE,
+                    // Deleted outside the app: `rotate start` makes a new one.
+                    R::NewDataflowGone(_) => exit::FAILED,
                     _ => exit::FAILED,
                 }
             }

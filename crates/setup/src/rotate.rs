@@ -97,6 +97,10 @@ pub enum RotationError {
     NewUrlUnused,
     #[error("the old dataflow is disabled; deleting it needs confirming")]
     NeedsConfirmation,
+    /// The new dataflow was deleted outside this app (in Adobe's UI, say)
+    /// while the rotation was under way: starting again makes a new one.
+    #[error("the rotation's new dataflow {0} is gone (deleted outside this app); start the rotation again to make a new one")]
+    NewDataflowGone(String),
     #[error("Adobe answered without {0}")]
     MissingInResponse(&'static str),
     #[error(transparent)]
@@ -248,7 +252,10 @@ pub async fn start(
     let (instance, old_flow_id) = dataflow_of(&journal, instance)?;
     let existing = rotations.load(setup_name, instance.as_deref())?;
     let mut rotation = match existing {
-        Some(rotation) if rotation.phase < RotationPhase::Finished => rotation,
+        Some(mut rotation) if rotation.phase < RotationPhase::Finished => {
+            start_again_if_gone(client, &mut rotation, rotations).await?;
+            rotation
+        }
         _ => {
             let started_at = Utc::now();
             let old = client
@@ -285,6 +292,72 @@ pub async fn start(
         make_new_resources(client, &mut rotation, rotations, timing).await?;
     }
     Ok(rotation)
+}
+
+/// A rotation whose new dataflow was deleted outside this app goes back to
+/// making one (under a new name, so that nothing deleted is taken for it),
+/// keeping its new source connection when that is still there. The old
+/// dataflow is left as it is: it is the one Chatlio may still be using.
+async fn start_again_if_gone(
+    client: &Client,
+    rotation: &mut Rotation,
+    rotations: &RotationStore,
+) -> Result<(), RotationError> {
+    let Some(id) = rotation.new_flow_id.clone() else {
+        return Ok(());
+    };
+    let service = client.flow_service();
+    match service.get_flow(&FlowId::new(id.as_str())).await {
+        Ok(_) => return Ok(()),
+        Err(error) if not_found(&error) => {}
+        Err(error) => return Err(error.into()),
+    }
+    if let Some(source) = rotation.new_source_connection_id.clone() {
+        match service
+            .get_source_connection(&SourceConnectionId::new(source.as_str()))
+            .await
+        {
+            Ok(_) => {}
+            Err(error) if not_found(&error) => rotation.new_source_connection_id = None,
+            Err(error) => return Err(error.into()),
+        }
+    }
+    // To the millisecond: started again within the second, the names still
+    // differ from the deleted ones.
+    let stamp = Utc::now().format("%Y-%m-%d %H.%M.%S%.3f");
+    let base = rotation
+        .new_flow_name
+        .rsplit_once(" (rotated ")
+        .map_or(rotation.setup_name.as_str(), |(base, _)| base)
+        .to_owned();
+    if rotation.new_source_connection_id.is_none() {
+        rotation.new_source_connection_name = format!("{base} source (rotated {stamp})");
+    }
+    rotation.new_flow_name = format!("{base} (rotated {stamp})");
+    rotation.new_flow_id = None;
+    rotation.accepts_data_from = None;
+    rotation.first_event_at = None;
+    rotation.old_disabled_at = None;
+    rotation.phase = RotationPhase::Started;
+    rotations.save(rotation)?;
+    Ok(())
+}
+
+/// The rotation's new dataflow, or [`RotationError::NewDataflowGone`] when
+/// it was deleted outside this app.
+async fn new_flow_of(
+    client: &Client,
+    rotation: &Rotation,
+) -> Result<platform::models::flow::Flow, RotationError> {
+    let id = rotation
+        .new_flow_id
+        .as_deref()
+        .ok_or(RotationError::MissingInResponse("the new dataflow"))?;
+    match client.flow_service().get_flow(&FlowId::new(id)).await {
+        Ok(flow) => Ok(flow),
+        Err(error) if not_found(&error) => Err(RotationError::NewDataflowGone(id.to_owned())),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// The markers the new resources carry: the old ones', so status, the
@@ -420,11 +493,14 @@ pub async fn status(
         .ok_or_else(|| RotationError::NotStarted(setup_name.to_owned()))?;
     let service = client.flow_service();
     let mut changed = false;
-    if rotation.phase == RotationPhase::Created {
+    // Until the rotation ends, its new dataflow is read: one deleted
+    // outside this app is said, not shown as a URL still to hand over (its
+    // runs alone would only read as none).
+    if rotation.new_flow_id.is_some() && rotation.phase < RotationPhase::Finished {
+        let flow = new_flow_of(client, &rotation).await?;
         // Adobe's creation time is the truth for the warm-up, not the
         // clock of the computer that started the rotation.
-        if let Some(id) = &rotation.new_flow_id {
-            let flow = service.get_flow(&FlowId::new(id.as_str())).await?;
+        if rotation.phase == RotationPhase::Created {
             if let Some(created_at) = from_millis(flow.created_at) {
                 let from = timing.accepts_data_from(created_at);
                 if rotation.accepts_data_from != Some(from) {
@@ -492,17 +568,11 @@ pub async fn new_url(
         None => return Err(RotationError::MissingInResponse("the new dataflow")),
         Some(_) => {}
     }
-    let id = rotation
-        .new_flow_id
-        .as_deref()
-        .ok_or(RotationError::MissingInResponse("the new dataflow"))?;
-    client
-        .flow_service()
-        .webhook_url(&FlowId::new(id))
-        .await?
-        .ok_or(RotationError::MissingInResponse(
-            "the new dataflow's inlet URL",
-        ))
+    let flow = new_flow_of(client, rotation).await?;
+    let inlet = flow.inlet_url().ok_or(RotationError::MissingInResponse(
+        "the new dataflow's inlet URL",
+    ))?;
+    Ok(WebhookUrl::new(inlet, &flow.id)?)
 }
 
 /// Ends a rotation: disables the old dataflow (once an event came through
@@ -533,6 +603,13 @@ pub async fn finish(
     }
     let service = client.flow_service();
     let old = FlowId::new(rotation.old_flow_id.as_str());
+    if rotation.phase == RotationPhase::Finished {
+        return Ok(rotation);
+    }
+    // The new dataflow is read before the old one is touched: with the new
+    // one deleted outside this app, disabling or deleting the old one would
+    // leave no URL that accepts data.
+    let new_flow = new_flow_of(client, &rotation).await?;
     if rotation.phase < RotationPhase::OldDisabled {
         match service.get_flow(&old).await {
             Ok(flow) if flow.is_enabled() => {
@@ -545,9 +622,6 @@ pub async fn finish(
         rotation.phase = RotationPhase::OldDisabled;
         rotation.old_disabled_at = Some(Utc::now());
         rotations.save(&rotation)?;
-    }
-    if rotation.phase == RotationPhase::Finished {
-        return Ok(rotation);
     }
     if !delete {
         return Err(RotationError::NeedsConfirmation);
@@ -568,14 +642,7 @@ pub async fn finish(
         }
     }
     // The read-back's record is the dataflow's inlet, as the setup keeps it.
-    let inlet = match &rotation.new_flow_id {
-        Some(id) => service
-            .get_flow(&FlowId::new(id.as_str()))
-            .await?
-            .inlet_url()
-            .map(str::to_owned),
-        None => None,
-    };
+    let inlet = new_flow.inlet_url().map(str::to_owned);
     let mut journal = journals
         .load(setup_name)?
         .ok_or_else(|| RotationError::UnknownSetup(setup_name.to_owned()))?;

@@ -293,3 +293,124 @@ async fn one_of_several_dataflows_is_named_and_an_interrupted_start_resumes() {
     assert_ne!(new_flow.id.as_str(), old_flow.as_str());
     harness.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_new_dataflow_deleted_outside_the_app_is_said_and_made_again() {
+    let harness = Harness::start_adobe_like("rotate-gone").await;
+    let outcome = harness.engine().apply(&request("Gone")).await.unwrap();
+    let client = harness.client();
+    let service = client.flow_service();
+    let old_flow = FlowId::new(outcome.flow_id.clone().unwrap());
+    let journals = JournalStore::new(&harness.directory);
+    let rotations = RotationStore::new(scratch("rotations-gone"));
+    let start = || rotate::start(&client, &journals, &rotations, "Gone", None, &Timing::ADOBE);
+    let first = start().await.unwrap();
+    advance(&harness, 600).await;
+    let status = || async {
+        rotate::status(
+            &client,
+            &rotations,
+            "Gone",
+            None,
+            &Timing::ADOBE,
+            sim_now(&harness).await,
+        )
+        .await
+    };
+    assert_eq!(status().await.unwrap().rotation.phase, RotationPhase::Ready);
+
+    // Someone deletes the new dataflow in Adobe's UI.
+    let deleted = first.new_flow_id.clone().unwrap();
+    service
+        .delete_flow(&FlowId::new(deleted.as_str()))
+        .await
+        .unwrap();
+    let gone = |result: Result<_, RotationError>| match result {
+        Err(RotationError::NewDataflowGone(id)) => id,
+        Err(other) => panic!("expected the new dataflow gone, got {other}"),
+        Ok(_) => panic!("expected the new dataflow gone, got an answer"),
+    };
+    assert_eq!(gone(status().await.map(|_| ())), deleted);
+    let ready = rotations.load("Gone", None).unwrap().unwrap();
+    assert_eq!(
+        gone(
+            rotate::new_url(&client, &ready, sim_now(&harness).await)
+                .await
+                .map(|_| ())
+        ),
+        deleted
+    );
+    // Finishing would leave no URL that accepts data: the old dataflow is
+    // neither disabled nor deleted.
+    assert_eq!(
+        gone(
+            rotate::finish(&client, &journals, &rotations, "Gone", None, true, true)
+                .await
+                .map(|_| ())
+        ),
+        deleted
+    );
+    assert!(service.get_flow(&old_flow).await.unwrap().is_enabled());
+
+    // Started again: a new dataflow under a new name, the source connection
+    // (still there) kept, the warm-up counted from the new one. (The new
+    // names are stamped to the millisecond of the computer's clock.)
+    advance(&harness, 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let again = start().await.unwrap();
+    assert_eq!(again.phase, RotationPhase::Created);
+    let remade = again.new_flow_id.clone().unwrap();
+    assert_ne!(remade, deleted);
+    assert_ne!(again.new_flow_name, first.new_flow_name);
+    assert!(
+        again
+            .new_flow_name
+            .starts_with(first.new_flow_name.rsplit_once(" (rotated ").unwrap().0),
+        "{}",
+        again.new_flow_name
+    );
+    assert_eq!(
+        again.new_source_connection_id,
+        first.new_source_connection_id
+    );
+    assert!(again.accepts_data_from > first.accepts_data_from);
+    assert_eq!(again.started_at, first.started_at);
+    assert_eq!(service.list_chatlio_flows().await.unwrap().len(), 2);
+    assert_eq!(
+        status().await.unwrap().rotation.phase,
+        RotationPhase::Created
+    );
+
+    // Its source connection deleted as well: both are made again.
+    service
+        .delete_flow(&FlowId::new(remade.as_str()))
+        .await
+        .unwrap();
+    let source = again.new_source_connection_id.clone().unwrap();
+    service
+        .delete_source_connection(&platform::models::SourceConnectionId::new(source.as_str()))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let third = start().await.unwrap();
+    assert_eq!(third.phase, RotationPhase::Created);
+    assert_ne!(
+        third.new_source_connection_id.as_deref(),
+        Some(source.as_str())
+    );
+    assert_ne!(third.new_flow_id.as_deref(), Some(remade.as_str()));
+    assert_eq!(service.list_chatlio_flows().await.unwrap().len(), 2);
+
+    // And it ends as any rotation does.
+    advance(&harness, 600).await;
+    assert_eq!(status().await.unwrap().rotation.phase, RotationPhase::Ready);
+    let finished = rotate::finish(&client, &journals, &rotations, "Gone", None, true, true)
+        .await
+        .unwrap();
+    assert_eq!(finished.phase, RotationPhase::Finished);
+    assert_eq!(
+        harness.engine().status("Gone").unwrap().flow_id,
+        third.new_flow_id
+    );
+    harness.shutdown().await;
+}
