@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
@@ -311,6 +313,36 @@ describe("dashboard", () => {
     expect(calls.filter((call) => call.command === "check_alerts_now")).toHaveLength(0);
     await fireEvent.click(screen.getByTestId("refresh"));
     await waitFor(() => expect(calls.filter((call) => call.command === "check_alerts_now")).toHaveLength(1));
+  });
+
+  it("keeps no replaced view once refreshed: an open dashboard does not grow", async () => {
+    // A dashboard is left open for days, refreshed every few minutes: each
+    // view it replaced must be garbage. Node's collector, asked for here,
+    // says whether anything (a component, a store, a listener) still holds
+    // one; WebKit's collects them only when it runs (bench/README.md).
+    setFlagsFromString("--expose-gc");
+    const collect = runInNewContext("gc") as () => void;
+    const given: WeakRef<object>[] = [];
+    backend(() => {
+      const next = view();
+      given.push(new WeakRef(next));
+      return next;
+    });
+    render(App);
+    await screen.findByTestId("flow-a");
+    for (let refresh = 0; refresh < 5; refresh++) {
+      const button = screen.getByTestId("refresh") as HTMLButtonElement;
+      await waitFor(() => expect(button.disabled).toBe(false));
+      await fireEvent.click(button);
+    }
+    await waitFor(() => expect((screen.getByTestId("refresh") as HTMLButtonElement).disabled).toBe(false));
+    expect(given.length).toBeGreaterThanOrEqual(6);
+    await waitFor(() => {
+      collect();
+      // Only the view on screen is held.
+      expect(given.slice(0, -1).filter((reference) => reference.deref() !== undefined)).toHaveLength(0);
+    });
+    expect(given.at(-1)?.deref()).toBeDefined();
   });
 
   it("shows the last known status from disk before the connection is back, then refreshes", async () => {

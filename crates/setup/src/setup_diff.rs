@@ -149,6 +149,12 @@ fn refusal(path: &str, current: &Value, wanted: &Value) -> &'static str {
         "$.profileEnabled" if current == &Value::Bool(true) && wanted == &Value::Bool(false) => {
             "Adobe offers no way to turn Profile off for a schema or dataset"
         }
+        // Adobe's PATCH of a dataflow covers its name, description, schedule
+        // and mapping (help/sources/tutorials/api/update-dataflows.md); its
+        // options are not among them, so none is tried.
+        "$.errorDiagnostics" | "$.partialIngestionThreshold" => {
+            "Adobe documents changing a dataflow's name, description, schedule and mapping in place, not its error options: roll the setup back and apply the file (the webhook URLs change), or apply under another --name"
+        }
         _ => {
             "Adobe takes it when the resource is made: roll the setup back and apply the file (the webhook URLs change), or apply under another --name"
         }
@@ -545,6 +551,7 @@ mod tests {
         let paths: Vec<&str> = changes.iter().map(|change| change.path).collect();
         assert_eq!(paths, ["$.profileEnabled", "$.partialIngestionThreshold"]);
         assert!(changes[0].reason.contains("no way to turn Profile off"));
+        assert!(changes[1].reason.contains("not its error options"));
         assert_eq!(changes[1].current, json!(5));
         assert_eq!(changes[1].wanted, json!(10));
         assert!(changes.iter().all(|change| !change.in_place));
