@@ -1,6 +1,7 @@
 //! WebKitGTK settings for an app that never navigates, plays nothing and
 //! animates little: no accelerated compositing, no page or memory cache
-//! sized for browsing, no media. Each setting's measured effect is in
+//! sized for browsing, no media, and a garbage collector that never lets
+//! replaced dashboards pile up. Each setting's measured effect is in
 //! bench/README.md ("Web view settings").
 //!
 //! `CHATLIO_AEP_WEBVIEW_TUNING` leaves settings at WebKit's defaults, for
@@ -25,14 +26,24 @@ pub enum Setting {
     PageCache,
     /// No media, Web Audio or WebGL: the UI uses none.
     Media,
+    /// Every collection of the page's JavaScript objects is a whole one
+    /// (JavaScriptCore's `JSC_useGenerationalGC=false`, read by the web
+    /// process when it starts). With generations, each dashboard a refresh
+    /// replaced (about 1 MB of objects for 50 dataflows) had lived long
+    /// enough to be counted old, and old objects were not collected while
+    /// the page kept working: the web process grew by about 1 MB per
+    /// refresh, 154 MB over 150, and never came back. The page's live
+    /// objects are a few tens of MB, so a whole collection stays short.
+    FullCollections,
 }
 
 impl Setting {
-    pub const ALL: [Setting; 4] = [
+    pub const ALL: [Setting; 5] = [
         Setting::Acceleration,
         Setting::Cache,
         Setting::PageCache,
         Setting::Media,
+        Setting::FullCollections,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +52,17 @@ impl Setting {
             Setting::Cache => "cache",
             Setting::PageCache => "page-cache",
             Setting::Media => "media",
+            Setting::FullCollections => "full-collections",
+        }
+    }
+
+    /// The environment variable (and value) that asks the web process for
+    /// this setting, for settings WebKit takes only that way.
+    fn environment(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Setting::Acceleration => Some((DISABLE_COMPOSITING, "1")),
+            Setting::FullCollections => Some((GENERATIONAL_COLLECTOR, "false")),
+            Setting::Cache | Setting::PageCache | Setting::Media => None,
         }
     }
 }
@@ -78,31 +100,46 @@ pub const TUNING_VARIABLE: &str = "CHATLIO_AEP_WEBVIEW_TUNING";
 /// web view is made.
 pub const DISABLE_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 
-/// Whether `prepare_environment` sets `WEBKIT_DISABLE_COMPOSITING_MODE`, for
-/// `CHATLIO_AEP_WEBVIEW_TUNING`'s value `tuning`: unless the tuning leaves
-/// compositing at WebKit's default, or the user set the variable (to any
-/// value: `0` is a choice too).
-pub fn sets_compositing_variable(tuning: Option<&str>, variable_set: bool) -> bool {
-    !variable_set && chosen(tuning).0.contains(&Setting::Acceleration)
+/// JavaScriptCore's option for collecting by generations, read from the
+/// environment by the web process when it starts.
+pub const GENERATIONAL_COLLECTOR: &str = "JSC_useGenerationalGC";
+
+/// The environment variables `prepare_environment` sets, for
+/// `CHATLIO_AEP_WEBVIEW_TUNING`'s value `tuning`: those of the chosen
+/// settings that WebKit takes only from its environment, except any the user
+/// set (to any value: `WEBKIT_DISABLE_COMPOSITING_MODE=0` is a choice too).
+pub fn environment_to_set(
+    tuning: Option<&str>,
+    is_set: impl Fn(&str) -> bool,
+) -> Vec<(&'static str, &'static str)> {
+    chosen(tuning)
+        .0
+        .into_iter()
+        .filter_map(Setting::environment)
+        .filter(|(name, _)| !is_set(name))
+        .collect()
 }
 
-/// Asks WebKitGTK for no accelerated compositing through its environment
-/// variable, before any web view exists. Changing the web view's policy once
-/// it exists (as `tune` did) has the same effect on memory but makes WebKit
-/// rebuild how the page is drawn while the page loads: the document arrived
-/// 28 to 33 ms after the navigation's start instead of 13 to 22
-/// (bench/README.md, "Web view settings"). The variable passes on to programs
-/// the app starts; only WebKitGTK ones read it, and they still draw their
-/// pages, without GPU compositing.
+/// Asks WebKitGTK for no accelerated compositing, and JavaScriptCore for
+/// whole collections, through their environment variables, before any web
+/// view exists. Changing the web view's compositing policy once it exists
+/// (as `tune` did) has the same effect on memory but makes WebKit rebuild
+/// how the page is drawn while the page loads: the document arrived 28 to 33
+/// ms after the navigation's start instead of 13 to 22 (bench/README.md,
+/// "Web view settings"); the collector has no other switch. The variables
+/// pass on to programs the app starts; only WebKitGTK ones read them, and
+/// they still draw their pages, without GPU compositing and collecting
+/// whole.
 ///
 /// Call first thing in `main`, while the process has one thread: changing the
 /// environment is not safe once other threads may read it.
 #[cfg(target_os = "linux")]
 pub fn prepare_environment() {
     let tuning = std::env::var(TUNING_VARIABLE).ok();
-    let variable_set = std::env::var_os(DISABLE_COMPOSITING).is_some();
-    if sets_compositing_variable(tuning.as_deref(), variable_set) {
-        std::env::set_var(DISABLE_COMPOSITING, "1");
+    for (name, value) in
+        environment_to_set(tuning.as_deref(), |name| std::env::var_os(name).is_some())
+    {
+        std::env::set_var(name, value);
     }
 }
 
@@ -134,7 +171,7 @@ pub fn tune(window: &tauri::WebviewWindow) -> tauri::Result<()> {
         for setting in &settings {
             match setting {
                 // Asked for by `prepare_environment` before the window existed.
-                Setting::Acceleration => {}
+                Setting::Acceleration | Setting::FullCollections => {}
                 Setting::Cache => match view.context() {
                     Some(context) => context.set_cache_model(CacheModel::DocumentViewer),
                     None => tracing::warn!("the web view has no context to tune"),
@@ -165,17 +202,40 @@ mod tests {
         assert_eq!(chosen(None).0, Setting::ALL.to_vec());
         assert!(chosen(Some("off")).0.is_empty());
         let (applied, unknown) = chosen(Some("acceleration, media,gpu"));
-        assert_eq!(applied, vec![Setting::Cache, Setting::PageCache]);
+        assert_eq!(
+            applied,
+            vec![Setting::Cache, Setting::PageCache, Setting::FullCollections]
+        );
         assert_eq!(unknown, vec!["gpu".to_owned()]);
     }
 
     #[test]
-    fn compositing_is_turned_off_before_the_window_unless_the_user_decided() {
-        assert!(sets_compositing_variable(None, false));
-        assert!(sets_compositing_variable(Some("media"), false));
+    fn the_environment_is_set_before_the_window_unless_the_user_decided() {
+        let nothing_set = |_: &str| false;
+        assert_eq!(
+            environment_to_set(None, nothing_set),
+            vec![
+                (DISABLE_COMPOSITING, "1"),
+                (GENERATIONAL_COLLECTOR, "false")
+            ]
+        );
+        assert_eq!(
+            environment_to_set(Some("media"), nothing_set),
+            environment_to_set(None, nothing_set)
+        );
         // WEBKIT_DISABLE_COMPOSITING_MODE=0 is a user's choice too.
-        assert!(!sets_compositing_variable(None, true));
-        assert!(!sets_compositing_variable(Some("acceleration"), false));
-        assert!(!sets_compositing_variable(Some("off"), true));
+        assert_eq!(
+            environment_to_set(None, |name| name == DISABLE_COMPOSITING),
+            vec![(GENERATIONAL_COLLECTOR, "false")]
+        );
+        assert_eq!(
+            environment_to_set(Some("acceleration"), nothing_set),
+            vec![(GENERATIONAL_COLLECTOR, "false")]
+        );
+        assert_eq!(
+            environment_to_set(Some("full-collections"), nothing_set),
+            vec![(DISABLE_COMPOSITING, "1")]
+        );
+        assert!(environment_to_set(Some("off"), nothing_set).is_empty());
     }
 }
