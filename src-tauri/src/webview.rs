@@ -127,9 +127,9 @@ pub fn environment_to_set(
 /// how the page is drawn while the page loads: the document arrived 28 to 33
 /// ms after the navigation's start instead of 13 to 22 (bench/README.md,
 /// "Web view settings"); the collector has no other switch. The variables
-/// pass on to programs the app starts; only WebKitGTK ones read them, and
-/// they still draw their pages, without GPU compositing and collecting
-/// whole.
+/// pass on to programs the app starts; only WebKitGTK and JavaScriptCore
+/// ones read them, and they still work, without GPU compositing and
+/// collecting whole.
 ///
 /// Call first thing in `main`, while the process has one thread: changing the
 /// environment is not safe once other threads may read it.

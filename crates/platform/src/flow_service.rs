@@ -454,10 +454,7 @@ impl FlowService<'_> {
     /// The webhook URL of a dataflow (`{inletUrl}?x-adobe-flow-id={id}`), once the flow
     /// has an inlet.
     pub async fn webhook_url(&self, id: &FlowId) -> Result<Option<WebhookUrl>> {
-        let flow = self.get_flow(id).await?;
-        flow.inlet_url()
-            .map(|inlet| WebhookUrl::new(inlet, &flow.id))
-            .transpose()
+        self.get_flow(id).await?.webhook_url()
     }
 
     // Runs ------------------------------------------------------------------------------

@@ -568,11 +568,12 @@ pub async fn new_url(
         None => return Err(RotationError::MissingInResponse("the new dataflow")),
         Some(_) => {}
     }
-    let flow = new_flow_of(client, rotation).await?;
-    let inlet = flow.inlet_url().ok_or(RotationError::MissingInResponse(
-        "the new dataflow's inlet URL",
-    ))?;
-    Ok(WebhookUrl::new(inlet, &flow.id)?)
+    new_flow_of(client, rotation)
+        .await?
+        .webhook_url()?
+        .ok_or(RotationError::MissingInResponse(
+            "the new dataflow's inlet URL",
+        ))
 }
 
 /// Ends a rotation: disables the old dataflow (once an event came through

@@ -366,6 +366,13 @@ impl Flow {
         self.options.as_ref()?.inlet_url.as_deref()
     }
 
+    /// The webhook URL (`{inletUrl}?x-adobe-flow-id={id}`), once the flow has an inlet.
+    pub fn webhook_url(&self) -> crate::Result<Option<crate::WebhookUrl>> {
+        self.inlet_url()
+            .map(|inlet| crate::WebhookUrl::new(inlet, &self.id))
+            .transpose()
+    }
+
     /// Whether the flow is enabled.
     pub fn is_enabled(&self) -> bool {
         self.state
